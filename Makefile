@@ -1,0 +1,24 @@
+# The two commands: `make run` (the service on its embedded default) and `make test` (every test).
+.PHONY: run test build bench release
+
+run:
+	@scripts/ensure-system-packages.sh
+	swift build --product frontdesk
+	.build/debug/frontdesk serve
+
+test:
+	@scripts/ensure-system-packages.sh
+	swift build --build-tests
+	swift test --skip-build
+
+build:
+	@scripts/ensure-system-packages.sh
+	swift build --build-tests
+
+# Release build in its own folder, so a debug build can run beside it.
+release:
+	@scripts/ensure-system-packages.sh wrk
+	swift build -c release --product frontdesk --scratch-path .build-release
+
+bench: release
+	.build-release/release/frontdesk bench api

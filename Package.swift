@@ -1,0 +1,92 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Swift 6 language mode (strict concurrency) everywhere, plus the upcoming features the
+// Hummingbird project uses so `any` and imports stay explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "frontdesk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "frontdesk", targets: ["frontdesk"]),
+    ],
+    dependencies: [
+        // HTTP server, router, middleware, in-memory router tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // bcrypt password hashing (HummingbirdBcrypt).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // SQLite with WAL, migrations and records.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // HS256 access tokens.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        // SHA-256 for stored token hashes, HMAC, Ed25519 (webhook signatures).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        // The `frontdesk` command line.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Domain types and pure rules (business hours, scoring, validation): no I/O.
+        .target(
+            name: "FrontdeskCore",
+            swiftSettings: swiftSettings
+        ),
+        // SQLite: schema, migrations, repositories.
+        .target(
+            name: "FrontdeskStore",
+            dependencies: [
+                "FrontdeskCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird application: buildApplication, middleware, controllers.
+        .target(
+            name: "FrontdeskServer",
+            dependencies: [
+                "FrontdeskCore",
+                "FrontdeskStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, bench.
+        .executableTarget(
+            name: "frontdesk",
+            dependencies: [
+                "FrontdeskServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontdeskCoreTests",
+            dependencies: ["FrontdeskCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontdeskStoreTests",
+            dependencies: ["FrontdeskStore", "FrontdeskCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontdeskServerTests",
+            dependencies: [
+                "FrontdeskServer",
+                "FrontdeskStore",
+                "FrontdeskCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,124 @@
+import Foundation
+
+public enum CallTag: IdentifierPrefixed { public static let idPrefix = "call" }
+public typealias CallID = Identifier<CallTag>
+
+public enum CallStatus: String, Sendable, Codable, CaseIterable {
+    case inProgress = "in_progress", completed, failed
+}
+
+public enum CallDirection: String, Sendable, Codable, CaseIterable {
+    case inbound, outbound
+}
+
+/// What a call achieved, for the owner's overview.
+public enum CallOutcome: String, Sendable, Codable, CaseIterable {
+    case booked, qualified, transferred, messageTaken = "message_taken", informationOnly = "information_only"
+    case abandoned, spam, failed
+}
+
+public struct Call: Sendable, Codable, Hashable {
+    public var id: CallID
+    public var businessId: BusinessID
+    public var agentId: AgentID?
+    public var leadId: LeadID?
+    /// The caller's number.
+    public var phone: PhoneNumber?
+    public var direction: CallDirection
+    public var provider: String
+    public var providerCallId: String?
+    public var status: CallStatus
+    /// Seconds.
+    public var duration: Int?
+    public var recordingUrl: String?
+    public var outcome: CallOutcome?
+    public var summary: String?
+    public var hangupCause: String?
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var createdAt: Date
+
+    public init(
+        id: CallID, businessId: BusinessID, agentId: AgentID?, leadId: LeadID?, phone: PhoneNumber?,
+        direction: CallDirection, provider: String, providerCallId: String?, status: CallStatus, duration: Int?,
+        recordingUrl: String?, outcome: CallOutcome?, summary: String?, hangupCause: String?, startedAt: Date,
+        endedAt: Date?, createdAt: Date
+    ) {
+        self.id = id
+        self.businessId = businessId
+        self.agentId = agentId
+        self.leadId = leadId
+        self.phone = phone
+        self.direction = direction
+        self.provider = provider
+        self.providerCallId = providerCallId
+        self.status = status
+        self.duration = duration
+        self.recordingUrl = recordingUrl
+        self.outcome = outcome
+        self.summary = summary
+        self.hangupCause = hangupCause
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.createdAt = createdAt
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case id
+        case businessId = "business_id"
+        case agentId = "agent_id"
+        case leadId = "lead_id"
+        case phone, direction, provider
+        case providerCallId = "provider_call_id"
+        case status, duration
+        case recordingUrl = "recording_url"
+        case outcome, summary
+        case hangupCause = "hangup_cause"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case createdAt = "created_at"
+    }
+}
+
+public enum Speaker: String, Sendable, Codable, CaseIterable {
+    case caller, agent, system
+}
+
+/// One turn of a call's transcript, written as it happens.
+public struct TranscriptTurn: Sendable, Codable, Hashable {
+    public var id: Int64?
+    public var callId: CallID
+    public var sequence: Int
+    public var speaker: Speaker
+    public var text: String
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var confidence: Double?
+    /// The agent's reply latency in milliseconds, for agent turns.
+    public var latencyMs: Int?
+
+    public init(
+        id: Int64? = nil, callId: CallID, sequence: Int, speaker: Speaker, text: String, startedAt: Date,
+        endedAt: Date?, confidence: Double?, latencyMs: Int?
+    ) {
+        self.id = id
+        self.callId = callId
+        self.sequence = sequence
+        self.speaker = speaker
+        self.text = text
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.confidence = confidence
+        self.latencyMs = latencyMs
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case id
+        case callId = "call_id"
+        case sequence, speaker, text
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case confidence
+        case latencyMs = "latency_ms"
+    }
+}

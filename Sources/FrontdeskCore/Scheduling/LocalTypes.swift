@@ -1,0 +1,149 @@
+import Foundation
+
+/// A wall-clock time of day, `HH:mm`, minutes since local midnight. `24:00` is allowed as a closing time.
+public struct WallClockTime: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public let minutes: Int
+
+    public init?(minutes: Int) {
+        guard (0...1440).contains(minutes) else { return nil }
+        self.minutes = minutes
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2,
+            let hour = Int(parts[0]), let minute = Int(parts[1]),
+            (0...24).contains(hour), (0...59).contains(minute), hour * 60 + minute <= 1440
+        else { return nil }
+        minutes = hour * 60 + minute
+    }
+
+    public var hour: Int { minutes / 60 }
+    public var minute: Int { minutes % 60 }
+    public var description: String { String(format: "%02d:%02d", hour, minute) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.minutes < rhs.minutes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let value = WallClockTime(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a time as HH:mm")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A calendar date in the business's zone (`YYYY-MM-DD`), with no time and no zone of its own.
+public struct LocalDate: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day)
+        guard (1...9999).contains(year), components.isValidDate(in: utc) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    /// The local date of `instant` in `calendar`'s zone.
+    public init(_ instant: Date, in calendar: Calendar) {
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        year = c.year!
+        month = c.month!
+        day = c.day!
+    }
+
+    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// The date `days` later (earlier when negative), by the calendar, not by adding seconds.
+    public func adding(days: Int) -> LocalDate {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let start = utc.date(from: DateComponents(year: year, month: month, day: day))!
+        return LocalDate(utc.date(byAdding: .day, value: days, to: start)!, in: utc)
+    }
+
+    /// The weekday of this date (independent of any zone).
+    public var weekday: Weekday {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let start = utc.date(from: DateComponents(year: year, month: month, day: day))!
+        return Weekday.allCases[utc.component(.weekday, from: start) - 1]
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let value = LocalDate(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a date as YYYY-MM-DD")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Days of the week in `Calendar` order (Sunday = 1).
+public enum Weekday: String, CaseIterable, Sendable, Codable {
+    case sunday, monday, tuesday, wednesday, thursday, friday, saturday
+}
+
+/// An IANA time zone, validated when parsed.
+public struct BusinessTimeZone: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let identifier: String
+
+    public init?(_ identifier: String) {
+        // Only region/city names are accepted: abbreviations like "EST" hide DST rules.
+        guard identifier == "UTC" || identifier.contains("/"), let zone = TimeZone(identifier: identifier)
+        else { return nil }
+        self.identifier = zone.identifier
+    }
+
+    public var timeZone: TimeZone { TimeZone(identifier: identifier)! }
+
+    /// A Gregorian calendar in this zone.
+    public var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    public var description: String { identifier }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let value = BusinessTimeZone(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "must be an IANA time zone such as America/New_York")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(identifier)
+    }
+}

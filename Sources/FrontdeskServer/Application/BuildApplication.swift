@@ -1,0 +1,115 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Hummingbird
+import Logging
+
+/// The outside dependencies of the application. Each has an embedded default that works with no
+/// account and no network, and says what it is in the log.
+public struct AppDependencies: Sendable {
+    public var now: @Sendable () -> Date
+    public var sms: any MessageSender
+    public var email: any MessageSender
+
+    public init(
+        now: @escaping @Sendable () -> Date = { Date() }, sms: any MessageSender = OutboxSender(),
+        email: any MessageSender = OutboxSender()
+    ) {
+        self.now = now
+        self.sms = sms
+        self.email = email
+    }
+}
+
+/// The one way in: `frontdesk serve`, the tests and the simulator all build the app here.
+public func buildApplication(
+    configuration: AppConfiguration, dependencies: AppDependencies = AppDependencies(),
+    logger: Logger = Logger(label: "frontdesk")
+) async throws -> some ApplicationProtocol {
+    let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
+    let routeTable = RouteTable()
+    let router = buildRouter(services: services, routeTable: routeTable)
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Frontdesk"),
+        onServerRunning: { channel in
+            logger.info("Frontdesk is listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
+        },
+        logger: logger)
+}
+
+/// Opens the database, prepares secrets and defaults, and logs what runs embedded.
+func buildServices(configuration: AppConfiguration, dependencies: AppDependencies, logger: Logger) async throws
+    -> AppServices
+{
+    let store = try Store(path: configuration.databasePath)
+    let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
+    let services = AppServices(
+        configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
+        passwords: PasswordHasher(cost: configuration.bcryptCost),
+        messenger: Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now),
+        now: dependencies.now, startedAt: dependencies.now())
+    if dependencies.sms.providerName == "outbox" {
+        logger.notice("SMS: embedded outbox — texts are recorded (GET /api/sms), not sent. Set TELNYX_API_KEY to send.")
+    }
+    if dependencies.email.providerName == "outbox" {
+        logger.notice("Email: embedded outbox — emails are recorded (GET /api/emails), not sent.")
+    }
+    if configuration.llmBaseURL == nil {
+        logger.notice("Conversation: scripted receptionist policy (deterministic, no LLM). Set LLM_BASE_URL for an LLM.")
+    }
+    if configuration.insecureWebhooks {
+        logger.warning("FRONTDESK_INSECURE_WEBHOOKS=1: unsigned webhooks are ACCEPTED. Never use this in production.")
+    }
+    if configuration.seedDemo {
+        try await DemoSeeder(services: services, logger: logger).seedIfEmpty()
+    }
+    return services
+}
+
+/// All routes under `/api`, behind the API middleware.
+func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(
+        middleware: APIMiddleware(
+            tokens: services.tokens, limiter: RateLimiter(), limits: services.configuration.rateLimits,
+            routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes, now: services.now))
+    let api = router.group("api")
+    HealthController(services: services).addRoutes(to: api.group("health"))
+    AuthController(services: services).addRoutes(to: api.group("auth"))
+    BusinessController(services: services).addRoutes(to: api.group("businesses"))
+    AgentController(services: services).addRoutes(to: api.group("agents"))
+    LeadController(services: services).addRoutes(to: api.group("leads"))
+    AppointmentController(services: services).addRoutes(to: api.group("appointments"))
+    CallController(services: services).addRoutes(to: api.group("calls"))
+    MessageController(services: services, channel: .sms).addRoutes(to: api.group("sms"))
+    MessageController(services: services, channel: .email).addRoutes(to: api.group("emails"))
+    AnalyticsController(services: services).addRoutes(to: api.group("analytics"))
+    let document = (try? JSONSerialization.data(
+        withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString + "/api"),
+        options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    api.get("openapi.json") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: .init(bytes: document)))
+    }
+    for route in router.routes {
+        routeTable.register(method: route.method, path: route.path.description)
+    }
+    return router
+}
+
+/// The routes the application registers (method, OpenAPI-style path), for the OpenAPI coverage test.
+public func registeredRoutes(configuration: AppConfiguration) async throws -> [(method: String, path: String)] {
+    var configuration = configuration
+    configuration.seedDemo = false
+    let services = try await buildServices(
+        configuration: configuration, dependencies: AppDependencies(), logger: Logger(label: "routes"))
+    return buildRouter(services: services, routeTable: RouteTable()).routes.map { route in
+        let path = route.path.description.split(separator: "/").map { segment in
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }.joined(separator: "/")
+        return (route.method.rawValue, "/" + path)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// A bad configuration value, reported as one line at start-up.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let variable: String
+    public let problem: String
+    public var description: String { "\(variable): \(problem)" }
+}
+
+/// Requests per hour, per caller, for each kind of caller.
+public struct RateLimits: Sendable, Equatable {
+    public var authenticated = 1000
+    public var anonymous = 100
+    public var webhooks = 10_000
+
+    public init(authenticated: Int = 1000, anonymous: Int = 100, webhooks: Int = 10_000) {
+        self.authenticated = authenticated
+        self.anonymous = anonymous
+        self.webhooks = webhooks
+    }
+}
+
+/// Everything Frontdesk reads from its environment (product.md's configuration contract), typed and
+/// checked once at start-up.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 3000
+    public var databasePath = "./data/frontdesk.sqlite"
+    public var publicURL = URL(string: "http://localhost:3000")!
+    /// nil: generated once and kept next to the database (see `JWTSecretStore`).
+    public var jwtSecret: String?
+    public var insecureWebhooks = false
+    public var environment = "development"
+    public var rateLimits = RateLimits()
+    /// Largest accepted request body.
+    public var maxBodyBytes = 1 << 20
+    /// bcrypt cost (work factor 2^cost).
+    public var bcryptCost = 10
+    /// Create the demo business, agent and login when the database is empty.
+    public var seedDemo = true
+
+    public var telnyxAPIKey: String?
+    public var telnyxPublicKey: Data?
+    public var telnyxAPIBase = URL(string: "https://api.telnyx.com/v2")!
+    public var twilioAccountSID: String?
+    public var twilioAuthToken: String?
+    public var twilioAPIBase = URL(string: "https://api.twilio.com")!
+    public var retellAPIKey: String?
+    public var llmBaseURL: URL?
+    public var llmAPIKey: String?
+    public var llmModel: String?
+    public var sttProvider: String?
+    public var sttBaseURL: URL?
+    public var sttAPIKey: String?
+    public var ttsProvider = "espeak"
+    public var ttsBaseURL: URL?
+    public var ttsAPIKey: String?
+    public var ttsVoice: String?
+
+    public init() {}
+
+    /// Reads the configuration from environment variables; the first bad value is an error naming it.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(
+        ConfigurationError
+    ) -> AppConfiguration {
+        let reader = EnvironmentReader(env: env)
+        var config = AppConfiguration()
+        config.host = reader.string("FRONTDESK_HOST") ?? config.host
+        config.port = try reader.int("FRONTDESK_PORT", in: 0...65535) ?? config.port
+        config.databasePath = reader.string("FRONTDESK_DATABASE") ?? config.databasePath
+        config.publicURL = try reader.url("FRONTDESK_PUBLIC_URL") ?? config.publicURL
+        config.jwtSecret = reader.string("FRONTDESK_JWT_SECRET")
+        if let secret = config.jwtSecret, secret.utf8.count < 32 {
+            throw ConfigurationError(variable: "FRONTDESK_JWT_SECRET", problem: "must be at least 32 characters")
+        }
+        config.insecureWebhooks = try reader.flag("FRONTDESK_INSECURE_WEBHOOKS") ?? false
+        config.environment = reader.string("FRONTDESK_ENVIRONMENT") ?? config.environment
+        config.rateLimits.authenticated =
+            try reader.int("FRONTDESK_RATE_LIMIT_AUTHENTICATED", in: 1...100_000_000) ?? config.rateLimits.authenticated
+        config.rateLimits.anonymous =
+            try reader.int("FRONTDESK_RATE_LIMIT_ANONYMOUS", in: 1...100_000_000) ?? config.rateLimits.anonymous
+        config.rateLimits.webhooks =
+            try reader.int("FRONTDESK_RATE_LIMIT_WEBHOOKS", in: 1...100_000_000) ?? config.rateLimits.webhooks
+        config.maxBodyBytes = try reader.int("FRONTDESK_MAX_BODY_BYTES", in: 1024...(64 << 20)) ?? config.maxBodyBytes
+        config.bcryptCost = try reader.int("FRONTDESK_BCRYPT_COST", in: 4...16) ?? config.bcryptCost
+        config.seedDemo = try reader.flag("FRONTDESK_DEMO") ?? true
+
+        config.telnyxAPIKey = reader.string("TELNYX_API_KEY")
+        if let key = reader.string("TELNYX_PUBLIC_KEY") {
+            guard let data = Data(base64Encoded: key), data.count == 32 else {
+                throw ConfigurationError(
+                    variable: "TELNYX_PUBLIC_KEY", problem: "must be the base64 of a 32-byte Ed25519 public key")
+            }
+            config.telnyxPublicKey = data
+        }
+        config.telnyxAPIBase = try reader.url("TELNYX_API_BASE") ?? config.telnyxAPIBase
+        config.twilioAccountSID = reader.string("TWILIO_ACCOUNT_SID")
+        config.twilioAuthToken = reader.string("TWILIO_AUTH_TOKEN")
+        config.twilioAPIBase = try reader.url("TWILIO_API_BASE") ?? config.twilioAPIBase
+        config.retellAPIKey = reader.string("RETELL_API_KEY")
+        config.llmBaseURL = try reader.url("LLM_BASE_URL")
+        config.llmAPIKey = reader.string("LLM_API_KEY")
+        config.llmModel = reader.string("LLM_MODEL")
+        config.sttProvider = try reader.oneOf("STT_PROVIDER", ["deepgram", "openai"])
+        config.sttBaseURL = try reader.url("STT_BASE_URL")
+        config.sttAPIKey = reader.string("STT_API_KEY")
+        config.ttsProvider = try reader.oneOf("TTS_PROVIDER", ["openai", "elevenlabs", "espeak"]) ?? "espeak"
+        config.ttsBaseURL = try reader.url("TTS_BASE_URL")
+        config.ttsAPIKey = reader.string("TTS_API_KEY")
+        config.ttsVoice = reader.string("TTS_VOICE")
+        return config
+    }
+}
+
+/// Reads and checks single environment variables. An empty value counts as unset.
+struct EnvironmentReader {
+    let env: [String: String]
+
+    func string(_ name: String) -> String? {
+        guard let value = env[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(
+                variable: name,
+                problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    func flag(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, problem: "must be 1 or 0, got \"\(text)\"")
+        }
+    }
+
+    func url(_ name: String) throws(ConfigurationError) -> URL? {
+        guard let text = string(name) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+            ["http", "https", "ws", "wss"].contains(scheme), url.host != nil
+        else {
+            throw ConfigurationError(variable: name, problem: "must be an http(s) URL, got \"\(text)\"")
+        }
+        return url
+    }
+
+    func oneOf(_ name: String, _ allowed: [String]) throws(ConfigurationError) -> String? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        guard allowed.contains(text) else {
+            throw ConfigurationError(
+                variable: name, problem: "must be one of \(allowed.joined(separator: ", ")), got \"\(text)\"")
+        }
+        return text
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Hummingbird
+import Logging
+
+/// AI agents: CRUD, start/stop, live status.
+struct AgentController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: get)
+        group.put(":id", use: update)
+        group.delete(":id", use: delete)
+        group.post(":id/start", use: start)
+        group.post(":id/stop", use: stop)
+        group.get(":id/status", use: status)
+    }
+
+    /// An agent as the API shows it: its fields plus the seed's `is_active`.
+    struct AgentView: Encodable, Sendable {
+        let agent: Agent
+
+        func encode(to encoder: any Encoder) throws {
+            try agent.encode(to: encoder)
+            var container = encoder.container(keyedBy: AnyKey.self)
+            try container.encode(agent.isActive, forKey: AnyKey("is_active"))
+        }
+    }
+
+    struct ListView: Encodable, Sendable {
+        let agents: [AgentView]
+        let pagination: Pagination
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
+        let claims = try context.requireUser()
+        let query = QueryReader(request)
+        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let status = try query.enum("status", AgentStatus.self)
+        let page = try query.page()
+        let result = try await services.store.agents.list(business: business, status: status, page: page)
+        return APIResponse(ListView(agents: result.items.map(AgentView.init), pagination: Pagination(page, total: result.total)))
+    }
+
+    struct CreateBody: Decodable {
+        let businessId: String
+        let name: String
+        let phoneNumber: PhoneNumber?
+        let voiceSettings: VoiceSettings?
+        let behaviorSettings: BehaviorSettings?
+        let workingHours: WeeklyHours?
+        let status: AgentStatus?
+
+        enum CodingKeys: String, CodingKey {
+            case businessId = "business_id"
+            case name
+            case phoneNumber = "phone_number"
+            case voiceSettings = "voice_settings"
+            case behaviorSettings = "behavior_settings"
+            case workingHours = "working_hours"
+            case status
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AgentView> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        let business = try await services.tenancy.business(body.businessId, for: claims, minimum: .admin)
+        let now = services.now()
+        let status = body.status ?? .active
+        let agent = Agent(
+            id: .generate(), businessId: business, name: try Self.validName(body.name), phoneNumber: body.phoneNumber,
+            voiceSettings: body.voiceSettings ?? VoiceSettings(), behaviorSettings: body.behaviorSettings ?? BehaviorSettings(),
+            workingHours: body.workingHours, status: status, startedAt: status == .active ? now : nil, createdAt: now,
+            updatedAt: now)
+        try await services.store.agents.save(agent)
+        return APIResponse(AgentView(agent: agent), status: .created, message: "Agent created")
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AgentView> {
+        let claims = try context.requireUser()
+        return APIResponse(AgentView(agent: try await agent(request, context, claims)))
+    }
+
+    struct UpdateBody: Decodable {
+        let name: String?
+        let phoneNumber: PhoneNumber??
+        let voiceSettings: VoiceSettings?
+        let behaviorSettings: BehaviorSettings?
+        let workingHours: WeeklyHours??
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case phoneNumber = "phone_number"
+            case voiceSettings = "voice_settings"
+            case behaviorSettings = "behavior_settings"
+            case workingHours = "working_hours"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            // Present-and-null clears the number or the hours; absent leaves them.
+            phoneNumber = c.contains(.phoneNumber) ? .some(try c.decodeIfPresent(PhoneNumber.self, forKey: .phoneNumber)) : nil
+            voiceSettings = try c.decodeIfPresent(VoiceSettings.self, forKey: .voiceSettings)
+            behaviorSettings = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behaviorSettings)
+            workingHours = c.contains(.workingHours) ? .some(try c.decodeIfPresent(WeeklyHours.self, forKey: .workingHours)) : nil
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AgentView> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(UpdateBody.self, context: context)
+        var agent = try await agent(request, context, claims, minimum: .admin)
+        if let name = body.name { agent.name = try Self.validName(name) }
+        if let phone = body.phoneNumber { agent.phoneNumber = phone }
+        if let voice = body.voiceSettings { agent.voiceSettings = voice }
+        if let behavior = body.behaviorSettings { agent.behaviorSettings = behavior }
+        if let hours = body.workingHours { agent.workingHours = hours }
+        agent.updatedAt = services.now()
+        try await services.store.agents.save(agent)
+        return APIResponse(AgentView(agent: agent), message: "Agent updated")
+    }
+
+    struct Deleted: Encodable, Sendable {
+        let id: String
+        let deleted = true
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
+        let claims = try context.requireUser()
+        let agent = try await agent(request, context, claims, minimum: .admin)
+        try await services.store.agents.delete(agent.id)
+        return APIResponse(Deleted(id: agent.id.rawValue), message: "Agent deleted")
+    }
+
+    @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> APIResponse<StatusView> {
+        try await setStatus(.active, request, context)
+    }
+
+    @Sendable func stop(_ request: Request, context: AppRequestContext) async throws -> APIResponse<StatusView> {
+        try await setStatus(.inactive, request, context)
+    }
+
+    private func setStatus(_ status: AgentStatus, _ request: Request, _ context: AppRequestContext) async throws
+        -> APIResponse<StatusView>
+    {
+        let claims = try context.requireUser()
+        var agent = try await agent(request, context, claims, minimum: .user)
+        if agent.status != status {
+            let now = services.now()
+            agent.status = status
+            agent.startedAt = status == .active ? now : nil
+            agent.updatedAt = now
+            try await services.store.agents.save(agent)
+            context.logger.info("Agent \(status == .active ? "started" : "stopped")", metadata: ["agent_id": "\(agent.id)"])
+        }
+        return APIResponse(
+            try await statusView(agent), message: status == .active ? "Agent started" : "Agent stopped")
+    }
+
+    struct StatusView: Encodable, Sendable {
+        let id: AgentID
+        let status: AgentStatus
+        let activeCalls: Int
+        let totalCallsToday: Int
+        /// Milliseconds since the agent was started; 0 when stopped.
+        let uptime: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, status
+            case activeCalls = "active_calls"
+            case totalCallsToday = "total_calls_today"
+            case uptime
+        }
+    }
+
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> APIResponse<StatusView> {
+        let claims = try context.requireUser()
+        return APIResponse(try await statusView(try await agent(request, context, claims)))
+    }
+
+    private func statusView(_ agent: Agent) async throws -> StatusView {
+        let business = try await services.store.businesses.find(agent.businessId)
+        let hours = OpeningHours(settings: business?.settings ?? .default)
+        let now = services.now()
+        let midnight = hours.instant(hours.localDate(of: now), WallClockTime(minutes: 0)!) ?? now
+        let counts = try await services.store.agents.callCounts(agent.id, since: midnight)
+        let uptime = agent.startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) } ?? 0
+        return StatusView(
+            id: agent.id, status: agent.status, activeCalls: counts.active, totalCallsToday: counts.today,
+            uptime: agent.isActive ? uptime : 0)
+    }
+
+    /// The agent named in the path, if the caller may see (or, with `minimum`, change) it.
+    private func agent(
+        _ request: Request, _ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent
+    ) async throws -> Agent {
+        let id = try context.parameters.id("id", as: AgentID.self)
+        guard let agent = try await services.store.agents.find(id),
+            try await services.store.users.role(of: claims.userId, in: agent.businessId) != nil
+        else { throw AppError.notFound("Agent") }
+        try await services.tenancy.authorize(claims, business: agent.businessId, minimum: minimum)
+        return agent
+    }
+
+    static func validName(_ raw: String) throws(AppError) -> String {
+        let name = raw.trimmingWhitespace()
+        guard (1...100).contains(name.count) else { throw AppError.validation(field: "name", "must be 1–100 characters") }
+        return name
+    }
+}

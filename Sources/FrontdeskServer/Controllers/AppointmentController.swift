@@ -1,0 +1,237 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Hummingbird
+import Logging
+
+/// Appointments: CRUD inside business hours with no double booking, cancel, remind.
+struct AppointmentController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: get)
+        group.put(":id", use: update)
+        group.delete(":id", use: cancel)
+        group.post(":id/remind", use: remind)
+    }
+
+    struct ListView: Encodable, Sendable {
+        let appointments: [Appointment]
+        let pagination: Pagination
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
+        let claims = try context.requireUser()
+        let query = QueryReader(request)
+        let businessId = try await services.tenancy.business(query.string("business_id"), for: claims)
+        guard let business = try await services.store.businesses.find(businessId) else { throw AppError.notFound("Business") }
+        let hours = OpeningHours(settings: business.settings)
+        let filter = AppointmentFilter(
+            business: businessId, status: try query.enum("status", AppointmentStatus.self),
+            leadId: query.string("lead_id").map(LeadID.init(rawValue:)),
+            from: try query.dateBound("start_date")?.start(in: hours),
+            to: try query.dateBound("end_date")?.end(in: hours))
+        let page = try query.page()
+        let result = try await services.store.appointments.list(filter, page: page)
+        return APIResponse(ListView(appointments: result.items, pagination: Pagination(page, total: result.total)))
+    }
+
+    struct CreateBody: Decodable {
+        let businessId: String
+        let leadId: String?
+        let scheduledDate: Date
+        let duration: Int?
+        let type: String?
+        let notes: String?
+        let status: AppointmentStatus?
+
+        enum CodingKeys: String, CodingKey {
+            case businessId = "business_id"
+            case leadId = "lead_id"
+            case scheduledDate = "scheduled_date"
+            case duration, type, notes, status
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Appointment> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        let business = try await services.business(BusinessID(rawValue: body.businessId), for: claims)
+        let leadId = try await checkedLead(body.leadId, business: business.id)
+        let service = business.settings.service(named: body.type)
+        let duration = body.duration ?? service?.duration ?? business.settings.booking.defaultDuration
+        var validator = Validator()
+        Self.checkFields(duration: duration, type: body.type, notes: body.notes, into: &validator)
+        validator.check(body.status != .cancelled, "status", "a new appointment cannot be cancelled")
+        try validator.throwIfInvalid()
+        let now = services.now()
+        let appointment = Appointment(
+            id: .generate(), businessId: business.id, leadId: leadId, scheduledDate: body.scheduledDate,
+            duration: duration, status: body.status ?? .scheduled, type: body.type, notes: body.notes,
+            price: service?.price, createdAt: now, updatedAt: now)
+        try await book(appointment, in: business)
+        return APIResponse(appointment, status: .created, message: "Appointment booked")
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Appointment> {
+        let claims = try context.requireUser()
+        return APIResponse(try await appointment(context, claims))
+    }
+
+    struct UpdateBody: Decodable {
+        let scheduledDate: Date?
+        let duration: Int?
+        let status: AppointmentStatus?
+        let type: String?
+        let notes: String?
+        let leadId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case scheduledDate = "scheduled_date"
+            case duration, status, type, notes
+            case leadId = "lead_id"
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Appointment> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(UpdateBody.self, context: context)
+        var appointment = try await appointment(context, claims)
+        guard let business = try await services.store.businesses.find(appointment.businessId) else {
+            throw AppError.notFound("Business")
+        }
+        let before = appointment
+        if let date = body.scheduledDate { appointment.scheduledDate = date }
+        if let duration = body.duration { appointment.duration = duration }
+        if let status = body.status { appointment.status = status }
+        if let type = body.type {
+            appointment.type = type
+            appointment.price = business.settings.service(named: type)?.price ?? appointment.price
+        }
+        if let notes = body.notes { appointment.notes = notes }
+        if let lead = body.leadId { appointment.leadId = try await checkedLead(lead, business: business.id) }
+        var validator = Validator()
+        Self.checkFields(duration: appointment.duration, type: appointment.type, notes: appointment.notes, into: &validator)
+        try validator.throwIfInvalid()
+        appointment.updatedAt = services.now()
+        let movesSlot =
+            appointment.scheduledDate != before.scheduledDate || appointment.duration != before.duration
+            || (appointment.status.holdsSlot && !before.status.holdsSlot)
+        if movesSlot && appointment.status.holdsSlot {
+            try await book(appointment, in: business)
+        } else {
+            try await services.store.appointments.save(
+                appointment, rules: business.settings.booking, hours: OpeningHours(settings: business.settings))
+        }
+        return APIResponse(appointment, message: "Appointment updated")
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Appointment> {
+        let claims = try context.requireUser()
+        var appointment = try await appointment(context, claims)
+        if appointment.status != .cancelled {
+            appointment.status = .cancelled
+            appointment.updatedAt = services.now()
+            try await services.store.appointments.setStatus(appointment.id, .cancelled, at: appointment.updatedAt)
+        }
+        return APIResponse(appointment, message: "Appointment cancelled")
+    }
+
+    struct RemindBody: Decodable {
+        enum Method: String, Decodable { case sms, email }
+        let method: Method
+        let message: String?
+    }
+
+    @Sendable func remind(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Message> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(RemindBody.self, context: context)
+        let appointment = try await appointment(context, claims)
+        guard appointment.status.holdsSlot else {
+            throw AppError.validation(field: "appointment", "is cancelled; there is nothing to remind of")
+        }
+        if let text = body.message, text.trimmingWhitespace().isEmpty || text.count > 1600 {
+            throw AppError.validation(field: "message", "must be 1–1600 characters")
+        }
+        guard let business = try await services.store.businesses.find(appointment.businessId) else {
+            throw AppError.notFound("Business")
+        }
+        let lead = try await appointment.leadId.asyncFlatMap { try await services.store.leads.find($0) }
+        let text = body.message ?? Self.reminderText(appointment, business: business)
+        let outbound: OutboundMessage
+        switch body.method {
+        case .sms:
+            guard let phone = lead?.phone else {
+                throw AppError.validation(field: "method", "the appointment's lead has no phone number")
+            }
+            outbound = OutboundMessage(channel: .sms, to: phone.e164, from: business.settings.phone?.e164, body: text)
+        case .email:
+            guard let email = lead?.email else {
+                throw AppError.validation(field: "method", "the appointment's lead has no email address")
+            }
+            outbound = OutboundMessage(
+                channel: .email, to: email.value, subject: "Appointment reminder — \(business.name)", body: text)
+        }
+        let message = try await services.messenger.send(
+            outbound, business: business.id, lead: lead?.id, logger: context.logger)
+        return APIResponse(message, status: .created, message: "Reminder \(message.status == .outbox ? "recorded in the outbox" : "sent")")
+    }
+
+    /// "Reminder: your consultation at Bright Smile Dental is on Tuesday, March 3 at 2:00 PM."
+    static func reminderText(_ appointment: Appointment, business: Business) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = business.settings.timezone.timeZone
+        formatter.dateFormat = "EEEE, MMMM d 'at' h:mm a"
+        let when = formatter.string(from: appointment.scheduledDate)
+        let what = appointment.type.map { "your \($0)" } ?? "your appointment"
+        return "Reminder: \(what) at \(business.name) is on \(when). Reply STOP to opt out."
+    }
+
+    /// Checks opening hours, then books in one write transaction (overlaps and daily limits checked there).
+    private func book(_ appointment: Appointment, in business: Business) async throws {
+        let hours = OpeningHours(settings: business.settings)
+        guard appointment.scheduledDate > services.now() else {
+            throw AppError.validation(field: "scheduled_date", "must be in the future")
+        }
+        guard hours.isOpen(from: appointment.scheduledDate, minutes: appointment.duration) else {
+            throw AppError.validation(
+                field: "scheduled_date", "is outside the business hours (\(business.settings.timezone.identifier))")
+        }
+        try await services.store.appointments.save(appointment, rules: business.settings.booking, hours: hours)
+    }
+
+    private func checkedLead(_ raw: String?, business: BusinessID) async throws -> LeadID? {
+        guard let raw else { return nil }
+        guard let lead = try await services.store.leads.find(LeadID(rawValue: raw)), lead.businessId == business else {
+            throw AppError.validation(field: "lead_id", "is not a lead of this business")
+        }
+        return lead.id
+    }
+
+    private func appointment(_ context: AppRequestContext, _ claims: AccessClaims) async throws -> Appointment {
+        let id = try context.parameters.id("id", as: AppointmentID.self)
+        guard let appointment = try await services.store.appointments.find(id),
+            try await services.store.users.role(of: claims.userId, in: appointment.businessId) != nil
+        else { throw AppError.notFound("Appointment") }
+        return appointment
+    }
+
+    static func checkFields(duration: Int, type: String?, notes: String?, into validator: inout Validator) {
+        validator.check((5...480).contains(duration), "duration", "must be 5–480 minutes")
+        validator.check((type?.count ?? 0) <= 100, "type", "must be at most 100 characters")
+        validator.check((notes?.count ?? 0) <= 10_000, "notes", "must be at most 10000 characters")
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Hummingbird
+import Logging
+
+/// Businesses the caller belongs to: list (search, pages), create, read, update (settings merge), delete.
+struct BusinessController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: get)
+        group.put(":id", use: update)
+        group.delete(":id", use: delete)
+        group.post(":id/members", use: addMember)
+    }
+
+    struct ListView: Encodable, Sendable {
+        let businesses: [Business]
+        let pagination: Pagination
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
+        let claims = try context.requireUser()
+        let query = QueryReader(request)
+        let page = try query.page()
+        let search = query.string("search")
+        if let search, search.count > 200 { throw AppError.validation(field: "search", "must be at most 200 characters") }
+        let result = try await services.store.businesses.list(for: claims.userId, search: search, page: page)
+        return APIResponse(ListView(businesses: result.items, pagination: Pagination(page, total: result.total)))
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let settings: BusinessSettings?
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Business> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        let name = try Self.validName(body.name)
+        let now = services.now()
+        let business = Business(
+            id: .generate(), name: name, settings: body.settings ?? .default, createdAt: now, updatedAt: now)
+        try await services.store.businesses.create(business, owner: claims.userId)
+        return APIResponse(business, status: .created, message: "Business created")
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Business> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: BusinessID.self)
+        return APIResponse(try await services.business(id, for: claims))
+    }
+
+    struct UpdateBody: Decodable {
+        let name: String?
+        /// Merged key by key into the stored settings: `{"timezone": …}` changes only the zone.
+        let settings: [String: JSONValue]?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Business> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: BusinessID.self)
+        var request = request
+        let body = try await request.decodeJSON(UpdateBody.self, context: context)
+        var business = try await services.business(id, for: claims, minimum: .admin)
+        if let name = body.name { business.name = try Self.validName(name) }
+        if let patch = body.settings {
+            business.settings = try Self.merge(patch, into: business.settings)
+        }
+        business.updatedAt = services.now()
+        try await services.store.businesses.update(business)
+        return APIResponse(business, message: "Business updated")
+    }
+
+    struct Deleted: Encodable, Sendable {
+        let id: String
+        let deleted = true
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: BusinessID.self)
+        _ = try await services.business(id, for: claims, minimum: .admin)
+        try await services.store.businesses.delete(id)
+        return APIResponse(Deleted(id: id.rawValue), message: "Business deleted")
+    }
+
+    struct MemberBody: Decodable {
+        let email: String
+        let role: Role
+    }
+
+    /// Gives an existing account a role in this business (or changes its role). Admins only.
+    @Sendable func addMember(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Membership> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: BusinessID.self)
+        var request = request
+        let body = try await request.decodeJSON(MemberBody.self, context: context)
+        _ = try await services.business(id, for: claims, minimum: .admin)
+        guard let email = EmailAddress(body.email), let user = try await services.store.users.find(email: email) else {
+            throw AppError.validation(field: "email", "has no Frontdesk account; ask them to register first")
+        }
+        guard user.id != claims.userId else {
+            throw AppError.validation(field: "email", "is your own account; you cannot change your own role")
+        }
+        let membership = Membership(userId: user.id, businessId: id, role: body.role, createdAt: services.now())
+        try await services.store.users.addMembership(membership)
+        return APIResponse(membership, status: .created, message: "Member added as \(body.role.rawValue)")
+    }
+
+    static func validName(_ raw: String) throws(AppError) -> String {
+        let name = raw.trimmingWhitespace()
+        guard (1...200).contains(name.count) else {
+            throw AppError.validation(field: "name", "must be 1–200 characters")
+        }
+        return name
+    }
+
+    /// Applies a partial settings object over the stored settings and validates the result.
+    static func merge(_ patch: [String: JSONValue], into settings: BusinessSettings) throws -> BusinessSettings {
+        let current = try APIJSON.decoder.decode(
+            [String: JSONValue].self, from: APIJSON.encoder.encode(settings))
+        let merged = current.merging(patch) { _, new in new }
+        let data = try APIJSON.encoder.encode(merged)
+        do {
+            return try APIJSON.decoder.decode(BusinessSettings.self, from: data)
+        } catch let error as DecodingError {
+            let appError = Request.appError(from: error, body: data)
+            let details = appError.details.map { details in
+                Dictionary(uniqueKeysWithValues: details.map { ("settings." + $0.key, $0.value) })
+            }
+            throw AppError(.validationError, "Validation failed", details: details)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Hummingbird
+import Logging
+
+/// Leads: CRUD with status/source filters, and rule-based qualification.
+struct LeadController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: get)
+        group.put(":id", use: update)
+        group.delete(":id", use: delete)
+        group.post(":id/qualify", use: qualify)
+    }
+
+    struct ListView: Encodable, Sendable {
+        let leads: [Lead]
+        let pagination: Pagination
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
+        let claims = try context.requireUser()
+        let query = QueryReader(request)
+        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let filter = LeadFilter(
+            business: business, status: try query.enum("status", LeadStatus.self),
+            source: try query.enum("source", LeadSource.self))
+        let page = try query.page()
+        let result = try await services.store.leads.list(filter, page: page)
+        return APIResponse(ListView(leads: result.items, pagination: Pagination(page, total: result.total)))
+    }
+
+    struct CreateBody: Decodable {
+        let businessId: String
+        let phone: PhoneNumber?
+        let name: String?
+        let email: EmailAddress?
+        let source: LeadSource?
+        let status: LeadStatus?
+        let notes: String?
+
+        enum CodingKeys: String, CodingKey {
+            case businessId = "business_id"
+            case phone, name, email, source, status, notes
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        let business = try await services.tenancy.business(body.businessId, for: claims)
+        var validator = Validator()
+        validator.check(
+            body.phone != nil || body.email != nil || !(body.name?.trimmingWhitespace().isEmpty ?? true), "phone",
+            "a lead needs at least a phone, an email or a name")
+        Self.checkText(name: body.name, notes: body.notes, into: &validator)
+        try validator.throwIfInvalid()
+        let now = services.now()
+        let lead = Lead(
+            id: .generate(), businessId: business, phone: body.phone, name: body.name?.trimmingWhitespace(),
+            email: body.email, status: body.status ?? .new, source: body.source ?? .web, notes: body.notes,
+            createdAt: now, updatedAt: now)
+        try await services.store.leads.insert(lead)
+        return APIResponse(lead, status: .created, message: "Lead created")
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
+        let claims = try context.requireUser()
+        return APIResponse(try await lead(context, claims))
+    }
+
+    struct UpdateBody: Decodable {
+        let name: String?
+        let email: EmailAddress?
+        let phone: PhoneNumber?
+        let status: LeadStatus?
+        let source: LeadSource?
+        let notes: String?
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(UpdateBody.self, context: context)
+        var validator = Validator()
+        Self.checkText(name: body.name, notes: body.notes, into: &validator)
+        try validator.throwIfInvalid()
+        var lead = try await lead(context, claims)
+        if let name = body.name { lead.name = name.trimmingWhitespace() }
+        if let email = body.email { lead.email = email }
+        if let phone = body.phone { lead.phone = phone }
+        if let status = body.status { lead.status = status }
+        if let source = body.source { lead.source = source }
+        if let notes = body.notes { lead.notes = notes }
+        lead.updatedAt = services.now()
+        try await services.store.leads.update(lead)
+        return APIResponse(lead, message: "Lead updated")
+    }
+
+    struct Deleted: Encodable, Sendable {
+        let id: String
+        let deleted = true
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
+        let claims = try context.requireUser()
+        let lead = try await lead(context, claims, minimum: .user)
+        try await services.store.leads.delete(lead.id)
+        return APIResponse(Deleted(id: lead.id.rawValue), message: "Lead deleted")
+    }
+
+    struct QualifyBody: Decodable {
+        let criteria: QualificationCriteria
+    }
+
+    @Sendable func qualify(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(QualifyBody.self, context: context)
+        var lead = try await lead(context, claims)
+        let business = try await services.store.businesses.find(lead.businessId)
+        var signals = body.criteria.signals(offered: business?.settings.services ?? [])
+        if lead.phone != nil || lead.email != nil {
+            signals.append(FiredSignal(signal: .contactCaptured, source: "lead record"))
+        }
+        if try await services.store.leads.hasLiveAppointment(lead.id) {
+            signals.append(FiredSignal(signal: .bookedAppointment, source: "appointments"))
+        }
+        let explanation = LeadScorer.score(signals, disqualifier: body.criteria.disqualified, at: services.now())
+        lead.qualificationScore = explanation.score
+        lead.scoreExplanation = explanation
+        lead.status = LeadScorer.status(after: explanation, current: lead.status)
+        lead.updatedAt = services.now()
+        try await services.store.leads.update(lead)
+        return APIResponse(lead, message: "Lead scored \(explanation.score) (\(explanation.band.rawValue))")
+    }
+
+    private func lead(_ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent) async throws -> Lead {
+        let id = try context.parameters.id("id", as: LeadID.self)
+        guard let lead = try await services.store.leads.find(id),
+            try await services.store.users.role(of: claims.userId, in: lead.businessId) != nil
+        else { throw AppError.notFound("Lead") }
+        try await services.tenancy.authorize(claims, business: lead.businessId, minimum: minimum)
+        return lead
+    }
+
+    static func checkText(name: String?, notes: String?, into validator: inout Validator) {
+        validator.check((name?.count ?? 0) <= 200, "name", "must be at most 200 characters")
+        validator.check((notes?.count ?? 0) <= 10_000, "notes", "must be at most 10000 characters")
+    }
+}

@@ -1,0 +1,38 @@
+import FrontdeskCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Who is calling, as far as the bearer token says.
+public enum Caller: Sendable {
+    case anonymous
+    case invalidToken(String)
+    case authenticated(AccessClaims)
+}
+
+/// The request context every route sees: request id, caller, remote address.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var requestId: String = ""
+    public var caller: Caller = .anonymous
+    /// Largest accepted body, set from the configuration.
+    public var maxBodyBytes = 1 << 20
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The authenticated caller's claims, or 401 (`AUTH_REQUIRED` / `AUTH_INVALID_TOKEN`).
+    public func requireUser() throws(AppError) -> AccessClaims {
+        switch caller {
+        case .authenticated(let claims): return claims
+        case .anonymous: throw AppError.authRequired
+        case .invalidToken(let reason): throw AppError(.authInvalidToken, reason)
+        }
+    }
+
+    /// The client's IP address (for anonymous rate limits), "local" in in-memory tests.
+    var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
+}

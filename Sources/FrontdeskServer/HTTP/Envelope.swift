@@ -1,0 +1,57 @@
+import Foundation
+import FrontdeskCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The seed's success envelope.
+struct SuccessEnvelope<Payload: Encodable>: Encodable {
+    let success = true
+    let data: Payload
+    let message: String?
+    let timestamp: Date
+    let requestId: String
+
+    enum CodingKeys: String, CodingKey { case success, data, message, timestamp, requestId }
+}
+
+/// The seed's error envelope.
+struct ErrorEnvelope: Encodable {
+    let success = false
+    let error: String
+    let code: ErrorCode
+    let details: FieldErrors?
+    let timestamp: Date
+    let requestId: String
+
+    enum CodingKeys: String, CodingKey { case success, error, code, details, timestamp, requestId }
+}
+
+/// A route's result: data to wrap in the envelope, with its status and message.
+struct APIResponse<Payload: Encodable & Sendable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    var message: String?
+    var data: Payload
+
+    init(_ data: Payload, status: HTTPResponse.Status = .ok, message: String? = nil) {
+        self.data = data
+        self.status = status
+        self.message = message
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let requestId = (context as? AppRequestContext)?.requestId ?? ""
+        let envelope = SuccessEnvelope(data: data, message: message, timestamp: Date(), requestId: requestId)
+        return try Self.json(envelope, status: status)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let body = try APIJSON.encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// An empty `data` object.
+struct Empty: Encodable, Sendable {}

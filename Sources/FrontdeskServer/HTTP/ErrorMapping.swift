@@ -1,0 +1,66 @@
+import Foundation
+import FrontdeskCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The one place where errors become HTTP statuses and envelopes.
+enum ErrorMapping {
+    static func status(for code: ErrorCode) -> HTTPResponse.Status {
+        switch code {
+        case .authRequired, .authInvalidToken, .invalidCredentials: .unauthorized
+        case .authInsufficientPermissions: .forbidden
+        case .validationError: .unprocessableContent
+        case .resourceNotFound, .businessNotFound, .leadNotFound, .appointmentNotFound, .agentNotFound: .notFound
+        case .resourceAlreadyExists, .slotTaken: .conflict
+        case .rateLimitExceeded: .tooManyRequests
+        case .badRequest: .badRequest
+        case .methodNotAllowed: .methodNotAllowed
+        case .payloadTooLarge: .contentTooLarge
+        case .externalServiceError: .badGateway
+        case .serviceUnavailable: .serviceUnavailable
+        case .internalServerError: .internalServerError
+        }
+    }
+
+    /// Turns any error into an `AppError`. Unknown errors are logged with the request id and become a
+    /// 500 that reveals nothing about them.
+    static func appError(from error: any Error, logger: Logger) -> AppError {
+        switch error {
+        case let error as AppError:
+            return error
+        case is NIOTooManyBytesError:
+            return AppError(.payloadTooLarge, "Request body is too large")
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return AppError(.payloadTooLarge, "Request body is too large")
+            case .notFound: return AppError(.resourceNotFound, "Route not found")
+            case .badRequest: return AppError(.badRequest, error.body ?? "Bad request")
+            case .unauthorized: return AppError.authRequired
+            case .methodNotAllowed: return AppError(.methodNotAllowed, "Method not allowed")
+            default:
+                if (400..<500).contains(error.status.code) {
+                    return AppError(.badRequest, error.body ?? error.status.reasonPhrase)
+                }
+            }
+        default:
+            break
+        }
+        logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+        return AppError(.internalServerError, "Internal server error")
+    }
+
+    static func response(for error: AppError, requestId: String) -> Response {
+        let envelope = ErrorEnvelope(
+            error: error.message, code: error.code, details: error.details, timestamp: Date(), requestId: requestId)
+        let body = (try? APIJSON.encoder.encode(envelope)) ?? Data("{\"success\":false}".utf8)
+        var response = Response(
+            status: status(for: error.code), headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: .init(bytes: body)))
+        if let retryAfter = error.retryAfter {
+            response.headers[.retryAfter] = String(retryAfter)
+        }
+        return response
+    }
+}

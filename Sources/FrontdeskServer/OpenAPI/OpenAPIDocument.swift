@@ -1,0 +1,151 @@
+import Foundation
+
+/// `GET /api/openapi.json`: every route with its parameters and schemas (OpenAPI 3.1).
+/// A test compares the router's registered routes with this document, so a new route without an
+/// entry here fails the suite.
+enum OpenAPIDocument {
+    struct Operation {
+        let method: String
+        let path: String
+        let summary: String
+        let tag: String
+        var auth = true
+        var query: [String] = []
+        var body: String? = nil
+        var response: String = "Object"
+        var status = "200"
+    }
+
+    static let pageQuery = ["page", "limit"]
+
+    static let operations: [Operation] = [
+        .init(method: "GET", path: "/api/health", summary: "Service health (detailed: database check with query time)", tag: "health", auth: false, query: ["detailed", "cache"], response: "Health"),
+        .init(method: "GET", path: "/api/openapi.json", summary: "This document", tag: "health", auth: false),
+        .init(method: "POST", path: "/api/auth/register", summary: "Create a user and its business; returns tokens", tag: "auth", auth: false, body: "RegisterRequest", response: "TokenResponse", status: "201"),
+        .init(method: "POST", path: "/api/auth/login", summary: "Log in; returns an access token (1 h) and a refresh token", tag: "auth", auth: false, body: "LoginRequest", response: "TokenResponse"),
+        .init(method: "POST", path: "/api/auth/refresh", summary: "Rotate a refresh token (reuse revokes the whole family)", tag: "auth", auth: false, body: "RefreshRequest", response: "TokenResponse"),
+        .init(method: "POST", path: "/api/auth/forgot-password", summary: "Send a single-use reset token by email (outbox by default)", tag: "auth", auth: false, body: "ForgotPasswordRequest"),
+        .init(method: "POST", path: "/api/auth/reset-password", summary: "Set a new password with a reset token", tag: "auth", auth: false, body: "ResetPasswordRequest"),
+        .init(method: "GET", path: "/api/auth/me", summary: "The current user and its memberships", tag: "auth"),
+        .init(method: "GET", path: "/api/businesses", summary: "Businesses of the current user", tag: "businesses", query: pageQuery + ["search"], response: "BusinessList"),
+        .init(method: "POST", path: "/api/businesses", summary: "Create a business (the caller becomes its admin)", tag: "businesses", body: "BusinessRequest", response: "Business", status: "201"),
+        .init(method: "GET", path: "/api/businesses/{id}", summary: "One business", tag: "businesses", response: "Business"),
+        .init(method: "PUT", path: "/api/businesses/{id}", summary: "Update name and settings (settings merge key by key)", tag: "businesses", body: "BusinessRequest", response: "Business"),
+        .init(method: "DELETE", path: "/api/businesses/{id}", summary: "Delete a business and everything it owns", tag: "businesses"),
+        .init(method: "POST", path: "/api/businesses/{id}/members", summary: "Give an existing account a role (admin, user, agent) in this business", tag: "businesses", body: "MemberRequest", response: "Membership", status: "201"),
+        .init(method: "GET", path: "/api/agents", summary: "Agents of a business", tag: "agents", query: ["business_id", "status"] + pageQuery, response: "AgentList"),
+        .init(method: "POST", path: "/api/agents", summary: "Create an agent", tag: "agents", body: "AgentRequest", response: "Agent", status: "201"),
+        .init(method: "GET", path: "/api/agents/{id}", summary: "One agent", tag: "agents", response: "Agent"),
+        .init(method: "PUT", path: "/api/agents/{id}", summary: "Update an agent", tag: "agents", body: "AgentRequest", response: "Agent"),
+        .init(method: "DELETE", path: "/api/agents/{id}", summary: "Delete an agent", tag: "agents"),
+        .init(method: "POST", path: "/api/agents/{id}/start", summary: "Start answering calls and texts", tag: "agents", response: "AgentStatus"),
+        .init(method: "POST", path: "/api/agents/{id}/stop", summary: "Stop answering (calls get the unavailable message)", tag: "agents", response: "AgentStatus"),
+        .init(method: "GET", path: "/api/agents/{id}/status", summary: "Live status: active calls, calls today, uptime", tag: "agents", response: "AgentStatus"),
+        .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source"] + pageQuery, response: "LeadList"),
+        .init(method: "POST", path: "/api/leads", summary: "Create a lead", tag: "leads", body: "LeadRequest", response: "Lead", status: "201"),
+        .init(method: "GET", path: "/api/leads/{id}", summary: "One lead", tag: "leads", response: "Lead"),
+        .init(method: "PUT", path: "/api/leads/{id}", summary: "Update a lead", tag: "leads", body: "LeadRequest", response: "Lead"),
+        .init(method: "DELETE", path: "/api/leads/{id}", summary: "Delete a lead", tag: "leads"),
+        .init(method: "POST", path: "/api/leads/{id}/qualify", summary: "Re-score with criteria {budget, timeline, decision_maker}", tag: "leads", body: "QualifyRequest", response: "Lead"),
+        .init(method: "GET", path: "/api/appointments", summary: "Appointments of a business", tag: "appointments", query: ["business_id", "status", "lead_id", "start_date", "end_date"] + pageQuery, response: "AppointmentList"),
+        .init(method: "POST", path: "/api/appointments", summary: "Book inside business hours (409 SLOT_TAKEN when taken)", tag: "appointments", body: "AppointmentRequest", response: "Appointment", status: "201"),
+        .init(method: "GET", path: "/api/appointments/{id}", summary: "One appointment", tag: "appointments", response: "Appointment"),
+        .init(method: "PUT", path: "/api/appointments/{id}", summary: "Reschedule or change an appointment", tag: "appointments", body: "AppointmentRequest", response: "Appointment"),
+        .init(method: "DELETE", path: "/api/appointments/{id}", summary: "Cancel an appointment", tag: "appointments", response: "Appointment"),
+        .init(method: "POST", path: "/api/appointments/{id}/remind", summary: "Send a reminder by sms or email", tag: "appointments", body: "RemindRequest", response: "Message", status: "201"),
+        .init(method: "GET", path: "/api/calls", summary: "Call log with transcripts", tag: "calls", query: ["business_id", "lead_id", "status"] + pageQuery, response: "CallList"),
+        .init(method: "GET", path: "/api/calls/{id}", summary: "One call with its transcript turns", tag: "calls", response: "CallDetail"),
+        .init(method: "GET", path: "/api/sms", summary: "SMS log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
+        .init(method: "POST", path: "/api/sms", summary: "Send an SMS", tag: "messages", body: "SMSRequest", response: "Message", status: "201"),
+        .init(method: "GET", path: "/api/emails", summary: "Email log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
+        .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),
+        .init(method: "GET", path: "/api/analytics/overview", summary: "Leads, appointments, calls and revenue", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Overview"),
+        .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
+    ]
+
+    static let queryDescriptions: [String: (type: String, description: String)] = [
+        "page": ("integer", "Page number, from 1 (default 1)"),
+        "limit": ("integer", "Items per page, 1–100 (default 20; larger values are capped at 100)"),
+        "business_id": ("string", "Business id (required)"),
+        "status": ("string", "Filter by status"),
+        "source": ("string", "Filter by source"),
+        "lead_id": ("string", "Filter by lead"),
+        "search": ("string", "Search by name"),
+        "start_date": ("string", "From this date (YYYY-MM-DD, business zone) or instant (ISO 8601)"),
+        "end_date": ("string", "Up to this date (inclusive) or instant"),
+        "detailed": ("boolean", "Include the database check"),
+        "cache": ("boolean", "Reuse a detailed report up to 5 s old (default true)"),
+    ]
+
+    static func build(serverURL: String) -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for op in operations {
+            var operation: [String: Any] = [
+                "summary": op.summary, "tags": [op.tag],
+                "operationId": op.method.lowercased() + op.path.replacingOccurrences(of: "/api", with: "")
+                    .split(whereSeparator: { "/{}.-".contains($0) }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
+            ]
+            var parameters: [[String: Any]] = op.query.map { name in
+                let info = queryDescriptions[name] ?? ("string", name)
+                return ["name": name, "in": "query", "required": name == "business_id", "description": info.description,
+                        "schema": ["type": info.type]]
+            }
+            if op.path.contains("{id}") {
+                parameters.insert(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
+            }
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body = op.body {
+                operation["requestBody"] = [
+                    "required": true, "content": ["application/json": ["schema": ref(body)]],
+                ]
+            }
+            var responses: [String: Any] = [
+                op.status: [
+                    "description": "Success",
+                    "content": ["application/json": ["schema": envelope(op.response)]],
+                ],
+                "400": errorResponse("Malformed JSON"), "413": errorResponse("Body too large"),
+                "422": errorResponse("Validation failed (details per field)"),
+                "429": errorResponse("Rate limit exceeded (Retry-After)"),
+            ]
+            if op.auth {
+                responses["401"] = errorResponse("Missing, invalid or expired token")
+                responses["403"] = errorResponse("Role too low for this action")
+                responses["404"] = errorResponse("Not found (or another tenant's)")
+            }
+            if op.status == "201" || op.method == "PUT" { responses["409"] = errorResponse("Conflict") }
+            operation["responses"] = responses
+            if op.auth { operation["security"] = [["bearerAuth": [String]()]] }
+            paths[op.path, default: [:]][op.method.lowercased()] = operation
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Frontdesk API", "version": HealthController.version,
+                "description": "AI voice/SMS receptionist runtime. Envelope, error codes and names follow the CloudGreet API.",
+            ],
+            "servers": [["url": serverURL]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                "schemas": OpenAPISchemas.all,
+            ],
+        ]
+    }
+
+    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+
+    static func envelope(_ name: String) -> [String: Any] {
+        [
+            "type": "object", "required": ["success", "data", "timestamp", "requestId"],
+            "properties": [
+                "success": ["type": "boolean", "const": true], "data": ref(name), "message": ["type": "string"],
+                "timestamp": ["type": "string", "format": "date-time"], "requestId": ["type": "string"],
+            ],
+        ]
+    }
+
+    static func errorResponse(_ description: String) -> [String: Any] {
+        ["description": description, "content": ["application/json": ["schema": ref("Error")]]]
+    }
+}

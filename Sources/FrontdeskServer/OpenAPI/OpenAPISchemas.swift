@@ -1,0 +1,167 @@
+/// Component schemas of the OpenAPI document.
+/// (`nonisolated(unsafe)`: these dictionaries are built once and never mutated, so sharing them is safe.)
+enum OpenAPISchemas {
+    static func object(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        return schema
+    }
+
+    nonisolated(unsafe) static let string: [String: Any] = ["type": "string"]
+    nonisolated(unsafe) static let nullableString: [String: Any] = ["type": ["string", "null"]]
+    nonisolated(unsafe) static let integer: [String: Any] = ["type": "integer"]
+    nonisolated(unsafe) static let number: [String: Any] = ["type": "number"]
+    nonisolated(unsafe) static let boolean: [String: Any] = ["type": "boolean"]
+    nonisolated(unsafe) static let dateTime: [String: Any] = ["type": "string", "format": "date-time"]
+    nonisolated(unsafe) static let phone: [String: Any] = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
+    static func enumeration(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
+    static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
+    static func list(_ key: String, _ item: String) -> [String: Any] {
+        object([key: array(OpenAPIDocument.ref(item)), "pagination": OpenAPIDocument.ref("Pagination")])
+    }
+
+    nonisolated(unsafe) static let dayHours: [String: Any] = [
+        "description": "{open, close} (HH:mm), a list of them, or null/\"closed\"",
+        "oneOf": [
+            object(["open": string, "close": string], required: ["open", "close"]),
+            array(object(["open": string, "close": string], required: ["open", "close"])),
+            ["type": "null"], enumeration(["closed"]),
+        ],
+    ]
+
+    nonisolated(unsafe) static let weeklyHours: [String: Any] = object(
+        Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map { ($0, dayHours) }))
+
+    nonisolated(unsafe) static let all: [String: Any] = [
+        "Object": ["type": "object"],
+        "Error": object(
+            [
+                "success": boolean, "error": string, "code": string,
+                "details": ["type": "object", "additionalProperties": array(string)],
+                "timestamp": dateTime, "requestId": string,
+            ], required: ["success", "error", "code", "timestamp", "requestId"]),
+        "Pagination": object(["page": integer, "limit": integer, "total": integer, "pages": integer]),
+        "Health": object([
+            "overall": enumeration(["healthy", "unhealthy"]),
+            "checks": array(object(["name": string, "status": string, "message": string, "duration": number, "timestamp": dateTime])),
+            "timestamp": dateTime, "version": string, "uptime": integer, "environment": string,
+        ]),
+        "RegisterRequest": object(
+            ["email": string, "password": string, "business_name": string, "first_name": string, "last_name": string],
+            required: ["email", "password", "business_name"]),
+        "LoginRequest": object(["email": string, "password": string], required: ["email", "password"]),
+        "RefreshRequest": object(["refresh_token": string], required: ["refresh_token"]),
+        "ForgotPasswordRequest": object(["email": string], required: ["email"]),
+        "ResetPasswordRequest": object(["token": string, "password": string], required: ["token", "password"]),
+        "TokenResponse": object([
+            "token": string, "refresh_token": string, "token_type": string, "expires_in": integer,
+            "user": object(["id": string, "email": string, "business_id": string, "role": enumeration(["admin", "user", "agent"])]),
+        ]),
+        "BusinessSettings": object([
+            "timezone": ["type": "string", "description": "IANA zone, e.g. America/New_York"],
+            "business_hours": weeklyHours,
+            "date_overrides": ["type": "object", "additionalProperties": dayHours, "description": "YYYY-MM-DD → hours ([] = closed)"],
+            "services": array(object(["name": string, "price": number, "duration": integer])),
+            "fallback_number": phone, "address": string, "phone": phone,
+            "booking": object([
+                "default_duration": integer, "slot_interval": integer, "buffer_before": integer, "buffer_after": integer,
+                "minimum_notice": integer, "max_per_day": integer, "max_days_ahead": integer,
+            ]),
+        ]),
+        "BusinessRequest": object(["name": string, "settings": OpenAPIDocument.ref("BusinessSettings")], required: ["name"]),
+        "Business": object([
+            "id": string, "name": string, "settings": OpenAPIDocument.ref("BusinessSettings"), "created_at": dateTime,
+            "updated_at": dateTime,
+        ]),
+        "BusinessList": list("businesses", "Business"),
+        "MemberRequest": object(["email": string, "role": enumeration(["admin", "user", "agent"])], required: ["email", "role"]),
+        "Membership": object(["user_id": string, "business_id": string, "role": enumeration(["admin", "user", "agent"]), "created_at": dateTime]),
+        "AgentRequest": object([
+            "business_id": string, "name": string, "phone_number": phone,
+            "voice_settings": object(["voice_id": string, "speed": number, "pitch": number, "language": string, "mode": enumeration(["provider", "media"])]),
+            "behavior_settings": object([
+                "personality": string, "conversation_style": string,
+                "escalation_triggers": array(enumeration(["angry", "confused", "requests_human"])), "greeting": string,
+                "max_call_duration": integer, "silence_timeout": integer,
+            ]),
+            "working_hours": weeklyHours, "status": enumeration(["active", "inactive"]),
+        ], required: ["business_id", "name"]),
+        "Agent": object([
+            "id": string, "business_id": string, "name": string, "phone_number": phone, "voice_settings": ["type": "object"],
+            "behavior_settings": ["type": "object"], "working_hours": weeklyHours, "status": enumeration(["active", "inactive"]),
+            "is_active": boolean, "started_at": dateTime, "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "AgentList": list("agents", "Agent"),
+        "AgentStatus": object([
+            "id": string, "status": enumeration(["active", "inactive"]), "active_calls": integer,
+            "total_calls_today": integer, "uptime": ["type": "integer", "description": "milliseconds"],
+        ]),
+        "LeadRequest": object([
+            "business_id": string, "phone": phone, "name": string, "email": string,
+            "source": enumeration(["call", "sms", "email", "web", "referral", "other"]),
+            "status": enumeration(["new", "contacted", "qualified", "unqualified", "converted"]), "notes": string,
+        ]),
+        "Lead": object([
+            "id": string, "business_id": string, "phone": phone, "name": string, "email": string, "status": string,
+            "source": string, "qualification_score": integer, "score_explanation": ["type": "object"], "notes": string,
+            "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "LeadList": list("leads", "Lead"),
+        "QualifyRequest": object([
+            "criteria": object([
+                "budget": enumeration(["high", "medium", "low", "unknown"]),
+                "timeline": enumeration(["immediate", "this_week", "this_month", "later", "just_looking", "unknown"]),
+                "decision_maker": boolean, "need": string, "urgent": boolean, "callback_requested": boolean,
+                "disqualified": enumeration(["spam", "outside_service_area", "existing_customer_support"]),
+            ])
+        ], required: ["criteria"]),
+        "AppointmentRequest": object([
+            "business_id": string, "lead_id": string, "scheduled_date": dateTime, "duration": integer, "type": string,
+            "notes": string, "status": enumeration(["scheduled", "confirmed", "completed", "cancelled", "no_show"]),
+        ]),
+        "Appointment": object([
+            "id": string, "business_id": string, "lead_id": nullableString, "scheduled_date": dateTime,
+            "duration": integer, "status": string, "type": nullableString, "notes": nullableString, "price": number,
+            "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "AppointmentList": list("appointments", "Appointment"),
+        "RemindRequest": object(["method": enumeration(["sms", "email"]), "message": string], required: ["method"]),
+        "Call": object([
+            "id": string, "business_id": string, "agent_id": nullableString, "lead_id": nullableString, "phone": phone,
+            "direction": string, "provider": string, "status": enumeration(["in_progress", "completed", "failed"]),
+            "duration": integer, "recording_url": nullableString, "outcome": nullableString, "summary": nullableString,
+            "transcript": nullableString, "started_at": dateTime, "ended_at": dateTime, "created_at": dateTime,
+        ]),
+        "CallList": list("calls", "Call"),
+        "CallDetail": object([
+            "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": integer,
+            "turns": array(object([
+                "sequence": integer, "speaker": enumeration(["caller", "agent", "system"]), "text": string,
+                "started_at": dateTime, "ended_at": dateTime, "confidence": number, "latency_ms": integer,
+            ])),
+        ]),
+        "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),
+        "EmailRequest": object(
+            ["business_id": string, "lead_id": string, "to": string, "subject": string, "content": string],
+            required: ["business_id", "subject", "content"]),
+        "Message": object([
+            "id": string, "business_id": string, "lead_id": nullableString, "channel": enumeration(["sms", "email"]),
+            "direction": enumeration(["outbound", "inbound"]), "to": string, "from": nullableString,
+            "subject": nullableString, "body": string,
+            "status": enumeration(["queued", "outbox", "sent", "delivered", "failed", "received"]),
+            "provider": string, "created_at": dateTime,
+        ]),
+        "MessageList": list("messages", "Message"),
+        "Overview": object([
+            "leads": object(["total": integer, "new_today": integer, "qualified": integer, "converted": integer]),
+            "appointments": object(["total": integer, "scheduled_today": integer, "completed": integer, "cancelled": integer]),
+            "calls": object(["total": integer, "today": integer, "average_duration": integer, "success_rate": number]),
+            "revenue": object(["total": number, "this_month": number, "growth_rate": number]),
+        ]),
+        "ScoredLeads": object([
+            "total_scored": integer, "average_score": number,
+            "bands": object(["qualified": integer, "warm": integer, "cold": integer]),
+            "by_source": ["type": "object"], "top_leads": array(["type": "object"]),
+        ]),
+    ]
+}

@@ -1,0 +1,184 @@
+import GRDB
+
+/// Versioned schema. Never edit a shipped migration: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts-and-businesses") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                      password_hash TEXT NOT NULL,
+                      first_name TEXT,
+                      last_name TEXT,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE businesses (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      name TEXT NOT NULL,
+                      settings TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX businesses_name ON businesses(name COLLATE NOCASE);
+                    CREATE TABLE memberships (
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      role TEXT NOT NULL CHECK (role IN ('admin','user','agent')),
+                      created_at DATETIME NOT NULL,
+                      PRIMARY KEY (user_id, business_id)
+                    );
+                    CREATE INDEX memberships_business ON memberships(business_id);
+                    CREATE TABLE refresh_tokens (
+                      token_hash TEXT PRIMARY KEY NOT NULL,
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      family_id TEXT NOT NULL,
+                      expires_at DATETIME NOT NULL,
+                      used_at DATETIME,
+                      revoked_at DATETIME,
+                      created_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+                    CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+                    CREATE TABLE password_resets (
+                      token_hash TEXT PRIMARY KEY NOT NULL,
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      expires_at DATETIME NOT NULL,
+                      used_at DATETIME,
+                      created_at DATETIME NOT NULL
+                    );
+                    """)
+        }
+        migrator.registerMigration("v1-receptionist") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agents (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      phone_number TEXT,
+                      voice_settings TEXT NOT NULL,
+                      behavior_settings TEXT NOT NULL,
+                      working_hours TEXT,
+                      status TEXT NOT NULL CHECK (status IN ('active','inactive')),
+                      started_at DATETIME,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX agents_business ON agents(business_id, created_at);
+                    CREATE UNIQUE INDEX agents_phone_number ON agents(phone_number) WHERE phone_number IS NOT NULL;
+                    CREATE TABLE leads (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      phone TEXT,
+                      name TEXT,
+                      email TEXT,
+                      status TEXT NOT NULL,
+                      source TEXT NOT NULL,
+                      qualification_score INTEGER,
+                      score_explanation TEXT,
+                      notes TEXT,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX leads_business_created ON leads(business_id, created_at DESC, id DESC);
+                    CREATE INDEX leads_business_status ON leads(business_id, status);
+                    CREATE UNIQUE INDEX leads_business_phone ON leads(business_id, phone) WHERE phone IS NOT NULL;
+                    CREATE TABLE appointments (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
+                      scheduled_date DATETIME NOT NULL,
+                      duration INTEGER NOT NULL CHECK (duration > 0),
+                      status TEXT NOT NULL,
+                      type TEXT,
+                      notes TEXT,
+                      price INTEGER,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX appointments_business_date ON appointments(business_id, scheduled_date);
+                    CREATE INDEX appointments_lead ON appointments(lead_id);
+                    -- Backstop against double booking: one live appointment per business and start time.
+                    CREATE UNIQUE INDEX appointments_slot ON appointments(business_id, scheduled_date)
+                      WHERE status <> 'cancelled';
+                    CREATE TABLE calls (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      agent_id TEXT REFERENCES agents(id) ON DELETE SET NULL,
+                      lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
+                      phone TEXT,
+                      direction TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      provider_call_id TEXT,
+                      status TEXT NOT NULL,
+                      duration INTEGER,
+                      recording_url TEXT,
+                      outcome TEXT,
+                      summary TEXT,
+                      hangup_cause TEXT,
+                      started_at DATETIME NOT NULL,
+                      ended_at DATETIME,
+                      created_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX calls_business_started ON calls(business_id, started_at DESC);
+                    CREATE INDEX calls_agent_started ON calls(agent_id, started_at);
+                    CREATE UNIQUE INDEX calls_provider_id ON calls(provider, provider_call_id)
+                      WHERE provider_call_id IS NOT NULL;
+                    CREATE TABLE transcript_turns (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      call_id TEXT NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+                      sequence INTEGER NOT NULL,
+                      speaker TEXT NOT NULL,
+                      text TEXT NOT NULL,
+                      started_at DATETIME NOT NULL,
+                      ended_at DATETIME,
+                      confidence DOUBLE,
+                      latency_ms INTEGER,
+                      UNIQUE (call_id, sequence)
+                    );
+                    CREATE TABLE messages (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
+                      channel TEXT NOT NULL CHECK (channel IN ('sms','email')),
+                      direction TEXT NOT NULL,
+                      "to" TEXT NOT NULL,
+                      "from" TEXT,
+                      subject TEXT,
+                      body TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      provider_message_id TEXT,
+                      error TEXT,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX messages_business_channel ON messages(business_id, channel, created_at DESC);
+                    CREATE INDEX messages_provider_id ON messages(provider, provider_message_id);
+                    CREATE TABLE processed_events (
+                      provider TEXT NOT NULL,
+                      event_id TEXT NOT NULL,
+                      event_type TEXT,
+                      received_at DATETIME NOT NULL,
+                      PRIMARY KEY (provider, event_id)
+                    );
+                    CREATE TABLE idempotency_keys (
+                      user_id TEXT NOT NULL,
+                      key TEXT NOT NULL,
+                      method TEXT NOT NULL,
+                      path TEXT NOT NULL,
+                      request_hash TEXT NOT NULL,
+                      status_code INTEGER NOT NULL,
+                      response_body BLOB NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      PRIMARY KEY (user_id, key)
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

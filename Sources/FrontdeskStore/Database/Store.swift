@@ -1,0 +1,75 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+/// The SQLite database (WAL, foreign keys on, versioned migrations) and its repositories.
+/// The rest of the code sees repositories of domain types, never SQL.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+
+    public var users: UserRepository { UserRepository(pool: pool) }
+    public var businesses: BusinessRepository { BusinessRepository(pool: pool) }
+    public var agents: AgentRepository { AgentRepository(pool: pool) }
+    public var leads: LeadRepository { LeadRepository(pool: pool) }
+    public var appointments: AppointmentRepository { AppointmentRepository(pool: pool) }
+    public var calls: CallRepository { CallRepository(pool: pool) }
+    public var messages: MessageRepository { MessageRepository(pool: pool) }
+    public var tokens: TokenRepository { TokenRepository(pool: pool) }
+    public var events: ProviderEventRepository { ProviderEventRepository(pool: pool) }
+
+    /// Opens (creating when needed) the database file at `path` and migrates it to the latest schema.
+    public init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only an OS crash
+            // or power loss can drop the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+    }
+
+    /// The names of the migrations applied so far.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    /// A trivial query, for health checks.
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+/// One page of a list and the total number of matching rows.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let total: Int
+
+    public init(items: [Item], total: Int) {
+        self.items = items
+        self.total = total
+    }
+}
+
+/// Which page to read: `page` from 1, `limit` rows.
+public struct PageRequest: Sendable, Hashable {
+    public let page: Int
+    public let limit: Int
+
+    public init(page: Int, limit: Int) {
+        self.page = page
+        self.limit = limit
+    }
+
+    var offset: Int { (page - 1) * limit }
+}
+
+extension DatabaseError {
+    /// Whether this is a UNIQUE constraint violation.
+    var isUniqueViolation: Bool { extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE }
+}

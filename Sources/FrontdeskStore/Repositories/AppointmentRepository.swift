@@ -1,0 +1,154 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+public struct AppointmentFilter: Sendable {
+    public var business: BusinessID
+    public var status: AppointmentStatus?
+    public var leadId: LeadID?
+    /// Appointments starting at or after this instant.
+    public var from: Date?
+    /// Appointments starting before this instant.
+    public var to: Date?
+
+    public init(
+        business: BusinessID, status: AppointmentStatus? = nil, leadId: LeadID? = nil, from: Date? = nil,
+        to: Date? = nil
+    ) {
+        self.business = business
+        self.status = status
+        self.leadId = leadId
+        self.from = from
+        self.to = to
+    }
+}
+
+public struct AppointmentRepository: Sendable {
+    let pool: DatabasePool
+
+    public func find(_ id: AppointmentID) async throws -> Appointment? {
+        try await pool.read { db in try Appointment.fetchOne(db, key: id.rawValue) }
+    }
+
+    public func list(_ filter: AppointmentFilter, page: PageRequest) async throws -> Page<Appointment> {
+        try await pool.read { db in
+            var request = Appointment.filter(Column("business_id") == filter.business)
+            if let status = filter.status { request = request.filter(Column("status") == status) }
+            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
+            if let from = filter.from { request = request.filter(Column("scheduled_date") >= from) }
+            if let to = filter.to { request = request.filter(Column("scheduled_date") < to) }
+            let total = try request.fetchCount(db)
+            let items = try request.order(Column("scheduled_date"), Column("id"))
+                .limit(page.limit, offset: page.offset).fetchAll(db)
+            return Page(items: items, total: total)
+        }
+    }
+
+    /// Live (not cancelled) appointments of a business starting in `[from, to)`.
+    public func live(business: BusinessID, from: Date, to: Date) async throws -> [Appointment] {
+        try await pool.read { db in try Self.live(db, business: business, from: from, to: to, excluding: nil) }
+    }
+
+    /// Saves `appointment` (new, or an existing one moved or changed) after checking, inside the write
+    /// transaction, that its slot is free: no overlap with another live appointment (buffers included)
+    /// and the day's maximum not reached. Exactly one of several concurrent bookings of a slot wins;
+    /// the others get `SLOT_TAKEN` (409).
+    public func save(_ appointment: Appointment, rules: BookingRules, hours: OpeningHours) async throws {
+        do {
+            try await pool.write { db in
+                if appointment.status.holdsSlot {
+                    try Self.checkSlotIsFree(appointment, rules: rules, hours: hours, db: db)
+                }
+                try appointment.save(db)
+            }
+        } catch let error as DatabaseError where error.isUniqueViolation {
+            throw AppError(.slotTaken, "That time is already booked")
+        }
+    }
+
+    /// Changes only the status (e.g. cancelling frees the slot).
+    public func setStatus(_ id: AppointmentID, _ status: AppointmentStatus, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE appointments SET status = ?, updated_at = ? WHERE id = ?", arguments: [status, now, id])
+        }
+    }
+
+    public func counts(business: BusinessID, from: Date?, to: Date?, todayStart: Date, todayEnd: Date) async throws
+        -> AppointmentCounts
+    {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS total,
+                           COALESCE(SUM(scheduled_date >= ? AND scheduled_date < ? AND status <> 'cancelled'), 0) AS today,
+                           COALESCE(SUM(status = 'completed'), 0) AS completed,
+                           COALESCE(SUM(status = 'cancelled'), 0) AS cancelled
+                    FROM appointments WHERE business_id = ? AND scheduled_date >= ? AND scheduled_date < ?
+                    """,
+                arguments: [
+                    todayStart, todayEnd, business, from ?? Date.distantPast, to ?? Date.distantFuture,
+                ])!
+            return AppointmentCounts(
+                total: row["total"], scheduledToday: row["today"], completed: row["completed"],
+                cancelled: row["cancelled"])
+        }
+    }
+
+    /// Revenue (cents) of completed appointments starting in `[from, to)`.
+    public func revenue(business: BusinessID, from: Date?, to: Date?) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(price), 0) FROM appointments
+                    WHERE business_id = ? AND status = 'completed' AND scheduled_date >= ? AND scheduled_date < ?
+                    """, arguments: [business, from ?? Date.distantPast, to ?? Date.distantFuture]) ?? 0
+        }
+    }
+
+    static func live(_ db: Database, business: BusinessID, from: Date, to: Date, excluding: AppointmentID?) throws
+        -> [Appointment]
+    {
+        var request = Appointment.filter(
+            Column("business_id") == business && Column("status") != AppointmentStatus.cancelled
+                && Column("scheduled_date") >= from && Column("scheduled_date") < to)
+        if let excluding { request = request.filter(Column("id") != excluding) }
+        return try request.order(Column("scheduled_date")).fetchAll(db)
+    }
+
+    static func checkSlotIsFree(_ new: Appointment, rules: BookingRules, hours: OpeningHours, db: Database) throws {
+        let padding = TimeInterval((rules.bufferBefore + rules.bufferAfter) * 60)
+        // Appointments last at most a day, so anything that can overlap starts within a day of this one.
+        let nearby = try live(
+            db, business: new.businessId, from: new.scheduledDate.addingTimeInterval(-86_400 - padding),
+            to: new.endDate.addingTimeInterval(padding), excluding: new.id)
+        let before = TimeInterval(rules.bufferBefore * 60)
+        let after = TimeInterval(rules.bufferAfter * 60)
+        for other in nearby
+        where new.scheduledDate.addingTimeInterval(-before) < other.endDate.addingTimeInterval(after)
+            && other.scheduledDate.addingTimeInterval(-before) < new.endDate.addingTimeInterval(after)
+        {
+            _ = other
+            throw AppError(.slotTaken, "That time is already booked")
+        }
+        if let maxPerDay = rules.maxPerDay {
+            let day = hours.localDate(of: new.scheduledDate)
+            let midnight = WallClockTime(minutes: 0)!
+            if let start = hours.instant(day, midnight), let end = hours.instant(day.adding(days: 1), midnight) {
+                let sameDay = try live(db, business: new.businessId, from: start, to: end, excluding: new.id)
+                if sameDay.count >= maxPerDay {
+                    throw AppError(.slotTaken, "That day is fully booked")
+                }
+            }
+        }
+    }
+}
+
+public struct AppointmentCounts: Sendable {
+    public let total: Int
+    public let scheduledToday: Int
+    public let completed: Int
+    public let cancelled: Int
+}

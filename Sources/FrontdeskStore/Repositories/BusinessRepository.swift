@@ -1,0 +1,54 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+public struct BusinessRepository: Sendable {
+    let pool: DatabasePool
+
+    public func find(_ id: BusinessID) async throws -> Business? {
+        try await pool.read { db in try Business.fetchOne(db, key: id.rawValue) }
+    }
+
+    /// The businesses `user` belongs to, optionally filtered by name, newest first.
+    public func list(for user: UserID, search: String?, page: PageRequest) async throws -> Page<Business> {
+        try await pool.read { db in
+            var request = Business.filter(
+                sql: "id IN (SELECT business_id FROM memberships WHERE user_id = ?)", arguments: [user])
+            if let search, !search.isEmpty {
+                request = request.filter(sql: "name LIKE ? ESCAPE '\\'", arguments: ["%" + likeEscaped(search) + "%"])
+            }
+            let total = try request.fetchCount(db)
+            let items = try request.order(Column("created_at").desc, Column("id").desc)
+                .limit(page.limit, offset: page.offset).fetchAll(db)
+            return Page(items: items, total: total)
+        }
+    }
+
+    /// Creates a business with `owner` as its admin.
+    public func create(_ business: Business, owner: UserID) async throws {
+        try await pool.write { db in
+            try business.insert(db)
+            try Membership(userId: owner, businessId: business.id, role: .admin, createdAt: business.createdAt)
+                .insert(db)
+        }
+    }
+
+    public func update(_ business: Business) async throws {
+        try await pool.write { db in try business.update(db) }
+    }
+
+    /// Deletes the business and, by cascade, everything it owns.
+    public func delete(_ id: BusinessID) async throws {
+        _ = try await pool.write { db in try Business.deleteOne(db, key: id.rawValue) }
+    }
+
+    public func count() async throws -> Int {
+        try await pool.read { db in try Business.fetchCount(db) }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+func likeEscaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        .replacingOccurrences(of: "_", with: "\\_")
+}

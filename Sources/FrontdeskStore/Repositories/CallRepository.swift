@@ -1,0 +1,96 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+public struct CallFilter: Sendable {
+    public var business: BusinessID
+    public var leadId: LeadID?
+    public var status: CallStatus?
+
+    public init(business: BusinessID, leadId: LeadID? = nil, status: CallStatus? = nil) {
+        self.business = business
+        self.leadId = leadId
+        self.status = status
+    }
+}
+
+public struct CallRepository: Sendable {
+    let pool: DatabasePool
+
+    public func find(_ id: CallID) async throws -> Call? {
+        try await pool.read { db in try Call.fetchOne(db, key: id.rawValue) }
+    }
+
+    public func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call> {
+        try await pool.read { db in
+            var request = Call.filter(Column("business_id") == filter.business)
+            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
+            if let status = filter.status { request = request.filter(Column("status") == status) }
+            let total = try request.fetchCount(db)
+            let items = try request.order(Column("started_at").desc, Column("id").desc)
+                .limit(page.limit, offset: page.offset).fetchAll(db)
+            return Page(items: items, total: total)
+        }
+    }
+
+    public func save(_ call: Call) async throws {
+        try await pool.write { db in try call.save(db) }
+    }
+
+    /// Appends a transcript turn; it is durable when this returns.
+    @discardableResult
+    public func append(_ turn: TranscriptTurn) async throws -> TranscriptTurn {
+        try await pool.write { db in
+            var turn = turn
+            try turn.insert(db)
+            return turn
+        }
+    }
+
+    public func turns(of call: CallID) async throws -> [TranscriptTurn] {
+        try await pool.read { db in
+            try TranscriptTurn.filter(Column("call_id") == call).order(Column("sequence")).fetchAll(db)
+        }
+    }
+
+    /// The transcripts of several calls as text (`Caller: …\nAgent: …`), for list views.
+    public func transcripts(of calls: [CallID]) async throws -> [CallID: String] {
+        guard !calls.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let turns = try TranscriptTurn.filter(calls.contains(Column("call_id")))
+                .order(Column("call_id"), Column("sequence")).fetchAll(db)
+            var result: [CallID: String] = [:]
+            for turn in turns {
+                let line = "\(turn.speaker.rawValue.capitalized): \(turn.text)"
+                result[turn.callId] = result[turn.callId].map { $0 + "\n" + line } ?? line
+            }
+            return result
+        }
+    }
+
+    public func stats(business: BusinessID, from: Date?, to: Date?, todayStart: Date) async throws -> CallStats {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS total,
+                           COALESCE(SUM(started_at >= ?), 0) AS today,
+                           AVG(duration) AS average_duration,
+                           COALESCE(SUM(status = 'completed'), 0) AS completed,
+                           COALESCE(SUM(status <> 'in_progress'), 0) AS ended
+                    FROM calls WHERE business_id = ? AND started_at >= ? AND started_at < ?
+                    """, arguments: [todayStart, business, from ?? Date.distantPast, to ?? Date.distantFuture])!
+            return CallStats(
+                total: row["total"], today: row["today"], averageDuration: row["average_duration"] ?? 0,
+                completed: row["completed"], ended: row["ended"])
+        }
+    }
+}
+
+public struct CallStats: Sendable {
+    public let total: Int
+    public let today: Int
+    public let averageDuration: Double
+    public let completed: Int
+    public let ended: Int
+}

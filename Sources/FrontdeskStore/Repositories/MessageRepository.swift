@@ -1,0 +1,41 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+public struct MessageFilter: Sendable {
+    public var business: BusinessID
+    public var channel: MessageChannel
+    public var leadId: LeadID?
+    public var status: MessageStatus?
+
+    public init(business: BusinessID, channel: MessageChannel, leadId: LeadID? = nil, status: MessageStatus? = nil) {
+        self.business = business
+        self.channel = channel
+        self.leadId = leadId
+        self.status = status
+    }
+}
+
+public struct MessageRepository: Sendable {
+    let pool: DatabasePool
+
+    public func find(_ id: MessageID) async throws -> Message? {
+        try await pool.read { db in try Message.fetchOne(db, key: id.rawValue) }
+    }
+
+    public func list(_ filter: MessageFilter, page: PageRequest) async throws -> Page<Message> {
+        try await pool.read { db in
+            var request = Message.filter(Column("business_id") == filter.business && Column("channel") == filter.channel)
+            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
+            if let status = filter.status { request = request.filter(Column("status") == status) }
+            let total = try request.fetchCount(db)
+            let items = try request.order(Column("created_at").desc, Column("id").desc)
+                .limit(page.limit, offset: page.offset).fetchAll(db)
+            return Page(items: items, total: total)
+        }
+    }
+
+    public func save(_ message: Message) async throws {
+        try await pool.write { db in try message.save(db) }
+    }
+}

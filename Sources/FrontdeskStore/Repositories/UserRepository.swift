@@ -1,0 +1,59 @@
+import FrontdeskCore
+import Foundation
+import GRDB
+
+public struct UserRepository: Sendable {
+    let pool: DatabasePool
+
+    public func find(_ id: UserID) async throws -> User? {
+        try await pool.read { db in try User.fetchOne(db, key: id.rawValue) }
+    }
+
+    public func find(email: EmailAddress) async throws -> User? {
+        try await pool.read { db in
+            try User.filter(sql: "email = ? COLLATE NOCASE", arguments: [email.value]).fetchOne(db)
+        }
+    }
+
+    /// Creates a user together with its first business, as its admin — in one transaction.
+    /// Throws `RESOURCE_ALREADY_EXISTS` when the e-mail is taken.
+    public func register(_ user: User, business: Business) async throws {
+        do {
+            try await pool.write { db in
+                try user.insert(db)
+                try business.insert(db)
+                try Membership(userId: user.id, businessId: business.id, role: .admin, createdAt: user.createdAt)
+                    .insert(db)
+            }
+        } catch let error as DatabaseError where error.isUniqueViolation {
+            throw AppError(.resourceAlreadyExists, "An account with this email already exists")
+        }
+    }
+
+    public func updatePassword(_ id: UserID, hash: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                arguments: [hash, now, id])
+        }
+    }
+
+    /// The user's role in a business, or nil when not a member.
+    public func role(of user: UserID, in business: BusinessID) async throws -> Role? {
+        try await pool.read { db in
+            try Role.fetchOne(
+                db, sql: "SELECT role FROM memberships WHERE user_id = ? AND business_id = ?",
+                arguments: [user, business])
+        }
+    }
+
+    public func memberships(of user: UserID) async throws -> [Membership] {
+        try await pool.read { db in
+            try Membership.filter(Column("user_id") == user).order(Column("created_at")).fetchAll(db)
+        }
+    }
+
+    public func addMembership(_ membership: Membership) async throws {
+        try await pool.write { db in try membership.save(db) }
+    }
+}

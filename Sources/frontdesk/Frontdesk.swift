@@ -1,0 +1,36 @@
+import ArgumentParser
+import FrontdeskServer
+import Hummingbird
+import Logging
+
+@main
+struct Frontdesk: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontdesk",
+        abstract: "An AI voice/SMS receptionist runtime.",
+        subcommands: [Serve.self, Bench.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API and webhooks (configured by FRONTDESK_* environment variables).")
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let configuration: AppConfiguration
+        do {
+            configuration = try AppConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError("configuration: \(error)")
+        }
+        var logger = Logger(label: "frontdesk")
+        logger.logLevel = logLevel
+        let app = try await buildApplication(configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

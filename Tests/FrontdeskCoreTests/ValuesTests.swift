@@ -1,0 +1,52 @@
+import Foundation
+import FrontdeskCore
+import Testing
+
+@Suite("Values parsed at the edge")
+struct ValuesTests {
+    @Test("phone numbers are normalised to E.164 and junk is refused")
+    func phoneNumbers() {
+        #expect(PhoneNumber("+1 (555) 010-0123")?.e164 == "+15550100123")
+        #expect(PhoneNumber("+44 20 7946 0958")?.e164 == "+442079460958")
+        #expect(PhoneNumber("5550100123") == nil, "no country code")
+        #expect(PhoneNumber("+0123456789") == nil, "country codes do not start with 0")
+        #expect(PhoneNumber("+1555abc0123") == nil)
+        #expect(PhoneNumber("+1234") == nil, "too short")
+        #expect(PhoneNumber("+1234567890123456") == nil, "too long")
+    }
+
+    @Test("email addresses need a local part and a dotted domain")
+    func emails() {
+        #expect(EmailAddress(" John@Example.COM ")?.value == "john@example.com")
+        #expect(EmailAddress("john@example") == nil)
+        #expect(EmailAddress("@example.com") == nil)
+        #expect(EmailAddress("jo hn@example.com") == nil)
+        #expect(EmailAddress("a@b@example.com") == nil)
+    }
+
+    @Test("wall-clock times and local dates")
+    func wallClockAndDates() {
+        #expect(WallClockTime("09:30")?.minutes == 570)
+        #expect(WallClockTime("24:00")?.minutes == 1440)
+        #expect(WallClockTime("24:30") == nil)
+        #expect(WallClockTime("9:5") == nil)
+        #expect(LocalDate("2024-02-29") != nil)
+        #expect(LocalDate("2023-02-29") == nil)
+        #expect(LocalDate("2024-12-31")!.adding(days: 1) == LocalDate("2025-01-01"))
+        #expect(LocalDate("2024-03-10")!.weekday == .sunday)
+    }
+
+    @Test("time zones must be IANA region names")
+    func zones() {
+        #expect(BusinessTimeZone("America/New_York") != nil)
+        #expect(BusinessTimeZone("Mars/Olympus") == nil)
+        #expect(BusinessTimeZone("EST") == nil)
+    }
+
+    @Test("money keeps cents exactly")
+    func money() throws {
+        let decoded = try JSONDecoder().decode([Money].self, from: Data("[49.99, 120]".utf8))
+        #expect(decoded.map(\.cents) == [4999, 12000])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Money].self, from: Data("[-1]".utf8)) }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+    /// Starts on a whole second by default: the database keeps milliseconds, so durations stay exact.
+    init(_ start: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))) { current = Mutex(start) }
+    var now: Date { current.withLock { $0 } }
+    func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A decoded API response.
+struct APIResult {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let json: [String: Any]
+
+    var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
+    var code: String? { json["code"] as? String }
+    var details: [String: [String]] { json["details"] as? [String: [String]] ?? [:] }
+    subscript(path: String) -> Any? {
+        path.split(separator: ".").reduce(data as Any?) { value, key in (value as? [String: Any])?[String(key)] }
+    }
+    func list(_ key: String) -> [[String: Any]] { data[key] as? [[String: Any]] ?? [] }
+}
+
+/// A logged-in account with its own business.
+struct Tenant {
+    let token: String
+    let refreshToken: String
+    let businessId: String
+    let userId: String
+    let email: String
+}
+
+/// Builds the real application (temporary database, test clock) and speaks to it in memory.
+struct TestApp {
+    let configuration: AppConfiguration
+    let clock: TestClock
+    let folder: URL
+
+    init(seedDemo: Bool = false, limits: RateLimits = RateLimits(authenticated: 100_000, anonymous: 100_000, webhooks: 100_000),
+         maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock())
+    {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-test-\(UUID().uuidString)")
+        var configuration = AppConfiguration()
+        configuration.databasePath = folder.appendingPathComponent("frontdesk.sqlite").path
+        configuration.jwtSecret = String(repeating: "s", count: 40)
+        configuration.bcryptCost = 4
+        configuration.seedDemo = seedDemo
+        configuration.rateLimits = limits
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.environment = "test"
+        self.configuration = configuration
+        self.clock = clock
+    }
+
+    /// Runs `body` against a fresh application, then removes its database.
+    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clock = self.clock
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = try await buildApplication(
+            configuration: configuration, dependencies: AppDependencies(now: { clock.now }), logger: logger)
+        try await app.test(.router) { client in try await body(Client(client: client, clock: clock)) }
+    }
+
+    struct Client: Sendable {
+        let client: any TestClientProtocol
+        let clock: TestClock
+
+        @discardableResult
+        func call(
+            _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+            rawBody: ByteBuffer? = nil, headers extra: HTTPFields = [:]
+        ) async throws -> APIResult {
+            var headers = extra
+            if let token { headers[.authorization] = "Bearer \(token)" }
+            if json != nil { headers[.contentType] = "application/json" }
+            let body = rawBody ?? json.map { ByteBuffer(string: $0) }
+            return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+                let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
+                return APIResult(status: response.status, headers: response.headers, json: object ?? [:])
+            }
+        }
+
+        /// Registers a new account (and business) and returns its tokens.
+        func register(_ name: String = "Tenant") async throws -> Tenant {
+            let email = "\(name.lowercased())-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+            let result = try await call(
+                .post, "/api/auth/register",
+                json: #"{"email":"\#(email)","password":"correct horse","business_name":"\#(name) Plumbing","first_name":"Pat"}"#)
+            #expect(result.status == .created, "register: \(result.json)")
+            return Tenant(
+                token: result["token"] as! String, refreshToken: result["refresh_token"] as! String,
+                businessId: result["user.business_id"] as! String, userId: result["user.id"] as! String, email: email)
+        }
+
+        /// Sets the tenant's business to New York hours Monday–Friday 9–17 with a cleaning service.
+        func openWeekdays(_ tenant: Tenant) async throws {
+            let result = try await call(
+                .put, "/api/businesses/\(tenant.businessId)", token: tenant.token,
+                json: """
+                    {"settings":{"timezone":"America/New_York","business_hours":{
+                      "monday":{"open":"09:00","close":"17:00"},"tuesday":{"open":"09:00","close":"17:00"},
+                      "wednesday":{"open":"09:00","close":"17:00"},"thursday":{"open":"09:00","close":"17:00"},
+                      "friday":{"open":"09:00","close":"17:00"}},
+                      "services":[{"name":"Cleaning","price":120,"duration":45}]}}
+                    """)
+            #expect(result.status == .ok, "settings: \(result.json)")
+        }
+
+        func createLead(_ tenant: Tenant, phone: String = "+15551230000", name: String = "John Doe", extra: String = "") async throws -> APIResult {
+            try await call(
+                .post, "/api/leads", token: tenant.token,
+                json: #"{"business_id":"\#(tenant.businessId)","phone":"\#(phone)","name":"\#(name)","email":"john@example.com"\#(extra)}"#)
+        }
+    }
+}
+
+/// The next weekday at `hour`:00 New York time, at least a day after `now`, as ISO 8601 UTC.
+func nextWeekday(after now: Date, hour: Int, weekday: Int = 3) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "America/New_York")!
+    let start = calendar.date(byAdding: .day, value: 1, to: now)!
+    let date = calendar.nextDate(
+        after: start, matching: DateComponents(hour: hour, minute: 0, weekday: weekday), matchingPolicy: .nextTime)!
+    return date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+}
