@@ -38,7 +38,7 @@ struct StoreTests {
     @Test("an empty file is migrated to the full schema with WAL and foreign keys")
     func migrationFromEmpty() async throws {
         let temp = try TemporaryStore()
-        #expect(try temp.store.appliedMigrations() == ["v1-accounts-and-businesses", "v1-receptionist"])
+        #expect(try temp.store.appliedMigrations() == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters"])
         let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
@@ -54,7 +54,7 @@ struct StoreTests {
         }
         // Opening the same file again does not re-run migrations.
         let again = try Store(path: temp.folder.appendingPathComponent("db/test.sqlite").path)
-        #expect(try again.appliedMigrations().count == 2)
+        #expect(try again.appliedMigrations().count == 3)
     }
 
     @Test("a business round-trips with its settings, and deleting it removes what it owns")
@@ -86,6 +86,35 @@ struct StoreTests {
         await #expect(throws: AppError.self) { try await temp.store.leads.insert(lead(a)) }
         try await temp.store.leads.insert(lead(b))
         #expect(try await temp.store.leads.list(LeadFilter(business: a.id), page: .init(page: 1, limit: 20)).total == 1)
+    }
+
+    @Test("list totals stay exact through inserts, status changes and deletes")
+    func leadTotals() async throws {
+        let temp = try TemporaryStore()
+        let (_, business) = try await temp.business()
+        var leads: [Lead] = []
+        for index in 0..<5 {
+            let lead = Lead(
+                id: .generate(), businessId: business.id, phone: PhoneNumber("+1555000100\(index)"), name: nil, email: nil,
+                status: .new, source: index < 2 ? .call : .web, notes: nil, createdAt: temp.now, updatedAt: temp.now)
+            try await temp.store.leads.insert(lead)
+            leads.append(lead)
+        }
+        var changed = leads[0]
+        changed.status = .qualified
+        try await temp.store.leads.update(changed)
+        try await temp.store.leads.delete(leads[4].id)
+        func total(_ status: LeadStatus? = nil, _ source: LeadSource? = nil) async throws -> Int {
+            try await temp.store.leads.list(LeadFilter(business: business.id, status: status, source: source), page: .init(page: 1, limit: 1)).total
+        }
+        #expect(try await total() == 4)
+        #expect(try await total(.new) == 3)
+        #expect(try await total(.qualified, .call) == 1)
+        #expect(try await total(nil, .web) == 2)
+        let scanned = try await temp.store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leads WHERE business_id = ?", arguments: [business.id])
+        }
+        #expect(scanned == 4)
     }
 
     @Test("of 20 concurrent bookings of one slot exactly one succeeds")

@@ -18,6 +18,9 @@ public struct PhoneNumber: Hashable, Sendable, Codable, CustomStringConvertible 
         e164 = "+" + digits
     }
 
+    /// For values read back from storage, which were validated when they were written.
+    public init(trusted e164: String) { self.e164 = e164 }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -50,6 +53,9 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         else { return nil }
         value = trimmed
     }
+
+    /// For values read back from storage, which were validated when they were written.
+    public init(trusted value: String) { self.value = value }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -17,9 +17,20 @@ struct LeadController {
         group.post(":id/qualify", use: qualify)
     }
 
-    struct ListView: Encodable, Sendable {
+    struct ListView: DirectJSONEncodable, Sendable {
         let leads: [Lead]
         let pagination: Pagination
+
+        func writeJSON(to writer: inout JSONWriter) throws {
+            writer.beginObject()
+            writer.key("leads")
+            writer.beginArray()
+            for lead in leads { try lead.writeJSON(to: &writer) }
+            writer.endArray()
+            writer.key("pagination")
+            try pagination.writeJSON(to: &writer)
+            writer.endObject()
+        }
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {

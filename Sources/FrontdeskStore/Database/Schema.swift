@@ -179,6 +179,36 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-lead-counters") { db in
+            // Exact lead counts per (business, status, source), kept by triggers in the same
+            // transaction as the change, so list totals never scan a business's leads.
+            try db.execute(
+                sql: """
+                    CREATE TABLE lead_counts (
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      status TEXT NOT NULL,
+                      source TEXT NOT NULL,
+                      n INTEGER NOT NULL,
+                      PRIMARY KEY (business_id, status, source)
+                    ) WITHOUT ROWID;
+                    INSERT INTO lead_counts (business_id, status, source, n)
+                      SELECT business_id, status, source, COUNT(*) FROM leads GROUP BY business_id, status, source;
+                    CREATE TRIGGER lead_counts_insert AFTER INSERT ON leads BEGIN
+                      INSERT INTO lead_counts (business_id, status, source, n) VALUES (NEW.business_id, NEW.status, NEW.source, 1)
+                        ON CONFLICT (business_id, status, source) DO UPDATE SET n = n + 1;
+                    END;
+                    CREATE TRIGGER lead_counts_delete AFTER DELETE ON leads BEGIN
+                      UPDATE lead_counts SET n = n - 1
+                        WHERE business_id = OLD.business_id AND status = OLD.status AND source = OLD.source;
+                    END;
+                    CREATE TRIGGER lead_counts_update AFTER UPDATE OF business_id, status, source ON leads BEGIN
+                      UPDATE lead_counts SET n = n - 1
+                        WHERE business_id = OLD.business_id AND status = OLD.status AND source = OLD.source;
+                      INSERT INTO lead_counts (business_id, status, source, n) VALUES (NEW.business_id, NEW.status, NEW.source, 1)
+                        ON CONFLICT (business_id, status, source) DO UPDATE SET n = n + 1;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

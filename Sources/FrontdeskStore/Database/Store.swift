@@ -6,9 +6,10 @@ import GRDB
 /// The rest of the code sees repositories of domain types, never SQL.
 public final class Store: Sendable {
     public let pool: DatabasePool
+    let memberships = MembershipCache()
 
-    public var users: UserRepository { UserRepository(pool: pool) }
-    public var businesses: BusinessRepository { BusinessRepository(pool: pool) }
+    public var users: UserRepository { UserRepository(pool: pool, memberships: memberships) }
+    public var businesses: BusinessRepository { BusinessRepository(pool: pool, memberships: memberships) }
     public var agents: AgentRepository { AgentRepository(pool: pool) }
     public var leads: LeadRepository { LeadRepository(pool: pool) }
     public var appointments: AppointmentRepository { AppointmentRepository(pool: pool) }

@@ -4,6 +4,7 @@ import GRDB
 
 public struct BusinessRepository: Sendable {
     let pool: DatabasePool
+    let memberships: MembershipCache
 
     public func find(_ id: BusinessID) async throws -> Business? {
         try await pool.read { db in try Business.fetchOne(db, key: id.rawValue) }
@@ -31,6 +32,7 @@ public struct BusinessRepository: Sendable {
             try Membership(userId: owner, businessId: business.id, role: .admin, createdAt: business.createdAt)
                 .insert(db)
         }
+        memberships.clear()
     }
 
     public func update(_ business: Business) async throws {
@@ -40,6 +42,7 @@ public struct BusinessRepository: Sendable {
     /// Deletes the business and, by cascade, everything it owns.
     public func delete(_ id: BusinessID) async throws {
         _ = try await pool.write { db in try Business.deleteOne(db, key: id.rawValue) }
+        memberships.clear()
     }
 
     public func count() async throws -> Int {

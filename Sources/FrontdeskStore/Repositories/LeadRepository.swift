@@ -28,13 +28,24 @@ public struct LeadRepository: Sendable {
     }
 
     public func list(_ filter: LeadFilter, page: PageRequest) async throws -> Page<Lead> {
-        try await pool.read { db in
-            var request = Lead.filter(Column("business_id") == filter.business)
-            if let status = filter.status { request = request.filter(Column("status") == status) }
-            if let source = filter.source { request = request.filter(Column("source") == source) }
-            let total = try request.fetchCount(db)
-            let items = try request.order(Column("created_at").desc, Column("id").desc)
-                .limit(page.limit, offset: page.offset).fetchAll(db)
+        // The busiest read of the API: plain SQL through GRDB's statement cache (one of four shapes).
+        var conditions = "business_id = ?"
+        var arguments: StatementArguments = [filter.business]
+        if let status = filter.status {
+            conditions += " AND status = ?"
+            arguments += [status]
+        }
+        if let source = filter.source {
+            conditions += " AND source = ?"
+            arguments += [source]
+        }
+        let countSQL = "SELECT COALESCE(SUM(n), 0) FROM lead_counts WHERE " + conditions
+        let pageSQL = "SELECT * FROM leads WHERE \(conditions) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        let countArguments = arguments
+        let pageArguments = arguments + [page.limit, page.offset]
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: countArguments) ?? 0
+            let items = try Lead.fetchAll(db.cachedStatement(sql: pageSQL), arguments: pageArguments)
             return Page(items: items, total: total)
         }
     }

@@ -4,6 +4,7 @@ import GRDB
 
 public struct UserRepository: Sendable {
     let pool: DatabasePool
+    let memberships: MembershipCache
 
     public func find(_ id: UserID) async throws -> User? {
         try await pool.read { db in try User.fetchOne(db, key: id.rawValue) }
@@ -25,6 +26,7 @@ public struct UserRepository: Sendable {
                 try Membership(userId: user.id, businessId: business.id, role: .admin, createdAt: user.createdAt)
                     .insert(db)
             }
+            memberships.clear()
         } catch let error as DatabaseError where error.isUniqueViolation {
             throw AppError(.resourceAlreadyExists, "An account with this email already exists")
         }
@@ -40,11 +42,14 @@ public struct UserRepository: Sendable {
 
     /// The user's role in a business, or nil when not a member.
     public func role(of user: UserID, in business: BusinessID) async throws -> Role? {
-        try await pool.read { db in
+        if let cached = memberships.role(user: user, business: business) { return cached }
+        let role = try await pool.read { db in
             try Role.fetchOne(
                 db, sql: "SELECT role FROM memberships WHERE user_id = ? AND business_id = ?",
                 arguments: [user, business])
         }
+        memberships.remember(role, user: user, business: business)
+        return role
     }
 
     public func memberships(of user: UserID) async throws -> [Membership] {
@@ -55,5 +60,6 @@ public struct UserRepository: Sendable {
 
     public func addMembership(_ membership: Membership) async throws {
         try await pool.write { db in try membership.save(db) }
+        memberships.clear()
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+import FrontdeskCore
+
+/// A type that can write its own JSON directly, for the hottest responses. Its output must equal what
+/// its `Encodable` conformance gives (a test compares them); everything else uses `JSONEncoder`.
+protocol DirectJSONEncodable: Encodable {
+    func writeJSON(to writer: inout JSONWriter) throws
+}
+
+/// Appends JSON tokens to a byte buffer. Keys are written as given (they are ASCII identifiers).
+struct JSONWriter {
+    var bytes: [UInt8] = []
+    private var needsComma = false
+
+    init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+    mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    mutating func string(_ value: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    mutating func int(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    mutating func date(_ value: Date) { string(APIJSON.formatInstant(value)) }
+
+    /// A value written by `JSONEncoder` (for rare, nested parts).
+    mutating func encoded(_ value: some Encodable) throws {
+        separate()
+        bytes.append(contentsOf: try APIJSON.encoder.encode(value))
+        needsComma = true
+    }
+
+    // Optional fields are left out when nil, as synthesized `Encodable` does.
+    mutating func field(_ name: StaticString, _ value: String?) {
+        if let value { key(name); string(value) }
+    }
+
+    mutating func field(_ name: StaticString, _ value: Int?) {
+        if let value { key(name); int(value) }
+    }
+
+    mutating func field(_ name: StaticString, _ value: Date) {
+        key(name)
+        date(value)
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+}
+
+extension Lead: DirectJSONEncodable {
+    func writeJSON(to writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.field("id", id.rawValue)
+        writer.field("business_id", businessId.rawValue)
+        writer.field("phone", phone?.e164)
+        writer.field("name", name)
+        writer.field("email", email?.value)
+        writer.field("status", status.rawValue)
+        writer.field("source", source.rawValue)
+        writer.field("qualification_score", qualificationScore)
+        if let scoreExplanation {
+            writer.key("score_explanation")
+            try writer.encoded(scoreExplanation)
+        }
+        writer.field("notes", notes)
+        writer.field("created_at", createdAt)
+        writer.field("updated_at", updatedAt)
+        writer.endObject()
+    }
+}
+
+extension Pagination: DirectJSONEncodable {
+    func writeJSON(to writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("page"); writer.int(page)
+        writer.key("limit"); writer.int(limit)
+        writer.key("total"); writer.int(total)
+        writer.key("pages"); writer.int(pages)
+        writer.endObject()
+    }
+}
