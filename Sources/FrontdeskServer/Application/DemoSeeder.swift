@@ -36,7 +36,7 @@ struct DemoSeeder {
               try       curl -s -X POST http://127.0.0.1:\(port)/api/auth/login -H 'Content-Type: application/json' \\
                           -d '{"email":"\(Self.email)","password":"\(Self.password)"}'
               then      curl -s "http://127.0.0.1:\(port)/api/leads?business_id=\(business.id)" -H "Authorization: Bearer $TOKEN"
-              test call the call runtime and `frontdesk simulate` are not part of this build yet (see README, Roadmap)
+              test call the call runtime and `frontdesk simulate` are not part of this build yet (README: "What works today")
             """)
     }
 
