@@ -15,6 +15,19 @@ struct AppServices: Sendable {
 
     var tenancy: Tenancy { Tenancy(store: store) }
 
+    /// A resource loaded by id that the caller may see (with at least `minimum`): 404 when it does not
+    /// exist or belongs to a business the caller is not a member of, 403 when the role is too low.
+    func owned<Resource>(
+        _ what: String, by claims: AccessClaims, minimum: Role = .agent, load: () async throws -> Resource?,
+        business: (Resource) -> BusinessID
+    ) async throws -> Resource {
+        guard let resource = try await load(),
+            try await store.users.role(of: claims.userId, in: business(resource)) != nil
+        else { throw AppError.notFound(what) }
+        try await tenancy.authorize(claims, business: business(resource), minimum: minimum)
+        return resource
+    }
+
     /// The business, or 404 — after checking the caller belongs to it with at least `minimum`.
     func business(_ id: BusinessID, for claims: AccessClaims, minimum: Role = .agent) async throws -> Business {
         try await tenancy.authorize(claims, business: id, minimum: minimum)

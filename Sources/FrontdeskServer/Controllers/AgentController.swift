@@ -127,11 +127,6 @@ struct AgentController {
         return APIResponse(AgentView(agent: agent), message: "Agent updated")
     }
 
-    struct Deleted: Encodable, Sendable {
-        let id: String
-        let deleted = true
-    }
-
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let agent = try await agent(request, context, claims, minimum: .admin)
@@ -202,11 +197,8 @@ struct AgentController {
         _ request: Request, _ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent
     ) async throws -> Agent {
         let id = try context.parameters.id("id", as: AgentID.self)
-        guard let agent = try await services.store.agents.find(id),
-            try await services.store.users.role(of: claims.userId, in: agent.businessId) != nil
-        else { throw AppError.notFound("Agent") }
-        try await services.tenancy.authorize(claims, business: agent.businessId, minimum: minimum)
-        return agent
+        return try await services.owned(
+            "Agent", by: claims, minimum: minimum, load: { try await services.store.agents.find(id) }, business: \.businessId)
     }
 
     static func validName(_ raw: String) throws(AppError) -> String {

@@ -216,10 +216,8 @@ struct AppointmentController {
 
     private func appointment(_ context: AppRequestContext, _ claims: AccessClaims) async throws -> Appointment {
         let id = try context.parameters.id("id", as: AppointmentID.self)
-        guard let appointment = try await services.store.appointments.find(id),
-            try await services.store.users.role(of: claims.userId, in: appointment.businessId) != nil
-        else { throw AppError.notFound("Appointment") }
-        return appointment
+        return try await services.owned(
+            "Appointment", by: claims, load: { try await services.store.appointments.find(id) }, business: \.businessId)
     }
 
     static func checkFields(duration: Int, type: String?, notes: String?, into validator: inout Validator) {

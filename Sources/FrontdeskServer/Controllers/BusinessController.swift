@@ -76,11 +76,6 @@ struct BusinessController {
         return APIResponse(business, message: "Business updated")
     }
 
-    struct Deleted: Encodable, Sendable {
-        let id: String
-        let deleted = true
-    }
-
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: BusinessID.self)

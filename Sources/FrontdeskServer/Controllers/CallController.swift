@@ -62,9 +62,8 @@ struct CallController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<CallView> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: CallID.self)
-        guard let call = try await services.store.calls.find(id),
-            try await services.store.users.role(of: claims.userId, in: call.businessId) != nil
-        else { throw AppError.notFound("Call") }
+        let call = try await services.owned(
+            "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
         let turns = try await services.store.calls.turns(of: call.id)
         let lead = try await call.leadId.asyncFlatMap { try await services.store.leads.find($0) }
         return APIResponse(CallView(call: call, turns: turns, leadScore: lead?.qualificationScore))

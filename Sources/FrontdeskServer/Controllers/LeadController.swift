@@ -113,11 +113,6 @@ struct LeadController {
         return APIResponse(lead, message: "Lead updated")
     }
 
-    struct Deleted: Encodable, Sendable {
-        let id: String
-        let deleted = true
-    }
-
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let lead = try await lead(context, claims, minimum: .user)
@@ -153,11 +148,8 @@ struct LeadController {
 
     private func lead(_ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent) async throws -> Lead {
         let id = try context.parameters.id("id", as: LeadID.self)
-        guard let lead = try await services.store.leads.find(id),
-            try await services.store.users.role(of: claims.userId, in: lead.businessId) != nil
-        else { throw AppError.notFound("Lead") }
-        try await services.tenancy.authorize(claims, business: lead.businessId, minimum: minimum)
-        return lead
+        return try await services.owned(
+            "Lead", by: claims, minimum: minimum, load: { try await services.store.leads.find(id) }, business: \.businessId)
     }
 
     static func checkText(name: String?, notes: String?, into validator: inout Validator) {

@@ -71,5 +71,11 @@ struct APIResponse<Payload: Encodable & Sendable>: ResponseGenerator {
     }
 }
 
+/// The answer to a DELETE: `{"id": …, "deleted": true}`.
+struct Deleted: Encodable, Sendable {
+    let id: String
+    let deleted = true
+}
+
 /// An empty `data` object.
 struct Empty: Encodable, Sendable {}
