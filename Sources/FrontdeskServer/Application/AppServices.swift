@@ -14,6 +14,7 @@ struct AppServices: Sendable {
     let startedAt: Date
 
     var tenancy: Tenancy { Tenancy(store: store) }
+    var idempotency: Idempotency { Idempotency(store: store, now: now) }
 
     /// A resource loaded by id that the caller may see (with at least `minimum`): 404 when it does not
     /// exist or belongs to a business the caller is not a member of, 403 when the role is too low.

@@ -11,6 +11,7 @@ struct AppointmentController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
         group.post(use: create)
+        group.get("availability", use: availability)
         group.get(":id", use: get)
         group.put(":id", use: update)
         group.delete(":id", use: cancel)
@@ -38,6 +39,83 @@ struct AppointmentController {
         return APIResponse(ListView(appointments: result.items, pagination: Pagination(page, total: result.total)))
     }
 
+    struct SlotView: Encodable, Sendable {
+        let start: Date
+        let end: Date
+        /// Wall-clock date and time in the business's zone, for people.
+        let localDate: String
+        let localTime: String
+
+        enum CodingKeys: String, CodingKey {
+            case start, end
+            case localDate = "local_date"
+            case localTime = "local_time"
+        }
+    }
+
+    struct AvailabilityView: Encodable, Sendable {
+        let businessId: BusinessID
+        let timezone: String
+        let duration: Int
+        let startDate: LocalDate
+        let endDate: LocalDate
+        let slots: [SlotView]
+
+        enum CodingKeys: String, CodingKey {
+            case businessId = "business_id"
+            case timezone, duration
+            case startDate = "start_date"
+            case endDate = "end_date"
+            case slots
+        }
+    }
+
+    /// Free slots between two local dates (inclusive, at most 92 days), for `duration` minutes or the
+    /// duration of the service named by `type`.
+    @Sendable func availability(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AvailabilityView> {
+        let claims = try context.requireUser()
+        let query = QueryReader(request)
+        let business = try await services.business(
+            try await services.tenancy.business(query.string("business_id"), for: claims), for: claims)
+        var validator = Validator()
+        let start = query.string("start_date").flatMap(LocalDate.init)
+        let end = query.string("end_date").flatMap(LocalDate.init)
+        validator.check(start != nil, "start_date", "is required, as YYYY-MM-DD")
+        validator.check(end != nil, "end_date", "is required, as YYYY-MM-DD")
+        if let start, let end {
+            validator.check(start <= end, "end_date", "must not be before start_date")
+            validator.check(end <= start.adding(days: 91), "end_date", "must be at most 92 days after start_date")
+        }
+        var duration = business.settings.service(named: query.string("type"))?.duration ?? business.settings.booking.defaultDuration
+        if let text = query.string("duration") {
+            if let value = Int(text), (5...480).contains(value) { duration = value } else {
+                validator.add("duration", "must be 5–480 minutes")
+            }
+        }
+        try validator.throwIfInvalid()
+        let calculator = AvailabilityCalculator(settings: business.settings)
+        let hours = calculator.hours
+        let midnight = WallClockTime(minutes: 0)!
+        // Appointments up to a day around the range can reach into it with their buffers.
+        let busy = try await services.store.appointments.live(
+            business: business.id, from: hours.instant(start!.adding(days: -1), midnight)!,
+            to: hours.instant(end!.adding(days: 2), midnight)!
+        ).map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
+        let slots = calculator.slots(from: start!, through: end!, duration: duration, busy: busy, now: services.now())
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = business.settings.timezone.timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let views = slots.map { slot in
+            let local = formatter.string(from: slot.start).split(separator: " ")
+            return SlotView(start: slot.start, end: slot.end, localDate: String(local[0]), localTime: String(local[1]))
+        }
+        return APIResponse(
+            AvailabilityView(
+                businessId: business.id, timezone: business.settings.timezone.identifier, duration: duration,
+                startDate: start!, endDate: end!, slots: views))
+    }
+
     struct CreateBody: Decodable {
         let businessId: String
         let leadId: String?
@@ -55,10 +133,15 @@ struct AppointmentController {
         }
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Appointment> {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let claims = try context.requireUser()
-        var request = request
-        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        return try await services.idempotency.run(request, context: context, claims: claims) { data in
+            let response = try await create(try Request.decodeJSON(CreateBody.self, from: data), claims: claims)
+            return (response.status, try response.encodedBody(requestId: context.requestId))
+        }
+    }
+
+    private func create(_ body: CreateBody, claims: AccessClaims) async throws -> APIResponse<Appointment> {
         let business = try await services.business(BusinessID(rawValue: body.businessId), for: claims)
         let leadId = try await checkedLead(body.leadId, business: business.id)
         let service = business.settings.service(named: body.type)

@@ -60,10 +60,15 @@ struct LeadController {
         }
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let claims = try context.requireUser()
-        var request = request
-        let body = try await request.decodeJSON(CreateBody.self, context: context)
+        return try await services.idempotency.run(request, context: context, claims: claims) { data in
+            let response = try await create(try Request.decodeJSON(CreateBody.self, from: data), claims: claims)
+            return (response.status, try response.encodedBody(requestId: context.requestId))
+        }
+    }
+
+    private func create(_ body: CreateBody, claims: AccessClaims) async throws -> APIResponse<Lead> {
         let business = try await services.tenancy.business(body.businessId, for: claims)
         var validator = Validator()
         validator.check(

@@ -41,26 +41,30 @@ struct APIResponse<Payload: Encodable & Sendable>: ResponseGenerator {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let requestId = (context as? AppRequestContext)?.requestId ?? ""
-        if let direct = data as? any DirectJSONEncodable {
-            return try directJSON(direct, requestId: requestId)
-        }
-        let envelope = SuccessEnvelope(data: data, message: message, timestamp: Date(), requestId: requestId)
-        return try Self.json(envelope, status: status)
+        return Self.response(status: status, body: try encodedBody(requestId: requestId))
     }
 
-    /// The envelope around a payload that writes its own JSON (same shape as `SuccessEnvelope`).
-    func directJSON(_ payload: any DirectJSONEncodable, requestId: String) throws -> Response {
+    /// The envelope's bytes. Payloads that write their own JSON skip `JSONEncoder` (same shape).
+    func encodedBody(requestId: String) throws -> Data {
+        guard let direct = data as? any DirectJSONEncodable else {
+            return try APIJSON.encoder.encode(
+                SuccessEnvelope(data: data, message: message, timestamp: Date(), requestId: requestId))
+        }
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("success"); writer.bool(true)
-        writer.key("data"); try payload.writeJSON(to: &writer)
+        writer.key("data"); try direct.writeJSON(to: &writer)
         writer.field("message", message)
         writer.field("timestamp", Date())
         writer.key("requestId"); writer.string(requestId)
         writer.endObject()
-        return Response(
+        return Data(writer.bytes)
+    }
+
+    static func response(status: HTTPResponse.Status, body: Data) -> Response {
+        Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {

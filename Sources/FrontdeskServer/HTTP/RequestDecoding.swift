@@ -8,8 +8,15 @@ extension Request {
     /// Reads the body (at most the configured size: 413 beyond) and decodes it as JSON.
     /// Not JSON → 400; JSON of the wrong shape → 422 with the offending fields.
     mutating func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
-        let buffer = try await body.collect(upTo: context.maxBodyBytes)
-        let data = Data(buffer.readableBytesView)
+        try Self.decodeJSON(T.self, from: try await collectBody(context: context))
+    }
+
+    /// The raw body, at most the configured size (413 beyond).
+    mutating func collectBody(context: AppRequestContext) async throws -> Data {
+        Data(try await body.collect(upTo: context.maxBodyBytes).readableBytesView)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         guard !data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
             throw AppError(.badRequest, "Request body is required (JSON)")
         }

@@ -49,6 +49,7 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/leads/{id}/qualify", summary: "Re-score with criteria {budget, timeline, decision_maker}", tag: "leads", body: "QualifyRequest", response: "Lead"),
         .init(method: "GET", path: "/api/appointments", summary: "Appointments of a business", tag: "appointments", query: ["business_id", "status", "lead_id", "start_date", "end_date"] + pageQuery, response: "AppointmentList"),
         .init(method: "POST", path: "/api/appointments", summary: "Book inside business hours (409 SLOT_TAKEN when taken)", tag: "appointments", body: "AppointmentRequest", response: "Appointment", status: "201"),
+        .init(method: "GET", path: "/api/appointments/availability", summary: "Free slots between two local dates (≤ 92 days) for a duration or service type", tag: "appointments", query: ["business_id", "start_date", "end_date", "duration", "type"], response: "Availability"),
         .init(method: "GET", path: "/api/appointments/{id}", summary: "One appointment", tag: "appointments", response: "Appointment"),
         .init(method: "PUT", path: "/api/appointments/{id}", summary: "Reschedule or change an appointment", tag: "appointments", body: "AppointmentRequest", response: "Appointment"),
         .init(method: "DELETE", path: "/api/appointments/{id}", summary: "Cancel an appointment", tag: "appointments", response: "Appointment"),
@@ -75,6 +76,8 @@ enum OpenAPIDocument {
         "end_date": ("string", "Up to this date (inclusive) or instant"),
         "detailed": ("boolean", "Include the database check"),
         "cache": ("boolean", "Reuse a detailed report up to 5 s old (default true)"),
+        "duration": ("integer", "Minutes, 5–480 (default: the service's or the business's default duration)"),
+        "type": ("string", "A service name; its duration is used"),
     ]
 
     static func build(serverURL: String) -> [String: Any] {
@@ -114,6 +117,13 @@ enum OpenAPIDocument {
                 responses["404"] = errorResponse("Not found (or another tenant's)")
             }
             if op.status == "201" || op.method == "PUT" { responses["409"] = errorResponse("Conflict") }
+            if op.path == "/api/leads" || op.path == "/api/appointments", op.method == "POST" {
+                parameters.append([
+                    "name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string"],
+                    "description": "Retry-safe creation: the first response for a key is replayed for the same body; another body is a 422",
+                ])
+                operation["parameters"] = parameters
+            }
             operation["responses"] = responses
             if op.auth { operation["security"] = [["bearerAuth": [String]()]] }
             paths[op.path, default: [:]][op.method.lowercased()] = operation

@@ -125,6 +125,10 @@ enum OpenAPISchemas {
             "created_at": dateTime, "updated_at": dateTime,
         ]),
         "AppointmentList": list("appointments", "Appointment"),
+        "Availability": object([
+            "business_id": string, "timezone": string, "duration": integer, "start_date": string, "end_date": string,
+            "slots": array(object(["start": dateTime, "end": dateTime, "local_date": string, "local_time": string])),
+        ]),
         "RemindRequest": object(["method": enumeration(["sms", "email"]), "message": string], required: ["method"]),
         "Call": object([
             "id": string, "business_id": string, "agent_id": nullableString, "lead_id": nullableString, "phone": phone,

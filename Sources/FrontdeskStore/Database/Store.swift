@@ -17,6 +17,7 @@ public final class Store: Sendable {
     public var messages: MessageRepository { MessageRepository(pool: pool) }
     public var tokens: TokenRepository { TokenRepository(pool: pool) }
     public var events: ProviderEventRepository { ProviderEventRepository(pool: pool) }
+    public var idempotency: IdempotencyRepository { IdempotencyRepository(pool: pool) }
 
     /// Opens (creating when needed) the database file at `path` and migrates it to the latest schema.
     public init(path: String) throws {
