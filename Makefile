@@ -22,3 +22,4 @@ release:
 
 bench: release
 	.build-release/release/frontdesk bench api
+	.build-release/release/frontdesk bench booking

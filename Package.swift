@@ -63,6 +63,7 @@ let package = Package(
             name: "frontdesk",
             dependencies: [
                 "FrontdeskServer",
+                "FrontdeskCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

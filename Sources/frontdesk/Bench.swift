@@ -7,7 +7,7 @@ import FoundationNetworking
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release). Each prints a table.",
-        subcommands: [APIBench.self])
+        subcommands: [APIBench.self, BookingBench.self])
 }
 
 /// Authenticated `GET /api/leads?limit=20` and `POST /api/leads` against the real server, started as a
@@ -29,20 +29,9 @@ struct APIBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
 
-        print("Starting the server (release build, fresh database in \(work.path)) …")
-        let server = try Shell.start(
-            CommandLine.arguments[0], ["serve", "--log-level", "warning"],
-            environment: [
-                "FRONTDESK_PORT": String(port), "FRONTDESK_HOST": "127.0.0.1",
-                "FRONTDESK_DATABASE": work.appendingPathComponent("bench.sqlite").path,
-                "FRONTDESK_JWT_SECRET": String(repeating: "b", count: 48),
-                "FRONTDESK_RATE_LIMIT_AUTHENTICATED": "100000000", "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000",
-                "FRONTDESK_BCRYPT_COST": "4",
-            ])
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
-        try await waitForHealth(base)
-        let (token, business) = try await login(base)
+        let server = try await BenchServer(folder: work, port: port)
+        defer { server.stop() }
+        let (base, token, business) = (server.base, server.token, server.business)
 
         let script = work.appendingPathComponent("post-lead.lua")
         try Self.postScript.write(to: script, atomically: true, encoding: .utf8)
@@ -86,24 +75,57 @@ struct APIBench: AsyncParsableCommand {
           return wrk.format("POST", nil, nil, body)
         end
         """
+}
 
-    private func waitForHealth(_ base: String) async throws {
+/// `frontdesk serve` (this same binary) as a child process on loopback with a fresh database, logged in
+/// as the demo user.
+struct BenchServer {
+    let process: Process
+    let base: String
+    let token: String
+    let business: String
+
+    init(folder: URL, port: Int) async throws {
+        print("Starting the server (release build, fresh database in \(folder.path)) …")
+        process = try Shell.start(
+            CommandLine.arguments[0], ["serve", "--log-level", "warning"],
+            environment: [
+                "FRONTDESK_PORT": String(port), "FRONTDESK_HOST": "127.0.0.1",
+                "FRONTDESK_DATABASE": folder.appendingPathComponent("bench.sqlite").path,
+                "FRONTDESK_JWT_SECRET": String(repeating: "b", count: 48),
+                "FRONTDESK_RATE_LIMIT_AUTHENTICATED": "100000000", "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000",
+                "FRONTDESK_BCRYPT_COST": "4",
+            ])
+        base = "http://127.0.0.1:\(port)"
+        var up = false
         for _ in 0..<100 {
-            if let (_, status) = try? await HTTP.request("\(base)/api/health"), status == 200 { return }
+            if let (_, status) = try? await HTTP.request("\(base)/api/health"), status == 200 {
+                up = true
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ValidationError("the server did not come up on \(base)")
-    }
-
-    private func login(_ base: String) async throws -> (token: String, business: String) {
+        guard up else {
+            process.terminate()
+            throw ValidationError("the server did not come up on \(base)")
+        }
         let (data, status) = try await HTTP.request(
             "\(base)/api/auth/login", method: "POST",
             body: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
         guard status == 200, let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let payload = json["data"] as? [String: Any], let token = payload["token"] as? String,
             let user = payload["user"] as? [String: Any], let business = user["business_id"] as? String
-        else { throw ValidationError("demo login failed (status \(status))") }
-        return (token, business)
+        else {
+            process.terminate()
+            throw ValidationError("demo login failed (status \(status))")
+        }
+        self.token = token
+        self.business = business
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }
 
@@ -159,9 +181,12 @@ enum Shell {
 }
 
 enum HTTP {
-    static func request(_ url: String, method: String = "GET", body: String? = nil) async throws -> (Data, Int) {
+    static func request(_ url: String, method: String = "GET", body: String? = nil, token: String? = nil) async throws
+        -> (Data, Int)
+    {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
