@@ -9,6 +9,7 @@ struct AppServices: Sendable {
     let tokens: TokenService
     let passwords: PasswordHasher
     let messenger: Messenger
+    let conversations: ConversationService
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

@@ -45,10 +45,11 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
 {
     let store = try Store(path: configuration.databasePath)
     let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
+    let messenger = Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
-        passwords: PasswordHasher(cost: configuration.bcryptCost),
-        messenger: Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now),
+        passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger,
+        conversations: ConversationService(store: store, messenger: messenger, now: dependencies.now),
         now: dependencies.now, startedAt: dependencies.now())
     if dependencies.sms.providerName == "outbox" {
         logger.notice("SMS: embedded outbox — texts are recorded (GET /api/sms), not sent. Set TELNYX_API_KEY to send.")

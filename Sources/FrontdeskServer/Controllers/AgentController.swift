@@ -17,6 +17,129 @@ struct AgentController {
         group.post(":id/start", use: start)
         group.post(":id/stop", use: stop)
         group.get(":id/status", use: status)
+        group.post(":id/execute", use: execute)
+    }
+
+    /// The CRM seed's shape: `{"input": {"leadId"?, "message", "context"?}}`.
+    struct ExecuteBody: Decodable {
+        struct Input: Decodable {
+            let leadId: String?
+            let message: String
+            let context: [String: JSONValue]?
+
+            enum CodingKeys: String, CodingKey {
+                case leadId, leadIdSnake = "lead_id", message, context
+            }
+
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                leadId = try c.decodeIfPresent(String.self, forKey: .leadId) ?? c.decodeIfPresent(String.self, forKey: .leadIdSnake)
+                message = try c.decode(String.self, forKey: .message)
+                context = try c.decodeIfPresent([String: JSONValue].self, forKey: .context)
+            }
+        }
+        let input: Input
+    }
+
+    struct ExecuteView: Encodable, Sendable {
+        struct Action: Encodable, Sendable {
+            let type: String
+            let parameters: [String: JSONValue]
+        }
+        struct Output: Encodable, Sendable {
+            let response: String
+            let actions: [Action]
+            let confidence: Double
+        }
+        struct Usage: Encodable, Sendable {
+            let inputTokens = 0
+            let outputTokens = 0
+            let totalCost = 0.0
+        }
+        struct Conversation: Encodable, Sendable {
+            let turn: Int
+            let ended: Bool
+            let outcome: CallOutcome?
+            let kept: Bool
+        }
+        let output: Output
+        let usage = Usage()
+        /// `scripted` (the embedded deterministic policy) — an LLM policy reports its model here.
+        let policy = "scripted"
+        let lead: Lead?
+        let conversation: Conversation
+    }
+
+    /// One conversation turn through the receptionist engine, as a text channel. With a `leadId` the
+    /// conversation is kept per lead and resumes on the next call.
+    @Sendable func execute(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ExecuteView> {
+        let claims = try context.requireUser()
+        var request = request
+        let body = try await request.decodeJSON(ExecuteBody.self, context: context)
+        let agent = try await agent(request, context, claims)
+        let message = body.input.message.trimmingWhitespace()
+        var validator = Validator()
+        validator.check((1...2000).contains(message.count), "input.message", "must be 1–2000 characters")
+        validator.check(agent.isActive, "agent", "is stopped; start it to let it converse")
+        try validator.throwIfInvalid()
+        guard let business = try await services.store.businesses.find(agent.businessId) else { throw AppError.notFound("Business") }
+        var lead: Lead?
+        if let raw = body.input.leadId {
+            lead = try await services.store.leads.find(LeadID(rawValue: raw))
+            guard lead?.businessId == business.id else {
+                throw AppError.validation(field: "input.leadId", "is not a lead of this agent's business")
+            }
+        }
+        let result = try await services.conversations.turn(
+            message, agent: agent, business: business, lead: lead, channel: .api, logger: context.logger)
+        return APIResponse(
+            ExecuteView(
+                output: .init(response: result.reply, actions: Self.actions(result), confidence: result.confidence),
+                lead: result.lead,
+                conversation: .init(turn: result.state.turn, ended: result.state.ended, outcome: result.state.outcome, kept: lead != nil)))
+    }
+
+    static func actions(_ result: ConversationService.TurnResult) -> [ExecuteView.Action] {
+        var actions: [ExecuteView.Action] = result.changes.map { change in
+            switch change {
+            case .booked(let a): .init(type: "book_appointment", parameters: appointment(a))
+            case .rescheduled(let a): .init(type: "reschedule_appointment", parameters: appointment(a))
+            case .cancelled(let a): .init(type: "cancel_appointment", parameters: appointment(a))
+            }
+        }
+        var sent = result.sentMessages.makeIterator()
+        for action in result.actions {
+            switch action {
+            case .say: continue
+            case .transfer(let to): actions.append(.init(type: "transfer_call", parameters: ["to": .string(to.e164)]))
+            case .hangUp: actions.append(.init(type: "end_call", parameters: [:]))
+            case .sendSMS(let to, let text):
+                var parameters: [String: JSONValue] = ["to": .string(to.e164), "message": .string(text)]
+                if let message = sent.next() {
+                    parameters["message_id"] = .string(message.id.rawValue)
+                    parameters["status"] = .string(message.status.rawValue)
+                }
+                actions.append(.init(type: "send_sms", parameters: parameters))
+            case .takeMessage(let text): actions.append(.init(type: "take_message", parameters: ["message": .string(text)]))
+            case .updateLead(let update):
+                var parameters: [String: JSONValue] = ["signals": .array(update.signals.map { .string($0.signal.rawValue) })]
+                if let lead = result.lead {
+                    parameters["leadId"] = .string(lead.id.rawValue)
+                    parameters["qualification_score"] = lead.qualificationScore.map { .number(Double($0)) } ?? .null
+                }
+                if let name = update.name { parameters["name"] = .string(name) }
+                if let disqualifier = update.disqualifier { parameters["disqualified"] = .string(disqualifier.rawValue) }
+                actions.append(.init(type: "update_lead", parameters: parameters))
+            }
+        }
+        return actions
+    }
+
+    static func appointment(_ a: Appointment) -> [String: JSONValue] {
+        [
+            "appointment_id": .string(a.id.rawValue), "scheduled_date": .string(APIJSON.formatInstant(a.scheduledDate)),
+            "duration": .number(Double(a.duration)), "type": a.type.map { .string($0) } ?? .null,
+        ]
     }
 
     /// An agent as the API shows it: its fields plus the seed's `is_active`.

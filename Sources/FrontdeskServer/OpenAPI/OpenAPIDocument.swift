@@ -40,6 +40,7 @@ enum OpenAPIDocument {
         .init(method: "DELETE", path: "/api/agents/{id}", summary: "Delete an agent", tag: "agents"),
         .init(method: "POST", path: "/api/agents/{id}/start", summary: "Start answering calls and texts", tag: "agents", response: "AgentStatus"),
         .init(method: "POST", path: "/api/agents/{id}/stop", summary: "Stop answering (calls get the unavailable message)", tag: "agents", response: "AgentStatus"),
+        .init(method: "POST", path: "/api/agents/{id}/execute", summary: "One conversation turn through the receptionist engine (CRM seed shape); kept per lead", tag: "agents", body: "ExecuteRequest", response: "ExecuteResult"),
         .init(method: "GET", path: "/api/agents/{id}/status", summary: "Live status: active calls, calls today, uptime", tag: "agents", response: "AgentStatus"),
         .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source"] + pageQuery, response: "LeadList"),
         .init(method: "POST", path: "/api/leads", summary: "Create a lead", tag: "leads", body: "LeadRequest", response: "Lead", status: "201"),

@@ -92,6 +92,21 @@ enum OpenAPISchemas {
             "is_active": boolean, "started_at": dateTime, "created_at": dateTime, "updated_at": dateTime,
         ]),
         "AgentList": list("agents", "Agent"),
+        "ExecuteRequest": object([
+            "input": object(["leadId": string, "message": string, "context": ["type": "object"]], required: ["message"])
+        ], required: ["input"]),
+        "ExecuteResult": object([
+            "output": object([
+                "response": string, "confidence": number,
+                "actions": array(object(["type": enumeration([
+                    "book_appointment", "reschedule_appointment", "cancel_appointment", "transfer_call", "end_call",
+                    "send_sms", "take_message", "update_lead",
+                ]), "parameters": ["type": "object"]])),
+            ]),
+            "usage": object(["inputTokens": integer, "outputTokens": integer, "totalCost": number]),
+            "policy": string, "lead": OpenAPIDocument.ref("Lead"),
+            "conversation": object(["turn": integer, "ended": boolean, "outcome": nullableString, "kept": boolean]),
+        ]),
         "AgentStatus": object([
             "id": string, "status": enumeration(["active", "inactive"]), "active_calls": integer,
             "total_calls_today": integer, "uptime": ["type": "integer", "description": "milliseconds"],

@@ -209,6 +209,23 @@ enum Schema {
                     END;
                     """)
         }
+        migrator.registerMigration("v3-conversations") { db in
+            // Where a text conversation stands between turns (the engine's state as JSON), one per
+            // business, channel and lead, so it resumes across days.
+            try db.execute(
+                sql: """
+                    CREATE TABLE conversations (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                      channel TEXT NOT NULL,
+                      state TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL,
+                      UNIQUE (business_id, channel, lead_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,7 @@ public final class Store: Sendable {
     public var tokens: TokenRepository { TokenRepository(pool: pool) }
     public var events: ProviderEventRepository { ProviderEventRepository(pool: pool) }
     public var idempotency: IdempotencyRepository { IdempotencyRepository(pool: pool) }
+    public var conversations: ConversationRepository { ConversationRepository(pool: pool) }
 
     /// Opens (creating when needed) the database file at `path` and migrates it to the latest schema.
     public init(path: String) throws {

@@ -66,6 +66,15 @@ public struct AppointmentRepository: Sendable {
         }
     }
 
+    /// The lead's next live appointment starting after `now`.
+    public func nextLive(lead: LeadID, after now: Date) async throws -> Appointment? {
+        try await pool.read { db in
+            try Appointment.filter(
+                Column("lead_id") == lead && Column("status") != AppointmentStatus.cancelled && Column("scheduled_date") > now
+            ).order(Column("scheduled_date")).fetchOne(db)
+        }
+    }
+
     /// Changes only the status (e.g. cancelling frees the slot).
     public func setStatus(_ id: AppointmentID, _ status: AppointmentStatus, at now: Date) async throws {
         try await pool.write { db in

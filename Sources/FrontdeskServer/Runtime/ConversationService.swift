@@ -1,0 +1,106 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+import Synchronization
+
+/// Runs one conversation turn through the engine and carries out what it decided: texts go out
+/// through the messenger, lead facts and scores are stored, messages are kept on the lead.
+final class ConversationService: Sendable {
+    struct TurnResult: Sendable {
+        let reply: String
+        let actions: [ConversationAction]
+        let changes: [StoreReceptionistTools.Change]
+        let sentMessages: [Message]
+        let lead: Lead?
+        let state: ConversationState
+        /// 1 when the turn was understood, lower when the receptionist had to ask again.
+        let confidence: Double
+    }
+
+    let store: Store
+    let messenger: Messenger
+    let now: @Sendable () -> Date
+    let policy = ScriptedPolicy()
+    private let locks = KeyedLock()
+
+    init(store: Store, messenger: Messenger, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.messenger = messenger
+        self.now = now
+    }
+
+    /// One caller message on `channel`. With a lead, the conversation is stored and resumed next time;
+    /// without one it starts fresh and is not kept.
+    func turn(
+        _ text: String, agent: Agent, business: Business, lead: Lead?, channel: Channel, logger: Logger
+    ) async throws -> TurnResult {
+        let key = "\(business.id)/\(channel.rawValue)/\(lead?.id.rawValue ?? UUID().uuidString)"
+        return try await locks.withLock(key) {
+            try await self.runTurn(text, agent: agent, business: business, lead: lead, channel: channel, logger: logger)
+        }
+    }
+
+    private func runTurn(
+        _ text: String, agent: Agent, business: Business, lead: Lead?, channel: Channel, logger: Logger
+    ) async throws -> TurnResult {
+        let time = now()
+        var state = ConversationState()
+        if let lead, let stored = try await store.conversations.state(business: business.id, channel: channel, lead: lead.id) {
+            state = stored
+        }
+        if state.ended { state = ConversationState() }  // a finished conversation: the next message starts anew
+        let misunderstoodBefore = state.misunderstood
+        let context = ReceptionistContext(
+            businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
+            callerPhone: lead?.phone, channel: channel, now: time)
+        let tools = StoreReceptionistTools(store: store, business: business, leadId: lead?.id, now: time)
+        let actions = try await policy.respond(to: text, state: &state, context: context, tools: tools)
+
+        var sent: [Message] = []
+        var updatedLead = lead
+        for action in actions {
+            switch action {
+            case .sendSMS(let to, let body):
+                sent.append(try await messenger.send(
+                    OutboundMessage(channel: .sms, to: to.e164, from: business.settings.phone?.e164, body: body),
+                    business: business.id, lead: lead?.id, logger: logger))
+            case .updateLead(let update):
+                if let current = updatedLead { updatedLead = try await apply(update, to: current, at: time) }
+            case .takeMessage(let message):
+                if var current = updatedLead {
+                    let note = "Message taken \(APIJSON.formatInstant(time)): \(message)"
+                    current.notes = [current.notes, note].compactMap { $0 }.joined(separator: "\n")
+                    current.updatedAt = time
+                    try await store.leads.update(current)
+                    updatedLead = current
+                }
+            case .say, .transfer, .hangUp:
+                break
+            }
+        }
+        if let lead { try await store.conversations.save(state, business: business.id, channel: channel, lead: lead.id, now: time) }
+        let reply = actions.compactMap { if case .say(let line) = $0 { line } else { nil } }.joined(separator: " ")
+        return TurnResult(
+            reply: reply, actions: actions, changes: tools.changes.withLock { $0 }, sentMessages: sent, lead: updatedLead,
+            state: state, confidence: state.misunderstood > misunderstoodBefore ? 0.4 : 1.0)
+    }
+
+    /// Adds what was learnt to the lead and re-scores it with every signal heard so far.
+    private func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
+        var lead = lead
+        if lead.name == nil, let name = update.name { lead.name = name }
+        if lead.email == nil, let email = update.email { lead.email = email }
+        var signals = lead.scoreExplanation?.signals ?? []
+        signals += update.signals
+        if lead.phone != nil || lead.email != nil { signals.append(FiredSignal(signal: .contactCaptured, source: "lead record")) }
+        let explanation = LeadScorer.score(
+            signals, disqualifier: update.disqualifier ?? lead.scoreExplanation?.disqualifiedReason, at: time)
+        lead.qualificationScore = explanation.score
+        lead.scoreExplanation = explanation
+        lead.status = LeadScorer.status(after: explanation, current: lead.status)
+        lead.updatedAt = time
+        try await store.leads.update(lead)
+        return lead
+    }
+}
