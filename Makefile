@@ -23,3 +23,4 @@ release:
 bench: release
 	.build-release/release/frontdesk bench api
 	.build-release/release/frontdesk bench booking
+	.build-release/release/frontdesk bench conversation

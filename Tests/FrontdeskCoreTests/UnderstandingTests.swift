@@ -44,6 +44,7 @@ struct UnderstandingTests {
     @Test("escalation, questions, intents and spam")
     func signals() {
         #expect(analyzer.analyze("Can I speak to a real person?").wantsHuman)
+        #expect(analyzer.analyze("Sorry, I don't understand").confused)
         #expect(analyzer.analyze("This is ridiculous, I've been waiting forever").angry)
         #expect(analyzer.analyze("What are your hours on Saturday?").questions == [.hours])
         #expect(analyzer.analyze("Where are you located?").questions == [.location])

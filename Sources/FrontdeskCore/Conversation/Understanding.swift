@@ -40,6 +40,44 @@ public struct Understanding: Sendable, Equatable {
     public init(when: DateTimePhrase = DateTimePhrase()) { self.when = when }
 }
 
+/// Lower-case words joined by single spaces, searched for whole words and phrases on UTF-8 bytes
+/// (Foundation's `String.contains` is far slower on Linux, and this runs about a hundred times a turn).
+struct WordText {
+    private let bytes: [UInt8]
+
+    init(_ words: [String]) {
+        bytes = Array((" " + words.joined(separator: " ") + " ").utf8)
+    }
+
+    /// Whether `phrase` (lower case, words separated by single spaces) occurs as whole words.
+    func contains(_ phrase: String) -> Bool {
+        var needle: [UInt8] = [32]
+        needle.append(contentsOf: phrase.utf8)
+        needle.append(32)
+        let count = needle.count
+        guard count <= bytes.count else { return false }
+        let first = needle[0]
+        var index = 0
+        let last = bytes.count - count
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                while index <= last {
+                    if haystack[index] == first && haystack[index + 1] == needle[1] {
+                        var matched = true
+                        for offset in 2..<count where haystack[index + offset] != needle[offset] {
+                            matched = false
+                            break
+                        }
+                        if matched { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+}
+
 /// Rule-based understanding for the scripted policy: keyword and pattern matching, no network.
 public struct UtteranceAnalyzer: Sendable {
     public let services: [ServiceOffering]
@@ -51,13 +89,14 @@ public struct UtteranceAnalyzer: Sendable {
     }
 
     public func analyze(_ text: String) -> Understanding {
-        let lower = " " + DateTimePhraseParser.words(text).joined(separator: " ") + " "
-        func has(_ any: String...) -> Bool { any.contains { lower.contains(" \($0) ") } }
+        let words = WordText(DateTimePhraseParser.words(text))
+        func has(_ any: String...) -> Bool { any.contains { words.contains($0) } }
         var result = Understanding(when: phrases.parse(text))
-        result.name = name(in: text)
+        // The name patterns need Foundation's slower search; most utterances have none of their words.
+        if has("name", "this", "i m", "i am", "it s", "its", "name s") { result.name = name(in: text) }
         result.service = services.first { service in
             let name = service.name.lowercased()
-            return lower.contains(" \(name) ") || lower.contains(" \(name)s ") || lower.contains(" \(name)ing ")
+            return words.contains(name) || words.contains(name + "s") || words.contains(name + "ing")
         }
         result.email = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" })
             .first { $0.contains("@") }.flatMap { EmailAddress(String($0).trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))) }
@@ -70,7 +109,7 @@ public struct UtteranceAnalyzer: Sendable {
             "ridiculous", "angry", "furious", "terrible", "worst", "unacceptable", "useless", "stupid", "hate",
             "damn", "awful", "scam", "fed up")
             || text.contains("!!")
-        result.confused = has("confused", "i don't understand", "i dont understand", "what do you mean", "makes no sense")
+        result.confused = has("confused", "i don t understand", "i dont understand", "what do you mean", "makes no sense")
         result.goodbye = has("bye", "goodbye", "good bye", "that s all", "thats all", "that is all", "have a good day", "hang up")
         result.justLooking = has("just looking", "just browsing", "not now", "maybe later", "just checking", "not sure yet")
         result.urgent = has("urgent", "emergency", "asap", "as soon as possible", "pain", "hurts", "broken", "right away")
