@@ -27,6 +27,8 @@ struct UnderstandingTests {
         #expect(analyzer.analyze("I'm looking for a cleaning").name == nil)
         #expect(analyzer.analyze("I'm just wondering about prices").name == nil)
         #expect(analyzer.analyze("It's Ana.").name == "Ana")
+        #expect(analyzer.analyze("Hi, this is Maria, I'd like a cleaning").name == "Maria")
+        #expect(analyzer.analyze("this is Maria I'd like a cleaning").name == "Maria")
     }
 
     @Test("yes, no, goodbye and corrections")

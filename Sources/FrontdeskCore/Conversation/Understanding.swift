@@ -156,7 +156,8 @@ public struct UtteranceAnalyzer: Sendable {
                 let before = lower[lower.index(before: range.lowerBound)]
                 guard before == " " || before == "," || before == "." else { continue }
             }
-            let rest = text[range.upperBound...]
+            // A name ends at punctuation: "this is Maria, I'd like…" is Maria.
+            let rest = text[range.upperBound...].prefix { !",.!?;:".contains($0) }
             let words = rest.split(whereSeparator: { !$0.isLetter && $0 != "-" && $0 != "'" }).prefix(2)
             var name: [String] = []
             for word in words {
@@ -172,6 +173,7 @@ public struct UtteranceAnalyzer: Sendable {
     static let notNames: Set<String> = [
         "calling", "looking", "interested", "just", "not", "a", "the", "here", "wondering", "trying", "hoping", "sorry",
         "fine", "good", "great", "ok", "okay", "available", "free", "busy", "new", "an", "your", "in", "at", "on", "i",
+        "i'd", "i'm", "i'll", "i've", "and", "about", "for", "to", "with",
     ]
 
     private func phoneNumber(in text: String) -> PhoneNumber? {

@@ -10,6 +10,7 @@ struct AppServices: Sendable {
     let passwords: PasswordHasher
     let messenger: Messenger
     let conversations: ConversationService
+    let calls: CallRuntime
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

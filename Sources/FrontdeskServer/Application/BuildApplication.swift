@@ -10,14 +10,17 @@ public struct AppDependencies: Sendable {
     public var now: @Sendable () -> Date
     public var sms: any MessageSender
     public var email: any MessageSender
+    /// Replaces every agent's silence timeout (tests and the simulator use short ones).
+    public var silenceTimeout: Duration?
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: any MessageSender = OutboxSender(),
-        email: any MessageSender = OutboxSender()
+        email: any MessageSender = OutboxSender(), silenceTimeout: Duration? = nil
     ) {
         self.now = now
         self.sms = sms
         self.email = email
+        self.silenceTimeout = silenceTimeout
     }
 }
 
@@ -46,10 +49,13 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let store = try Store(path: configuration.databasePath)
     let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
     let messenger = Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now)
+    let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
-        passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger,
-        conversations: ConversationService(store: store, messenger: messenger, now: dependencies.now),
+        passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger, conversations: conversations,
+        calls: CallRuntime(
+            store: store, conversations: conversations, now: dependencies.now, logger: logger,
+            silenceOverride: dependencies.silenceTimeout),
         now: dependencies.now, startedAt: dependencies.now())
     if dependencies.sms.providerName == "outbox" {
         logger.notice("SMS: embedded outbox — texts are recorded (GET /api/sms), not sent. Set TELNYX_API_KEY to send.")

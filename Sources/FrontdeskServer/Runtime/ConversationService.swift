@@ -44,12 +44,25 @@ final class ConversationService: Sendable {
     private func runTurn(
         _ text: String, agent: Agent, business: Business, lead: Lead?, channel: Channel, logger: Logger
     ) async throws -> TurnResult {
-        let time = now()
         var state = ConversationState()
         if let lead, let stored = try await store.conversations.state(business: business.id, channel: channel, lead: lead.id) {
             state = stored
         }
         if state.ended { state = ConversationState() }  // a finished conversation: the next message starts anew
+        let result = try await respond(text, state: state, agent: agent, business: business, lead: lead, channel: channel, logger: logger)
+        if let lead {
+            try await store.conversations.save(result.state, business: business.id, channel: channel, lead: lead.id, now: now())
+        }
+        return result
+    }
+
+    /// One turn from a state the caller keeps (a live call owns its conversation's state).
+    func respond(
+        _ text: String, state: ConversationState, agent: Agent, business: Business, lead: Lead?, channel: Channel,
+        logger: Logger
+    ) async throws -> TurnResult {
+        var state = state
+        let time = now()
         let misunderstoodBefore = state.misunderstood
         let context = ReceptionistContext(
             businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
@@ -79,7 +92,6 @@ final class ConversationService: Sendable {
                 break
             }
         }
-        if let lead { try await store.conversations.save(state, business: business.id, channel: channel, lead: lead.id, now: time) }
         let reply = actions.compactMap { if case .say(let line) = $0 { line } else { nil } }.joined(separator: " ")
         return TurnResult(
             reply: reply, actions: actions, changes: tools.changes.withLock { $0 }, sentMessages: sent, lead: updatedLead,

@@ -1,0 +1,86 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+import Synchronization
+
+/// The live calls, by provider and provider call id. Transports (and the simulator) start a call here
+/// and send its events to the session; the session removes itself when the call ends.
+final class CallRuntime: Sendable {
+    private let store: Store
+    private let conversations: ConversationService
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    /// Overrides the agents' silence timeout (tests and the simulator use short ones).
+    private let silenceOverride: Duration?
+    private let sessions = Mutex<[String: CallSession]>([:])
+
+    init(
+        store: Store, conversations: ConversationService, now: @escaping @Sendable () -> Date, logger: Logger,
+        silenceOverride: Duration? = nil
+    ) {
+        self.store = store
+        self.conversations = conversations
+        self.now = now
+        self.logger = logger
+        self.silenceOverride = silenceOverride
+    }
+
+    enum StartError: Error, Equatable {
+        /// No agent answers this number.
+        case unknownNumber
+    }
+
+    /// Starts a call to `to` from `from`: finds the agent that answers `to`, matches or creates the lead
+    /// by the caller's number, stores the call (in progress) and registers its session. A repeated start
+    /// for the same provider call returns the existing session.
+    func start(
+        provider: String, providerCallId: String, from: PhoneNumber?, to: PhoneNumber, transport: any CallTransport
+    ) async throws -> CallSession {
+        let key = provider + ":" + providerCallId
+        if let existing = sessions.withLock({ $0[key] }) { return existing }
+        guard let agent = try await store.agents.find(phoneNumber: to),
+            let business = try await store.businesses.find(agent.businessId)
+        else { throw StartError.unknownNumber }
+        let time = now()
+        var lead: Lead?
+        if let from {
+            lead = try await store.leads.find(phone: from, in: business.id)
+            if lead == nil {
+                let created = Lead(
+                    id: .generate(), businessId: business.id, phone: from, name: nil, email: nil, status: .new,
+                    source: .call, notes: nil, createdAt: time, updatedAt: time)
+                do {
+                    try await store.leads.insert(created)
+                    lead = created
+                } catch let error as AppError where error.code == .resourceAlreadyExists {
+                    lead = try await store.leads.find(phone: from, in: business.id)  // created meanwhile
+                }
+            }
+        }
+        let call = Call(
+            id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: from,
+            direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
+            recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
+        try await store.calls.save(call)
+        let timing = CallSession.Timing(
+            silence: silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
+            maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
+        let session = CallSession(
+            call: call, agent: agent, business: business, lead: lead, transport: transport,
+            conversations: conversations, store: store, now: now, timing: timing, logger: logger,
+            onEnd: { [weak self] _ in self?.sessions.withLock { _ = $0.removeValue(forKey: key) } })
+        return sessions.withLock { sessions in
+            if let raced = sessions[key] { return raced }
+            sessions[key] = session
+            return session
+        }
+    }
+
+    func session(provider: String, providerCallId: String) -> CallSession? {
+        sessions.withLock { $0[provider + ":" + providerCallId] }
+    }
+
+    /// Calls in progress, for status and draining.
+    var activeCount: Int { sessions.withLock { $0.count } }
+}

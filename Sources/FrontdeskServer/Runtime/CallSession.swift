@@ -1,0 +1,293 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+
+/// The one owner of a live call: every event for the call goes through this actor, so duplicate or
+/// out-of-order webhooks, timers and replies never race. It keeps the call's state machine and its
+/// conversation, writes each transcript turn as it happens, and finalises the call record at the end.
+actor CallSession {
+    struct Timing: Sendable {
+        /// Silence before a reprompt (and again before a polite hang-up).
+        var silence: Duration
+        /// The longest a call may last.
+        var maxDuration: Duration
+    }
+
+    let callId: CallID
+    let agent: Agent
+    let business: Business
+    private(set) var lead: Lead?
+    private let transport: any CallTransport
+    private let conversations: ConversationService
+    private let store: Store
+    private let now: @Sendable () -> Date
+    private let timing: Timing
+    private let logger: Logger
+    private let onEnd: @Sendable (CallID) -> Void
+
+    private(set) var state: CallState = .ringing
+    private(set) var conversation = ConversationState()
+    private var call: Call
+    private var sequence = 0
+    private var silences = 0
+    private var callerTurns = 0
+    private var lastCallerWordsAt: Date?
+    private var queued: [String] = []
+    private var transferTo: PhoneNumber?
+    private var hangUpAfterSpeaking = false
+    private var summary: [String] = []
+    private var silenceTimer: Task<Void, Never>?
+    private var durationTimer: Task<Void, Never>?
+
+    init(
+        call: Call, agent: Agent, business: Business, lead: Lead?, transport: any CallTransport,
+        conversations: ConversationService, store: Store, now: @escaping @Sendable () -> Date, timing: Timing,
+        logger: Logger, onEnd: @escaping @Sendable (CallID) -> Void
+    ) {
+        self.call = call
+        self.callId = call.id
+        self.agent = agent
+        self.business = business
+        self.lead = lead
+        self.transport = transport
+        self.conversations = conversations
+        self.store = store
+        self.now = now
+        self.timing = timing
+        var logger = logger
+        logger[metadataKey: "call_id"] = .string(call.id.rawValue)
+        self.logger = logger
+        self.onEnd = onEnd
+    }
+
+    /// Feeds one event to the call. Returns false (and logs) when the state does not accept it.
+    @discardableResult
+    func handle(_ event: CallEvent) async -> Bool {
+        guard CallTransitions.accepts(event, in: state) else {
+            logger.notice("Ignored call event", metadata: ["event": "\(event.kind.rawValue)", "state": "\(state.rawValue)"])
+            return false
+        }
+        do {
+            try await apply(event)
+        } catch {
+            logger.error("Call failed; ending it", metadata: ["error": "\(error)"])
+            try? await transport.hangUp()
+            await finish(cause: "error", status: .failed)
+        }
+        return true
+    }
+
+    private func apply(_ event: CallEvent) async throws {
+        switch event {
+        case .answered:
+            startDurationTimer()
+            try await answer()
+        case .callerSaid(let text, let isFinal, let confidence):
+            cancelSilenceTimer()
+            guard isFinal else { return }  // the caller is talking: no reprompt
+            let words = text.trimmingWhitespace()
+            guard !words.isEmpty else { return }
+            silences = 0
+            callerTurns += 1
+            lastCallerWordsAt = now()
+            try await record(.caller, words, confidence: confidence)
+            if state == .thinking {
+                queued.append(words)
+            } else {
+                try await think(words)
+            }
+        case .dtmf(let digit):
+            try await record(.system, "Caller pressed \(digit)")
+            if digit == "0" {
+                cancelSilenceTimer()
+                let request = "I want to speak to a person"
+                if state == .thinking { queued.append(request) } else { try await think(request) }
+            }
+        case .agentFinishedSpeaking:
+            if hangUpAfterSpeaking {
+                try await transport.hangUp()
+                await finish(cause: "agent_hangup", status: .completed)
+            } else if let number = transferTo {
+                transferTo = nil
+                state = .transferring
+                try await transport.transfer(to: number)
+            } else if state == .speaking {
+                state = .listening
+                startSilenceTimer()
+            }
+        case .silenceTimeout:
+            silences += 1
+            if silences == 1 {
+                try await speak("Are you still there? I can book an appointment for you or answer questions about our hours, location and prices.")
+            } else {
+                conversation.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : nil)
+                hangUpAfterSpeaking = true
+                try await speak("I haven't heard anything, so I'll let you go. Please call back any time. Goodbye!")
+            }
+        case .maxDurationReached:
+            hangUpAfterSpeaking = true
+            try await speak("I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye!")
+        case .transferResult(let succeeded):
+            if succeeded {
+                summary.append("Transferred to the team.")
+                conversation.outcome = .transferred
+                await finish(cause: "transferred", status: .completed)
+            } else {
+                conversation.pending = .takeMessage
+                conversation.ended = false
+                try await speak("I'm sorry, I couldn't reach anyone. I can take a message: what would you like me to pass on?")
+            }
+        case .hangUp(let cause):
+            await finish(cause: cause, status: .completed)
+        }
+    }
+
+    private func answer() async throws {
+        let hours = OpeningHours(settings: business.settings)
+        guard agent.isActive else {
+            // A stopped agent does not converse (product.md): the unavailable message, then a person or a message.
+            let intro = "Thanks for calling \(business.name). Our receptionist isn't available right now."
+            if let fallback = business.settings.fallbackNumber {
+                transferTo = fallback
+                summary.append("Agent stopped: forwarded to the fallback number.")
+                conversation.outcome = .transferred
+                try await speak(intro + " Let me put you through to the team.")
+            } else {
+                conversation.pending = .takeMessage
+                try await speak(intro + " I can take a message: what would you like me to pass on?")
+            }
+            return
+        }
+        let greeting = ScriptedPolicy().greeting(
+            ReceptionistContext(
+                businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
+                callerPhone: lead?.phone, channel: .voice, now: now()))
+        let open = isOpen(hours: agent.workingHours.map { var s = business.settings; s.businessHours = $0; return OpeningHours(settings: s) } ?? hours)
+        try await speak(open ? greeting : greeting + " We're closed right now, but I can still book an appointment for you or take a message.")
+    }
+
+    private func isOpen(hours: OpeningHours) -> Bool {
+        let time = now()
+        return hours.windows(on: hours.localDate(of: time)).contains { $0.contains(time) }
+    }
+
+    /// Runs the caller's words through the engine and carries out its answer.
+    private func think(_ words: String) async throws {
+        state = .thinking
+        let result = try await conversations.respond(
+            words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger)
+        conversation = result.state
+        if let updated = result.lead { lead = updated }
+        // The actor took other events while the engine worked: the caller may have hung up.
+        guard state != .ended else { return }
+        for change in result.changes {
+            switch change {
+            case .booked(let a): summary.append("Booked \(a.type ?? "an appointment") for \(APIJSON.formatInstant(a.scheduledDate)).")
+            case .rescheduled(let a): summary.append("Moved an appointment to \(APIJSON.formatInstant(a.scheduledDate)).")
+            case .cancelled: summary.append("Cancelled an appointment.")
+            }
+        }
+        for action in result.actions {
+            switch action {
+            case .transfer(let number): transferTo = number
+            case .hangUp: hangUpAfterSpeaking = true
+            case .takeMessage(let message): summary.append("Message taken: \(message)")
+            case .say, .sendSMS, .updateLead: break
+            }
+        }
+        if result.reply.isEmpty {
+            // Nothing to say: act on a transfer or hang-up at once, else listen again.
+            state = .speaking
+            try await apply(.agentFinishedSpeaking)
+        } else {
+            try await speak(result.reply)
+        }
+        if !queued.isEmpty, state != .ended {
+            let next = queued.removeFirst()
+            try await think(next)
+        }
+    }
+
+    private func speak(_ text: String) async throws {
+        guard state != .ended else { return }
+        let latency = lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
+        lastCallerWordsAt = nil
+        try await record(.agent, text, latencyMs: latency)
+        state = .speaking
+        cancelSilenceTimer()
+        try await transport.speak(text)
+    }
+
+    private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) async throws {
+        let time = now()
+        try await store.calls.append(
+            TranscriptTurn(
+                callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,
+                confidence: confidence, latencyMs: latencyMs))
+        sequence += 1
+    }
+
+    /// Closes the call record: duration, cause, outcome, summary. Runs once.
+    private func finish(cause: String, status: CallStatus) async {
+        guard state != .ended else { return }
+        state = .ended
+        cancelSilenceTimer()
+        durationTimer?.cancel()
+        let ended = now()
+        call.status = status
+        call.endedAt = ended
+        call.duration = max(0, Int(ended.timeIntervalSince(call.startedAt).rounded()))
+        call.hangupCause = cause
+        call.leadId = lead?.id
+        call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
+        if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
+        call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")
+        do {
+            try await store.calls.save(call)
+        } catch {
+            logger.error("Could not store the finished call", metadata: ["error": "\(error)"])
+        }
+        logger.info("Call ended", metadata: ["cause": "\(cause)", "outcome": "\(call.outcome!.rawValue)"])
+        onEnd(callId)
+    }
+
+    static func describe(_ outcome: CallOutcome) -> String {
+        switch outcome {
+        case .abandoned: "The caller hung up or stayed silent before saying anything."
+        case .informationOnly: "The caller asked questions; nothing was booked."
+        case .qualified: "A qualified lead; nothing was booked yet."
+        case .spam: "Spam caller; the call was ended."
+        case .booked: "An appointment was booked."
+        case .transferred: "Transferred to the team."
+        case .messageTaken: "A message was taken."
+        case .failed: "The call failed."
+        }
+    }
+
+    // MARK: timers (each sends its event back into this actor)
+
+    private func startSilenceTimer() {
+        cancelSilenceTimer()
+        let delay = timing.silence
+        silenceTimer = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.handle(.silenceTimeout)
+        }
+    }
+
+    private func cancelSilenceTimer() {
+        silenceTimer?.cancel()
+        silenceTimer = nil
+    }
+
+    private func startDurationTimer() {
+        let limit = timing.maxDuration
+        durationTimer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            await self?.handle(.maxDurationReached)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import FrontdeskCore
+
+/// What a call's carrier can be told to do: Telnyx Call Control, Twilio, the simulator. Each command
+/// is answered later by events (`agentFinishedSpeaking`, `transferResult`, `hangUp`).
+public protocol CallTransport: Sendable {
+    func speak(_ text: String) async throws
+    func transfer(to number: PhoneNumber) async throws
+    func hangUp() async throws
+}

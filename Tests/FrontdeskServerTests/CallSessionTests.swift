@@ -1,0 +1,198 @@
+import Foundation
+import FrontdeskCore
+@testable import FrontdeskServer
+import FrontdeskStore
+import Logging
+import Synchronization
+import Testing
+
+/// Records what the runtime tells the carrier to do.
+final class RecordingTransport: CallTransport {
+    enum Command: Equatable {
+        case speak(String)
+        case transfer(String)
+        case hangUp
+    }
+
+    let commands = Mutex<[Command]>([])
+
+    func speak(_ text: String) async throws { commands.withLock { $0.append(.speak(text)) } }
+    func transfer(to number: PhoneNumber) async throws { commands.withLock { $0.append(.transfer(number.e164)) } }
+    func hangUp() async throws { commands.withLock { $0.append(.hangUp) } }
+
+    var spoken: [String] { commands.withLock { $0.compactMap { if case .speak(let text) = $0 { text } else { nil } } } }
+    var last: Command? { commands.withLock { $0.last } }
+}
+
+/// The demo business (Bright Smile Dental, agent on +15550100123) with a call runtime, on a test clock.
+struct CallHarness {
+    let services: AppServices
+    let folder: URL
+    let transport = RecordingTransport()
+
+    /// Monday 23 November 2026, 10:00 in New York (open).
+    static let mondayMorning = try! Date("2026-11-23T15:00:00Z", strategy: .iso8601)
+
+    static func make(at start: Date = mondayMorning, silence: Duration? = nil) async throws -> CallHarness {
+        let app = TestApp(seedDemo: true)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let clock = TestClock(start)
+        let services = try await buildServices(
+            configuration: app.configuration,
+            dependencies: AppDependencies(now: { clock.now }, silenceTimeout: silence), logger: logger)
+        return CallHarness(services: services, folder: app.folder)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
+
+    func startCall(from: String = "+15551234567", id: String = UUID().uuidString) async throws -> CallSession {
+        try await services.calls.start(
+            provider: "test", providerCallId: id, from: PhoneNumber(from), to: PhoneNumber(DemoSeeder.agentNumber)!,
+            transport: transport)
+    }
+
+    /// The caller says `text`; the carrier reports the reply spoken. Returns what the agent said.
+    func say(_ text: String, to call: CallSession) async -> String? {
+        let before = transport.spoken.count
+        await call.handle(.callerSaid(text, isFinal: true, confidence: 0.9))
+        let reply = transport.spoken.dropFirst(before).last
+        await call.handle(.agentFinishedSpeaking)
+        return reply
+    }
+
+    func storedCall(_ session: CallSession) async throws -> Call? { try await services.store.calls.find(session.callId) }
+}
+
+@Suite("Live calls: one session per call")
+struct CallSessionTests {
+    @Test("a booking call: greeting, turns written as they happen, confirmation text, call closed as booked")
+    func bookingCall() async throws {
+        let harness = try await CallHarness.make()
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        #expect(harness.transport.spoken == ["Thanks for calling Bright Smile Dental! How can I help you today?"])
+        await call.handle(.agentFinishedSpeaking)
+        #expect(await call.state == .listening)
+
+        let confirm = await harness.say("Hi, this is Maria, I'd like a cleaning on Tuesday at 10am", to: call)
+        #expect(confirm == "Just to confirm: a cleaning on Tuesday, November 24 at 10:00 AM for Maria. Shall I book it?")
+        // The transcript is already there while the call goes on.
+        #expect(try await harness.services.store.calls.turns(of: call.callId).count == 3)
+        let booked = await harness.say("yes please", to: call)
+        #expect(booked?.contains("You're all set for Tuesday, November 24 at 10:00 AM") == true)
+        let bye = await harness.say("no, that's all", to: call)
+        #expect(bye?.contains("Goodbye") == true)
+        #expect(harness.transport.last == .hangUp)
+
+        let stored = try #require(try await harness.storedCall(call))
+        #expect(stored.status == .completed)
+        #expect(stored.outcome == .booked)
+        #expect(stored.summary?.contains("Booked Cleaning") == true)
+        let turns = try await harness.services.store.calls.turns(of: call.callId)
+        #expect(turns.map(\.speaker) == [.agent, .caller, .agent, .caller, .agent, .caller, .agent])
+        #expect(turns[1].confidence == 0.9)
+        #expect(turns[2].latencyMs != nil)
+        let leadId = try #require(stored.leadId)
+        let lead = try #require(try await harness.services.store.leads.find(leadId))
+        #expect(lead.name == "Maria")
+        #expect(lead.source == .call)
+        #expect((lead.qualificationScore ?? 0) >= 70)
+        let sms = try await harness.services.store.messages.list(
+            MessageFilter(business: stored.businessId, channel: .sms), page: PageRequest(page: 1, limit: 5))
+        #expect(sms.items.first?.to == "+15551234567")
+        #expect(harness.services.calls.activeCount == 0)
+    }
+
+    @Test("DTMF 0 transfers to the fallback number; a successful transfer closes the call as transferred")
+    func dtmfZero() async throws {
+        let harness = try await CallHarness.make()
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        await call.handle(.agentFinishedSpeaking)
+        await call.handle(.dtmf("0"))
+        #expect(harness.transport.spoken.last == "Let me connect you with someone from the team.")
+        await call.handle(.agentFinishedSpeaking)
+        #expect(harness.transport.last == .transfer("+15550100199"))
+        #expect(await call.state == .transferring)
+        await call.handle(.transferResult(succeeded: true))
+        #expect(try await harness.storedCall(call)?.outcome == .transferred)
+    }
+
+    @Test("silence: a reprompt, then a polite hang-up; a silent call is abandoned")
+    func silence() async throws {
+        let harness = try await CallHarness.make(silence: .milliseconds(40))
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        await call.handle(.agentFinishedSpeaking)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(harness.transport.spoken.last?.hasPrefix("Are you still there?") == true)
+        await call.handle(.agentFinishedSpeaking)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(harness.transport.spoken.last?.contains("I'll let you go") == true)
+        await call.handle(.agentFinishedSpeaking)
+        #expect(harness.transport.last == .hangUp)
+        let stored = try await harness.storedCall(call)
+        #expect(stored?.outcome == .abandoned)
+        #expect(stored?.hangupCause == "agent_hangup")
+    }
+
+    @Test("a stopped agent plays the unavailable message and forwards to the fallback number")
+    func stoppedAgent() async throws {
+        let harness = try await CallHarness.make()
+        defer { harness.cleanUp() }
+        var agent = try #require(try await harness.services.store.agents.find(phoneNumber: PhoneNumber(DemoSeeder.agentNumber)!))
+        agent.status = .inactive
+        try await harness.services.store.agents.save(agent)
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        #expect(harness.transport.spoken.first?.contains("isn't available right now") == true)
+        await call.handle(.agentFinishedSpeaking)
+        #expect(harness.transport.last == .transfer("+15550100199"))
+    }
+
+    @Test("after hours the greeting says so and still offers to book")
+    func afterHours() async throws {
+        let harness = try await CallHarness.make(at: try Date("2026-11-22T15:00:00Z", strategy: .iso8601))  // Sunday
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        #expect(harness.transport.spoken.first?.contains("We're closed right now, but I can still book an appointment") == true)
+    }
+
+    @Test("out-of-order and duplicate events are ignored, never a crash")
+    func outOfOrder() async throws {
+        let harness = try await CallHarness.make()
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall(id: "dup")
+        #expect(await call.handle(.callerSaid("hello", isFinal: true, confidence: nil)) == false, "not answered yet")
+        #expect(await call.handle(.agentFinishedSpeaking) == false)
+        #expect(await call.handle(.answered))
+        #expect(await call.handle(.answered) == false, "a duplicate")
+        let again = try await harness.startCall(id: "dup")
+        #expect(again === call, "a repeated start finds the live session")
+        #expect(await call.handle(.hangUp(cause: "normal_clearing")))
+        #expect(await call.handle(.hangUp(cause: "normal_clearing")) == false)
+        #expect(await call.handle(.callerSaid("are you there", isFinal: true, confidence: nil)) == false)
+        let stored = try await harness.storedCall(call)
+        #expect(stored?.status == .completed)
+        #expect(stored?.outcome == .abandoned)
+        #expect(stored?.hangupCause == "normal_clearing")
+    }
+
+    @Test("a hang-up before the answer closes the call as abandoned; an unknown number starts nothing")
+    func earlyHangUpAndUnknownNumber() async throws {
+        let harness = try await CallHarness.make()
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.hangUp(cause: "originator_cancel"))
+        #expect(try await harness.storedCall(call)?.outcome == .abandoned)
+        await #expect(throws: CallRuntime.StartError.unknownNumber) {
+            _ = try await harness.services.calls.start(
+                provider: "test", providerCallId: "x", from: nil, to: PhoneNumber("+15559999999")!, transport: harness.transport)
+        }
+    }
+}
