@@ -10,6 +10,7 @@ test:
 	@scripts/ensure-system-packages.sh
 	swift build --build-tests
 	swift test --skip-build
+	.build/debug/frontdesk simulate --quiet Scenarios/*.yaml
 
 build:
 	@scripts/ensure-system-packages.sh

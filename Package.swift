@@ -28,6 +28,8 @@ let package = Package(
         // The `frontdesk` command line.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Simulator scripts are YAML.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Domain types and pure rules (business hours, scoring, validation): no I/O.
@@ -65,6 +67,7 @@ let package = Package(
                 "FrontdeskServer",
                 "FrontdeskCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,7 +8,7 @@ struct Frontdesk: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frontdesk",
         abstract: "An AI voice/SMS receptionist runtime.",
-        subcommands: [Serve.self, Bench.self],
+        subcommands: [Serve.self, Simulate.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 
