@@ -71,6 +71,7 @@ struct CallSessionTests {
         let harness = try await CallHarness.make()
         defer { harness.cleanUp() }
         let call = try await harness.startCall()
+        #expect(harness.services.calls.activeCount(agent: call.agent.id) == 1, "agent status shows the live call")
         await call.handle(.answered)
         #expect(harness.transport.spoken == ["Thanks for calling Bright Smile Dental! How can I help you today?"])
         await call.handle(.agentFinishedSpeaking)
@@ -103,6 +104,7 @@ struct CallSessionTests {
             MessageFilter(business: stored.businessId, channel: .sms), page: PageRequest(page: 1, limit: 5))
         #expect(sms.items.first?.to == "+15551234567")
         #expect(harness.services.calls.activeCount == 0)
+        #expect(try await harness.services.store.agents.callsSince(call.agent.id, since: CallHarness.mondayMorning.addingTimeInterval(-3600)) == 1)
     }
 
     @Test("DTMF 0 transfers to the fallback number; a successful transfer closes the call as transferred")

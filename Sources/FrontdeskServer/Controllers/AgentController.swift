@@ -308,10 +308,12 @@ struct AgentController {
         let hours = OpeningHours(settings: business?.settings ?? .default)
         let now = services.now()
         let midnight = hours.instant(hours.localDate(of: now), WallClockTime(minutes: 0)!) ?? now
-        let counts = try await services.store.agents.callCounts(agent.id, since: midnight)
+        let today = try await services.store.agents.callsSince(agent.id, since: midnight)
         let uptime = agent.startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) } ?? 0
+        // Live calls come from the runtime: a row left "in progress" by a crash is not a live call.
         return StatusView(
-            id: agent.id, status: agent.status, activeCalls: counts.active, totalCallsToday: counts.today,
+            id: agent.id, status: agent.status, activeCalls: services.calls.activeCount(agent: agent.id),
+            totalCallsToday: today,
             uptime: agent.isActive ? uptime : 0)
     }
 

@@ -83,4 +83,9 @@ final class CallRuntime: Sendable {
 
     /// Calls in progress, for status and draining.
     var activeCount: Int { sessions.withLock { $0.count } }
+
+    /// Live calls answered by `agent`.
+    func activeCount(agent: AgentID) -> Int {
+        sessions.withLock { $0.values.filter { $0.agent.id == agent }.count }
+    }
 }

@@ -14,9 +14,9 @@ actor CallSession {
         var maxDuration: Duration
     }
 
-    let callId: CallID
-    let agent: Agent
-    let business: Business
+    nonisolated let callId: CallID
+    nonisolated let agent: Agent
+    nonisolated let business: Business
     private(set) var lead: Lead?
     private let transport: any CallTransport
     private let conversations: ConversationService

@@ -64,12 +64,15 @@ public struct Scenario: Decodable, Sendable {
     public var settings: [String: JSONValue]?
     public var appointments: [ExistingAppointment] = []
     public var agentStopped: Bool = false
+    /// The agent's behaviour settings for this script (escalation triggers, greeting, …).
+    public var behavior: BehaviorSettings?
     public var steps: [Step]
     public var expect: Expectations
 
     enum CodingKeys: String, CodingKey {
         case name, channel, caller, now, settings, appointments, steps, expect
         case agentStopped = "agent_stopped"
+        case behavior = "behavior_settings"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +84,7 @@ public struct Scenario: Decodable, Sendable {
         settings = try c.decodeIfPresent([String: JSONValue].self, forKey: .settings)
         appointments = try c.decodeIfPresent([ExistingAppointment].self, forKey: .appointments) ?? []
         agentStopped = try c.decodeIfPresent(Bool.self, forKey: .agentStopped) ?? false
+        behavior = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behavior)
         steps = try c.decode([Step].self, forKey: .steps)
         expect = try c.decodeIfPresent(Expectations.self, forKey: .expect) ?? Expectations()
     }

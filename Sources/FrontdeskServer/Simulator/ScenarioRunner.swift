@@ -88,7 +88,7 @@ struct ScenarioRun {
     mutating func execute() async throws -> ScenarioReport {
         guard let callerPhone = PhoneNumber(scenario.caller) else { throw SimulatorError("caller \(scenario.caller) is not an E.164 number") }
         let store = services.store
-        guard let agent = try await store.agents.find(phoneNumber: PhoneNumber(DemoSeeder.agentNumber)!),
+        guard var agent = try await store.agents.find(phoneNumber: PhoneNumber(DemoSeeder.agentNumber)!),
             var business = try await store.businesses.find(agent.businessId)
         else { throw SimulatorError("the demo business is missing") }
         if let overrides = scenario.settings {
@@ -97,10 +97,12 @@ struct ScenarioRun {
         }
         let hours = OpeningHours(settings: business.settings)
         clock.set(try startTime(hours))
-        if scenario.agentStopped {
-            var stopped = agent
-            stopped.status = .inactive
-            try await store.agents.save(stopped)
+        if scenario.agentStopped || scenario.behavior != nil {
+            var changed = agent
+            if scenario.agentStopped { changed.status = .inactive }
+            if let behavior = scenario.behavior { changed.behaviorSettings = behavior }
+            try await store.agents.save(changed)
+            agent = changed
         }
         let callerLead = try await setUpAppointments(business: business, hours: hours, caller: callerPhone)
 

@@ -40,17 +40,10 @@ public struct AgentRepository: Sendable {
         _ = try await pool.write { db in try Agent.deleteOne(db, key: id.rawValue) }
     }
 
-    /// Calls in progress and calls started since `since` (the business's local midnight).
-    public func callCounts(_ id: AgentID, since: Date) async throws -> (active: Int, today: Int) {
+    /// Calls the agent answered since `since` (the business's local midnight).
+    public func callsSince(_ id: AgentID, since: Date) async throws -> Int {
         try await pool.read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(status = 'in_progress'), 0) AS active,
-                           COALESCE(SUM(started_at >= ?), 0) AS today
-                    FROM calls WHERE agent_id = ?
-                    """, arguments: [since, id])!
-            return (row["active"], row["today"])
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM calls WHERE agent_id = ? AND started_at >= ?", arguments: [id, since]) ?? 0
         }
     }
 }
