@@ -87,9 +87,8 @@ public struct AvailabilityCalculator: Sendable {
 
     /// Bookings starting on local `date`, for the daily maximum (two binary searches).
     private func bookings(on date: LocalDate, sortedStarts: [Date]) -> Int {
-        let midnight = WallClockTime(minutes: 0)!
-        guard let dayStart = hours.instant(date, midnight), let dayEnd = hours.instant(date.adding(days: 1), midnight)
-        else { return 0 }
+        let dayStart = hours.startOfDay(date)
+        let dayEnd = hours.startOfDay(date.adding(days: 1))
         return Self.firstIndex(notBefore: dayEnd, in: sortedStarts) - Self.firstIndex(notBefore: dayStart, in: sortedStarts)
     }
 

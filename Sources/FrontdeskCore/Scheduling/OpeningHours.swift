@@ -39,6 +39,12 @@ public struct OpeningHours: Sendable {
 
     public func localDate(of instant: Date) -> LocalDate { LocalDate(instant, in: calendar) }
 
+    /// The first instant of local `date` (midnight; on a day whose midnight a DST change skips, the
+    /// first instant after it).
+    public func startOfDay(_ date: LocalDate) -> Date {
+        instant(date, WallClockTime(minutes: 0)!)!
+    }
+
     /// Whether `[start, start + minutes)` lies inside one open window of its local date.
     public func isOpen(from start: Date, minutes: Int) -> Bool {
         let end = start.addingTimeInterval(TimeInterval(minutes * 60))

@@ -307,7 +307,7 @@ struct AgentController {
         let business = try await services.store.businesses.find(agent.businessId)
         let hours = OpeningHours(settings: business?.settings ?? .default)
         let now = services.now()
-        let midnight = hours.instant(hours.localDate(of: now), WallClockTime(minutes: 0)!) ?? now
+        let midnight = hours.startOfDay(hours.localDate(of: now))
         let today = try await services.store.agents.callsSince(agent.id, since: midnight)
         let uptime = agent.startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) } ?? 0
         // Live calls come from the runtime: a row left "in progress" by a crash is not a live call.

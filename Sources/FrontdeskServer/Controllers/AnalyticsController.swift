@@ -74,13 +74,11 @@ struct AnalyticsController {
         let hours = OpeningHours(settings: business.settings)
         let now = services.now()
         let today = hours.localDate(of: now)
-        let midnight = WallClockTime(minutes: 0)!
-        let todayStart = hours.instant(today, midnight)!
-        let todayEnd = hours.instant(today.adding(days: 1), midnight)!
-        let monthStartDate = LocalDate(year: today.year, month: today.month, day: 1)!
-        let monthStart = hours.instant(monthStartDate, midnight)!
-        let lastMonthStart = hours.instant(
-            LocalDate(hours.calendar.date(byAdding: .month, value: -1, to: monthStart)!, in: hours.calendar), midnight)!
+        let todayStart = hours.startOfDay(today)
+        let todayEnd = hours.startOfDay(today.adding(days: 1))
+        let monthStart = hours.startOfDay(LocalDate(year: today.year, month: today.month, day: 1)!)
+        let lastMonthStart = hours.startOfDay(
+            LocalDate(hours.calendar.date(byAdding: .month, value: -1, to: monthStart)!, in: hours.calendar))
 
         let store = services.store
         let leads = try await store.leads.counts(business: business.id, from: from, to: to, today: todayStart)

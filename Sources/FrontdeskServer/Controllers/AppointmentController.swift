@@ -95,11 +95,9 @@ struct AppointmentController {
         try validator.throwIfInvalid()
         let calculator = AvailabilityCalculator(settings: business.settings)
         let hours = calculator.hours
-        let midnight = WallClockTime(minutes: 0)!
         // Appointments up to a day around the range can reach into it with their buffers.
         let busy = try await services.store.appointments.live(
-            business: business.id, from: hours.instant(start!.adding(days: -1), midnight)!,
-            to: hours.instant(end!.adding(days: 2), midnight)!
+            business: business.id, from: hours.startOfDay(start!.adding(days: -1)), to: hours.startOfDay(end!.adding(days: 2))
         ).map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
         let slots = calculator.slots(from: start!, through: end!, duration: duration, busy: busy, now: services.now())
         let formatter = DateFormatter()

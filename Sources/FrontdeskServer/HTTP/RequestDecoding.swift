@@ -139,7 +139,7 @@ enum DateBound {
     func start(in hours: OpeningHours) -> Date? {
         switch self {
         case .instant(let date): date
-        case .day(let day): hours.instant(day, WallClockTime(minutes: 0)!)
+        case .day(let day): hours.startOfDay(day)
         }
     }
 
@@ -147,7 +147,7 @@ enum DateBound {
     func end(in hours: OpeningHours) -> Date? {
         switch self {
         case .instant(let date): date
-        case .day(let day): hours.instant(day.adding(days: 1), WallClockTime(minutes: 0)!)
+        case .day(let day): hours.startOfDay(day.adding(days: 1))
         }
     }
 }

@@ -29,12 +29,16 @@ final class StoreReceptionistTools: ReceptionistTools {
     var calculator: AvailabilityCalculator { AvailabilityCalculator(settings: business.settings) }
 
     func freeSlots(from: LocalDate, through: LocalDate, duration: Int) async throws -> [Slot] {
+        try await freeSlots(from: from, through: through, duration: duration, excluding: nil)
+    }
+
+    /// Free slots, as if `excluding` (an appointment being moved) were not there.
+    private func freeSlots(from: LocalDate, through: LocalDate, duration: Int, excluding: AppointmentID?) async throws -> [Slot] {
         let hours = calculator.hours
-        let midnight = WallClockTime(minutes: 0)!
-        guard let start = hours.instant(from.adding(days: -1), midnight), let end = hours.instant(through.adding(days: 2), midnight)
-        else { return [] }
-        let busy = try await store.appointments.live(business: business.id, from: start, to: end)
-            .map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
+        // Appointments up to a day around the range can reach into it with their buffers.
+        let busy = try await store.appointments.live(
+            business: business.id, from: hours.startOfDay(from.adding(days: -1)), to: hours.startOfDay(through.adding(days: 2))
+        ).filter { $0.id != excluding }.map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
         return calculator.slots(from: from, through: through, duration: duration, busy: busy, now: now)
     }
 
@@ -82,18 +86,8 @@ final class StoreReceptionistTools: ReceptionistTools {
     /// Whether `start` is one of the free slots (so opening hours, notice and horizon all hold).
     private func isOffered(_ start: Date, duration: Int, ignoring: Appointment? = nil) async throws -> Bool {
         let date = calculator.hours.localDate(of: start)
-        var slots = try await freeSlots(from: date, through: date, duration: duration)
-        if let ignoring {
-            // Moving an appointment within its own time: compute as if it were not there.
-            let hours = calculator.hours
-            let midnight = WallClockTime(minutes: 0)!
-            let busy = try await store.appointments.live(
-                business: business.id, from: hours.instant(date.adding(days: -1), midnight)!,
-                to: hours.instant(date.adding(days: 2), midnight)!
-            ).filter { $0.id != ignoring.id }.map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
-            slots = calculator.slots(from: date, through: date, duration: duration, busy: busy, now: now)
-        }
-        return slots.contains { $0.start == start }
+        return try await freeSlots(from: date, through: date, duration: duration, excluding: ignoring?.id)
+            .contains { $0.start == start }
     }
 
     private func owned(_ appointment: CallerAppointment) async throws -> Appointment? {

@@ -144,12 +144,11 @@ public struct AppointmentRepository: Sendable {
         }
         if let maxPerDay = rules.maxPerDay {
             let day = hours.localDate(of: new.scheduledDate)
-            let midnight = WallClockTime(minutes: 0)!
-            if let start = hours.instant(day, midnight), let end = hours.instant(day.adding(days: 1), midnight) {
-                let sameDay = try live(db, business: new.businessId, from: start, to: end, excluding: new.id)
-                if sameDay.count >= maxPerDay {
-                    throw AppError(.slotTaken, "That day is fully booked")
-                }
+            let sameDay = try live(
+                db, business: new.businessId, from: hours.startOfDay(day), to: hours.startOfDay(day.adding(days: 1)),
+                excluding: new.id)
+            if sameDay.count >= maxPerDay {
+                throw AppError(.slotTaken, "That day is fully booked")
             }
         }
     }
