@@ -88,3 +88,19 @@ struct OpeningHoursTests {
         #expect(!hours.isOpen(from: Self.utc("2025-06-03T16:00:00Z"), minutes: 30), "Tuesday is closed")
     }
 }
+
+@Suite("Hours errors say what is wrong")
+struct HoursErrorTests {
+    @Test("a backwards range inside a list is reported as such, not as a wrong type")
+    func backwardsInList() {
+        do {
+            _ = try JSONDecoder().decode(
+                BusinessSettings.self, from: Data(#"{"business_hours":{"monday":[{"open":"17:00","close":"09:00"}]}}"#.utf8))
+            Issue.record("accepted a backwards range")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.debugDescription == "must be later than open")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

@@ -10,6 +10,8 @@ struct BadInputTests {
     func malformed() async throws {
         try await TestApp().run { client in
             let tenant = try await client.register()
+            let deepInvalid = try await client.call(.post, "/api/leads", token: tenant.token, json: #"{"business_id":"x","name":"\udd77"}"#)
+            #expect(deepInvalid.status == .badRequest, "invalid JSON deep inside is still a 400")
             let broken = try await client.call(.post, "/api/leads", token: tenant.token, json: #"{"business_id": "#)
             #expect(broken.status == .badRequest)
             #expect(broken.code == "BAD_REQUEST")
@@ -60,6 +62,9 @@ struct BadInputTests {
             #expect(wrong.status == .methodNotAllowed)
             #expect(wrong.code == "METHOD_NOT_ALLOWED")
             #expect(Set((wrong.headers[.allow] ?? "").components(separatedBy: ", ")) == ["GET", "PUT", "DELETE"])
+            let literal = try await client.call(.delete, "/api/appointments/availability")
+            #expect(literal.status == .methodNotAllowed)
+            #expect(literal.headers[.allow] == "GET", "the literal route wins over /appointments/{id}")
         }
     }
 
@@ -72,6 +77,7 @@ struct BadInputTests {
             let zero = try await client.call(.get, base + "&page=0", token: tenant.token)
             #expect(zero.status == .unprocessableContent)
             #expect(zero.details["page"] != nil)
+            #expect(try await client.call(.get, base + "&page=1000001", token: tenant.token).status == .unprocessableContent)
             let negative = try await client.call(.get, base + "&limit=-5", token: tenant.token)
             #expect(negative.details["limit"] != nil)
             let big = try await client.call(.get, base + "&limit=1000", token: tenant.token)

@@ -44,6 +44,11 @@ public struct DayHours: Hashable, Sendable, Codable {
 
     public var isClosed: Bool { ranges.isEmpty }
 
+    /// Decodes any JSON value and keeps nothing (to ask "is this an array?").
+    private struct Skip: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+
     private enum ClosedKey: String, CodingKey { case closed }
 
     public init(from decoder: any Decoder) throws {
@@ -56,8 +61,9 @@ public struct DayHours: Hashable, Sendable, Codable {
                     in: container, debugDescription: "must be {\"open\",\"close\"}, a list of them, or \"closed\"")
             }
             self = .closed
-        } else if let list = try? container.decode([TimeRange].self) {
-            guard let hours = DayHours(list) else {
+        } else if (try? container.decode([Skip].self)) != nil {
+            // A list: its own errors (a backwards range, a bad time) are the ones to report.
+            guard let hours = DayHours(try container.decode([TimeRange].self)) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "ranges must not overlap")
             }
             self = hours

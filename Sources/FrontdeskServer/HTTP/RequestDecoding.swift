@@ -43,7 +43,8 @@ extension Request {
             if context.codingPath.isEmpty { return AppError(.badRequest, "Request body must be a JSON object") }
             return .validation(field: field(context.codingPath), "must be \(describe(type))")
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, (try? JSONSerialization.jsonObject(with: body)) == nil {
+            // Text that is not JSON at all is a 400 wherever the decoder noticed it.
+            if (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) == nil {
                 return AppError(.badRequest, "Malformed JSON in request body")
             }
             return .validation(field: field(context.codingPath), context.debugDescription)
@@ -108,8 +109,8 @@ struct QueryReader {
         var page = 1
         var limit = 20
         if let text = string("page") {
-            if let value = Int(text), value >= 1 { page = min(value, 1_000_000) } else {
-                validator.add("page", "must be a whole number ≥ 1")
+            if let value = Int(text), (1...1_000_000).contains(value) { page = value } else {
+                validator.add("page", "must be a whole number from 1 to 1000000")
             }
         }
         if let text = string("limit") {

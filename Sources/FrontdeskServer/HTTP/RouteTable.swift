@@ -15,16 +15,28 @@ final class RouteTable: Sendable {
         routes.withLock { $0.append(Route(method: method, segments: segments)) }
     }
 
-    /// The methods registered for paths matching `path`.
+    /// The methods of the route the router would pick for `path`: among the patterns that match, the
+    /// most specific (most literal segments), as the router prefers `/appointments/availability` to
+    /// `/appointments/:id`.
     func methods(matching path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/")
         return routes.withLock { routes in
-            routes.filter { route in
-                route.segments.count == parts.count
-                    && zip(route.segments, parts).allSatisfy { pattern, part in
-                        pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*" || pattern == part
-                    }
-            }.map(\.method)
+            var best: (literals: Int, methods: [HTTPRequest.Method]) = (-1, [])
+            for route in routes where route.segments.count == parts.count {
+                var literals = 0
+                let matches = zip(route.segments, parts).allSatisfy { pattern, part in
+                    if pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*" { return true }
+                    literals += 1
+                    return pattern == part
+                }
+                guard matches else { continue }
+                if literals > best.literals {
+                    best = (literals, [route.method])
+                } else if literals == best.literals, !best.methods.contains(route.method) {
+                    best.methods.append(route.method)
+                }
+            }
+            return best.methods
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCore
 
 /// `GET /api/openapi.json`: every route with its parameters and schemas (OpenAPI 3.1).
 /// A test compares the router's registered routes with this document, so a new route without an
@@ -30,7 +31,7 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/businesses", summary: "Businesses of the current user", tag: "businesses", query: pageQuery + ["search"], response: "BusinessList"),
         .init(method: "POST", path: "/api/businesses", summary: "Create a business (the caller becomes its admin)", tag: "businesses", body: "BusinessRequest", response: "Business", status: "201"),
         .init(method: "GET", path: "/api/businesses/{id}", summary: "One business", tag: "businesses", response: "Business"),
-        .init(method: "PUT", path: "/api/businesses/{id}", summary: "Update name and settings (settings merge key by key)", tag: "businesses", body: "BusinessRequest", response: "Business"),
+        .init(method: "PUT", path: "/api/businesses/{id}", summary: "Update name and settings (settings merge key by key)", tag: "businesses", body: "BusinessUpdate", response: "Business"),
         .init(method: "DELETE", path: "/api/businesses/{id}", summary: "Delete a business and everything it owns", tag: "businesses"),
         .init(method: "POST", path: "/api/businesses/{id}/members", summary: "Give an existing account a role (admin, user, agent) in this business", tag: "businesses", body: "MemberRequest", response: "Membership", status: "201"),
         .init(method: "GET", path: "/api/agents", summary: "Agents of a business", tag: "agents", query: ["business_id", "status"] + pageQuery, response: "AgentList"),
@@ -65,6 +66,27 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
     ]
 
+    /// Constraints the server enforces, so generated clients and fuzzers know them.
+    nonisolated(unsafe) static let querySchemas: [String: [String: Any]] = [  // built once, never mutated
+        "page": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
+        "limit": ["type": "integer", "minimum": 1],
+        "business_id": ["type": "string", "minLength": 1],
+        "duration": ["type": "integer", "minimum": 5, "maximum": 480],
+        "start_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
+        "end_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
+        "search": ["type": "string", "maxLength": 200],
+    ]
+
+    /// The values each list's `status` and `source` filters accept.
+    static let filterValues: [String: [String: [String]]] = [
+        "/api/agents": ["status": AgentStatus.allCases.map(\.rawValue)],
+        "/api/leads": ["status": LeadStatus.allCases.map(\.rawValue), "source": LeadSource.allCases.map(\.rawValue)],
+        "/api/appointments": ["status": AppointmentStatus.allCases.map(\.rawValue)],
+        "/api/calls": ["status": CallStatus.allCases.map(\.rawValue)],
+        "/api/sms": ["status": MessageStatus.allCases.map(\.rawValue)],
+        "/api/emails": ["status": MessageStatus.allCases.map(\.rawValue)],
+    ]
+
     static let queryDescriptions: [String: (type: String, description: String)] = [
         "page": ("integer", "Page number, from 1 (default 1)"),
         "limit": ("integer", "Items per page, 1–100 (default 20; larger values are capped at 100)"),
@@ -91,8 +113,12 @@ enum OpenAPIDocument {
             ]
             var parameters: [[String: Any]] = op.query.map { name in
                 let info = queryDescriptions[name] ?? ("string", name)
-                return ["name": name, "in": "query", "required": name == "business_id", "description": info.description,
-                        "schema": ["type": info.type]]
+                let required = name == "business_id" || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
+                var schema = querySchemas[name] ?? ["type": info.type]
+                if let values = Self.filterValues[op.path]?[name] { schema = ["type": "string", "enum": values] }
+                if op.path.hasSuffix("/availability"), name.hasSuffix("_date") { schema = ["type": "string", "format": "date"] }
+                return ["name": name, "in": "query", "required": required, "description": info.description,
+                        "schema": schema]
             }
             if op.path.contains("{id}") {
                 parameters.insert(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
@@ -112,6 +138,10 @@ enum OpenAPIDocument {
                 "422": errorResponse("Validation failed (details per field)"),
                 "429": errorResponse("Rate limit exceeded (Retry-After)"),
             ]
+            if op.path == "/api/auth/login" || op.path == "/api/auth/refresh" {
+                responses["401"] = errorResponse("Wrong credentials, or an invalid, expired or reused refresh token")
+            }
+            if op.path == "/api/auth/register" { responses["409"] = errorResponse("The email already has an account") }
             if op.auth {
                 responses["401"] = errorResponse("Missing, invalid or expired token")
                 responses["403"] = errorResponse("Role too low for this action")
@@ -120,7 +150,8 @@ enum OpenAPIDocument {
             if op.status == "201" || op.method == "PUT" { responses["409"] = errorResponse("Conflict") }
             if op.path == "/api/leads" || op.path == "/api/appointments", op.method == "POST" {
                 parameters.append([
-                    "name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string"],
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "schema": ["type": "string", "pattern": "^[!-~]{1,255}$"],
                     "description": "Retry-safe creation: the first response for a key is replayed for the same body; another body is a 422",
                 ])
                 operation["parameters"] = parameters

@@ -14,6 +14,11 @@ enum OpenAPISchemas {
     nonisolated(unsafe) static let boolean: [String: Any] = ["type": "boolean"]
     nonisolated(unsafe) static let dateTime: [String: Any] = ["type": "string", "format": "date-time"]
     nonisolated(unsafe) static let phone: [String: Any] = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
+    nonisolated(unsafe) static let nullablePhone: [String: Any] = ["type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
+    nonisolated(unsafe) static let email: [String: Any] = ["type": "string", "format": "email", "minLength": 3, "maxLength": 254]
+    nonisolated(unsafe) static let password: [String: Any] = ["type": "string", "minLength": 8, "maxLength": 72]
+    nonisolated(unsafe) static let nonEmpty: [String: Any] = ["type": "string", "minLength": 1, "maxLength": 200]
+    nonisolated(unsafe) static let factor: [String: Any] = ["type": "number", "minimum": 0.25, "maximum": 4]
     static func enumeration(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
     static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
     static func list(_ key: String, _ item: String) -> [String: Any] {
@@ -47,12 +52,12 @@ enum OpenAPISchemas {
             "timestamp": dateTime, "version": string, "uptime": integer, "environment": string,
         ]),
         "RegisterRequest": object(
-            ["email": string, "password": string, "business_name": string, "first_name": string, "last_name": string],
+            ["email": email, "password": password, "business_name": nonEmpty, "first_name": nullableString, "last_name": nullableString],
             required: ["email", "password", "business_name"]),
         "LoginRequest": object(["email": string, "password": string], required: ["email", "password"]),
         "RefreshRequest": object(["refresh_token": string], required: ["refresh_token"]),
-        "ForgotPasswordRequest": object(["email": string], required: ["email"]),
-        "ResetPasswordRequest": object(["token": string, "password": string], required: ["token", "password"]),
+        "ForgotPasswordRequest": object(["email": email], required: ["email"]),
+        "ResetPasswordRequest": object(["token": string, "password": password], required: ["token", "password"]),
         "TokenResponse": object([
             "token": string, "refresh_token": string, "token_type": string, "expires_in": integer,
             "user": object(["id": string, "email": string, "business_id": string, "role": enumeration(["admin", "user", "agent"])]),
@@ -62,27 +67,33 @@ enum OpenAPISchemas {
             "business_hours": weeklyHours,
             "date_overrides": ["type": "object", "additionalProperties": dayHours, "description": "YYYY-MM-DD → hours ([] = closed)"],
             "services": array(object(["name": string, "price": number, "duration": integer])),
-            "fallback_number": phone, "address": string, "phone": phone,
+            "fallback_number": nullablePhone, "address": nullableString, "phone": nullablePhone,
             "booking": object([
                 "default_duration": integer, "slot_interval": integer, "buffer_before": integer, "buffer_after": integer,
-                "minimum_notice": integer, "max_per_day": integer, "max_days_ahead": integer,
+                "minimum_notice": integer, "max_per_day": ["type": ["integer", "null"]], "max_days_ahead": integer,
             ]),
         ]),
-        "BusinessRequest": object(["name": string, "settings": OpenAPIDocument.ref("BusinessSettings")], required: ["name"]),
+        "BusinessRequest": object(
+            ["name": nonEmpty, "settings": ["anyOf": [OpenAPIDocument.ref("BusinessSettings"), ["type": "null"]]]], required: ["name"]),
+        "BusinessUpdate": object([
+            "name": nonEmpty,
+            "settings": ["anyOf": [["type": "object", "description": "any keys of BusinessSettings; merged into the stored settings"], ["type": "null"]]],
+        ]),
         "Business": object([
             "id": string, "name": string, "settings": OpenAPIDocument.ref("BusinessSettings"), "created_at": dateTime,
             "updated_at": dateTime,
         ]),
         "BusinessList": list("businesses", "Business"),
-        "MemberRequest": object(["email": string, "role": enumeration(["admin", "user", "agent"])], required: ["email", "role"]),
+        "MemberRequest": object(["email": email, "role": enumeration(["admin", "user", "agent"])], required: ["email", "role"]),
         "Membership": object(["user_id": string, "business_id": string, "role": enumeration(["admin", "user", "agent"]), "created_at": dateTime]),
         "AgentRequest": object([
             "business_id": string, "name": string, "phone_number": phone,
-            "voice_settings": object(["voice_id": string, "speed": number, "pitch": number, "language": string, "mode": enumeration(["provider", "media"])]),
+            "voice_settings": object(["voice_id": string, "speed": factor, "pitch": factor, "language": string, "mode": enumeration(["provider", "media"])]),
             "behavior_settings": object([
                 "personality": string, "conversation_style": string,
                 "escalation_triggers": array(enumeration(["angry", "confused", "requests_human"])), "greeting": string,
-                "max_call_duration": integer, "silence_timeout": integer,
+                "max_call_duration": ["type": "integer", "minimum": 30, "maximum": 14_400],
+                "silence_timeout": ["type": "integer", "minimum": 1, "maximum": 60],
             ]),
             "working_hours": weeklyHours, "status": enumeration(["active", "inactive"]),
         ], required: ["business_id", "name"]),
@@ -112,7 +123,7 @@ enum OpenAPISchemas {
             "total_calls_today": integer, "uptime": ["type": "integer", "description": "milliseconds"],
         ]),
         "LeadRequest": object([
-            "business_id": string, "phone": phone, "name": string, "email": string,
+            "business_id": string, "phone": phone, "name": string, "email": email,
             "source": enumeration(["call", "sms", "email", "web", "referral", "other"]),
             "status": enumeration(["new", "contacted", "qualified", "unqualified", "converted"]), "notes": string,
         ]),
@@ -161,7 +172,7 @@ enum OpenAPISchemas {
         ]),
         "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),
         "EmailRequest": object(
-            ["business_id": string, "lead_id": string, "to": string, "subject": string, "content": string],
+            ["business_id": string, "lead_id": string, "to": email, "subject": nonEmpty, "content": ["type": "string", "minLength": 1]],
             required: ["business_id", "subject", "content"]),
         "Message": object([
             "id": string, "business_id": string, "lead_id": nullableString, "channel": enumeration(["sms", "email"]),
