@@ -1,5 +1,5 @@
 # The two commands: `make run` (the service on its embedded default) and `make test` (every test).
-.PHONY: run test build bench release
+.PHONY: run test build bench release fuzz
 
 run:
 	@scripts/ensure-system-packages.sh
@@ -25,3 +25,8 @@ bench: release
 	.build-release/release/frontdesk bench api
 	.build-release/release/frontdesk bench booking
 	.build-release/release/frontdesk bench conversation
+
+# Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI); no server errors allowed.
+fuzz:
+	@scripts/ensure-system-packages.sh
+	scripts/fuzz-api.sh

@@ -11,7 +11,7 @@ struct BadInputTests {
         try await TestApp().run { client in
             let tenant = try await client.register()
             let deepInvalid = try await client.call(.post, "/api/leads", token: tenant.token, json: #"{"business_id":"x","name":"\udd77"}"#)
-            #expect(deepInvalid.status == .badRequest, "invalid JSON deep inside is still a 400")
+            #expect(deepInvalid.status == .badRequest, "a lone surrogate escape is malformed JSON")
             let broken = try await client.call(.post, "/api/leads", token: tenant.token, json: #"{"business_id": "#)
             #expect(broken.status == .badRequest)
             #expect(broken.code == "BAD_REQUEST")
