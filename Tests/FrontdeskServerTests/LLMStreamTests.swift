@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import FrontdeskCore
 @testable import FrontdeskServer
 import Hummingbird
 import HummingbirdTesting

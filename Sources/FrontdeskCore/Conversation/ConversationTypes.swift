@@ -112,6 +112,12 @@ public struct ConversationState: Sendable, Codable, Equatable {
     public var signals: [FiredSignal] = []
     public var outcome: CallOutcome?
     public var ended = false
+    /// The LLM policy's chat so far (user, assistant and tool messages; the system prompt is rendered
+    /// fresh each turn).
+    public var llmMessages: [LLMMessage] = []
+    /// Tokens the LLM policy used in this conversation.
+    public var llmPromptTokens = 0
+    public var llmCompletionTokens = 0
 
     public init() {}
 }

@@ -12,15 +12,18 @@ public struct AppDependencies: Sendable {
     public var email: any MessageSender
     /// Replaces every agent's silence timeout (tests and the simulator use short ones).
     public var silenceTimeout: Duration?
+    /// The language model; by default an OpenAI-compatible client when `LLM_BASE_URL` is set.
+    public var llm: (any LLMClient)?
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: any MessageSender = OutboxSender(),
-        email: any MessageSender = OutboxSender(), silenceTimeout: Duration? = nil
+        email: any MessageSender = OutboxSender(), silenceTimeout: Duration? = nil, llm: (any LLMClient)? = nil
     ) {
         self.now = now
         self.sms = sms
         self.email = email
         self.silenceTimeout = silenceTimeout
+        self.llm = llm
     }
 }
 
@@ -49,7 +52,22 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let store = try Store(path: configuration.databasePath)
     let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
     let messenger = Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now)
-    let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now)
+    var llmClient = dependencies.llm
+    if llmClient == nil, let base = configuration.llmBaseURL {
+        llmClient = OpenAICompatibleLLMClient(
+            baseURL: base, apiKey: configuration.llmAPIKey, model: configuration.llmModel ?? "gpt-4o-mini")
+    }
+    var llmPolicy: LLMPolicy?
+    if let llmClient {
+        let path = URL(fileURLWithPath: configuration.promptsDirectory).appendingPathComponent("receptionist.md").path
+        guard let template = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(
+                variable: "FRONTDESK_PROMPTS_DIR", problem: "an LLM is configured but \(path) cannot be read")
+        }
+        llmPolicy = LLMPolicy(client: llmClient, template: template)
+        logger.notice("Conversation: LLM policy (\(configuration.llmModel ?? "gpt-4o-mini") at \(configuration.llmBaseURL?.absoluteString ?? "a test model")), scripted policy as fallback.")
+    }
+    let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
         passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger, conversations: conversations,
@@ -63,7 +81,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     if dependencies.email.providerName == "outbox" {
         logger.notice("Email: embedded outbox — emails are recorded (GET /api/emails), not sent.")
     }
-    if configuration.llmBaseURL == nil {
+    if llmPolicy == nil {
         logger.notice("Conversation: scripted receptionist policy (deterministic, no LLM). Set LLM_BASE_URL for an LLM.")
     }
     if configuration.insecureWebhooks {

@@ -56,6 +56,8 @@ public struct AppConfiguration: Sendable {
     public var ttsBaseURL: URL?
     public var ttsAPIKey: String?
     public var ttsVoice: String?
+    /// Where the prompt templates live (`receptionist.md`).
+    public var promptsDirectory = "./Prompts"
 
     public init() {}
 
@@ -108,6 +110,7 @@ public struct AppConfiguration: Sendable {
         config.ttsBaseURL = try reader.url("TTS_BASE_URL")
         config.ttsAPIKey = reader.string("TTS_API_KEY")
         config.ttsVoice = reader.string("TTS_VOICE")
+        config.promptsDirectory = reader.string("FRONTDESK_PROMPTS_DIR") ?? config.promptsDirectory
         return config
     }
 }

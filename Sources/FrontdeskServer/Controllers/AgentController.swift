@@ -52,8 +52,10 @@ struct AgentController {
             let confidence: Double
         }
         struct Usage: Encodable, Sendable {
-            let inputTokens = 0
-            let outputTokens = 0
+            /// Tokens of this turn.
+            let inputTokens: Int
+            let outputTokens: Int
+            /// Not priced: the configured model's prices are not known to Frontdesk.
             let totalCost = 0.0
         }
         struct Conversation: Encodable, Sendable {
@@ -63,9 +65,9 @@ struct AgentController {
             let kept: Bool
         }
         let output: Output
-        let usage = Usage()
-        /// `scripted` (the embedded deterministic policy) — an LLM policy reports its model here.
-        let policy = "scripted"
+        let usage: Usage
+        /// `scripted` (the embedded deterministic policy) or `llm`.
+        let policy: String
         let lead: Lead?
         let conversation: Conversation
     }
@@ -95,6 +97,8 @@ struct AgentController {
         return APIResponse(
             ExecuteView(
                 output: .init(response: result.reply, actions: Self.actions(result), confidence: result.confidence),
+                usage: .init(inputTokens: result.usage.promptTokens, outputTokens: result.usage.completionTokens),
+                policy: services.conversations.llm == nil ? "scripted" : "llm",
                 lead: result.lead,
                 conversation: .init(turn: result.state.turn, ended: result.state.ended, outcome: result.state.outcome, kept: lead != nil)))
     }

@@ -16,18 +16,23 @@ final class ConversationService: Sendable {
         let state: ConversationState
         /// 1 when the turn was understood, lower when the receptionist had to ask again.
         let confidence: Double
+        /// LLM tokens of this turn (zero for the scripted policy).
+        let usage: LLMUsage
     }
 
     let store: Store
     let messenger: Messenger
     let now: @Sendable () -> Date
     let policy = ScriptedPolicy()
+    /// When an LLM is configured, it answers; the scripted policy is its fallback.
+    let llm: LLMPolicy?
     private let locks = KeyedLock()
 
-    init(store: Store, messenger: Messenger, now: @escaping @Sendable () -> Date) {
+    init(store: Store, messenger: Messenger, now: @escaping @Sendable () -> Date, llm: LLMPolicy? = nil) {
         self.store = store
         self.messenger = messenger
         self.now = now
+        self.llm = llm
     }
 
     /// One caller message on `channel`. With a lead, the conversation is stored and resumed next time;
@@ -68,7 +73,19 @@ final class ConversationService: Sendable {
             businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
             callerPhone: lead?.phone, channel: channel, now: time)
         let tools = StoreReceptionistTools(store: store, business: business, leadId: lead?.id, now: time)
-        let actions = try await policy.respond(to: text, state: &state, context: context, tools: tools)
+        let actions: [ConversationAction]
+        var fellBack = false
+        var usage = LLMUsage(promptTokens: 0, completionTokens: 0)
+        if let llm {
+            let outcome = try await llm.respond(to: text, state: &state, context: context, tools: tools)
+            state.llmPromptTokens += outcome.usage.promptTokens
+            state.llmCompletionTokens += outcome.usage.completionTokens
+            actions = outcome.actions
+            fellBack = outcome.fellBack
+            usage = outcome.usage
+        } else {
+            actions = try await policy.respond(to: text, state: &state, context: context, tools: tools)
+        }
 
         var sent: [Message] = []
         var updatedLead = lead
@@ -95,7 +112,7 @@ final class ConversationService: Sendable {
         let reply = actions.compactMap { if case .say(let line) = $0 { line } else { nil } }.joined(separator: " ")
         return TurnResult(
             reply: reply, actions: actions, changes: tools.changes.withLock { $0 }, sentMessages: sent, lead: updatedLead,
-            state: state, confidence: state.misunderstood > misunderstoodBefore ? 0.4 : 1.0)
+            state: state, confidence: fellBack ? 0.5 : state.misunderstood > misunderstoodBefore ? 0.4 : 1.0, usage: usage)
     }
 
     /// Adds what was learnt to the lead and re-scores it with every signal heard so far.

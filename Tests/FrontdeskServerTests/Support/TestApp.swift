@@ -48,9 +48,12 @@ struct TestApp {
     let clock: TestClock
     let folder: URL
 
+    let llm: (any LLMClient)?
+
     init(seedDemo: Bool = false, limits: RateLimits = RateLimits(authenticated: 100_000, anonymous: 100_000, webhooks: 100_000),
-         maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock())
+         maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock(), llm: (any LLMClient)? = nil)
     {
+        self.llm = llm
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-test-\(UUID().uuidString)")
         var configuration = AppConfiguration()
         configuration.databasePath = folder.appendingPathComponent("frontdesk.sqlite").path
@@ -60,6 +63,9 @@ struct TestApp {
         configuration.rateLimits = limits
         configuration.maxBodyBytes = maxBodyBytes
         configuration.environment = "test"
+        configuration.promptsDirectory = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Prompts").path
         self.configuration = configuration
         self.clock = clock
     }
@@ -71,7 +77,7 @@ struct TestApp {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await buildApplication(
-            configuration: configuration, dependencies: AppDependencies(now: { clock.now }), logger: logger)
+            configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm), logger: logger)
         try await app.test(.router) { client in try await body(Client(client: client, clock: clock)) }
     }
 

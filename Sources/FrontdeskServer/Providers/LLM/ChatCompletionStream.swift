@@ -1,17 +1,5 @@
 import Foundation
-
-/// A tool call the model asked for, with its arguments as the JSON text the model wrote.
-public struct LLMToolCall: Sendable, Equatable, Codable {
-    public var id: String
-    public var name: String
-    public var arguments: String
-}
-
-/// Tokens used by one completion.
-public struct LLMUsage: Sendable, Equatable, Codable {
-    public var promptTokens: Int
-    public var completionTokens: Int
-}
+import FrontdeskCore
 
 /// What one streamed chat completion said.
 public struct LLMCompletion: Sendable, Equatable {
@@ -19,6 +7,13 @@ public struct LLMCompletion: Sendable, Equatable {
     public var toolCalls: [LLMToolCall] = []
     public var finishReason: String?
     public var usage: LLMUsage?
+
+    public init(text: String = "", toolCalls: [LLMToolCall] = [], finishReason: String? = nil, usage: LLMUsage? = nil) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.finishReason = finishReason
+        self.usage = usage
+    }
 }
 
 public enum LLMError: Error, Equatable, Sendable {

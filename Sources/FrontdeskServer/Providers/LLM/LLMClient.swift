@@ -1,26 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import FrontdeskCore
 import NIOCore
 import NIOHTTP1
-
-/// One message of a chat, in the OpenAI format.
-public struct LLMMessage: Sendable, Equatable, Codable {
-    public var role: String
-    public var content: String?
-    public var toolCalls: [LLMToolCall]?
-    public var toolCallId: String?
-
-    public static func system(_ text: String) -> LLMMessage { LLMMessage(role: "system", content: text) }
-    public static func user(_ text: String) -> LLMMessage { LLMMessage(role: "user", content: text) }
-    public static func tool(id: String, result: String) -> LLMMessage { LLMMessage(role: "tool", content: result, toolCallId: id) }
-
-    public init(role: String, content: String?, toolCalls: [LLMToolCall]? = nil, toolCallId: String? = nil) {
-        self.role = role
-        self.content = content
-        self.toolCalls = toolCalls
-        self.toolCallId = toolCallId
-    }
-}
 
 /// A tool offered to the model: a name, what it does, and its JSON-schema parameters (as JSON text).
 public struct LLMTool: Sendable, Equatable {
