@@ -25,6 +25,7 @@ bench: release
 	.build-release/release/frontdesk bench api
 	.build-release/release/frontdesk bench booking
 	.build-release/release/frontdesk bench conversation
+	.build-release/release/frontdesk bench llm
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI); no server errors allowed.
 fuzz:

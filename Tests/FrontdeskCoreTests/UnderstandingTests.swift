@@ -64,3 +64,18 @@ struct UnderstandingTests {
         #expect(analyzer.analyze("call me on 555 010 4477").phone?.e164 == "+15550104477")
     }
 }
+
+@Suite("Sentences from a stream")
+struct SentenceSplitterTests {
+    @Test("sentences come out as soon as they end, however the text is cut")
+    func streaming() {
+        var splitter = SentenceSplitter()
+        var out: [String] = []
+        for piece in ["Sure", ", I can help. Tuesday at 3.", "5 is not a time! Wh", "ich day suits you?", " Thanks"] {
+            out += splitter.add(piece)
+        }
+        #expect(out == ["Sure, I can help.", "Tuesday at 3.5 is not a time!", "Which day suits you?"])
+        #expect(splitter.finish() == "Thanks")
+        #expect(splitter.finish() == nil)
+    }
+}

@@ -78,6 +78,19 @@ struct JSONWriter {
 
     mutating func date(_ value: Date) { string(APIJSON.formatInstant(value)) }
 
+    /// JSON that is already encoded (e.g. a constant part of a request).
+    mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+        needsComma = true
+    }
+
     /// A value written by `JSONEncoder` (for rare, nested parts).
     mutating func encoded(_ value: some Encodable) throws {
         separate()

@@ -3,6 +3,7 @@ import Foundation
 import FrontdeskCore
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A tool offered to the model: a name, what it does, and its JSON-schema parameters (as JSON text).
 public struct LLMTool: Sendable, Equatable {
@@ -68,27 +69,72 @@ public struct OpenAICompatibleLLMClient: LLMClient {
     }
 
     /// The request JSON: model, messages (with tool calls and results), tools, streaming with usage.
-    func body(messages: [LLMMessage], tools: [LLMTool]) throws -> Data {
-        var payload: [String: Any] = [
-            "model": model, "stream": true, "stream_options": ["include_usage": true],
-            "messages": messages.map { message -> [String: Any] in
-                var object: [String: Any] = ["role": message.role]
-                object["content"] = message.content ?? NSNull()
-                if let calls = message.toolCalls {
-                    object["tool_calls"] = calls.map {
-                        ["id": $0.id, "type": "function", "function": ["name": $0.name, "arguments": $0.arguments]]
-                    }
+    /// Written directly (this runs on every turn, between the caller's words and the model).
+    func body(messages: [LLMMessage], tools: [LLMTool]) throws -> [UInt8] {
+        var writer = JSONWriter(capacity: 8192)
+        writer.beginObject()
+        writer.key("model"); writer.string(model)
+        writer.key("stream"); writer.bool(true)
+        writer.key("stream_options"); writer.raw(Array(#"{"include_usage":true}"#.utf8))
+        writer.key("messages")
+        writer.beginArray()
+        for message in messages {
+            writer.beginObject()
+            writer.key("role"); writer.string(message.role)
+            writer.key("content")
+            if let content = message.content { writer.string(content) } else { writer.null() }
+            if let calls = message.toolCalls {
+                writer.key("tool_calls")
+                writer.beginArray()
+                for call in calls {
+                    writer.beginObject()
+                    writer.key("id"); writer.string(call.id)
+                    writer.key("type"); writer.string("function")
+                    writer.key("function")
+                    writer.beginObject()
+                    writer.key("name"); writer.string(call.name)
+                    writer.key("arguments"); writer.string(call.arguments)
+                    writer.endObject()
+                    writer.endObject()
                 }
-                if let id = message.toolCallId { object["tool_call_id"] = id }
-                return object
-            },
-        ]
-        if !tools.isEmpty {
-            payload["tools"] = try tools.map { tool -> [String: Any] in
-                let parameters = try JSONSerialization.jsonObject(with: Data(tool.parametersJSON.utf8))
-                return ["type": "function", "function": ["name": tool.name, "description": tool.description, "parameters": parameters]]
+                writer.endArray()
             }
+            writer.field("tool_call_id", message.toolCallId)
+            writer.endObject()
         }
-        return try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])
+        writer.endArray()
+        if !tools.isEmpty {
+            writer.key("tools")
+            writer.raw(try Self.encoded(tools))
+        }
+        writer.endObject()
+        return writer.bytes
     }
+
+    /// The tools' JSON, encoded once per distinct set (the policy offers the same set every turn).
+    static func encoded(_ tools: [LLMTool]) throws -> [UInt8] {
+        let key = tools.map(\.name).joined(separator: ",")
+        if let cached = toolCache.withLock({ $0[key] }) { return cached }
+        var writer = JSONWriter()
+        writer.beginArray()
+        for tool in tools {
+            guard (try? JSONSerialization.jsonObject(with: Data(tool.parametersJSON.utf8))) is [String: Any] else {
+                throw LLMError.stream(message: "tool \(tool.name) has invalid parameters JSON")
+            }
+            writer.beginObject()
+            writer.key("type"); writer.string("function")
+            writer.key("function")
+            writer.beginObject()
+            writer.key("name"); writer.string(tool.name)
+            writer.key("description"); writer.string(tool.description)
+            writer.key("parameters"); writer.raw(Array(tool.parametersJSON.utf8))
+            writer.endObject()
+            writer.endObject()
+        }
+        writer.endArray()
+        toolCache.withLock { $0[key] = writer.bytes }
+        return writer.bytes
+    }
+
+    private static let toolCache = Mutex<[String: [UInt8]]>([:])
 }

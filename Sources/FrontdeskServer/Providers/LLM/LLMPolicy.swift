@@ -5,22 +5,29 @@ import FrontdeskCore
 /// from `Prompts/receptionist.md` with the business's data and today's local date; tools validate their
 /// arguments like the API does and act through `ReceptionistTools`. A model error or timeout gives a
 /// graceful line and the scripted policy carries on with the same words.
-struct LLMPolicy: Sendable {
+public struct LLMPolicy: Sendable {
     let client: any LLMClient
-    let template: String
+    let template: PromptTemplate
+
+    public init(client: any LLMClient, template: String) {
+        self.client = client
+        self.template = PromptTemplate(template)
+    }
     /// At most this many model calls per caller turn (tool rounds included).
     let maxRounds = 5
 
     /// Token use of one turn.
-    struct Outcome: Sendable {
-        var actions: [ConversationAction]
-        var usage: LLMUsage
-        var fellBack: Bool
+    public struct Outcome: Sendable {
+        public var actions: [ConversationAction]
+        public var usage: LLMUsage
+        public var fellBack: Bool
     }
 
-    func respond(
+    /// `onSentence` gets each sentence of the reply as soon as the stream completes it (for speech that
+    /// starts before the model has finished).
+    public func respond(
         to text: String, state: inout ConversationState, context: ReceptionistContext, tools: any ReceptionistTools,
-        onText: @Sendable (String) async -> Void = { _ in }
+        onSentence: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> Outcome {
         state.turn += 1
         var history = state.llmMessages
@@ -29,8 +36,10 @@ struct LLMPolicy: Sendable {
         var usage = LLMUsage(promptTokens: 0, completionTokens: 0)
         do {
             for _ in 0..<maxRounds {
+                let splitter = SentenceStream(onSentence: onSentence)
                 let completion = try await client.complete(
-                    messages: [.system(render(context))] + history, tools: Self.tools, onText: onText)
+                    messages: [.system(render(context))] + history, tools: Self.tools, onText: { await splitter.add($0) })
+                if completion.toolCalls.isEmpty { await splitter.finish() }
                 usage.promptTokens += completion.usage?.promptTokens ?? 0
                 usage.completionTokens += completion.usage?.completionTokens ?? 0
                 if completion.toolCalls.isEmpty {
@@ -58,6 +67,22 @@ struct LLMPolicy: Sendable {
         }
     }
 
+    /// Hands sentences on while the stream runs.
+    actor SentenceStream {
+        private var splitter = SentenceSplitter()
+        private let onSentence: @Sendable (String) async -> Void
+
+        init(onSentence: @escaping @Sendable (String) async -> Void) { self.onSentence = onSentence }
+
+        func add(_ text: String) async {
+            for sentence in splitter.add(text) { await onSentence(sentence) }
+        }
+
+        func finish() async {
+            if let rest = splitter.finish() { await onSentence(rest) }
+        }
+    }
+
     /// Transfers and hang-ups come after everything else.
     static func ordered(_ actions: [ConversationAction]) -> [ConversationAction] {
         let last = actions.filter { if case .transfer = $0 { true } else { $0 == .hangUp } }
@@ -78,7 +103,7 @@ struct LLMPolicy: Sendable {
             "address": context.settings.address ?? "not given",
             "services": services.isEmpty ? "not listed" : services.joined(separator: "; "),
         ]
-        return values.reduce(template) { $0.replacingOccurrences(of: "{{\($1.key)}}", with: $1.value) }
+        return template.render(values)
     }
 
     // MARK: tools
