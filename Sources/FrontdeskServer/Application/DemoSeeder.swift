@@ -36,7 +36,8 @@ struct DemoSeeder {
               try       curl -s -X POST http://127.0.0.1:\(port)/api/auth/login -H 'Content-Type: application/json' \\
                           -d '{"email":"\(Self.email)","password":"\(Self.password)"}'
               then      curl -s "http://127.0.0.1:\(port)/api/leads?business_id=\(business.id)" -H "Authorization: Bearer $TOKEN"
-              test call the call runtime and `frontdesk simulate` are not part of this build yet (README: "What works today")
+              test call .build/debug/frontdesk simulate Scenarios/01-booking-happy-path.yaml   (scripted, in process, own database)
+              talk      POST /api/agents/\(agent.id)/execute {"input":{"leadId":"…","message":"Can I book a cleaning Tuesday at 10?"}}
             """)
     }
 
