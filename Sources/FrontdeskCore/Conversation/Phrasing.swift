@@ -23,10 +23,7 @@ public struct Phrasing: Sendable {
         return "\(Self.day(date)) at \(Self.time(localTime(instant)))"
     }
 
-    public func localTime(_ instant: Date) -> WallClockTime {
-        let c = hours.calendar.dateComponents([.hour, .minute], from: instant)
-        return WallClockTime(minutes: c.hour! * 60 + c.minute!)!
-    }
+    public func localTime(_ instant: Date) -> WallClockTime { hours.localTime(of: instant) }
 
     /// "10:00 AM, 10:30 AM or 11:00 AM" (with the day when the slots span several days).
     public func choices(_ slots: [Date]) -> String {

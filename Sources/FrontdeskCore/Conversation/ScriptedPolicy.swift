@@ -334,21 +334,13 @@ struct Turn {
         if u.needsApproval { lead.signals.append(FiredSignal(signal: .needsApproval, source: source)) }
         if u.justLooking { lead.signals.append(FiredSignal(signal: .justLooking, source: source)) }
         if let date = u.when.date {
-            let days = date.adding(days: 0) == context.today ? 0 : daysBetween(context.today, date)
+            let days = context.today.days(until: date)
             let signal: ScoreSignal = days <= 7 ? .timelineWithin7Days : days <= 30 ? .timelineWithin30Days : .timelineLater
             lead.signals.append(FiredSignal(signal: signal, source: source))
         }
         if u.yes, case .confirmBooking? = state.pending, service?.price != nil {
             lead.signals.append(FiredSignal(signal: .acceptsPrice, source: source))
         }
-    }
-
-    func daysBetween(_ a: LocalDate, _ b: LocalDate) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let from = calendar.date(from: DateComponents(year: a.year, month: a.month, day: a.day))!
-        let to = calendar.date(from: DateComponents(year: b.year, month: b.month, day: b.day))!
-        return calendar.dateComponents([.day], from: from, to: to).day ?? 0
     }
 
     func listServices() -> String {

@@ -44,11 +44,19 @@ public struct LocalDate: Hashable, Sendable, Comparable, Codable, CustomStringCo
     public let month: Int
     public let day: Int
 
+    /// Date arithmetic on local dates needs no zone: one UTC Gregorian calendar, made once.
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    /// Midnight UTC of this date, the anchor for arithmetic in `utc`.
+    private var utcMidnight: Date { Self.utc.date(from: DateComponents(year: year, month: month, day: day))! }
+
     public init?(year: Int, month: Int, day: Int) {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: year, month: month, day: day)
-        guard (1...9999).contains(year), components.isValidDate(in: utc) else { return nil }
+        guard (1...9999).contains(year), components.isValidDate(in: Self.utc) else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -78,18 +86,17 @@ public struct LocalDate: Hashable, Sendable, Comparable, Codable, CustomStringCo
 
     /// The date `days` later (earlier when negative), by the calendar, not by adding seconds.
     public func adding(days: Int) -> LocalDate {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        let start = utc.date(from: DateComponents(year: year, month: month, day: day))!
-        return LocalDate(utc.date(byAdding: .day, value: days, to: start)!, in: utc)
+        LocalDate(Self.utc.date(byAdding: .day, value: days, to: utcMidnight)!, in: Self.utc)
+    }
+
+    /// Whole days from this date to `other` (negative when `other` is earlier).
+    public func days(until other: LocalDate) -> Int {
+        Self.utc.dateComponents([.day], from: utcMidnight, to: other.utcMidnight).day ?? 0
     }
 
     /// The weekday of this date (independent of any zone).
     public var weekday: Weekday {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        let start = utc.date(from: DateComponents(year: year, month: month, day: day))!
-        return Weekday.allCases[utc.component(.weekday, from: start) - 1]
+        Weekday.allCases[Self.utc.component(.weekday, from: utcMidnight) - 1]
     }
 
     public init(from decoder: any Decoder) throws {

@@ -39,6 +39,12 @@ public struct OpeningHours: Sendable {
 
     public func localDate(of instant: Date) -> LocalDate { LocalDate(instant, in: calendar) }
 
+    /// The wall-clock time of `instant` in the business's zone.
+    public func localTime(of instant: Date) -> WallClockTime {
+        let c = calendar.dateComponents([.hour, .minute], from: instant)
+        return WallClockTime(minutes: c.hour! * 60 + c.minute!)!
+    }
+
     /// The first instant of local `date` (midnight; on a day whose midnight a DST change skips, the
     /// first instant after it).
     public func startOfDay(_ date: LocalDate) -> Date {

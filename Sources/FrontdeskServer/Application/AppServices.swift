@@ -31,6 +31,12 @@ struct AppServices: Sendable {
         return resource
     }
 
+    /// The business named by a `business_id` query value: 422 when missing, 404 when the caller is
+    /// not a member (or it does not exist).
+    func business(queryValue raw: String?, for claims: AccessClaims, minimum: Role = .agent) async throws -> Business {
+        try await business(try await tenancy.business(raw, for: claims, minimum: minimum), for: claims, minimum: minimum)
+    }
+
     /// The business, or 404 — after checking the caller belongs to it with at least `minimum`.
     func business(_ id: BusinessID, for claims: AccessClaims, minimum: Role = .agent) async throws -> Business {
         try await tenancy.authorize(claims, business: id, minimum: minimum)

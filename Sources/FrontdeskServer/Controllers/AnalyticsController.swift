@@ -160,8 +160,7 @@ struct AnalyticsController {
     /// The business and the optional `[start_date, end_date]` range (days in the business's zone).
     private func scope(_ request: Request, _ claims: AccessClaims) async throws -> (Business, Date?, Date?) {
         let query = QueryReader(request)
-        let id = try await services.tenancy.business(query.string("business_id"), for: claims)
-        guard let business = try await services.store.businesses.find(id) else { throw AppError.notFound("Business") }
+        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
         let hours = OpeningHours(settings: business.settings)
         let from = try query.dateBound("start_date")?.start(in: hours)
         let to = try query.dateBound("end_date")?.end(in: hours)

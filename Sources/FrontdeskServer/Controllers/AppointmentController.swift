@@ -26,8 +26,8 @@ struct AppointmentController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let businessId = try await services.tenancy.business(query.string("business_id"), for: claims)
-        guard let business = try await services.store.businesses.find(businessId) else { throw AppError.notFound("Business") }
+        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
+        let businessId = business.id
         let hours = OpeningHours(settings: business.settings)
         let filter = AppointmentFilter(
             business: businessId, status: try query.enum("status", AppointmentStatus.self),
@@ -75,8 +75,7 @@ struct AppointmentController {
     @Sendable func availability(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AvailabilityView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.business(
-            try await services.tenancy.business(query.string("business_id"), for: claims), for: claims)
+        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
         var validator = Validator()
         let start = query.string("start_date").flatMap(LocalDate.init)
         let end = query.string("end_date").flatMap(LocalDate.init)
@@ -100,13 +99,10 @@ struct AppointmentController {
             business: business.id, from: hours.startOfDay(start!.adding(days: -1)), to: hours.startOfDay(end!.adding(days: 2))
         ).map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
         let slots = calculator.slots(from: start!, through: end!, duration: duration, busy: busy, now: services.now())
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = business.settings.timezone.timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
         let views = slots.map { slot in
-            let local = formatter.string(from: slot.start).split(separator: " ")
-            return SlotView(start: slot.start, end: slot.end, localDate: String(local[0]), localTime: String(local[1]))
+            SlotView(
+                start: slot.start, end: slot.end, localDate: hours.localDate(of: slot.start).description,
+                localTime: hours.localTime(of: slot.start).description)
         }
         return APIResponse(
             AvailabilityView(
@@ -265,11 +261,7 @@ struct AppointmentController {
 
     /// "Reminder: your consultation at Bright Smile Dental is on Tuesday, March 3 at 2:00 PM."
     static func reminderText(_ appointment: Appointment, business: Business) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = business.settings.timezone.timeZone
-        formatter.dateFormat = "EEEE, MMMM d 'at' h:mm a"
-        let when = formatter.string(from: appointment.scheduledDate)
+        let when = Phrasing(hours: OpeningHours(settings: business.settings)).moment(appointment.scheduledDate)
         let what = appointment.type.map { "your \($0)" } ?? "your appointment"
         return "Reminder: \(what) at \(business.name) is on \(when). Reply STOP to opt out."
     }

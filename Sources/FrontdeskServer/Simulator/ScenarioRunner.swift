@@ -266,11 +266,7 @@ struct ScenarioRun {
             } ?? []
             // New bookings, and set-up appointments the conversation moved.
             let booked = mine.filter { $0.status.holdsSlot && (!existingIds.contains($0.id) || $0.updatedAt > $0.createdAt) }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = business.settings.timezone.timeZone
-            formatter.dateFormat = "yyyy-MM-dd HH:mm"
-            let times = booked.map { formatter.string(from: $0.scheduledDate) }
+            let times = booked.map { "\(hours.localDate(of: $0.scheduledDate)) \(hours.localTime(of: $0.scheduledDate))" }
             if wanted == "none" {
                 if !times.isEmpty { failures.append("expected no new appointment; booked \(times.joined(separator: ", "))") }
             } else if !times.contains(wanted) {

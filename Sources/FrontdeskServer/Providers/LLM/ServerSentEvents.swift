@@ -1,6 +1,7 @@
 /// An incremental parser for `text/event-stream` (the WHATWG server-sent events format). Bytes arrive
 /// in arbitrary chunks — a line, an event, even a UTF-8 character may be split — and complete events
 /// come out. Handles `\n`, `\r\n` and `\r` line ends, multi-line `data`, comments and `event`/`id`.
+/// An event still without its blank line when the stream ends is dropped, as the format says.
 struct ServerSentEventParser {
     struct Event: Equatable, Sendable {
         var event: String?
@@ -34,9 +35,6 @@ struct ServerSentEventParser {
         }
         return events
     }
-
-    /// The stream ended: an event without its blank line is dropped, as the format says.
-    mutating func finish() -> [Event] { [] }
 
     private mutating func endLine(into events: inout [Event]) {
         defer { line.removeAll(keepingCapacity: true) }
