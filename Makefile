@@ -11,6 +11,7 @@ test:
 	swift build --build-tests
 	swift test --skip-build
 	.build/debug/frontdesk simulate --quiet Scenarios/*.yaml
+	.build/debug/frontdesk simulate --llm --quiet Scenarios/*.yaml
 
 build:
 	@scripts/ensure-system-packages.sh

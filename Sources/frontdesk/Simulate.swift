@@ -12,10 +12,18 @@ struct Simulate: AsyncParsableCommand {
 
     @Argument(help: "Scenario files (YAML).") var scripts: [String]
     @Flag(help: "Only the result line per script.") var quiet = false
+    @Flag(help: ArgumentHelp(
+        "Run the LLM policy against a local OpenAI-compatible test server that streams each script's scripted `model:` replies.",
+        discussion: "Scripts without `model:` replies are skipped in this mode."))
+    var llm = false
 
     func run() async throws {
         var failed: [String] = []
-        let runner = ScenarioRunner()
+        var skipped = 0
+        let model = llm ? try await ScriptedModelServer.start() : nil
+        defer { model?.stop() }
+        if let model { print("LLM policy against the scripted test model at \(model.baseURL) (a stand-in that plays the scripts' model: replies)") }
+        let runner = ScenarioRunner(model: model)
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario
@@ -35,6 +43,11 @@ struct Simulate: AsyncParsableCommand {
                 failed.append(path)
                 continue
             }
+            if let reason = report.skipped {
+                print("\(label)  – skipped: \(reason)")
+                skipped += 1
+                continue
+            }
             if !quiet {
                 print("\n\(label) — \(scenario.name) (\(scenario.channel.rawValue))")
                 for line in report.lines {
@@ -50,7 +63,7 @@ struct Simulate: AsyncParsableCommand {
                 failed.append(path)
             }
         }
-        print("\n\(scripts.count - failed.count) passed, \(failed.count) failed")
+        print("\n\(scripts.count - failed.count - skipped) passed, \(failed.count) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
         if !failed.isEmpty { throw ExitCode.failure }
     }
 }

@@ -33,14 +33,19 @@ struct CallHarness {
     /// Monday 23 November 2026, 10:00 in New York (open).
     static let mondayMorning = try! Date("2026-11-23T15:00:00Z", strategy: .iso8601)
 
-    static func make(at start: Date = mondayMorning, silence: Duration? = nil) async throws -> CallHarness {
+    static func make(
+        at start: Date = mondayMorning, silence: Duration? = nil, llm: (any LLMClient)? = nil,
+        pricing: LLMPricing = LLMPricing()
+    ) async throws -> CallHarness {
         let app = TestApp(seedDemo: true)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let clock = TestClock(start)
+        var configuration = app.configuration
+        configuration.llmPricing = pricing
         let services = try await buildServices(
-            configuration: app.configuration,
-            dependencies: AppDependencies(now: { clock.now }, silenceTimeout: silence), logger: logger)
+            configuration: configuration,
+            dependencies: AppDependencies(now: { clock.now }, silenceTimeout: silence, llm: llm), logger: logger)
         return CallHarness(services: services, folder: app.folder)
     }
 
@@ -196,5 +201,39 @@ struct CallSessionTests {
             _ = try await harness.services.calls.start(
                 provider: "test", providerCallId: "x", from: nil, to: PhoneNumber("+15559999999")!, transport: harness.transport)
         }
+    }
+
+    @Test("with an LLM, sentences are spoken while the model streams, the goodbye is heard before the hang-up, and tokens and cost are stored")
+    func llmStreaming() async throws {
+        let model = ScriptedModel([
+            ScriptedModel.say("Of course. Which day would suit you?"),
+            ScriptedModel.tool("end_call", "{}"),
+            ScriptedModel.say("Thanks for calling. Goodbye!"),
+        ])
+        let harness = try await CallHarness.make(
+            llm: model, pricing: LLMPricing(inputPerMillion: 0.15, outputPerMillion: 0.60))
+        defer { harness.cleanUp() }
+        let call = try await harness.startCall()
+        await call.handle(.answered)
+        await call.handle(.agentFinishedSpeaking)
+        await call.handle(.callerSaid("I'd like a cleaning", isFinal: true, confidence: 0.9))
+        #expect(Array(harness.transport.spoken.suffix(2)) == ["Of course.", "Which day would suit you?"])
+        await call.handle(.agentFinishedSpeaking)
+        await call.handle(.agentFinishedSpeaking)
+        #expect(await call.state == .listening)
+
+        await call.handle(.callerSaid("that's all, thanks", isFinal: true, confidence: 0.9))
+        #expect(Array(harness.transport.spoken.suffix(2)) == ["Thanks for calling.", "Goodbye!"])
+        await call.handle(.agentFinishedSpeaking)
+        #expect(harness.transport.last != .hangUp, "the goodbye is still playing")
+        await call.handle(.agentFinishedSpeaking)
+        #expect(harness.transport.last == .hangUp)
+
+        let stored = try #require(try await harness.storedCall(call))
+        #expect(stored.llmPromptTokens == 350 + 300 + 350)
+        #expect(stored.llmCompletionTokens == 12 + 20 + 12)
+        #expect(abs(stored.cost - (1000 * 0.15 + 44 * 0.60) / 1_000_000) < 1e-9)
+        let turns = try await harness.services.store.calls.turns(of: call.callId)
+        #expect(turns.filter { $0.speaker == .agent }.map(\.text).contains("Of course. Which day would suit you?"), "one transcript turn per reply")
     }
 }

@@ -35,3 +35,53 @@ struct SimulatorTests {
         }
     }
 }
+
+@Suite("The simulator with the scripted test model (LLM policy over real HTTP and SSE)")
+struct SimulatorLLMTests {
+    func scenario(_ json: String) throws -> Scenario {
+        try JSONDecoder().decode(Scenario.self, from: Data(json.utf8))
+    }
+
+    static let booking = #"""
+        {"name":"llm booking","now":"2026-11-23 10:00","steps":[
+          {"caller":"I'm Maria, a cleaning on Tuesday at 10 please","model":[
+            {"say":"Let me look.","tools":[{"name":"check_availability","arguments":{"date":"2026-11-24","service":"Cleaning"},"expect_result":"EXPECTED"}]},
+            {"say":"Tuesday at 10:00 AM is free. Shall I book it?"}]},
+          {"caller":"yes","model":[
+            {"tools":[{"name":"book_appointment","arguments":{"date":"2026-11-24","time":"10:00","service":"Cleaning","name":"Maria"},"expect_result":"\"booked\":true"}]},
+            {"say":"Done. You're booked for Tuesday at 10:00 AM."}]}],
+         "expect":{"appointment":"2026-11-24 10:00","outcome":"booked","sms_contains":"10:00 AM"}}
+        """#
+
+    @Test("a booking runs through the model's tool calls; sentences are spoken as they stream; tokens are counted")
+    func booking() async throws {
+        let model = try await ScriptedModelServer.start()
+        defer { model.stop() }
+        let report = try await ScenarioRunner(model: model).run(
+            try scenario(Self.booking.replacingOccurrences(of: "EXPECTED", with: #"\"10:00\""#)))
+        #expect(report.passed, "\(report.failures)")
+        let agent = report.lines.filter { $0.speaker == "Agent" }.map(\.text)
+        #expect(agent.contains("Let me look."), "the text before the tool call is spoken at once")
+        #expect(agent.contains("Tuesday at 10:00 AM is free.") && agent.contains("Shall I book it?"), "one sentence at a time")
+    }
+
+    @Test("a tool result that does not say what the script expects, and an unused reply, fail the script")
+    func wrongToolResult() async throws {
+        let model = try await ScriptedModelServer.start()
+        defer { model.stop() }
+        var script = try scenario(Self.booking.replacingOccurrences(of: "EXPECTED", with: "23:30"))
+        script.steps[1].model?.append(Scenario.ModelReply(say: "never asked for"))
+        let report = try await ScenarioRunner(model: model).run(script)
+        #expect(report.failures.contains { $0.hasPrefix("step 1: the check_availability result should contain \"23:30\"") })
+        #expect(report.failures.contains { $0.contains("1 scripted reply(ies) went unused") })
+    }
+
+    @Test("scripts without model replies are skipped in LLM mode, not failed")
+    func skipped() async throws {
+        let model = try await ScriptedModelServer.start()
+        defer { model.stop() }
+        let report = try await ScenarioRunner(model: model).run(try scenario(
+            #"{"name":"scripted only","steps":[{"caller":"What are your hours?"}]}"#))
+        #expect(report.skipped != nil)
+    }
+}

@@ -50,8 +50,9 @@ public enum CallTransitions {
         // A caller may talk over the agent (barge-in) or press keys while it speaks.
         .speaking: [.agentFinishedSpeaking, .callerSaid, .dtmf, .maxDurationReached, .hangUp],
         .listening: [.callerSaid, .dtmf, .silenceTimeout, .maxDurationReached, .hangUp],
-        // Words that arrive while the engine thinks are queued by the session as the next turn.
-        .thinking: [.callerSaid, .dtmf, .maxDurationReached, .hangUp],
+        // Words that arrive while the engine thinks are queued by the session as the next turn; sentences
+        // the model streamed may finish playing meanwhile.
+        .thinking: [.callerSaid, .dtmf, .agentFinishedSpeaking, .maxDurationReached, .hangUp],
         .transferring: [.transferResult, .agentFinishedSpeaking, .hangUp],
         .ended: [],
     ]

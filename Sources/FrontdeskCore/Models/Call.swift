@@ -37,6 +37,11 @@ public struct Call: Sendable, Codable, Hashable {
     public var startedAt: Date
     public var endedAt: Date?
     public var createdAt: Date
+    /// Language-model tokens the call used (zero with the scripted policy).
+    public var llmPromptTokens: Int = 0
+    public var llmCompletionTokens: Int = 0
+    /// What the call's model use cost in US dollars, from the configured per-million-token prices.
+    public var cost: Double = 0
 
     public init(
         id: CallID, businessId: BusinessID, agentId: AgentID?, leadId: LeadID?, phone: PhoneNumber?,
@@ -77,6 +82,9 @@ public struct Call: Sendable, Codable, Hashable {
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case createdAt = "created_at"
+        case llmPromptTokens = "llm_prompt_tokens"
+        case llmCompletionTokens = "llm_completion_tokens"
+        case cost
     }
 }
 

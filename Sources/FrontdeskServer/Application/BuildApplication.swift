@@ -67,7 +67,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         llmPolicy = LLMPolicy(client: llmClient, template: template)
         logger.notice("Conversation: LLM policy (\(configuration.llmModel ?? "gpt-4o-mini") at \(configuration.llmBaseURL?.absoluteString ?? "a test model")), scripted policy as fallback.")
     }
-    let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy)
+    let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy, pricing: configuration.llmPricing)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
         passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger, conversations: conversations,

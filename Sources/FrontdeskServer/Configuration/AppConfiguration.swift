@@ -49,6 +49,8 @@ public struct AppConfiguration: Sendable {
     public var llmBaseURL: URL?
     public var llmAPIKey: String?
     public var llmModel: String?
+    /// US dollars per million prompt (input) and completion (output) tokens, for the cost per call.
+    public var llmPricing = LLMPricing()
     public var sttProvider: String?
     public var sttBaseURL: URL?
     public var sttAPIKey: String?
@@ -103,6 +105,8 @@ public struct AppConfiguration: Sendable {
         config.llmBaseURL = try reader.url("LLM_BASE_URL")
         config.llmAPIKey = reader.string("LLM_API_KEY")
         config.llmModel = reader.string("LLM_MODEL")
+        config.llmPricing.inputPerMillion = try reader.decimal("LLM_INPUT_COST_PER_MTOK") ?? 0
+        config.llmPricing.outputPerMillion = try reader.decimal("LLM_OUTPUT_COST_PER_MTOK") ?? 0
         config.sttProvider = try reader.oneOf("STT_PROVIDER", ["deepgram", "openai"])
         config.sttBaseURL = try reader.url("STT_BASE_URL")
         config.sttAPIKey = reader.string("STT_API_KEY")
@@ -151,6 +155,14 @@ struct EnvironmentReader {
             throw ConfigurationError(variable: name, problem: "must be an http(s) URL, got \"\(text)\"")
         }
         return url
+    }
+
+    func decimal(_ name: String) throws(ConfigurationError) -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw ConfigurationError(variable: name, problem: "must be a number of dollars, 0 or more, got \"\(text)\"")
+        }
+        return value
     }
 
     func oneOf(_ name: String, _ allowed: [String]) throws(ConfigurationError) -> String? {

@@ -161,6 +161,7 @@ enum OpenAPISchemas {
             "direction": string, "provider": string, "status": enumeration(["in_progress", "completed", "failed"]),
             "duration": integer, "recording_url": nullableString, "outcome": nullableString, "summary": nullableString,
             "transcript": nullableString, "started_at": dateTime, "ended_at": dateTime, "created_at": dateTime,
+            "llm_prompt_tokens": integer, "llm_completion_tokens": integer, "cost": number,
         ]),
         "CallList": list("calls", "Call"),
         "CallDetail": object([

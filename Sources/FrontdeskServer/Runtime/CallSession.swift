@@ -34,6 +34,11 @@ actor CallSession {
     private var callerTurns = 0
     private var lastCallerWordsAt: Date?
     private var queued: [String] = []
+    /// Speech handed to the carrier that it has not reported finished.
+    private var outstandingSpeech = 0
+    /// Sentences of the current reply already spoken while the model still streams.
+    private var streamed: [String] = []
+    private var firstWordsLatency: Int?
     private var transferTo: PhoneNumber?
     private var hangUpAfterSpeaking = false
     private var summary: [String] = []
@@ -90,6 +95,7 @@ actor CallSession {
             guard !words.isEmpty else { return }
             silences = 0
             callerTurns += 1
+            if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
             lastCallerWordsAt = now()
             try await record(.caller, words, confidence: confidence)
             if state == .thinking {
@@ -105,6 +111,9 @@ actor CallSession {
                 if state == .thinking { queued.append(request) } else { try await think(request) }
             }
         case .agentFinishedSpeaking:
+            outstandingSpeech = max(0, outstandingSpeech - 1)
+            // Streamed sentences may finish while the engine still thinks; act once all speech is done.
+            guard outstandingSpeech == 0, state == .speaking || state == .transferring else { return }
             if hangUpAfterSpeaking {
                 try await transport.hangUp()
                 await finish(cause: "agent_hangup", status: .completed)
@@ -175,9 +184,14 @@ actor CallSession {
     /// Runs the caller's words through the engine and carries out its answer.
     private func think(_ words: String) async throws {
         state = .thinking
+        streamed = []
+        firstWordsLatency = nil
         let result = try await conversations.respond(
-            words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger)
+            words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,
+            onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) })
         conversation = result.state
+        call.llmPromptTokens += result.usage.promptTokens
+        call.llmCompletionTokens += result.usage.completionTokens
         if let updated = result.lead { lead = updated }
         // The actor took other events while the engine worked: the caller may have hung up.
         guard state != .ended else { return }
@@ -196,12 +210,20 @@ actor CallSession {
             case .say, .sendSMS, .updateLead: break
             }
         }
-        if result.reply.isEmpty {
-            // Nothing to say: act on a transfer or hang-up at once, else listen again.
+        // What the stream already spoke is not said twice.
+        let spoken = streamed
+        streamed = []
+        var rest = result.reply
+        for sentence in spoken where rest.hasPrefix(sentence) {
+            rest = String(rest.dropFirst(sentence.count)).trimmingWhitespace()
+        }
+        if rest.isEmpty {
+            if !spoken.isEmpty { try await record(.agent, spoken.joined(separator: " "), latencyMs: firstWordsLatency) }
+            // Nothing (more) to say: once the speech is done, act on a transfer or hang-up, else listen again.
             state = .speaking
-            try await apply(.agentFinishedSpeaking)
+            if outstandingSpeech == 0 { try await apply(.agentFinishedSpeaking) }
         } else {
-            try await speak(result.reply)
+            try await speak(rest, after: spoken)
         }
         if !queued.isEmpty, state != .ended {
             let next = queued.removeFirst()
@@ -209,14 +231,34 @@ actor CallSession {
         }
     }
 
-    private func speak(_ text: String) async throws {
+    /// Says `text`; the transcript turn holds the whole reply (with what the stream already spoke) and
+    /// the time from the caller's last words to the agent's first.
+    private func speak(_ text: String, after spoken: [String] = []) async throws {
         guard state != .ended else { return }
-        let latency = lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
+        let latency = firstWordsLatency ?? lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
         lastCallerWordsAt = nil
-        try await record(.agent, text, latencyMs: latency)
+        firstWordsLatency = nil
+        try await record(.agent, (spoken + [text]).joined(separator: " "), latencyMs: latency)
         state = .speaking
         cancelSilenceTimer()
+        outstandingSpeech += 1
         try await transport.speak(text)
+    }
+
+    /// A sentence the model finished while it still streams: spoken at once.
+    private func speakWhileThinking(_ sentence: String) async {
+        guard state == .thinking else { return }
+        if streamed.isEmpty {
+            firstWordsLatency = lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
+            lastCallerWordsAt = nil
+        }
+        streamed.append(sentence)
+        outstandingSpeech += 1
+        do {
+            try await transport.speak(sentence)
+        } catch {
+            logger.warning("Could not speak a streamed sentence", metadata: ["error": "\(error)"])
+        }
     }
 
     private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) async throws {
@@ -240,6 +282,7 @@ actor CallSession {
         call.duration = max(0, Int(ended.timeIntervalSince(call.startedAt).rounded()))
         call.hangupCause = cause
         call.leadId = lead?.id
+        call.cost = conversations.pricing.cost(prompt: call.llmPromptTokens, completion: call.llmCompletionTokens)
         call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
         if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
         call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")

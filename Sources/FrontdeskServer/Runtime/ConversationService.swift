@@ -26,13 +26,19 @@ final class ConversationService: Sendable {
     let policy = ScriptedPolicy()
     /// When an LLM is configured, it answers; the scripted policy is its fallback.
     let llm: LLMPolicy?
+    /// What the model's tokens cost (for the cost per call).
+    let pricing: LLMPricing
     private let locks = KeyedLock()
 
-    init(store: Store, messenger: Messenger, now: @escaping @Sendable () -> Date, llm: LLMPolicy? = nil) {
+    init(
+        store: Store, messenger: Messenger, now: @escaping @Sendable () -> Date, llm: LLMPolicy? = nil,
+        pricing: LLMPricing = LLMPricing()
+    ) {
         self.store = store
         self.messenger = messenger
         self.now = now
         self.llm = llm
+        self.pricing = pricing
     }
 
     /// One caller message on `channel`. With a lead, the conversation is stored and resumed next time;
@@ -61,10 +67,11 @@ final class ConversationService: Sendable {
         return result
     }
 
-    /// One turn from a state the caller keeps (a live call owns its conversation's state).
+    /// One turn from a state the caller keeps (a live call owns its conversation's state). With an LLM,
+    /// `onSentence` gets each sentence of the reply while the model still streams (for speech).
     func respond(
         _ text: String, state: ConversationState, agent: Agent, business: Business, lead: Lead?, channel: Channel,
-        logger: Logger
+        logger: Logger, onSentence: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> TurnResult {
         var state = state
         let time = now()
@@ -77,7 +84,7 @@ final class ConversationService: Sendable {
         var fellBack = false
         var usage = LLMUsage(promptTokens: 0, completionTokens: 0)
         if let llm {
-            let outcome = try await llm.respond(to: text, state: &state, context: context, tools: tools)
+            let outcome = try await llm.respond(to: text, state: &state, context: context, tools: tools, onSentence: onSentence)
             state.llmPromptTokens += outcome.usage.promptTokens
             state.llmCompletionTokens += outcome.usage.completionTokens
             actions = outcome.actions

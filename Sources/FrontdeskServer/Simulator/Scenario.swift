@@ -13,12 +13,37 @@ public struct Scenario: Decodable, Sendable {
         public var silence: Int?
         /// The caller hangs up (voice).
         public var hangup: Bool?
-        /// Text the agent's last reply must contain.
+        /// Text the agent's last reply must contain (scripted policy).
         public var expectReply: String?
+        /// What the test model answers to this caller line, one entry per chat completion (LLM mode).
+        public var model: [ModelReply]?
 
         enum CodingKeys: String, CodingKey {
-            case caller, dtmf, silence, hangup
+            case caller, dtmf, silence, hangup, model
             case expectReply = "expect_reply"
+        }
+    }
+
+    /// One chat completion the scripted test model streams: text, tool calls, or both.
+    public struct ModelReply: Decodable, Sendable {
+        public struct ToolCall: Decodable, Sendable {
+            public var name: String
+            public var arguments: JSONValue?
+            /// Text the runtime's tool result (sent back in the next request) must contain.
+            public var expectResult: String?
+
+            enum CodingKeys: String, CodingKey {
+                case name, arguments
+                case expectResult = "expect_result"
+            }
+        }
+
+        public var say: String?
+        public var tools: [ToolCall]?
+
+        public init(say: String? = nil, tools: [ToolCall]? = nil) {
+            self.say = say
+            self.tools = tools
         }
     }
 

@@ -19,16 +19,33 @@ public struct ScenarioReport: Sendable {
     public let lines: [Line]
     public let failures: [String]
     public let seconds: Double
+    /// Why the scenario did not run (LLM mode and a script with no `model:` replies).
+    public var skipped: String?
     public var passed: Bool { failures.isEmpty }
 }
 
 /// Runs simulator scenarios in process against the demo business, on a fresh database and a clock
 /// fixed to the scenario's time, through the same runtime the provider transports use: `CallRuntime`
 /// sessions for voice, `ConversationService` for SMS. Speech is the script's text (no audio).
+///
+/// With a `ScriptedModelServer`, the receptionist runs the LLM policy against it over real HTTP and
+/// SSE, and each caller line is answered with the script's `model:` replies.
 public struct ScenarioRunner: Sendable {
-    public init() {}
+    let model: ScriptedModelServer?
+
+    public init(model: ScriptedModelServer? = nil) {
+        self.model = model
+    }
 
     public func run(_ scenario: Scenario) async throws -> ScenarioReport {
+        if model != nil,
+            !scenario.steps.contains(where: { $0.model != nil })
+                || scenario.steps.contains(where: { $0.caller != nil && $0.model == nil })
+        {
+            return ScenarioReport(
+                name: scenario.name, lines: [], failures: [], seconds: 0,
+                skipped: "no model: replies for its caller lines (scripted policy only)")
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-sim-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = AppConfiguration()
@@ -38,9 +55,12 @@ public struct ScenarioRunner: Sendable {
         var logger = Logger(label: "simulator")
         logger.logLevel = .critical
         let clock = SimulatorClock(Date())
-        let services = try await buildServices(
-            configuration: configuration, dependencies: AppDependencies(now: { clock.now }), logger: logger)
-        var run = ScenarioRun(scenario: scenario, services: services, clock: clock, logger: logger)
+        var dependencies = AppDependencies(now: { clock.now })
+        if let model {
+            dependencies.llm = OpenAICompatibleLLMClient(baseURL: model.baseURL, apiKey: "simulator", model: "scripted-test-model")
+        }
+        let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
+        var run = ScenarioRun(scenario: scenario, services: services, clock: clock, logger: logger, model: model)
         return try await run.execute()
     }
 }
@@ -58,8 +78,13 @@ final class SimulatorTransport: CallTransport {
     let spoken = Mutex<[String]>([])
     let transfers = Mutex<[String]>([])
     let hungUp = Mutex(false)
+    /// Speech the carrier has not reported finished yet.
+    let unfinished = Mutex(0)
 
-    func speak(_ text: String) async throws { spoken.withLock { $0.append(text) } }
+    func speak(_ text: String) async throws {
+        spoken.withLock { $0.append(text) }
+        unfinished.withLock { $0 += 1 }
+    }
     func transfer(to number: PhoneNumber) async throws { transfers.withLock { $0.append(number.e164) } }
     func hangUp() async throws { hungUp.withLock { $0 = true } }
 }
@@ -69,15 +94,40 @@ struct ScenarioRun {
     let services: AppServices
     let clock: SimulatorClock
     let logger: Logger
+    let model: ScriptedModelServer?
     let started = ContinuousClock().now
     var lines: [ScenarioReport.Line] = []
     var failures: [String] = []
 
-    init(scenario: Scenario, services: AppServices, clock: SimulatorClock, logger: Logger) {
+    init(scenario: Scenario, services: AppServices, clock: SimulatorClock, logger: Logger, model: ScriptedModelServer?) {
         self.scenario = scenario
         self.services = services
         self.clock = clock
         self.logger = logger
+        self.model = model
+    }
+
+    /// Checks a reply: against `expect_reply` with the scripted policy; with the test model, the reply
+    /// must be the model's own last words (no fallback line), and the model's side must have held.
+    private mutating func checkReply(_ heard: [String], step: Scenario.Step, index: Int) {
+        if let model {
+            let drained = model.drain()
+            failures += drained.problems.map { "step \(index + 1): \($0)" }
+            let said = heard.joined(separator: " ")
+            if let expected = step.model?.last(where: { $0.say != nil })?.say,
+                Self.words(said).range(of: Self.words(expected)) == nil
+            {
+                failures.append("step \(index + 1): the reply should be the model's \"\(expected)\"; it was \"\(said)\"")
+            }
+            return
+        }
+        if let expected = step.expectReply, !(heard.last ?? "").localizedCaseInsensitiveContains(expected) {
+            failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(heard.last ?? "(nothing)")\"")
+        }
+    }
+
+    static func words(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     var elapsedMs: Double {
@@ -182,6 +232,7 @@ struct ScenarioRun {
             clock.advance(seconds: 4)
             let before = elapsedMs
             if let words = step.caller {
+                model?.script(step.model ?? [])
                 lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
                 await session.handle(.callerSaid(words, isFinal: true, confidence: 0.95))
             } else if let digit = step.dtmf {
@@ -203,9 +254,7 @@ struct ScenarioRun {
             }
             let replies = newSpeech()
             for line in replies { lines.append(.init(at: elapsedMs, speaker: "Agent", text: line, latencyMs: elapsedMs - before)) }
-            if let expected = step.expectReply, !(replies.last ?? "").localizedCaseInsensitiveContains(expected) {
-                failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(replies.last ?? "(nothing)")\"")
-            }
+            if step.caller != nil || model == nil { checkReply(replies, step: step, index: index) }
             await finishSpeaking(session, transport: transport)
         }
         if await session.state != .ended {
@@ -216,7 +265,8 @@ struct ScenarioRun {
 
     /// The carrier reports the speech done; a transfer it was asked for succeeds.
     private mutating func finishSpeaking(_ session: CallSession, transport: SimulatorTransport) async {
-        await session.handle(.agentFinishedSpeaking)
+        let unfinished = transport.unfinished.withLock { count in defer { count = 0 }; return count }
+        for _ in 0..<unfinished { await session.handle(.agentFinishedSpeaking) }
         if await session.state == .transferring, let number = transport.transfers.withLock({ $0.last }) {
             lines.append(.init(at: elapsedMs, speaker: "System", text: "[transferred to \(number)]", latencyMs: nil))
             await session.handle(.transferResult(succeeded: true))
@@ -239,14 +289,13 @@ struct ScenarioRun {
             clock.advance(seconds: 30)
             let before = elapsedMs
             lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
+            model?.script(step.model ?? [])
             let result = try await services.conversations.turn(
                 words, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
             lead = result.lead ?? lead
             state = result.state
             lines.append(.init(at: elapsedMs, speaker: "Agent", text: result.reply, latencyMs: elapsedMs - before))
-            if let expected = step.expectReply, !result.reply.localizedCaseInsensitiveContains(expected) {
-                failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(result.reply)\"")
-            }
+            checkReply([result.reply], step: step, index: index)
         }
         return state
     }
@@ -291,6 +340,9 @@ struct ScenarioRun {
         if let wanted = expect.transferred {
             let transferred = !transport.transfers.withLock { $0.isEmpty } || call?.outcome == .transferred
             if transferred != wanted { failures.append(wanted ? "expected a transfer; none happened" : "expected no transfer") }
+        }
+        if model != nil, let call, call.llmPromptTokens == 0 || call.llmCompletionTokens == 0 {
+            failures.append("the call should record the model's token use; it has \(call.llmPromptTokens) prompt and \(call.llmCompletionTokens) completion tokens")
         }
         if let wanted = expect.hungUp, transport.hungUp.withLock({ $0 }) != wanted {
             failures.append(wanted ? "expected the agent to hang up" : "expected the agent not to hang up")

@@ -226,6 +226,15 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v4-call-llm-usage") { db in
+            // Model tokens and their cost per call.
+            try db.execute(
+                sql: """
+                    ALTER TABLE calls ADD COLUMN llm_prompt_tokens INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE calls ADD COLUMN llm_completion_tokens INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE calls ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

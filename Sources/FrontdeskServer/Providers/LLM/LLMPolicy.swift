@@ -39,7 +39,8 @@ public struct LLMPolicy: Sendable {
                 let splitter = SentenceStream(onSentence: onSentence)
                 let completion = try await client.complete(
                     messages: [.system(render(context))] + history, tools: Self.tools, onText: { await splitter.add($0) })
-                if completion.toolCalls.isEmpty { await splitter.finish() }
+                // Words before a tool call ("Let me check.") are spoken too, while the tool runs.
+                await splitter.finish()
                 usage.promptTokens += completion.usage?.promptTokens ?? 0
                 usage.completionTokens += completion.usage?.completionTokens ?? 0
                 if completion.toolCalls.isEmpty {
@@ -143,7 +144,7 @@ public struct LLMPolicy: Sendable {
                 let service = context.settings.service(named: string("service"))
                 let duration = service?.duration ?? context.settings.booking.defaultDuration
                 let slots = try await tools.freeSlots(from: date, through: date, duration: duration)
-                return result(["date": date.description, "free_times": slots.prefix(8).map { phrasing.localTime($0.start).description }])
+                return result(["date": date.description, "free_times": slots.prefix(24).map { phrasing.localTime($0.start).description }])
             case "book_appointment":
                 guard let date = string("date").flatMap(LocalDate.init), let time = string("time").flatMap(WallClockTime.init),
                     let start = hours.instant(date, time)
