@@ -20,6 +20,7 @@ public enum ErrorCode: String, Sendable, Codable {
     case slotTaken = "SLOT_TAKEN"
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
     case invalidCredentials = "AUTH_INVALID_CREDENTIALS"
+    case webhookSignatureInvalid = "WEBHOOK_SIGNATURE_INVALID"
 }
 
 /// Field name → messages, as in the seed's validation error (`details`).

@@ -11,6 +11,10 @@ struct AppServices: Sendable {
     let messenger: Messenger
     let conversations: ConversationService
     let calls: CallRuntime
+    /// Accepted provider events, acted on after the webhook answered.
+    let inbox: ProviderInbox
+    /// Telnyx's REST API, when `TELNYX_API_KEY` is set.
+    let telnyx: TelnyxClient?
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

@@ -8,17 +8,22 @@ import Logging
 /// account and no network, and says what it is in the log.
 public struct AppDependencies: Sendable {
     public var now: @Sendable () -> Date
-    public var sms: any MessageSender
+    /// nil: Telnyx when `TELNYX_API_KEY` is set, else the outbox.
+    public var sms: (any MessageSender)?
     public var email: any MessageSender
     /// Replaces every agent's silence timeout (tests and the simulator use short ones).
     public var silenceTimeout: Duration?
     /// The language model; by default an OpenAI-compatible client when `LLM_BASE_URL` is set.
     public var llm: (any LLMClient)?
+    /// Replaces the Telnyx client built from the configuration (tests use short retry waits).
+    public var telnyx: TelnyxClient?
 
     public init(
-        now: @escaping @Sendable () -> Date = { Date() }, sms: any MessageSender = OutboxSender(),
-        email: any MessageSender = OutboxSender(), silenceTimeout: Duration? = nil, llm: (any LLMClient)? = nil
+        now: @escaping @Sendable () -> Date = { Date() }, sms: (any MessageSender)? = nil,
+        email: any MessageSender = OutboxSender(), silenceTimeout: Duration? = nil, llm: (any LLMClient)? = nil,
+        telnyx: TelnyxClient? = nil
     ) {
+        self.telnyx = telnyx
         self.now = now
         self.sms = sms
         self.email = email
@@ -51,7 +56,11 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
 {
     let store = try Store(path: configuration.databasePath)
     let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
-    let messenger = Messenger(store: store, sms: dependencies.sms, email: dependencies.email, now: dependencies.now)
+    let telnyx = dependencies.telnyx ?? configuration.telnyxAPIKey.map {
+        TelnyxClient(apiKey: $0, baseURL: configuration.telnyxAPIBase)
+    }
+    let smsSender: any MessageSender = dependencies.sms ?? telnyx.map { TelnyxSMSSender(client: $0) } ?? OutboxSender()
+    let messenger = Messenger(store: store, sms: smsSender, email: dependencies.email, now: dependencies.now)
     var llmClient = dependencies.llm
     if llmClient == nil, let base = configuration.llmBaseURL {
         llmClient = OpenAICompatibleLLMClient(
@@ -74,8 +83,20 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         calls: CallRuntime(
             store: store, conversations: conversations, now: dependencies.now, logger: logger,
             silenceOverride: dependencies.silenceTimeout),
+        inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger), telnyx: telnyx,
         now: dependencies.now, startedAt: dependencies.now())
-    if dependencies.sms.providerName == "outbox" {
+    let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
+    services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0) }
+    await services.inbox.replayPending { event in
+        (try? TelnyxEvent.parse(event.payload)).map(TelnyxEventHandler.orderingKey) ?? event.eventId
+    }
+    if let telnyx {
+        logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")
+    }
+    if configuration.telnyxPublicKey == nil, !configuration.insecureWebhooks {
+        logger.notice("Telnyx webhooks answer 401 until TELNYX_PUBLIC_KEY is set (signatures are always checked).")
+    }
+    if smsSender.providerName == "outbox" {
         logger.notice("SMS: embedded outbox — texts are recorded (GET /api/sms), not sent. Set TELNYX_API_KEY to send.")
     }
     if dependencies.email.providerName == "outbox" {
@@ -111,6 +132,8 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     MessageController(services: services, channel: .sms).addRoutes(to: api.group("sms"))
     MessageController(services: services, channel: .email).addRoutes(to: api.group("emails"))
     AnalyticsController(services: services).addRoutes(to: api.group("analytics"))
+    let telnyxWebhooks = TelnyxWebhookController(services: services)
+    telnyxWebhooks.addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
     let document = (try? JSONSerialization.data(
         withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString + "/api"),
         options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -246,7 +246,7 @@ struct AppointmentController {
             guard let phone = lead?.phone else {
                 throw AppError.validation(field: "method", "the appointment's lead has no phone number")
             }
-            outbound = OutboundMessage(channel: .sms, to: phone.e164, from: business.settings.phone?.e164, body: text)
+            outbound = OutboundMessage(channel: .sms, to: phone.e164, from: nil, body: text)
         case .email:
             guard let email = lead?.email else {
                 throw AppError.validation(field: "method", "the appointment's lead has no email address")

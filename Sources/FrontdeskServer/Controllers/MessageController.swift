@@ -69,7 +69,7 @@ struct MessageController {
             validator.check(phone != nil, "phone", "is required (or a lead_id whose lead has a phone)")
             validator.check((1...1600).contains(text.count), "message", "must be 1–1600 characters")
             try validator.throwIfInvalid()
-            outbound = OutboundMessage(channel: .sms, to: phone!.e164, from: business.settings.phone?.e164, body: text)
+            outbound = OutboundMessage(channel: .sms, to: phone!.e164, from: nil, body: text)
         case .email:
             let to = body.to ?? lead?.email
             let subject = body.subject?.trimmingWhitespace() ?? ""

@@ -9,7 +9,7 @@ import NIOCore
 enum ErrorMapping {
     static func status(for code: ErrorCode) -> HTTPResponse.Status {
         switch code {
-        case .authRequired, .authInvalidToken, .invalidCredentials: .unauthorized
+        case .authRequired, .authInvalidToken, .invalidCredentials, .webhookSignatureInvalid: .unauthorized
         case .authInsufficientPermissions: .forbidden
         case .validationError: .unprocessableContent
         case .resourceNotFound, .businessNotFound, .leadNotFound, .appointmentNotFound, .agentNotFound: .notFound

@@ -36,3 +36,41 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    /// The member `key` of an object (nil for anything else).
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { members[key] } else { nil }
+    }
+
+    /// Text, leniently: a string (empty → nil) or a number written as text.
+    public var text: String? {
+        switch self {
+        case .string(let value): value.isEmpty ? nil : value
+        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        default: nil
+        }
+    }
+
+    /// A number, leniently: a number or a string holding one.
+    public var double: Double? {
+        switch self {
+        case .number(let value): value
+        case .string(let value): Double(value)
+        default: nil
+        }
+    }
+
+    /// A flag, leniently: a bool, or "true"/"false".
+    public var bool: Bool? {
+        switch self {
+        case .bool(let value): value
+        case .string(let value): Bool(value.lowercased())
+        default: nil
+        }
+    }
+
+    public var array: [JSONValue]? {
+        if case .array(let items) = self { items } else { nil }
+    }
+}

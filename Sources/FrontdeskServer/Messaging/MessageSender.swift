@@ -44,18 +44,29 @@ struct Messenger: Sendable {
     let email: any MessageSender
     let now: @Sendable () -> Date
 
+    /// Texts to a number that replied STOP are recorded as failed and not sent (except the opt-out
+    /// confirmation and HELP, `evenIfOptedOut`).
     func send(
-        _ outbound: OutboundMessage, business: BusinessID, lead: LeadID?, logger: Logger
+        _ outbound: OutboundMessage, business: BusinessID, lead: LeadID?, logger: Logger, evenIfOptedOut: Bool = false
     ) async throws -> Message {
+        var outbound = outbound
+        if outbound.channel == .sms, outbound.from == nil {
+            outbound.from = try await senderNumber(business)
+        }
         let sender = outbound.channel == .sms ? sms : email
-        let receipt: SendReceipt
+        var receipt = SendReceipt(status: .failed, providerMessageId: nil)
         var failure: String?
-        do {
-            receipt = try await sender.send(outbound)
-        } catch {
+        if outbound.channel == .sms, !evenIfOptedOut, try await store.messages.isOptedOut(business: business, phone: outbound.to) {
+            failure = "The recipient opted out of texts (STOP)"
+            logger.info("Text not sent: the recipient opted out", metadata: ["to": "\(outbound.to)"])
+        } else {
+            do {
+                receipt = try await sender.send(outbound)
+            } catch {
             logger.warning("Sending failed", metadata: ["provider": "\(sender.providerName)", "error": "\(error)"])
             receipt = SendReceipt(status: .failed, providerMessageId: nil)
             failure = "The provider did not accept the message"
+            }
         }
         let time = now()
         let message = Message(
@@ -70,5 +81,14 @@ struct Messenger: Sendable {
                 metadata: ["message_id": "\(message.id)"])
         }
         return message
+    }
+
+    /// Texts go out from the business's receptionist number (an active agent's first), else the
+    /// business's own phone.
+    private func senderNumber(_ business: BusinessID) async throws -> String? {
+        let agents = try await store.agents.list(business: business, status: nil, page: PageRequest(page: 1, limit: 100)).items
+        let numbered = agents.filter { $0.phoneNumber != nil }
+        if let number = (numbered.first { $0.isActive } ?? numbered.first)?.phoneNumber { return number.e164 }
+        return try await store.businesses.find(business)?.settings.phone?.e164
     }
 }

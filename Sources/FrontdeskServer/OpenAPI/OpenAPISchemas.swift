@@ -164,6 +164,14 @@ enum OpenAPISchemas {
             "llm_prompt_tokens": integer, "llm_completion_tokens": integer, "cost": number,
         ]),
         "CallList": list("calls", "Call"),
+        "TelnyxEvent": object([
+            "data": object([
+                "record_type": string, "event_type": string, "id": string, "occurred_at": string,
+                "payload": object([:]),
+            ]),
+            "meta": object([:]),
+        ]),
+        "WebhookReceipt": object(["received": boolean, "duplicate": boolean, "event_id": string, "event_type": string]),
         "CallDetail": object([
             "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": integer,
             "turns": array(object([

@@ -100,7 +100,7 @@ final class ConversationService: Sendable {
             switch action {
             case .sendSMS(let to, let body):
                 sent.append(try await messenger.send(
-                    OutboundMessage(channel: .sms, to: to.e164, from: business.settings.phone?.e164, body: body),
+                    OutboundMessage(channel: .sms, to: to.e164, from: agent.phoneNumber?.e164, body: body),
                     business: business.id, lead: lead?.id, logger: logger))
             case .updateLead(let update):
                 if let current = updatedLead { updatedLead = try await apply(update, to: current, at: time) }

@@ -235,6 +235,23 @@ enum Schema {
                     ALTER TABLE calls ADD COLUMN cost REAL NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v5-webhook-inbox-and-opt-outs") { db in
+            // Every accepted provider event, stored with its body before the 2xx and marked when acted
+            // on: a duplicate delivery is a no-op, and events accepted before a crash are replayed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE processed_events ADD COLUMN payload BLOB;
+                    ALTER TABLE processed_events ADD COLUMN processed_at DATETIME;
+                    UPDATE processed_events SET processed_at = received_at;
+                    CREATE INDEX processed_events_pending ON processed_events(received_at) WHERE processed_at IS NULL;
+                    CREATE TABLE sms_opt_outs (
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      phone TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      PRIMARY KEY (business_id, phone)
+                    );
+                    """)
+        }
         return migrator
     }
 }

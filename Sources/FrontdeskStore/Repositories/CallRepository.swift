@@ -21,6 +21,13 @@ public struct CallRepository: Sendable {
         try await pool.read { db in try Call.fetchOne(db, key: id.rawValue) }
     }
 
+    /// The call a provider knows by `providerCallId`.
+    public func find(provider: String, providerCallId: String) async throws -> Call? {
+        try await pool.read { db in
+            try Call.filter(Column("provider") == provider && Column("provider_call_id") == providerCallId).fetchOne(db)
+        }
+    }
+
     public func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call> {
         try await pool.read { db in
             var request = Call.filter(Column("business_id") == filter.business)

@@ -39,3 +39,44 @@ public struct MessageRepository: Sendable {
         try await pool.write { db in try message.save(db) }
     }
 }
+
+extension MessageRepository {
+    /// A provider's delivery report for a message it took. Returns false when no message has that id.
+    @discardableResult
+    public func updateStatus(
+        provider: String, providerMessageId: String, status: MessageStatus, error: String?, at now: Date
+    ) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET status = ?, error = COALESCE(?, error), updated_at = ?
+                    WHERE provider = ? AND provider_message_id = ?
+                    """, arguments: [status, error, now, provider, providerMessageId])
+            return db.changesCount > 0
+        }
+    }
+
+    /// STOP/UNSUBSCRIBE: no more texts from this business to `phone`.
+    public func optOut(business: BusinessID, phone: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sms_opt_outs (business_id, phone, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [business, phone, now])
+        }
+    }
+
+    /// START: texts may go to `phone` again.
+    public func optIn(business: BusinessID, phone: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sms_opt_outs WHERE business_id = ? AND phone = ?", arguments: [business, phone])
+        }
+    }
+
+    public func isOptedOut(business: BusinessID, phone: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE business_id = ? AND phone = ?)",
+                arguments: [business, phone]) ?? false
+        }
+    }
+}

@@ -2,19 +2,62 @@ import FrontdeskCore
 import Foundation
 import GRDB
 
-/// Provider webhook event ids already handled (for deduplication).
+/// A provider event accepted and not yet acted on.
+public struct PendingProviderEvent: Sendable, Equatable {
+    public var provider: String
+    public var eventId: String
+    public var type: String?
+    public var payload: Data
+
+    public init(provider: String, eventId: String, type: String?, payload: Data) {
+        self.provider = provider
+        self.eventId = eventId
+        self.type = type
+        self.payload = payload
+    }
+}
+
+/// Provider webhook events: the durable inbox and its deduplication by event id.
 public struct ProviderEventRepository: Sendable {
     let pool: DatabasePool
 
     /// Records the event; returns false when it had been recorded before (a duplicate delivery).
     public func recordIfNew(provider: String, eventId: String, type: String?, at now: Date) async throws -> Bool {
+        try await accept(provider: provider, eventId: eventId, type: type, payload: nil, at: now)
+    }
+
+    /// Stores an accepted event with its body, durably, before it is acted on. False for a duplicate.
+    public func accept(provider: String, eventId: String, type: String?, payload: Data?, at now: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO processed_events (provider, event_id, event_type, received_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """, arguments: [provider, eventId, type, now])
+                    INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """, arguments: [provider, eventId, type, now, payload, payload == nil ? now : nil])
             return db.changesCount == 1
+        }
+    }
+
+    public func markProcessed(provider: String, eventId: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE processed_events SET processed_at = ? WHERE provider = ? AND event_id = ?",
+                arguments: [now, provider, eventId])
+        }
+    }
+
+    /// Accepted events not yet acted on, oldest first (replayed at start-up).
+    public func pending(limit: Int = 1000) async throws -> [PendingProviderEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT provider, event_id, event_type, payload FROM processed_events
+                    WHERE processed_at IS NULL ORDER BY received_at LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in
+                PendingProviderEvent(provider: row["provider"], eventId: row["event_id"], type: row["event_type"], payload: row["payload"] ?? Data())
+            }
         }
     }
 

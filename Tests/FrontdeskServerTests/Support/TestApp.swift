@@ -44,16 +44,19 @@ struct Tenant {
 
 /// Builds the real application (temporary database, test clock) and speaks to it in memory.
 struct TestApp {
-    let configuration: AppConfiguration
+    var configuration: AppConfiguration
     let clock: TestClock
     let folder: URL
 
     let llm: (any LLMClient)?
+    let telnyx: TelnyxClient?
 
     init(seedDemo: Bool = false, limits: RateLimits = RateLimits(authenticated: 100_000, anonymous: 100_000, webhooks: 100_000),
-         maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock(), llm: (any LLMClient)? = nil)
+         maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock(), llm: (any LLMClient)? = nil,
+         telnyx: TelnyxClient? = nil, telnyxPublicKey: String? = nil)
     {
         self.llm = llm
+        self.telnyx = telnyx
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-test-\(UUID().uuidString)")
         var configuration = AppConfiguration()
         configuration.databasePath = folder.appendingPathComponent("frontdesk.sqlite").path
@@ -63,6 +66,7 @@ struct TestApp {
         configuration.rateLimits = limits
         configuration.maxBodyBytes = maxBodyBytes
         configuration.environment = "test"
+        configuration.telnyxPublicKey = telnyxPublicKey.flatMap { Data(base64Encoded: $0) }
         configuration.promptsDirectory = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Prompts").path
@@ -77,7 +81,7 @@ struct TestApp {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try await buildApplication(
-            configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm), logger: logger)
+            configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx), logger: logger)
         try await app.test(.router) { client in try await body(Client(client: client, clock: clock)) }
     }
 

@@ -1,0 +1,72 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import HTTPTypes
+import Hummingbird
+
+/// `POST /api/webrtc/webhook` (Telnyx Call Control) and `POST /api/sms/webhook` (Telnyx Messaging).
+/// The signature is checked before anything else; the event is stored (deduplicated by `data.id`)
+/// before the 2xx, and acted on afterwards by the inbox, so Telnyx gets its answer within milliseconds.
+struct TelnyxWebhookController {
+    let services: AppServices
+    let verifier: TelnyxSignatureVerifier?
+
+    init(services: AppServices) {
+        self.services = services
+        verifier = services.configuration.telnyxPublicKey.flatMap { try? TelnyxSignatureVerifier(publicKey: $0) }
+    }
+
+    func addRoutes(voice: RouterGroup<AppRequestContext>, sms: RouterGroup<AppRequestContext>) {
+        voice.post("webhook", use: receive)
+        sms.post("webhook", use: receive)
+    }
+
+    struct Receipt: Encodable, Sendable {
+        let received: Bool
+        let duplicate: Bool
+        let eventId: String
+        let eventType: String
+
+        enum CodingKeys: String, CodingKey {
+            case received, duplicate
+            case eventId = "event_id"
+            case eventType = "event_type"
+        }
+    }
+
+    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Receipt> {
+        var request = request
+        let body = try await request.collectBody(context: context)
+        try verify(body, request.headers)
+        let event: TelnyxEvent
+        do {
+            event = try TelnyxEvent.parse(body)
+        } catch let failure as TelnyxEvent.Failure where failure == .notJSON {
+            throw AppError(.badRequest, "The body is not a JSON object")
+        } catch {
+            throw AppError.validation(field: "data.event_type", "is required")
+        }
+        let isNew = try await services.store.events.accept(
+            provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body, at: services.now())
+        if isNew {
+            services.inbox.enqueue(
+                PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body),
+                key: TelnyxEventHandler.orderingKey(event))
+        }
+        return APIResponse(Receipt(received: true, duplicate: !isNew, eventId: event.id, eventType: event.type))
+    }
+
+    private func verify(_ body: Data, _ headers: HTTPFields) throws {
+        let signature = headers[HTTPField.Name("telnyx-signature-ed25519")!]
+        let timestamp = headers[HTTPField.Name("telnyx-timestamp")!]
+        if signature == nil, timestamp == nil, services.configuration.insecureWebhooks { return }
+        guard let verifier else {
+            throw AppError(.webhookSignatureInvalid, "Telnyx webhooks need TELNYX_PUBLIC_KEY to be checked; it is not set")
+        }
+        do {
+            try verifier.verify(body: body, signature: signature, timestamp: timestamp, now: services.now())
+        } catch let failure as TelnyxSignatureVerifier.Failure {
+            throw AppError(.webhookSignatureInvalid, failure.description)
+        }
+    }
+}

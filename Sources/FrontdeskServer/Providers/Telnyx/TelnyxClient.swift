@@ -1,0 +1,140 @@
+import AsyncHTTPClient
+import Foundation
+import FrontdeskCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Telnyx's REST API (`TELNYX_API_BASE`, `Authorization: Bearer TELNYX_API_KEY`): Call Control
+/// commands and outbound messages. Every request has a timeout; 5xx, 429 and network errors are retried
+/// with backoff, and a call command keeps its `command_id` across retries so Telnyx runs it once.
+public struct TelnyxClient: Sendable {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Telnyx answered with an error it will give again (4xx).
+        case rejected(status: Int, message: String)
+        /// No usable answer after every retry.
+        case unavailable(String)
+
+        public var description: String {
+            switch self {
+            case .rejected(let status, let message): "Telnyx rejected the request (\(status)): \(message)"
+            case .unavailable(let reason): "Telnyx could not be reached: \(reason)"
+            }
+        }
+    }
+
+    let apiKey: String
+    let baseURL: URL
+    let http: HTTPClient
+    /// Per attempt.
+    let timeout: TimeAmount
+    /// Waits before the second, third … attempt.
+    let backoff: [Duration]
+
+    public init(
+        apiKey: String, baseURL: URL, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(5),
+        backoff: [Duration] = [.milliseconds(200), .milliseconds(800), .seconds(2)]
+    ) {
+        self.apiKey = apiKey
+        self.baseURL = baseURL
+        self.http = http
+        self.timeout = timeout
+        self.backoff = backoff
+    }
+
+    /// `POST /calls/{call_control_id}/actions/{action}` with `command_id` (idempotent retries) and an
+    /// optional `client_state` (base64 of `clientState`).
+    public func command(
+        _ action: String, callControlId: String, _ body: [String: JSONValue] = [:], clientState: String? = nil,
+        commandId: String = UUID().uuidString
+    ) async throws(Failure) {
+        var body = body
+        body["command_id"] = .string(commandId)
+        if let clientState { body["client_state"] = .string(Data(clientState.utf8).base64EncodedString()) }
+        let id = callControlId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? callControlId
+        _ = try await post("calls/\(id)/actions/\(action)", body)
+    }
+
+    /// `POST /messages`; returns Telnyx's message id.
+    public func sendMessage(from: String, to: String, text: String) async throws(Failure) -> String? {
+        let answer = try await post("messages", ["from": .string(from), "to": .string(to), "text": .string(text)])
+        return answer["data"]?["id"]?.text
+    }
+
+    private func post(_ path: String, _ body: [String: JSONValue]) async throws(Failure) -> JSONValue {
+        let bytes: Data
+        do { bytes = try JSONEncoder().encode(JSONValue.object(body)) } catch { throw .unavailable("the request could not be encoded") }
+        var lastProblem = ""
+        for attempt in 0...backoff.count {
+            if attempt > 0 {
+                try? await Task.sleep(for: backoff[attempt - 1])
+                if Task.isCancelled { break }
+            }
+            var request = HTTPClientRequest(url: baseURL.appendingPathComponent(path).absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                let answer = try await response.body.collect(upTo: 1 << 20)
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) {
+                    return (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.readableBytesView))) ?? .null
+                }
+                let message = String(buffer: answer).prefix(300)
+                if status >= 500 || status == 429 {
+                    lastProblem = "HTTP \(status) \(message)"
+                    continue
+                }
+                throw Failure.rejected(status: status, message: String(message))
+            } catch let failure as Failure {
+                throw failure
+            } catch {
+                lastProblem = "\(error)"
+            }
+        }
+        throw .unavailable(lastProblem)
+    }
+}
+
+/// A live call on Telnyx Call Control (provider-speech mode): the runtime's words become `speak`
+/// commands, and transfers and hang-ups their commands.
+struct TelnyxCallTransport: CallTransport {
+    let client: TelnyxClient
+    let callControlId: String
+    let voice: String
+    let language: String
+    /// The number the caller dialled (the caller id shown on a transfer).
+    let agentNumber: String?
+
+    func speak(_ text: String) async throws {
+        try await client.command(
+            "speak", callControlId: callControlId,
+            ["payload": .string(text), "voice": .string(voice), "language": .string(language), "payload_type": .string("text")],
+            clientState: "speak")
+    }
+
+    func transfer(to number: PhoneNumber) async throws {
+        var body: [String: JSONValue] = ["to": .string(number.e164), "timeout_secs": .number(30)]
+        if let agentNumber { body["from"] = .string(agentNumber) }
+        try await client.command("transfer", callControlId: callControlId, body, clientState: "transfer")
+    }
+
+    func hangUp() async throws {
+        try await client.command("hangup", callControlId: callControlId, clientState: "hangup")
+    }
+}
+
+/// SMS out through Telnyx (`POST /messages`), selected when `TELNYX_API_KEY` is set.
+struct TelnyxSMSSender: MessageSender {
+    let client: TelnyxClient
+    let providerName = "telnyx"
+
+    func send(_ message: OutboundMessage) async throws -> SendReceipt {
+        guard let from = message.from else { throw TelnyxClient.Failure.rejected(status: 422, message: "no from number") }
+        let id = try await client.sendMessage(from: from, to: message.to, text: message.body)
+        return SendReceipt(status: .queued, providerMessageId: id)
+    }
+}

@@ -1,0 +1,59 @@
+import Crypto
+import Foundation
+
+/// Telnyx webhook signatures: Ed25519 over `timestamp + "|" + rawBody` with the account's public key
+/// (`TELNYX_PUBLIC_KEY`), headers `telnyx-signature-ed25519` (base64) and `telnyx-timestamp` (unix
+/// seconds), and at most 300 s between the timestamp and now.
+public struct TelnyxSignatureVerifier: Sendable {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case missingHeaders, malformedSignature, staleTimestamp, badSignature
+
+        public var description: String {
+            switch self {
+            case .missingHeaders: "The telnyx-signature-ed25519 and telnyx-timestamp headers are required"
+            case .malformedSignature: "The signature is not base64 of 64 bytes, or the timestamp is not unix seconds"
+            case .staleTimestamp: "The timestamp is more than 300 seconds from now (a replay or a wrong clock)"
+            case .badSignature: "The signature does not match the body"
+            }
+        }
+    }
+
+    let key: Curve25519.Signing.PublicKey
+    public static let tolerance: TimeInterval = 300
+
+    public init(publicKey: Data) throws {
+        key = try Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
+    }
+
+    public func verify(body: some Collection<UInt8>, signature: String?, timestamp: String?, now: Date) throws(Failure) {
+        guard let signature, let timestamp, !signature.isEmpty, !timestamp.isEmpty else { throw .missingHeaders }
+        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)),
+            let raw = Data(base64Encoded: signature.trimmingCharacters(in: .whitespaces)), raw.count == 64
+        else { throw .malformedSignature }
+        guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= Self.tolerance else { throw .staleTimestamp }
+        var message = Data(timestamp.trimmingCharacters(in: .whitespaces).utf8)
+        message.append(UInt8(ascii: "|"))
+        message.append(contentsOf: body)
+        guard key.isValidSignature(raw, for: message) else { throw .badSignature }
+    }
+}
+
+/// Signs like Telnyx does: the simulator's `--server` mode and the tests use it.
+public struct TelnyxSigner: Sendable {
+    let key: Curve25519.Signing.PrivateKey
+
+    public init(seed: Data) throws { key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+    public init() { key = Curve25519.Signing.PrivateKey() }
+
+    /// base64 of the 32-byte public key (the value of `TELNYX_PUBLIC_KEY`).
+    public var publicKeyBase64: String { key.publicKey.rawRepresentation.base64EncodedString() }
+
+    /// The two headers for `body` sent at `time`.
+    public func headers(for body: some Collection<UInt8>, at time: Date) throws -> (signature: String, timestamp: String) {
+        let timestamp = String(Int64(time.timeIntervalSince1970))
+        var message = Data(timestamp.utf8)
+        message.append(UInt8(ascii: "|"))
+        message.append(contentsOf: body)
+        return (try key.signature(for: message).base64EncodedString(), timestamp)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+import Synchronization
+
+/// Acts on accepted provider events after the webhook has answered: in arrival order per key (one
+/// call, one SMS conversation), different keys in parallel. Each event was stored before the 2xx;
+/// it is marked processed when done, and what a crash left unprocessed is replayed at start-up.
+final class ProviderInbox: Sendable {
+    typealias Handler = @Sendable (PendingProviderEvent) async -> Void
+
+    private let store: Store
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let handlers = Mutex<[String: Handler]>([:])
+    /// The last queued work per key; the next one waits for it.
+    private let chains = Mutex<[String: (id: Int, task: Task<Void, Never>)]>([:])
+    private let counter = Atomic<Int>(0)
+    private let running = Atomic<Int>(0)
+
+    init(store: Store, now: @escaping @Sendable () -> Date, logger: Logger) {
+        self.store = store
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Who acts on `provider`'s events, and how an event's ordering key is found.
+    func register(provider: String, handler: @escaping Handler) {
+        handlers.withLock { $0[provider] = handler }
+    }
+
+    /// Queues an accepted event behind earlier ones with the same key.
+    func enqueue(_ event: PendingProviderEvent, key: String) {
+        let id = counter.add(1, ordering: .relaxed).newValue
+        running.add(1, ordering: .relaxed)
+        chains.withLock { chains in
+            let previous = chains[key]?.task
+            let task = Task { [self] in
+                await previous?.value
+                await self.process(event)
+                self.running.subtract(1, ordering: .relaxed)
+                self.chains.withLock { chains in
+                    if chains[key]?.id == id { chains[key] = nil }
+                }
+            }
+            chains[key] = (id, task)
+        }
+    }
+
+    /// Events in flight or waiting.
+    var backlog: Int { running.load(ordering: .relaxed) }
+
+    /// Waits until everything queued so far is done (tests, the simulator, shutdown).
+    func drain() async {
+        while backlog > 0 { try? await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    private func process(_ event: PendingProviderEvent) async {
+        guard let handler = handlers.withLock({ $0[event.provider] }) else {
+            logger.error("No handler for provider events", metadata: ["provider": "\(event.provider)"])
+            return
+        }
+        await handler(event)
+        do {
+            try await store.events.markProcessed(provider: event.provider, eventId: event.eventId, at: now())
+        } catch {
+            logger.error("Could not mark an event processed", metadata: ["event_id": "\(event.eventId)", "error": "\(error)"])
+        }
+    }
+
+    /// Replays events accepted but not processed (the process stopped in between).
+    func replayPending(key: @Sendable (PendingProviderEvent) -> String) async {
+        do {
+            let pending = try await store.events.pending()
+            if !pending.isEmpty { logger.notice("Replaying provider events accepted before a restart", metadata: ["count": "\(pending.count)"]) }
+            for event in pending { enqueue(event, key: key(event)) }
+        } catch {
+            logger.error("Could not read pending provider events", metadata: ["error": "\(error)"])
+        }
+    }
+}

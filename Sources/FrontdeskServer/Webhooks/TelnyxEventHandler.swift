@@ -1,0 +1,241 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+
+/// Acts on Telnyx events (after the webhook answered): Call Control voice in provider-speech mode
+/// — answer, greet, transcribe, converse, transfer, hang up — and messaging (`message.received` runs
+/// the receptionist over SMS; delivery reports update the stored message).
+struct TelnyxEventHandler: Sendable {
+    static let provider = "telnyx"
+
+    let services: AppServices
+    let client: TelnyxClient?
+    let logger: Logger
+
+    /// Events of one call, or of one texting pair of numbers, are handled in order.
+    static func orderingKey(_ event: TelnyxEvent) -> String {
+        if let call = event.string("call_control_id") { return "call:" + call }
+        if event.type.hasPrefix("message.") {
+            return "sms:" + (event.phone("from") ?? "") + ">" + (event.phone("to") ?? "")
+        }
+        return "event:" + event.id
+    }
+
+    func handle(_ pending: PendingProviderEvent) async {
+        guard let event = try? TelnyxEvent.parse(pending.payload) else { return }
+        var logger = logger
+        logger[metadataKey: "telnyx_event"] = "\(event.type) \(event.id)"
+        do {
+            try await dispatch(event, logger: logger)
+        } catch {
+            logger.error("Telnyx event failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func dispatch(_ event: TelnyxEvent, logger: Logger) async throws {
+        switch event.type {
+        case "call.initiated": try await callInitiated(event, logger: logger)
+        case "call.answered": try await callAnswered(event, logger: logger)
+        case "call.transcription":
+            let data = event.payload["transcription_data"]
+            guard data?["transcription_track"]?.text ?? "inbound" == "inbound",
+                let text = data?["transcript"]?.text
+            else { return }
+            await session(event)?.handle(
+                .callerSaid(text, isFinal: data?["is_final"]?.bool ?? true, confidence: data?["confidence"]?.double))
+        case "call.dtmf.received":
+            guard let digit = event.string("digit") else { return }
+            await session(event)?.handle(.dtmf(digit))
+        case "call.speak.ended":
+            if event.clientState == "unassigned", let call = event.string("call_control_id") {
+                try await client?.command("hangup", callControlId: call)
+                return
+            }
+            await session(event)?.handle(.agentFinishedSpeaking)
+        case "call.bridged":
+            await session(event)?.handle(.transferResult(succeeded: true))
+        case "call.hangup": try await callHungUp(event)
+        case "message.received": try await messageReceived(event, logger: logger)
+        case "message.sent", "message.finalized": try await deliveryReport(event)
+        default:
+            logger.debug("Telnyx event type not acted on")
+        }
+    }
+
+    private func session(_ event: TelnyxEvent) -> CallSession? {
+        guard let call = event.string("call_control_id") else { return nil }
+        let session = services.calls.session(provider: Self.provider, providerCallId: call)
+        if session == nil { logger.info("No live call for this event", metadata: ["call_control_id": "\(call)", "event": "\(event.type)"]) }
+        return session
+    }
+
+    // MARK: voice
+
+    private func callInitiated(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard let call = event.string("call_control_id") else { return }
+        guard ["incoming", "inbound"].contains(event.string("direction") ?? "incoming") else { return }
+        guard let client else {
+            logger.error("A call arrived but TELNYX_API_KEY is not set: Frontdesk cannot answer it")
+            return
+        }
+        // A redelivered or replayed start of a call already handled.
+        if services.calls.session(provider: Self.provider, providerCallId: call) != nil { return }
+        if try await services.store.calls.find(provider: Self.provider, providerCallId: call) != nil { return }
+        guard let to = event.phone("to").flatMap(PhoneNumber.init),
+            let agent = try await services.store.agents.find(phoneNumber: to)
+        else {
+            // Never left ringing: answered, told, and hung up after the message.
+            logger.warning("A call to a number no agent answers", metadata: ["to": "\(event.phone("to") ?? "?")"])
+            try await client.command("answer", callControlId: call, clientState: "unassigned")
+            return
+        }
+        let transport = TelnyxCallTransport(
+            client: client, callControlId: call, voice: agent.voiceSettings.voiceId ?? "female",
+            language: agent.voiceSettings.language, agentNumber: to.e164)
+        let session = try await services.calls.start(
+            provider: Self.provider, providerCallId: call, from: event.phone("from").flatMap(PhoneNumber.init), to: to,
+            transport: transport)
+        do {
+            try await client.command("answer", callControlId: call, clientState: "agent")
+        } catch {
+            logger.error("Could not answer the call", metadata: ["error": "\(error)"])
+            await session.handle(.hangUp(cause: "answer_failed"))
+        }
+    }
+
+    private func callAnswered(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard let call = event.string("call_control_id"), let client else { return }
+        if event.clientState == "unassigned" {
+            try await client.command(
+                "speak", callControlId: call,
+                ["payload": .string("Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye."),
+                 "voice": .string("female"), "language": .string("en-US")],
+                clientState: "unassigned")
+            return
+        }
+        guard let session = session(event) else { return }
+        do {
+            try await client.command(
+                "transcription_start", callControlId: call,
+                ["language": .string(session.agent.voiceSettings.language), "transcription_tracks": .string("inbound")],
+                clientState: "agent")
+        } catch {
+            logger.error("Could not start transcription", metadata: ["error": "\(error)"])
+        }
+        await session.handle(.answered)
+    }
+
+    private func callHungUp(_ event: TelnyxEvent) async throws {
+        guard let call = event.string("call_control_id") else { return }
+        let cause = event.string("hangup_cause") ?? "normal_clearing"
+        if let session = services.calls.session(provider: Self.provider, providerCallId: call) {
+            await session.handle(.hangUp(cause: cause))
+        } else if var stored = try await services.store.calls.find(provider: Self.provider, providerCallId: call),
+            stored.status == .inProgress
+        {
+            // The call outlived its session (a restart): close the record.
+            let time = services.now()
+            stored.status = .completed
+            stored.endedAt = time
+            stored.duration = max(0, Int(time.timeIntervalSince(stored.startedAt).rounded()))
+            stored.hangupCause = cause
+            stored.outcome = stored.outcome ?? .informationOnly
+            try await services.store.calls.save(stored)
+        }
+    }
+
+    // MARK: messaging
+
+    static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"]
+    static let startWords: Set<String> = ["START", "UNSTOP", "SUBSCRIBE"]
+    static let helpWords: Set<String> = ["HELP", "INFO"]
+
+    private func messageReceived(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard event.string("direction") ?? "inbound" == "inbound" else { return }
+        guard let from = event.phone("from").flatMap(PhoneNumber.init), let to = event.phone("to").flatMap(PhoneNumber.init) else {
+            logger.warning("A text without usable from/to numbers")
+            return
+        }
+        let text = (event.string("text") ?? "").trimmingWhitespace()
+        let store = services.store
+        guard let agent = try await store.agents.find(phoneNumber: to), let business = try await store.businesses.find(agent.businessId) else {
+            logger.warning("A text to a number no agent answers", metadata: ["to": "\(to.e164)"])
+            return
+        }
+        let time = services.now()
+        var lead = try await store.leads.find(phone: from, in: business.id)
+        if lead == nil {
+            let created = Lead(
+                id: .generate(), businessId: business.id, phone: from, name: nil, email: nil, status: .new, source: .sms,
+                notes: nil, createdAt: time, updatedAt: time)
+            do {
+                try await store.leads.insert(created)
+                lead = created
+            } catch let error as AppError where error.code == .resourceAlreadyExists {
+                lead = try await store.leads.find(phone: from, in: business.id)
+            }
+        }
+        try await store.messages.save(
+            Message(
+                id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .inbound, to: to.e164,
+                from: from.e164, subject: nil, body: text, status: .received, provider: Self.provider,
+                providerMessageId: event.string("id"), error: nil, createdAt: time, updatedAt: time))
+
+        func reply(_ body: String, evenIfOptedOut: Bool = false) async throws {
+            _ = try await services.messenger.send(
+                OutboundMessage(channel: .sms, to: from.e164, from: to.e164, body: body), business: business.id,
+                lead: lead?.id, logger: logger, evenIfOptedOut: evenIfOptedOut)
+        }
+        let keyword = text.uppercased().trimmingCharacters(in: .punctuationCharacters)
+        if Self.stopWords.contains(keyword) {
+            try await store.messages.optOut(business: business.id, phone: from.e164, at: time)
+            try await reply("You're unsubscribed from \(business.name) texts and won't get any more. Reply START to resubscribe.", evenIfOptedOut: true)
+            return
+        }
+        if Self.startWords.contains(keyword) {
+            try await store.messages.optIn(business: business.id, phone: from.e164)
+            try await reply("You're resubscribed to \(business.name) texts. Reply STOP to opt out.")
+            return
+        }
+        if Self.helpWords.contains(keyword) {
+            let phone = business.settings.phone.map { " Call us at \($0.e164)." } ?? ""
+            try await reply("\(business.name): text us to book or ask about hours, location and prices.\(phone) Reply STOP to opt out.", evenIfOptedOut: true)
+            return
+        }
+        guard !text.isEmpty else { return }
+        if try await store.messages.isOptedOut(business: business.id, phone: from.e164) {
+            logger.info("A text from a number that opted out: recorded, not answered")
+            return
+        }
+        guard agent.isActive else {
+            if var current = lead {
+                current.notes = [current.notes, "Text while the receptionist was stopped: \(text)"].compactMap { $0 }.joined(separator: "\n")
+                current.updatedAt = time
+                try await store.leads.update(current)
+            }
+            try await reply("Thanks for your message to \(business.name). Our receptionist isn't available right now; the team will get back to you.")
+            return
+        }
+        let result = try await services.conversations.turn(text, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
+        if !result.reply.isEmpty { try await reply(result.reply) }
+    }
+
+    private func deliveryReport(_ event: TelnyxEvent) async throws {
+        guard let id = event.string("id") else { return }
+        let reported = event.payload["to"]?.array?.first?["status"]?.text ?? event.string("status") ?? ""
+        let status: MessageStatus
+        switch reported {
+        case "delivered": status = .delivered
+        case "sent": status = .sent
+        case "queued", "sending": status = .queued
+        case "sending_failed", "delivery_failed", "delivery_unconfirmed", "expired": status = .failed
+        default: return
+        }
+        let error = status == .failed
+            ? (event.payload["errors"]?.array?.first?["detail"]?.text ?? event.payload["errors"]?.array?.first?["title"]?.text ?? reported)
+            : nil
+        try await services.store.messages.updateStatus(
+            provider: Self.provider, providerMessageId: id, status: status, error: error, at: services.now())
+    }
+}

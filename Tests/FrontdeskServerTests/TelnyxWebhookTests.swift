@@ -1,0 +1,309 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskServer
+import HTTPTypes
+import NIOCore
+import Synchronization
+import Testing
+
+/// Signs and posts Telnyx events as Telnyx does.
+struct TelnyxSender {
+    let signer: TelnyxSigner
+    let client: TestApp.Client
+
+    static let agentNumber = "+15550100123"
+    static let caller = "+15557654321"
+
+    static func envelope(_ type: String, _ payload: String, id: String) -> String {
+        #"{"data":{"record_type":"event","event_type":"\#(type)","id":"\#(id)","occurred_at":"2026-11-23T15:00:00.000000Z","payload":\#(payload)},"meta":{"attempt":1,"delivered_to":"http://example.com/api/webrtc/webhook"}}"#
+    }
+
+    @discardableResult
+    func post(
+        _ type: String, _ payload: String, id: String = UUID().uuidString, path: String = "/api/webrtc/webhook"
+    ) async throws -> APIResult {
+        try await postRaw(Self.envelope(type, payload, id: id), path: path)
+    }
+
+    func postRaw(_ body: String, path: String = "/api/webrtc/webhook", at time: Date? = nil) async throws -> APIResult {
+        let signed = try signer.headers(for: Array(body.utf8), at: time ?? client.clock.now)
+        return try await client.call(
+            .post, path, rawBody: ByteBuffer(string: body),
+            headers: [HTTPField.Name("telnyx-signature-ed25519")!: signed.signature,
+                      HTTPField.Name("telnyx-timestamp")!: signed.timestamp, .contentType: "application/json"])
+    }
+
+    /// A call event's payload for call `id`.
+    static func call(_ id: String, _ extra: String = "", state: String? = "agent") -> String {
+        let clientState = state.map { "\"\(Data($0.utf8).base64EncodedString())\"" } ?? "null"
+        return #"{"call_control_id":"\#(id)","call_leg_id":"leg-\#(id)","call_session_id":"s-\#(id)","connection_id":"77","client_state":\#(clientState),"from":"\#(caller)","to":"\#(agentNumber)","direction":"incoming"\#(extra.isEmpty ? "" : "," + extra)}"#
+    }
+
+    static func said(_ id: String, _ words: String) -> String {
+        call(id, #""transcription_data":{"transcript":"\#(words)","confidence":0.93,"is_final":true,"transcription_track":"inbound"}"#)
+    }
+}
+
+@Suite("Telnyx webhook signatures")
+struct TelnyxSignatureTests {
+    static let publicKey = "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="
+    static let body = #"{"data":{"event_type":"call.hangup","id":"x"}}"#
+    static let signature = "vm4QnVZtALVo82h177R0KyVZ/mS5CbQ63RObqXe6xeJuia3OIBghMWvaeGe3vZZH+LmJGUy86Z30cVH3Afi/Bg=="
+    static let signedAt = Date(timeIntervalSince1970: 1_700_000_000)
+
+    @Test("the protocol's test vector verifies; a changed body, a stale timestamp or missing headers do not")
+    func vector() throws {
+        let verifier = try TelnyxSignatureVerifier(publicKey: Data(base64Encoded: Self.publicKey)!)
+        try verifier.verify(body: Array(Self.body.utf8), signature: Self.signature, timestamp: "1700000000", now: Self.signedAt.addingTimeInterval(299))
+        #expect(throws: TelnyxSignatureVerifier.Failure.badSignature) {
+            try verifier.verify(body: Array(Self.body.replacingOccurrences(of: "x", with: "y").utf8), signature: Self.signature, timestamp: "1700000000", now: Self.signedAt)
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.badSignature, "the timestamp is part of what is signed") {
+            try verifier.verify(body: Array(Self.body.utf8), signature: Self.signature, timestamp: "1700000001", now: Self.signedAt)
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.staleTimestamp) {
+            try verifier.verify(body: Array(Self.body.utf8), signature: Self.signature, timestamp: "1700000000", now: Self.signedAt.addingTimeInterval(301))
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.missingHeaders) {
+            try verifier.verify(body: Array(Self.body.utf8), signature: nil, timestamp: "1700000000", now: Self.signedAt)
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.malformedSignature) {
+            try verifier.verify(body: Array(Self.body.utf8), signature: "bm90IDY0IGJ5dGVz", timestamp: "1700000000", now: Self.signedAt)
+        }
+    }
+
+    @Test("the signer used by the simulator makes the vector's signature from the vector's seed")
+    func signer() throws {
+        let signer = try TelnyxSigner(seed: Data((0..<32).map { UInt8($0) }))
+        #expect(signer.publicKeyBase64 == Self.publicKey)
+        let headers = try signer.headers(for: Array(Self.body.utf8), at: Self.signedAt)
+        #expect(headers.timestamp == "1700000000")
+        #expect(headers.signature == Self.signature)
+    }
+}
+
+@Suite("Telnyx voice and messaging webhooks, end to end against a local Telnyx REST server")
+struct TelnyxWebhookTests {
+    /// Monday 23 November 2026, 10:00 in New York.
+    static let mondayMorning = try! Date("2026-11-23T15:00:00Z", strategy: .iso8601)
+
+    /// The demo business, a signing key, and a local Telnyx REST server.
+    func withTelnyx(
+        clientFor: (TelnyxTestServer) -> TelnyxClient = { $0.client() },
+        _ body: @Sendable (TelnyxSender, TelnyxTestServer, TestApp.Client) async throws -> Void
+    ) async throws {
+        let telnyx = try await TelnyxTestServer.start()
+        defer { telnyx.stop() }
+        let signer = TelnyxSigner()
+        let app = TestApp(
+            seedDemo: true, clock: TestClock(Self.mondayMorning), telnyx: clientFor(telnyx), telnyxPublicKey: signer.publicKeyBase64)
+        try await app.run { client in
+            try await body(TelnyxSender(signer: signer, client: client), telnyx, client)
+        }
+    }
+
+    static func login(_ client: TestApp.Client) async throws -> (token: String, business: String) {
+        let login = try await client.call(.post, "/api/auth/login", json: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
+        let token = try #require(login["token"] as? String)
+        let business = try #require(login["user.business_id"] as? String)
+        return (token, business)
+    }
+
+    @Test("a call: answered, greeted, transcribed, booked, confirmed by text, and closed with its transcript")
+    func bookingCall() async throws {
+        try await withTelnyx { telnyx, server, client in
+            let id = "v3:call-booking"
+            let accepted = try await telnyx.post("call.initiated", TelnyxSender.call(id, state: nil))
+            #expect(accepted.status == .ok)
+            #expect(accepted["received"] as? Bool == true)
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            #expect(server.commands("answer").first?.path == "/v2/calls/v3:call-booking/actions/answer")
+            #expect(server.commands("answer").first?.commandId?.isEmpty == false)
+
+            try await telnyx.post("call.answered", TelnyxSender.call(id))
+            try await eventually("greeting") { server.spoken.count == 1 }
+            #expect(server.commands("transcription_start").count == 1)
+            #expect(server.spoken.first?.contains("Thanks for calling Bright Smile Dental") == true)
+            try await telnyx.post("call.speak.ended", TelnyxSender.call(id, #""status":"completed""#, state: "speak"))
+
+            try await telnyx.post("call.transcription", TelnyxSender.said(id, "Hi, I'm Maria, can I get a cleaning next Tuesday at 10?"))
+            try await eventually("confirmation question") { server.spoken.count == 2 }
+            #expect(server.spoken.last?.contains("a cleaning on Tuesday, December 1 at 10:00 AM for Maria") == true)
+            try await telnyx.post("call.speak.ended", TelnyxSender.call(id, state: "speak"))
+            try await telnyx.post("call.transcription", TelnyxSender.said(id, "yes"))
+            try await eventually("booked") { server.spoken.count == 3 }
+            #expect(server.spoken.last?.contains("You're all set") == true)
+            try await eventually("confirmation text") { server.commands("messages").count == 1 }
+            let text = try #require(server.commands("messages").first?.body)
+            #expect(text["to"]?.text == TelnyxSender.caller)
+            #expect(text["from"]?.text == TelnyxSender.agentNumber)
+            #expect(text["text"]?.text?.contains("December 1 at 10:00 AM") == true)
+
+            try await telnyx.post("call.hangup", TelnyxSender.call(id, #""hangup_cause":"normal_clearing","hangup_source":"caller""#))
+            let (token, business) = try await Self.login(client)
+            try await eventually("call closed") {
+                let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+                return calls.list("calls").first?["status"] as? String == "completed"
+            }
+            let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+            let callId = try #require(calls.list("calls").first?["id"] as? String)
+            let detail = try await client.call(.get, "/api/calls/\(callId)", token: token)
+            #expect(detail["provider"] as? String == "telnyx")
+            #expect(detail["outcome"] as? String == "booked")
+            #expect(detail["hangup_cause"] as? String == "normal_clearing")
+            #expect((detail["turns"] as? [[String: Any]])?.count == 5)
+            #expect((detail["lead_score"] as? Int ?? 0) > 0)
+        }
+    }
+
+    @Test("unsigned, wrongly signed and stale events are 401 and leave nothing behind")
+    func rejected() async throws {
+        try await withTelnyx { telnyx, server, client in
+            let body = TelnyxSender.envelope("call.initiated", TelnyxSender.call("v3:bad"), id: "evt-bad")
+            let unsigned = try await client.call(.post, "/api/webrtc/webhook", rawBody: ByteBuffer(string: body))
+            #expect(unsigned.status == .unauthorized)
+            #expect(unsigned.code == "WEBHOOK_SIGNATURE_INVALID")
+            let other = TelnyxSender(signer: TelnyxSigner(), client: client)
+            #expect(try await other.postRaw(body).status == .unauthorized, "signed with another key")
+            let stale = try await telnyx.postRaw(body, at: client.clock.now.addingTimeInterval(-301))
+            #expect(stale.status == .unauthorized)
+            #expect((stale.json["error"] as? String)?.contains("300 seconds") == true)
+            let tampered = try telnyx.signer.headers(for: Array(body.utf8), at: client.clock.now)
+            let changed = try await client.call(
+                .post, "/api/sms/webhook", rawBody: ByteBuffer(string: body.replacingOccurrences(of: "v3:bad", with: "v3:bae")),
+                headers: [HTTPField.Name("telnyx-signature-ed25519")!: tampered.signature, HTTPField.Name("telnyx-timestamp")!: tampered.timestamp])
+            #expect(changed.status == .unauthorized)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(server.received.withLock { $0.isEmpty }, "no command was sent")
+            // Malformed but signed: a precise 400/422, never a 500.
+            #expect(try await telnyx.postRaw("{not json").status == .badRequest)
+            #expect(try await telnyx.postRaw(#"{"data":{"id":"e1"}}"#).status == .unprocessableContent)
+        }
+    }
+
+    @Test("a replayed event id is acknowledged once more and has no second effect")
+    func replay() async throws {
+        try await withTelnyx { telnyx, server, _ in
+            let first = try await telnyx.post("call.initiated", TelnyxSender.call("v3:dup"), id: "evt-1")
+            let again = try await telnyx.post("call.initiated", TelnyxSender.call("v3:dup"), id: "evt-1")
+            #expect(first["duplicate"] as? Bool == false)
+            #expect(again.status == .ok)
+            #expect(again["duplicate"] as? Bool == true)
+            // The same call started again under a new event id (Telnyx retried after a timeout).
+            try await telnyx.post("call.initiated", TelnyxSender.call("v3:dup"), id: "evt-2")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.commands("answer").count == 1)
+        }
+    }
+
+    @Test("out of order, unknown types, null client_state and unknown fields: acknowledged, no crash")
+    func outOfOrder() async throws {
+        try await withTelnyx { telnyx, server, client in
+            try await telnyx.post("call.initiated", TelnyxSender.call("v3:ooo", state: nil))
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            // The hang-up overtakes the answer.
+            try await telnyx.post("call.hangup", TelnyxSender.call("v3:ooo", #""hangup_cause":"originator_cancel","call_quality_stats":null"#, state: nil))
+            let late = try await telnyx.post("call.answered", TelnyxSender.call("v3:ooo", #""offered_codecs":"PCMU,OPUS","sampling_rate":"8000""#, state: nil))
+            #expect(late.status == .ok)
+            #expect(try await telnyx.post("call.machine.detection.ended", TelnyxSender.call("v3:ooo", #""result":"human""#)).status == .ok)
+            #expect(try await telnyx.post("call.speak.ended", TelnyxSender.call("v3:never-seen")).status == .ok)
+            #expect(try await telnyx.post("something.new", #"{"whatever":[1,2,{"x":null}]}"#).status == .ok)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.spoken.isEmpty, "no greeting on a call that already ended")
+            let (token, business) = try await Self.login(client)
+            let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+            #expect(calls.list("calls").first?["outcome"] as? String == "abandoned")
+            #expect(calls.list("calls").first?["hangup_cause"] as? String == "originator_cancel")
+        }
+    }
+
+    @Test("Telnyx answers 500 then 200: the command is retried with the same command_id")
+    func retried() async throws {
+        try await withTelnyx { telnyx, server, _ in
+            try await telnyx.post("call.initiated", TelnyxSender.call("v3:retry"))
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            server.failuresToGive.withLock { $0 = 1 }
+            try await telnyx.post("call.answered", TelnyxSender.call("v3:retry"))
+            try await eventually("speak") { server.commands("speak").count + server.commands("transcription_start").count == 3 }
+            let attempts = server.commands().filter { $0.action == "transcription_start" || $0.action == "speak" }
+            let first = try #require(attempts.first)
+            #expect(attempts[1].action == first.action && attempts[1].commandId == first.commandId, "the retry keeps its command_id")
+            #expect(Set(server.commands("speak").compactMap(\.commandId)).count == 1, "one greeting")
+        }
+    }
+
+    @Test("an unreachable Telnyx API: the call ends gracefully and its record is kept")
+    func unreachable() async throws {
+        let closed = URL(string: "http://127.0.0.1:9/v2")!
+        try await withTelnyx(clientFor: { _ in TelnyxClient(apiKey: "KEY", baseURL: closed, timeout: .seconds(1), backoff: [.milliseconds(10)]) }) { telnyx, _, client in
+            let accepted = try await telnyx.post("call.initiated", TelnyxSender.call("v3:down"))
+            #expect(accepted.status == .ok, "the webhook is acknowledged; the failure is Frontdesk's to handle")
+            let (token, business) = try await Self.login(client)
+            try await eventually("call closed") {
+                let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+                return calls.list("calls").first?["status"] as? String == "completed"
+            }
+            let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+            #expect(calls.list("calls").first?["hangup_cause"] as? String == "answer_failed")
+        }
+    }
+
+    @Test("a call to a number no agent answers is answered, told, and hung up — never left ringing")
+    func unassignedNumber() async throws {
+        try await withTelnyx { telnyx, server, _ in
+            let payload = TelnyxSender.call("v3:nobody", state: nil).replacingOccurrences(of: TelnyxSender.agentNumber, with: "+15550109999")
+            try await telnyx.post("call.initiated", payload)
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            #expect(server.commands("answer").first?.clientState == "unassigned")
+            try await telnyx.post("call.answered", payload.replacingOccurrences(of: "\"client_state\":null", with: "\"client_state\":\"\(Data("unassigned".utf8).base64EncodedString())\""))
+            try await eventually("message") { server.spoken.count == 1 }
+            try await telnyx.post("call.speak.ended", payload.replacingOccurrences(of: "\"client_state\":null", with: "\"client_state\":\"\(Data("unassigned".utf8).base64EncodedString())\""))
+            try await eventually("hang-up") { server.commands("hangup").count == 1 }
+        }
+    }
+
+    static func text(_ words: String, id: String = UUID().uuidString) -> String {
+        #"{"id":"\#(id)","record_type":"message","direction":"inbound","type":"SMS","text":"\#(words)","from":{"phone_number":"\#(TelnyxSender.caller)","carrier":"T-Mobile","line_type":"Wireless"},"to":[{"phone_number":"\#(TelnyxSender.agentNumber)","status":"delivered"}],"media":[],"encoding":"GSM-7","parts":1,"errors":[]}"#
+    }
+
+    @Test("texts: the receptionist answers through Telnyx; STOP opts out, HELP answers, START opts back in; delivery reports update the message")
+    func messaging() async throws {
+        try await withTelnyx { telnyx, server, client in
+            try await telnyx.post("message.received", Self.text("Where are you located?"), path: "/api/sms/webhook")
+            try await eventually("reply") { server.commands("messages").count == 1 }
+            let reply = try #require(server.commands("messages").first?.body)
+            #expect(reply["text"]?.text?.contains("Harbor Street") == true)
+            #expect(reply["from"]?.text == TelnyxSender.agentNumber)
+
+            try await telnyx.post("message.received", Self.text("STOP"), path: "/api/sms/webhook")
+            try await eventually("opt-out confirmation") { server.commands("messages").count == 2 }
+            #expect(server.commands("messages").last?.body["text"]?.text?.contains("unsubscribed") == true)
+            try await telnyx.post("message.received", Self.text("What are your hours?"), path: "/api/sms/webhook")
+            try await telnyx.post("message.received", Self.text("help"), path: "/api/sms/webhook")
+            try await eventually("help") { server.commands("messages").count == 3 }
+            #expect(server.commands("messages").last?.body["text"]?.text?.contains("Reply STOP to opt out") == true)
+
+            let (token, business) = try await Self.login(client)
+            let manual = try await client.call(
+                .post, "/api/sms", token: token,
+                json: #"{"business_id":"\#(business)","phone":"\#(TelnyxSender.caller)","message":"Special offer!"}"#)
+            #expect(manual["status"] as? String == "failed", "\(manual.json)")
+            #expect(server.commands("messages").count == 3, "nothing is sent to a number that opted out")
+
+            try await telnyx.post("message.received", Self.text("START"), path: "/api/sms/webhook")
+            try await eventually("resubscribed") { server.commands("messages").count == 4 }
+            // Delivery reports for the first reply.
+            let sms = try await client.call(.get, "/api/sms?business_id=\(business)", token: token)
+            let first = try #require(sms.list("messages").first { ($0["body"] as? String)?.contains("Harbor Street") == true })
+            let providerId = try #require(first["provider_message_id"] as? String)
+            try await telnyx.post(
+                "message.finalized",
+                #"{"id":"\#(providerId)","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(TelnyxSender.caller)","status":"delivered"}]}"#,
+                path: "/api/sms/webhook")
+            try await eventually("delivered") {
+                let list = try await client.call(.get, "/api/sms?business_id=\(business)&status=delivered", token: token)
+                return list.list("messages").count == 1
+            }
+        }
+    }
+}
