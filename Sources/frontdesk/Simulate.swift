@@ -4,26 +4,58 @@ import FrontdeskCore
 import FrontdeskServer
 import Yams
 
-/// `frontdesk simulate Scenarios/*.yaml`: scripted calls and text conversations against the runtime,
-/// in process, with a readable transcript and a non-zero exit on any failed expectation.
+/// `frontdesk simulate Scenarios/*.yaml`: scripted calls and text conversations, played as signed
+/// Telnyx webhooks over HTTP — into a fresh in-process server per script, or (`--server`) into a
+/// running instance — with a readable transcript and a non-zero exit on any failed expectation.
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run scripted calls and texts (YAML) against the receptionist and check their outcomes.")
+        abstract: "Run scripted calls and texts (YAML) against the receptionist and check their outcomes.",
+        discussion: """
+            In process (the default), each script gets a fresh database and the server on a free loopback port.
+            With --server, the scripts are replayed against a running instance, which must trust the simulator's
+            signing key and send its Telnyx commands to the simulator's stand-in; --print-server-env prints the
+            variables to start it with.
+            """)
 
-    @Argument(help: "Scenario files (YAML).") var scripts: [String]
+    @Argument(help: "Scenario files (YAML).") var scripts: [String] = []
     @Flag(help: "Only the result line per script.") var quiet = false
     @Flag(help: ArgumentHelp(
         "Run the LLM policy against a local OpenAI-compatible test server that streams each script's scripted `model:` replies.",
         discussion: "Scripts without `model:` replies are skipped in this mode."))
     var llm = false
+    @Option(help: "Replay the scripts against a running Frontdesk at this URL (e.g. http://127.0.0.1:3000).")
+    var server: String?
+    @Option(help: "Loopback port of the simulator's Telnyx stand-in (with --server).") var telnyxPort = 38440
+    @Flag(help: "Print the environment a server needs for --server runs, then exit.") var printServerEnv = false
+
+    func validate() throws {
+        if !printServerEnv && scripts.isEmpty { throw ValidationError("Name at least one scenario file.") }
+        if server != nil && llm { throw ValidationError("--llm runs in process only (the test model is local to this process).") }
+        if let server, URL(string: server)?.host == nil { throw ValidationError("--server must be a URL like http://127.0.0.1:3000") }
+    }
 
     func run() async throws {
+        if printServerEnv {
+            print("export TELNYX_API_KEY=simulator")
+            print("export TELNYX_API_BASE=http://127.0.0.1:\(telnyxPort)/v2")
+            print("export TELNYX_PUBLIC_KEY=\(try TelnyxSigner.simulatorTestKey().publicKeyBase64)")
+            return
+        }
+        var target = ScenarioRunner.Target.inProcess
+        var standIn: TelnyxStandIn?
+        if let server {
+            let started = try await TelnyxStandIn.start(port: telnyxPort)
+            standIn = started
+            target = .server(URL(string: server)!, standIn: started, signer: try TelnyxSigner.simulatorTestKey())
+            print("Replaying against \(server) as signed Telnyx webhooks; the Telnyx stand-in listens on \(started.baseURL).")
+        }
+        defer { standIn?.stop() }
         var failed: [String] = []
         var skipped = 0
         let model = llm ? try await ScriptedModelServer.start() : nil
         defer { model?.stop() }
         if let model { print("LLM policy against the scripted test model at \(model.baseURL) (a stand-in that plays the scripts' model: replies)") }
-        let runner = ScenarioRunner(model: model)
+        let runner = ScenarioRunner(model: model, target: target)
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario

@@ -17,6 +17,8 @@ public struct AppDependencies: Sendable {
     public var llm: (any LLMClient)?
     /// Replaces the Telnyx client built from the configuration (tests use short retry waits).
     public var telnyx: TelnyxClient?
+    /// Told the port once the server listens (the simulator binds port 0).
+    public var onListening: (@Sendable (Int) -> Void)?
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: (any MessageSender)? = nil,
@@ -45,7 +47,9 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Frontdesk"),
         onServerRunning: { channel in
-            logger.info("Frontdesk is listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.info("Frontdesk is listening on http://\(configuration.host):\(port)")
+            dependencies.onListening?(port)
         },
         logger: logger)
 }

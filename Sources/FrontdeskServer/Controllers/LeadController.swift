@@ -37,9 +37,14 @@ struct LeadController {
         let claims = try context.requireUser()
         let query = QueryReader(request)
         let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        var phone: PhoneNumber?
+        if let raw = query.string("phone") {
+            guard let number = PhoneNumber(raw) else { throw AppError.validation(field: "phone", "must be an E.164 number like +15551234567") }
+            phone = number
+        }
         let filter = LeadFilter(
             business: business, status: try query.enum("status", LeadStatus.self),
-            source: try query.enum("source", LeadSource.self))
+            source: try query.enum("source", LeadSource.self), phone: phone)
         let page = try query.page()
         let result = try await services.store.leads.list(filter, page: page)
         return APIResponse(ListView(leads: result.items, pagination: Pagination(page, total: result.total)))

@@ -43,7 +43,7 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/agents/{id}/stop", summary: "Stop answering (calls get the unavailable message)", tag: "agents", response: "AgentStatus"),
         .init(method: "POST", path: "/api/agents/{id}/execute", summary: "One conversation turn through the receptionist engine (CRM seed shape); kept per lead", tag: "agents", body: "ExecuteRequest", response: "ExecuteResult"),
         .init(method: "GET", path: "/api/agents/{id}/status", summary: "Live status: active calls, calls today, uptime", tag: "agents", response: "AgentStatus"),
-        .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source"] + pageQuery, response: "LeadList"),
+        .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source", "phone"] + pageQuery, response: "LeadList"),
         .init(method: "POST", path: "/api/leads", summary: "Create a lead", tag: "leads", body: "LeadRequest", response: "Lead", status: "201"),
         .init(method: "GET", path: "/api/leads/{id}", summary: "One lead", tag: "leads", response: "Lead"),
         .init(method: "PUT", path: "/api/leads/{id}", summary: "Update a lead", tag: "leads", body: "LeadRequest", response: "Lead"),

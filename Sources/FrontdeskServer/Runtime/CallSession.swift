@@ -316,7 +316,7 @@ actor CallSession {
         silenceTimer = Task { [weak self] in
             try? await Task.sleep(for: delay)
             guard !Task.isCancelled else { return }
-            await self?.handle(.silenceTimeout)
+            await self?.timerFired(.silenceTimeout)
         }
     }
 
@@ -330,7 +330,14 @@ actor CallSession {
         durationTimer = Task { [weak self] in
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }
-            await self?.handle(.maxDurationReached)
+            await self?.timerFired(.maxDurationReached)
         }
+    }
+
+    /// A timer's event. The timer lets go of its task first: what the event sets off (a reprompt, a
+    /// hang-up, storing the call) cancels timers, and must not cancel itself halfway.
+    private func timerFired(_ event: CallEvent) async {
+        if event == .silenceTimeout { silenceTimer = nil } else { durationTimer = nil }
+        await handle(event)
     }
 }

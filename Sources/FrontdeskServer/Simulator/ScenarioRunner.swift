@@ -1,6 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import FrontdeskCore
-import FrontdeskStore
+import Hummingbird
 import Logging
 import Synchronization
 
@@ -11,7 +12,7 @@ public struct ScenarioReport: Sendable {
         public let at: Double
         public let speaker: String
         public let text: String
-        /// How long the agent took to answer (wall clock), for agent lines.
+        /// How long the agent took to answer (wall clock, webhook sent → command received), for agent lines.
         public let latencyMs: Double?
     }
 
@@ -19,22 +20,34 @@ public struct ScenarioReport: Sendable {
     public let lines: [Line]
     public let failures: [String]
     public let seconds: Double
-    /// Why the scenario did not run (LLM mode and a script with no `model:` replies).
+    /// Why the scenario did not run.
     public var skipped: String?
     public var passed: Bool { failures.isEmpty }
 }
 
-/// Runs simulator scenarios in process against the demo business, on a fresh database and a clock
-/// fixed to the scenario's time, through the same runtime the provider transports use: `CallRuntime`
-/// sessions for voice, `ConversationService` for SMS. Speech is the script's text (no audio).
+/// Runs simulator scenarios the way a carrier would: signed Telnyx webhooks over HTTP into the real
+/// application, with a local Telnyx stand-in that receives the runtime's commands (`answer`, `speak`,
+/// `transfer`, `hangup`) and texts, and the JSON API for set-up and checks.
+///
+/// In process (the default), each script gets a fresh database, the server from `buildApplication`
+/// on a free loopback port, and a clock fixed to the script's `now`. With `.server`, the scripts run
+/// against an instance that is already running (its clock, its demo business), which must be
+/// configured with the stand-in's `TELNYX_API_BASE` and the signer's `TELNYX_PUBLIC_KEY`.
 ///
 /// With a `ScriptedModelServer`, the receptionist runs the LLM policy against it over real HTTP and
 /// SSE, and each caller line is answered with the script's `model:` replies.
 public struct ScenarioRunner: Sendable {
-    let model: ScriptedModelServer?
+    public enum Target: Sendable {
+        case inProcess
+        case server(URL, standIn: TelnyxStandIn, signer: TelnyxSigner)
+    }
 
-    public init(model: ScriptedModelServer? = nil) {
+    let model: ScriptedModelServer?
+    let target: Target
+
+    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess) {
         self.model = model
+        self.target = target
     }
 
     public func run(_ scenario: Scenario) async throws -> ScenarioReport {
@@ -42,25 +55,77 @@ public struct ScenarioRunner: Sendable {
             !scenario.steps.contains(where: { $0.model != nil })
                 || scenario.steps.contains(where: { $0.caller != nil && $0.model == nil })
         {
-            return ScenarioReport(
-                name: scenario.name, lines: [], failures: [], seconds: 0,
-                skipped: "no model: replies for its caller lines (scripted policy only)")
+            return Self.skipped(scenario, "no model: replies for its caller lines (scripted policy only)")
         }
+        switch target {
+        case .server(let url, let standIn, let signer):
+            if scenario.now != nil {
+                return Self.skipped(scenario, "it pins the clock (now:); a running server keeps its own")
+            }
+            if !scenario.appointments.isEmpty || scenario.settings != nil {
+                return Self.skipped(scenario, "it changes the calendar or the business settings, which a running server keeps")
+            }
+            // A new caller each run, so runs against the same server do not meet each other's leads.
+            var scenario = scenario
+            scenario.caller = "+1555" + String(format: "%07d", Int.random(in: 0..<10_000_000))
+            let api = SimulatorAPI(baseURL: url, signer: signer, now: { Date() })
+            var run = ScenarioRun(
+                scenario: scenario, api: api, standIn: standIn, clock: nil, model: model,
+                pace: .init(quiet: .milliseconds(250), reply: .seconds(20), silence: .seconds(60)))
+            return try await run.execute()
+        case .inProcess:
+            return try await runInProcess(scenario)
+        }
+    }
+
+    static func skipped(_ scenario: Scenario, _ reason: String) -> ScenarioReport {
+        ScenarioReport(name: scenario.name, lines: [], failures: [], seconds: 0, skipped: reason)
+    }
+
+    private func runInProcess(_ scenario: Scenario) async throws -> ScenarioReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-sim-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
+        let standIn = try await TelnyxStandIn.start()
+        defer { standIn.stop() }
+        let signer = TelnyxSigner()
         var configuration = AppConfiguration()
         configuration.databasePath = folder.appendingPathComponent("sim.sqlite").path
         configuration.jwtSecret = String(repeating: "s", count: 40)
         configuration.bcryptCost = 4
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.rateLimits = RateLimits(authenticated: 1_000_000, anonymous: 1_000_000, webhooks: 1_000_000)
+        configuration.telnyxAPIKey = "simulator"
+        configuration.telnyxAPIBase = standIn.baseURL
+        configuration.telnyxPublicKey = Data(base64Encoded: signer.publicKeyBase64)
         var logger = Logger(label: "simulator")
-        logger.logLevel = .critical
+        // The server's own log, for digging into a failing script: FRONTDESK_SIMULATOR_LOG=debug.
+        logger.logLevel = ProcessInfo.processInfo.environment["FRONTDESK_SIMULATOR_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let clock = SimulatorClock(Date())
-        var dependencies = AppDependencies(now: { clock.now })
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        var dependencies = AppDependencies(now: { clock.now }, silenceTimeout: .seconds(1))
+        dependencies.onListening = { port in
+            listening.yield(port)
+            listening.finish()
+        }
         if let model {
             dependencies.llm = OpenAICompatibleLLMClient(baseURL: model.baseURL, apiKey: "simulator", model: "scripted-test-model")
         }
-        let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
-        var run = ScenarioRun(scenario: scenario, services: services, clock: clock, logger: logger, model: model)
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        let server = Task {
+            do {
+                try await app.runService(gracefulShutdownSignals: [])
+            } catch {
+                listening.finish()
+            }
+        }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw SimulatorError("the in-process server did not start") }
+        let api = SimulatorAPI(baseURL: URL(string: "http://127.0.0.1:\(port)")!, signer: signer, now: { clock.now })
+        var run = ScenarioRun(
+            scenario: scenario, api: api, standIn: standIn, clock: clock, model: model,
+            pace: .init(quiet: .milliseconds(30), reply: .seconds(10), silence: .seconds(5)))
         return try await run.execute()
     }
 }
@@ -71,296 +136,6 @@ final class SimulatorClock: Sendable {
     var now: Date { current.withLock { $0 } }
     func set(_ date: Date) { current.withLock { $0 = date } }
     func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
-/// Records what the runtime told the (simulated) carrier.
-final class SimulatorTransport: CallTransport {
-    let spoken = Mutex<[String]>([])
-    let transfers = Mutex<[String]>([])
-    let hungUp = Mutex(false)
-    /// Speech the carrier has not reported finished yet.
-    let unfinished = Mutex(0)
-
-    func speak(_ text: String) async throws {
-        spoken.withLock { $0.append(text) }
-        unfinished.withLock { $0 += 1 }
-    }
-    func transfer(to number: PhoneNumber) async throws { transfers.withLock { $0.append(number.e164) } }
-    func hangUp() async throws { hungUp.withLock { $0 = true } }
-}
-
-struct ScenarioRun {
-    let scenario: Scenario
-    let services: AppServices
-    let clock: SimulatorClock
-    let logger: Logger
-    let model: ScriptedModelServer?
-    let started = ContinuousClock().now
-    var lines: [ScenarioReport.Line] = []
-    var failures: [String] = []
-
-    init(scenario: Scenario, services: AppServices, clock: SimulatorClock, logger: Logger, model: ScriptedModelServer?) {
-        self.scenario = scenario
-        self.services = services
-        self.clock = clock
-        self.logger = logger
-        self.model = model
-    }
-
-    /// Checks a reply: against `expect_reply` with the scripted policy; with the test model, the reply
-    /// must be the model's own last words (no fallback line), and the model's side must have held.
-    private mutating func checkReply(_ heard: [String], step: Scenario.Step, index: Int) {
-        if let model {
-            let drained = model.drain()
-            failures += drained.problems.map { "step \(index + 1): \($0)" }
-            let said = heard.joined(separator: " ")
-            if let expected = step.model?.last(where: { $0.say != nil })?.say,
-                Self.words(said).range(of: Self.words(expected)) == nil
-            {
-                failures.append("step \(index + 1): the reply should be the model's \"\(expected)\"; it was \"\(said)\"")
-            }
-            return
-        }
-        if let expected = step.expectReply, !(heard.last ?? "").localizedCaseInsensitiveContains(expected) {
-            failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(heard.last ?? "(nothing)")\"")
-        }
-    }
-
-    static func words(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    }
-
-    var elapsedMs: Double {
-        let d = ContinuousClock().now - started
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
-
-    mutating func execute() async throws -> ScenarioReport {
-        guard let callerPhone = PhoneNumber(scenario.caller) else { throw SimulatorError("caller \(scenario.caller) is not an E.164 number") }
-        let store = services.store
-        guard var agent = try await store.agents.find(phoneNumber: PhoneNumber(DemoSeeder.agentNumber)!),
-            var business = try await store.businesses.find(agent.businessId)
-        else { throw SimulatorError("the demo business is missing") }
-        if let overrides = scenario.settings {
-            business.settings = try BusinessController.merge(overrides, into: business.settings)
-            try await store.businesses.update(business)
-        }
-        let hours = OpeningHours(settings: business.settings)
-        clock.set(try startTime(hours))
-        if scenario.agentStopped || scenario.behavior != nil {
-            var changed = agent
-            if scenario.agentStopped { changed.status = .inactive }
-            if let behavior = scenario.behavior { changed.behaviorSettings = behavior }
-            try await store.agents.save(changed)
-            agent = changed
-        }
-        let callerLead = try await setUpAppointments(business: business, hours: hours, caller: callerPhone)
-
-        let transport = SimulatorTransport()
-        var finalState: ConversationState?
-        var callId: CallID?
-        switch scenario.channel {
-        case .voice:
-            let session = try await services.calls.start(
-                provider: "simulator", providerCallId: UUID().uuidString, from: callerPhone, to: agent.phoneNumber!,
-                transport: transport)
-            callId = session.callId
-            try await runCall(session, transport: transport)
-        case .sms, .api:
-            finalState = try await runTexts(agent: agent, business: business, caller: callerPhone)
-        }
-        try await check(
-            business: business, hours: hours, caller: callerPhone, existing: callerLead, transport: transport,
-            callId: callId, state: finalState)
-        return ScenarioReport(name: scenario.name, lines: lines, failures: failures, seconds: elapsedMs / 1000)
-    }
-
-    private func startTime(_ hours: OpeningHours) throws -> Date {
-        if let text = scenario.now {
-            guard let instant = Self.localInstant(text, hours) else { throw SimulatorError("now: \"\(text)\" is not \"YYYY-MM-DD HH:mm\"") }
-            return instant
-        }
-        // Next Monday, 10:00 local.
-        var date = hours.localDate(of: Date()).adding(days: 1)
-        while date.weekday != .monday { date = date.adding(days: 1) }
-        return hours.instant(date, WallClockTime("10:00")!)!
-    }
-
-    static func localInstant(_ text: String, _ hours: OpeningHours) -> Date? {
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let date = LocalDate(String(parts[0])), let time = WallClockTime(String(parts[1])) else { return nil }
-        return hours.instant(date, time)
-    }
-
-    /// Existing appointments; those marked `caller` belong to the caller's lead (created here).
-    private func setUpAppointments(business: Business, hours: OpeningHours, caller: PhoneNumber) async throws -> [Appointment] {
-        var lead: Lead?
-        var mine: [Appointment] = []
-        for existing in scenario.appointments {
-            guard let start = Self.localInstant(existing.at, hours) else { throw SimulatorError("appointment at \"\(existing.at)\" is not \"YYYY-MM-DD HH:mm\"") }
-            if existing.caller == true, lead == nil {
-                let time = clock.now
-                let created = Lead(
-                    id: .generate(), businessId: business.id, phone: caller, name: nil, email: nil, status: .contacted,
-                    source: .call, notes: nil, createdAt: time, updatedAt: time)
-                try await services.store.leads.insert(created)
-                lead = created
-            }
-            let appointment = Appointment(
-                id: .generate(), businessId: business.id, leadId: existing.caller == true ? lead?.id : nil, scheduledDate: start,
-                duration: existing.duration ?? 30, status: .scheduled, type: existing.type, notes: "simulator setup", price: nil,
-                createdAt: clock.now, updatedAt: clock.now)
-            try await services.store.appointments.save(appointment, rules: business.settings.booking, hours: hours)
-            if existing.caller == true { mine.append(appointment) }
-        }
-        return mine
-    }
-
-    private mutating func runCall(_ session: CallSession, transport: SimulatorTransport) async throws {
-        var heard = 0
-        func newSpeech() -> [String] {
-            let all = transport.spoken.withLock { $0 }
-            defer { heard = all.count }
-            return Array(all.dropFirst(heard))
-        }
-        let answerStart = elapsedMs
-        await session.handle(.answered)
-        for line in newSpeech() { lines.append(.init(at: elapsedMs, speaker: "Agent", text: line, latencyMs: elapsedMs - answerStart)) }
-        await finishSpeaking(session, transport: transport)
-        for (index, step) in scenario.steps.enumerated() {
-            guard await session.state != .ended else { break }
-            clock.advance(seconds: 4)
-            let before = elapsedMs
-            if let words = step.caller {
-                model?.script(step.model ?? [])
-                lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
-                await session.handle(.callerSaid(words, isFinal: true, confidence: 0.95))
-            } else if let digit = step.dtmf {
-                lines.append(.init(at: before, speaker: "Caller", text: "[presses \(digit)]", latencyMs: nil))
-                await session.handle(.dtmf(digit))
-            } else if let count = step.silence {
-                for _ in 0..<count {
-                    lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[silence]", latencyMs: nil))
-                    let start = elapsedMs
-                    await session.handle(.silenceTimeout)
-                    for line in newSpeech() { lines.append(.init(at: elapsedMs, speaker: "Agent", text: line, latencyMs: elapsedMs - start)) }
-                    await finishSpeaking(session, transport: transport)
-                }
-                continue
-            } else if step.hangup == true {
-                lines.append(.init(at: before, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
-                await session.handle(.hangUp(cause: "normal_clearing"))
-                continue
-            }
-            let replies = newSpeech()
-            for line in replies { lines.append(.init(at: elapsedMs, speaker: "Agent", text: line, latencyMs: elapsedMs - before)) }
-            if step.caller != nil || model == nil { checkReply(replies, step: step, index: index) }
-            await finishSpeaking(session, transport: transport)
-        }
-        if await session.state != .ended {
-            lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
-            await session.handle(.hangUp(cause: "normal_clearing"))
-        }
-    }
-
-    /// The carrier reports the speech done; a transfer it was asked for succeeds.
-    private mutating func finishSpeaking(_ session: CallSession, transport: SimulatorTransport) async {
-        let unfinished = transport.unfinished.withLock { count in defer { count = 0 }; return count }
-        for _ in 0..<unfinished { await session.handle(.agentFinishedSpeaking) }
-        if await session.state == .transferring, let number = transport.transfers.withLock({ $0.last }) {
-            lines.append(.init(at: elapsedMs, speaker: "System", text: "[transferred to \(number)]", latencyMs: nil))
-            await session.handle(.transferResult(succeeded: true))
-        }
-    }
-
-    private mutating func runTexts(agent: Agent, business: Business, caller: PhoneNumber) async throws -> ConversationState? {
-        let store = services.store
-        var lead = try await store.leads.find(phone: caller, in: business.id)
-        if lead == nil {
-            let created = Lead(
-                id: .generate(), businessId: business.id, phone: caller, name: nil, email: nil, status: .new, source: .sms,
-                notes: nil, createdAt: clock.now, updatedAt: clock.now)
-            try await store.leads.insert(created)
-            lead = created
-        }
-        var state: ConversationState?
-        for (index, step) in scenario.steps.enumerated() {
-            guard let words = step.caller else { continue }
-            clock.advance(seconds: 30)
-            let before = elapsedMs
-            lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
-            model?.script(step.model ?? [])
-            let result = try await services.conversations.turn(
-                words, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
-            lead = result.lead ?? lead
-            state = result.state
-            lines.append(.init(at: elapsedMs, speaker: "Agent", text: result.reply, latencyMs: elapsedMs - before))
-            checkReply([result.reply], step: step, index: index)
-        }
-        return state
-    }
-
-    private mutating func check(
-        business: Business, hours: OpeningHours, caller: PhoneNumber, existing: [Appointment], transport: SimulatorTransport,
-        callId: CallID?, state: ConversationState?
-    ) async throws {
-        let store = services.store
-        let expect = scenario.expect
-        let lead = try await store.leads.find(phone: caller, in: business.id)
-        let call = try await callId.asyncFlatMap { try await store.calls.find($0) }
-        if let wanted = expect.appointment {
-            let existingIds = Set(existing.map(\.id))
-            let mine = try await lead.asyncFlatMap { lead in
-                try await store.appointments.list(AppointmentFilter(business: business.id, leadId: lead.id), page: PageRequest(page: 1, limit: 100)).items
-            } ?? []
-            // New bookings, and set-up appointments the conversation moved.
-            let booked = mine.filter { $0.status.holdsSlot && (!existingIds.contains($0.id) || $0.updatedAt > $0.createdAt) }
-            let times = booked.map { "\(hours.localDate(of: $0.scheduledDate)) \(hours.localTime(of: $0.scheduledDate))" }
-            if wanted == "none" {
-                if !times.isEmpty { failures.append("expected no new appointment; booked \(times.joined(separator: ", "))") }
-            } else if !times.contains(wanted) {
-                failures.append("expected an appointment at \(wanted) (local); found \(times.isEmpty ? "none" : times.joined(separator: ", "))")
-            }
-        }
-        if let wanted = expect.greeting {
-            let first = lines.first { $0.speaker == "Agent" }?.text ?? ""
-            if !first.localizedCaseInsensitiveContains(wanted) { failures.append("the greeting should contain \"\(wanted)\"; it was \"\(first)\"") }
-        }
-        if let wanted = expect.outcome {
-            let outcome = call?.outcome ?? state?.outcome
-            if outcome != wanted { failures.append("expected outcome \(wanted.rawValue); got \(outcome?.rawValue ?? "none")") }
-        }
-        if let wanted = expect.leadStatus, lead?.status != wanted {
-            failures.append("expected lead status \(wanted.rawValue); got \(lead?.status.rawValue ?? "no lead")")
-        }
-        if let range = expect.leadScore, range.count == 2 {
-            let score = lead?.qualificationScore ?? 0
-            if !(range[0]...range[1]).contains(score) { failures.append("expected a lead score in \(range[0])–\(range[1]); got \(score)") }
-        }
-        if let wanted = expect.transferred {
-            let transferred = !transport.transfers.withLock { $0.isEmpty } || call?.outcome == .transferred
-            if transferred != wanted { failures.append(wanted ? "expected a transfer; none happened" : "expected no transfer") }
-        }
-        if model != nil, let call, call.llmPromptTokens == 0 || call.llmCompletionTokens == 0 {
-            failures.append("the call should record the model's token use; it has \(call.llmPromptTokens) prompt and \(call.llmCompletionTokens) completion tokens")
-        }
-        if let wanted = expect.hungUp, transport.hungUp.withLock({ $0 }) != wanted {
-            failures.append(wanted ? "expected the agent to hang up" : "expected the agent not to hang up")
-        }
-        if let text = expect.smsContains {
-            let sms = try await store.messages.list(MessageFilter(business: business.id, channel: .sms), page: PageRequest(page: 1, limit: 50)).items
-            if !sms.contains(where: { $0.to == caller.e164 && $0.body.localizedCaseInsensitiveContains(text) }) {
-                failures.append("expected a text to the caller containing \"\(text)\"; sent: \(sms.map(\.body))")
-            }
-        }
-        if let wanted = expect.cancelled {
-            var cancelled = false
-            for appointment in existing {
-                if try await store.appointments.find(appointment.id)?.status == .cancelled { cancelled = true }
-            }
-            if cancelled != wanted { failures.append(wanted ? "expected the caller's appointment to be cancelled" : "expected no cancellation") }
-        }
-    }
 }
 
 struct SimulatorError: Error, CustomStringConvertible {

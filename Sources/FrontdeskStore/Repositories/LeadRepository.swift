@@ -6,11 +6,14 @@ public struct LeadFilter: Sendable {
     public var business: BusinessID
     public var status: LeadStatus?
     public var source: LeadSource?
+    /// The lead with this number (a business has at most one).
+    public var phone: PhoneNumber?
 
-    public init(business: BusinessID, status: LeadStatus? = nil, source: LeadSource? = nil) {
+    public init(business: BusinessID, status: LeadStatus? = nil, source: LeadSource? = nil, phone: PhoneNumber? = nil) {
         self.business = business
         self.status = status
         self.source = source
+        self.phone = phone
     }
 }
 
@@ -28,6 +31,13 @@ public struct LeadRepository: Sendable {
     }
 
     public func list(_ filter: LeadFilter, page: PageRequest) async throws -> Page<Lead> {
+        if let phone = filter.phone {
+            let matches = try await find(phone: phone, in: filter.business).map { [$0] } ?? []
+            let kept = matches.filter { lead in
+                (filter.status == nil || lead.status == filter.status) && (filter.source == nil || lead.source == filter.source)
+            }
+            return Page(items: page.offset == 0 ? kept : [], total: kept.count)
+        }
         // The busiest read of the API: plain SQL through GRDB's statement cache (one of four shapes).
         var conditions = "business_id = ?"
         var arguments: StatementArguments = [filter.business]

@@ -45,6 +45,12 @@ public struct TelnyxSigner: Sendable {
     public init(seed: Data) throws { key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
     public init() { key = Curve25519.Signing.PrivateKey() }
 
+    /// The simulator's signing key for `--server` runs: fixed, so a server can be started with its
+    /// public key once. A test key that anyone can derive: never set its public key in production.
+    public static func simulatorTestKey() throws -> TelnyxSigner {
+        try TelnyxSigner(seed: Data(SHA256.hash(data: Data("frontdesk simulator signing key (test only)".utf8))))
+    }
+
     /// base64 of the 32-byte public key (the value of `TELNYX_PUBLIC_KEY`).
     public var publicKeyBase64: String { key.publicKey.rawRepresentation.base64EncodedString() }
 

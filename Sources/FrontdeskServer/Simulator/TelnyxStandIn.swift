@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A local stand-in for Telnyx's REST API, for the simulator and the tests: it records every Call
+/// Control command (`POST /v2/calls/{id}/actions/{action}`) and message (`POST /v2/messages`) with its
+/// JSON body and answers as Telnyx does — or with 500s when told to. It places no real calls.
+public final class TelnyxStandIn: Sendable {
+    public struct Received: Sendable {
+        public let path: String
+        public let body: JSONValue
+        /// When it arrived.
+        public var receivedAt = ContinuousClock.now
+        /// The command (`answer`, `speak` …) or `messages`.
+        public var action: String { path.hasSuffix("/messages") ? "messages" : String(path.split(separator: "/").last ?? "") }
+        /// The call the command is for.
+        public var callControlId: String? {
+            let parts = path.split(separator: "/")
+            guard let index = parts.firstIndex(of: "calls"), index + 1 < parts.count else { return nil }
+            return String(parts[index + 1]).removingPercentEncoding
+        }
+        public var commandId: String? { body["command_id"]?.text }
+        public var clientState: String? {
+            body["client_state"]?.text.flatMap { Data(base64Encoded: $0) }.flatMap { String(data: $0, encoding: .utf8) }
+        }
+    }
+
+    public let received = Mutex<[Received]>([])
+    /// Requests answered 500 before the stand-in behaves again (each still recorded).
+    public let failuresToGive = Mutex(0)
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    private init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    /// What `TELNYX_API_BASE` must be for a server to talk to this stand-in.
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)/v2")! }
+
+    /// Starts on `port` of 127.0.0.1 (0: any free port).
+    public static func start(port: Int = 0) async throws -> TelnyxStandIn {
+        let holder = Mutex<TelnyxStandIn?>(nil)
+        let router = Router()
+        router.post("**") { request, _ -> Response in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 1 << 20)
+            let body = (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
+            guard let server = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let entry = Received(path: request.uri.path, body: body)
+            server.received.withLock { $0.append(entry) }
+            let fail = server.failuresToGive.withLock { count -> Bool in
+                guard count > 0 else { return false }
+                count -= 1
+                return true
+            }
+            if fail {
+                return Response(
+                    status: .internalServerError,
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"code":"10007","title":"Unexpected error"}]}"#)))
+            }
+            let answer = entry.action == "messages"
+                ? #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(body["to"]?.text ?? "")","status":"queued"}]}}"#
+                : #"{"data":{"result":"ok"}}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "telnyx-stand-in")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "telnyx-stand-in"),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            }, logger: logger)
+        let task = Task {
+            do {
+                try await app.runService(gracefulShutdownSignals: [])
+            } catch {
+                continuation.finish()
+                throw error
+            }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            task.cancel()
+            throw SimulatorError("the local Telnyx stand-in could not listen on 127.0.0.1:\(port)")
+        }
+        let server = TelnyxStandIn(port: bound, task: task)
+        holder.withLock { $0 = server }
+        return server
+    }
+
+    public func stop() { task.cancel() }
+
+    /// Call Control commands (all, or one kind), or `messages`.
+    public func commands(_ action: String? = nil) -> [Received] {
+        received.withLock { all in all.filter { action == nil ? $0.action != "messages" : $0.action == action } }
+    }
+
+    /// What the runtime asked Telnyx to say, in order.
+    public var spoken: [String] { commands("speak").compactMap { $0.body["payload"]?.text } }
+
+    /// Everything received so far (a mark to wait for what comes after).
+    public var count: Int { received.withLock { $0.count } }
+
+    /// Waits until something arrives after `mark` that `matches`, then until nothing new has arrived
+    /// for `quiet` (a reply may be several sentences); returns what arrived after `mark`. Gives up at
+    /// `timeout` and returns what there is.
+    public func settle(
+        after mark: Int, quiet: Duration, timeout: Duration, until matches: (Received) -> Bool = { _ in true }
+    ) async -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        var lastCount = -1
+        var stableSince = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            let now = ContinuousClock.now
+            let fresh = received.withLock { Array($0.dropFirst(mark)) }
+            if fresh.count != lastCount {
+                lastCount = fresh.count
+                stableSince = now
+            } else if fresh.contains(where: matches), now - stableSince >= quiet {
+                return fresh
+            }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return received.withLock { Array($0.dropFirst(mark)) }
+    }
+}
