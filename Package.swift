@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "FrontdeskServer",
                 "FrontdeskCore",
+                "FrontdeskStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),

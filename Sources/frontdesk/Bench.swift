@@ -7,7 +7,7 @@ import FoundationNetworking
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release). Each prints a table.",
-        subcommands: [APIBench.self, BookingBench.self, ConversationBench.self, LLMBench.self])
+        subcommands: [APIBench.self, BookingBench.self, ConversationBench.self, LLMBench.self, WebhookBench.self])
 }
 
 /// Authenticated `GET /api/leads?limit=20` and `POST /api/leads` against the real server, started as a
@@ -85,7 +85,7 @@ struct BenchServer {
     let token: String
     let business: String
 
-    init(folder: URL, port: Int) async throws {
+    init(folder: URL, port: Int, environment extra: [String: String] = [:]) async throws {
         print("Starting the server (release build, fresh database in \(folder.path)) …")
         process = try Shell.start(
             CommandLine.arguments[0], ["serve", "--log-level", "warning"],
@@ -95,7 +95,7 @@ struct BenchServer {
                 "FRONTDESK_JWT_SECRET": String(repeating: "b", count: 48),
                 "FRONTDESK_RATE_LIMIT_AUTHENTICATED": "100000000", "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000",
                 "FRONTDESK_BCRYPT_COST": "4",
-            ])
+            ].merging(extra) { _, new in new })
         base = "http://127.0.0.1:\(port)"
         var up = false
         for _ in 0..<100 {

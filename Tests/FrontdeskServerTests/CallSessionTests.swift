@@ -16,7 +16,10 @@ final class RecordingTransport: CallTransport {
 
     let commands = Mutex<[Command]>([])
 
-    func speak(_ text: String) async throws { commands.withLock { $0.append(.speak(text)) } }
+    func speak(_ text: String) async throws {
+        try Task.checkCancellation()  // like a real client: a cancelled task sends nothing
+        commands.withLock { $0.append(.speak(text)) }
+    }
     func transfer(to number: PhoneNumber) async throws { commands.withLock { $0.append(.transfer(number.e164)) } }
     func hangUp() async throws { commands.withLock { $0.append(.hangUp) } }
 

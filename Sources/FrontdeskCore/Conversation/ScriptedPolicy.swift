@@ -327,17 +327,7 @@ struct Turn {
         let source = "turn \(state.turn)"
         if let name = u.name, state.name == nil || u.correction { state.name = name; lead.name = name }
         if let email = u.email { lead.email = email }
-        if u.service != nil { lead.signals.append(FiredSignal(signal: .wantsOfferedService, source: source)) }
-        if u.urgent { lead.signals.append(FiredSignal(signal: .urgentProblem, source: source)) }
-        if u.callback { lead.signals.append(FiredSignal(signal: .askedForCallback, source: source)) }
-        if u.decidesAlone { lead.signals.append(FiredSignal(signal: .decisionMaker, source: source)) }
-        if u.needsApproval { lead.signals.append(FiredSignal(signal: .needsApproval, source: source)) }
-        if u.justLooking { lead.signals.append(FiredSignal(signal: .justLooking, source: source)) }
-        if let date = u.when.date {
-            let days = context.today.days(until: date)
-            let signal: ScoreSignal = days <= 7 ? .timelineWithin7Days : days <= 30 ? .timelineWithin30Days : .timelineLater
-            lead.signals.append(FiredSignal(signal: signal, source: source))
-        }
+        lead.signals += u.signals(source: source, today: context.today)
         if u.yes, case .confirmBooking? = state.pending, service?.price != nil {
             lead.signals.append(FiredSignal(signal: .acceptsPrice, source: source))
         }

@@ -186,3 +186,21 @@ public struct UtteranceAnalyzer: Sendable {
         return nil
     }
 }
+
+extension Understanding {
+    /// The lead-scoring signals these words fire (domain.md), each citing `source`.
+    public func signals(source: String, today: LocalDate) -> [FiredSignal] {
+        var fired: [ScoreSignal] = []
+        if service != nil { fired.append(.wantsOfferedService) }
+        if urgent { fired.append(.urgentProblem) }
+        if callback { fired.append(.askedForCallback) }
+        if decidesAlone { fired.append(.decisionMaker) }
+        if needsApproval { fired.append(.needsApproval) }
+        if justLooking { fired.append(.justLooking) }
+        if let date = when.date {
+            let days = today.days(until: date)
+            fired.append(days <= 7 ? .timelineWithin7Days : days <= 30 ? .timelineWithin30Days : .timelineLater)
+        }
+        return fired.map { FiredSignal(signal: $0, source: source) }
+    }
+}

@@ -91,8 +91,13 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0) }
+    let retellHandler = RetellEventHandler(services: services, logger: logger)
+    services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0) }
     await services.inbox.replayPending { event in
-        (try? TelnyxEvent.parse(event.payload)).map(TelnyxEventHandler.orderingKey) ?? event.eventId
+        switch event.provider {
+        case RetellEventHandler.provider: (try? RetellEvent.parse(event.payload)).map(RetellEventHandler.orderingKey) ?? event.eventId
+        default: (try? TelnyxEvent.parse(event.payload)).map(TelnyxEventHandler.orderingKey) ?? event.eventId
+        }
     }
     if let telnyx {
         logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")
@@ -138,6 +143,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     AnalyticsController(services: services).addRoutes(to: api.group("analytics"))
     let telnyxWebhooks = TelnyxWebhookController(services: services)
     telnyxWebhooks.addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
+    RetellWebhookController(services: services).addRoutes(to: api.group("retell"))
     let document = (try? JSONSerialization.data(
         withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString + "/api"),
         options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -61,6 +61,7 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/sms", summary: "SMS log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
         .init(method: "POST", path: "/api/sms", summary: "Send an SMS", tag: "messages", body: "SMSRequest", response: "Message", status: "201"),
         .init(method: "POST", path: "/api/webrtc/webhook", summary: "Telnyx Call Control events (Ed25519-signed: telnyx-signature-ed25519, telnyx-timestamp)", tag: "webhooks", auth: false, body: "TelnyxEvent", response: "WebhookReceipt"),
+        .init(method: "POST", path: "/api/retell/webhook", summary: "Retell call events (x-retell-signature: v=<ms>,d=<HMAC-SHA256>); call_started, call_ended, call_analyzed, conversation.ended", tag: "webhooks", auth: false, body: "RetellEvent", response: "WebhookReceipt"),
         .init(method: "POST", path: "/api/sms/webhook", summary: "Telnyx Messaging events (Ed25519-signed); STOP/START/HELP keywords", tag: "webhooks", auth: false, body: "TelnyxEvent", response: "WebhookReceipt"),
         .init(method: "GET", path: "/api/emails", summary: "Email log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
         .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),

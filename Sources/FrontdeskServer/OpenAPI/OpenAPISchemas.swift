@@ -171,6 +171,7 @@ enum OpenAPISchemas {
             ]),
             "meta": object([:]),
         ]),
+        "RetellEvent": object(["event": string, "call": object(["call_id": string, "from_number": string, "to_number": string])]),
         "WebhookReceipt": object(["received": boolean, "duplicate": boolean, "event_id": string, "event_type": string]),
         "CallDetail": object([
             "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": integer,

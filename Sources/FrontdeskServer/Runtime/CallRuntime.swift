@@ -29,6 +29,24 @@ final class CallRuntime: Sendable {
     enum StartError: Error, Equatable {
         /// No agent answers this number.
         case unknownNumber
+        /// The provider's call was already handled and has ended.
+        case alreadyEnded
+    }
+
+    /// The lead with the caller's number in the business, created when new (nil without a number).
+    func lead(for phone: PhoneNumber?, business: BusinessID, source: LeadSource) async throws -> Lead? {
+        guard let phone else { return nil }
+        if let found = try await store.leads.find(phone: phone, in: business) { return found }
+        let time = now()
+        let created = Lead(
+            id: .generate(), businessId: business, phone: phone, name: nil, email: nil, status: .new,
+            source: source, notes: nil, createdAt: time, updatedAt: time)
+        do {
+            try await store.leads.insert(created)
+            return created
+        } catch let error as AppError where error.code == .resourceAlreadyExists {
+            return try await store.leads.find(phone: phone, in: business)  // created meanwhile
+        }
     }
 
     /// Starts a call to `to` from `from`: finds the agent that answers `to`, matches or creates the lead
@@ -43,26 +61,21 @@ final class CallRuntime: Sendable {
             let business = try await store.businesses.find(agent.businessId)
         else { throw StartError.unknownNumber }
         let time = now()
+        let call: Call
         var lead: Lead?
-        if let from {
-            lead = try await store.leads.find(phone: from, in: business.id)
-            if lead == nil {
-                let created = Lead(
-                    id: .generate(), businessId: business.id, phone: from, name: nil, email: nil, status: .new,
-                    source: .call, notes: nil, createdAt: time, updatedAt: time)
-                do {
-                    try await store.leads.insert(created)
-                    lead = created
-                } catch let error as AppError where error.code == .resourceAlreadyExists {
-                    lead = try await store.leads.find(phone: from, in: business.id)  // created meanwhile
-                }
-            }
+        if let recorded = try await store.calls.find(provider: provider, providerCallId: providerCallId) {
+            // Recorded already (a provider webhook came first): the session carries on with that record.
+            guard recorded.status == .inProgress else { throw StartError.alreadyEnded }
+            call = recorded
+            lead = try await recorded.leadId.asyncFlatMap { try await store.leads.find($0) }
+        } else {
+            lead = try await self.lead(for: from, business: business.id, source: .call)
+            call = Call(
+                id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: from,
+                direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
+                recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
+            try await store.calls.save(call)
         }
-        let call = Call(
-            id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: from,
-            direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
-            recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
-        try await store.calls.save(call)
         let timing = CallSession.Timing(
             silence: silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
             maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))

@@ -123,7 +123,7 @@ final class ConversationService: Sendable {
     }
 
     /// Adds what was learnt to the lead and re-scores it with every signal heard so far.
-    private func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
+    func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
         var lead = lead
         if lead.name == nil, let name = update.name { lead.name = name }
         if lead.email == nil, let email = update.email { lead.email = email }

@@ -40,6 +40,11 @@ public struct CallRepository: Sendable {
         }
     }
 
+    /// Calls no longer in progress, across all businesses (benchmarks).
+    public func countEnded() async throws -> Int {
+        try await pool.read { db in try Call.filter(Column("status") != CallStatus.inProgress.rawValue).fetchCount(db) }
+    }
+
     public func save(_ call: Call) async throws {
         try await pool.write { db in try call.save(db) }
     }

@@ -61,6 +61,15 @@ public struct ProviderEventRepository: Sendable {
         }
     }
 
+    /// Events accepted from `provider`, and how many of them have been acted on.
+    public func progress(provider: String) async throws -> (accepted: Int, processed: Int) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), COUNT(processed_at) FROM processed_events WHERE provider = ?", arguments: [provider])
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        }
+    }
+
     public func count(provider: String) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM processed_events WHERE provider = ?", arguments: [provider])

@@ -1,0 +1,53 @@
+import Crypto
+import Foundation
+
+/// A Retell webhook, decoded leniently: `{event, call: {…}}`, the older `{event, data: {…}}`, and the
+/// CloudGreet seed's `{event_type: "conversation.ended", data: {conversation_id, transcript, outcome}}`.
+public struct RetellEvent: Sendable {
+    public var event: String
+    public var call: JSONValue
+    public var callId: String
+    /// For deduplication: the event and the call (Retell sends no event id); a body hash without a call.
+    public var dedupeId: String
+
+    public enum Failure: Error, Equatable {
+        case notJSON, noEvent
+    }
+
+    public static func parse(_ body: Data) throws(Failure) -> RetellEvent {
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = root else { throw .notJSON }
+        guard let event = root["event"]?.text ?? root["event_type"]?.text else { throw .noEvent }
+        var call = root["call"] ?? root["data"] ?? .object([:])
+        if case .object = call {} else { call = .object([:]) }
+        let id = call["call_id"]?.text ?? call["conversation_id"]?.text ?? root["call_id"]?.text
+        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        return RetellEvent(event: event, call: call, callId: id ?? "", dedupeId: id.map { "\(event)|\($0)" } ?? hash)
+    }
+
+    public func string(_ key: String) -> String? { call[key]?.text }
+
+    /// A time given in unix milliseconds.
+    public func instant(_ key: String) -> Date? { call[key]?.double.map { Date(timeIntervalSince1970: $0 / 1000) } }
+
+    /// The transcript as (speaker, words): `transcript_object` when present, else the `transcript` text
+    /// ("Agent: …\nUser: …").
+    public var turns: [(agent: Bool, text: String)] {
+        if let items = call["transcript_object"]?.array, !items.isEmpty {
+            return items.compactMap { item in
+                guard let role = item["role"]?.text, let text = item["content"]?.text, role == "agent" || role == "user" else { return nil }
+                return (role == "agent", text)
+            }
+        }
+        guard let text = string("transcript") else { return [] }
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { return nil }
+            let who = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let words = parts[1].trimmingCharacters(in: .whitespaces)
+            guard !words.isEmpty else { return nil }
+            if ["agent", "assistant", "bot"].contains(who) { return (true, words) }
+            if ["user", "caller", "customer"].contains(who) { return (false, words) }
+            return nil
+        }
+    }
+}
