@@ -2,6 +2,7 @@ import Foundation
 import FrontdeskCore
 import FrontdeskStore
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// The outside dependencies of the application. Each has an embedded default that works with no
@@ -42,8 +43,11 @@ public func buildApplication(
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
+    let sockets = Router(context: BasicWebSocketRequestContext.self)
+    RetellLLMSocket(services: services, logger: logger).addRoutes(to: sockets)
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: sockets),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Frontdesk"),
         onServerRunning: { channel in

@@ -52,8 +52,10 @@ final class CallRuntime: Sendable {
     /// Starts a call to `to` from `from`: finds the agent that answers `to`, matches or creates the lead
     /// by the caller's number, stores the call (in progress) and registers its session. A repeated start
     /// for the same provider call returns the existing session.
+    /// `silence` replaces the agent's silence timeout (a provider that reports silence itself).
     func start(
-        provider: String, providerCallId: String, from: PhoneNumber?, to: PhoneNumber, transport: any CallTransport
+        provider: String, providerCallId: String, from: PhoneNumber?, to: PhoneNumber, transport: any CallTransport,
+        silence: Duration? = nil
     ) async throws -> CallSession {
         let key = provider + ":" + providerCallId
         if let existing = sessions.withLock({ $0[key] }) { return existing }
@@ -77,7 +79,7 @@ final class CallRuntime: Sendable {
             try await store.calls.save(call)
         }
         let timing = CallSession.Timing(
-            silence: silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
+            silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
             maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
         let session = CallSession(
             call: call, agent: agent, business: business, lead: lead, transport: transport,
