@@ -148,6 +148,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     let telnyxWebhooks = TelnyxWebhookController(services: services)
     telnyxWebhooks.addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
     RetellWebhookController(services: services).addRoutes(to: api.group("retell"))
+    TwilioController(services: services, logger: Logger(label: "twilio")).addRoutes(to: api.group("twilio"))
     let document = (try? JSONSerialization.data(
         withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString + "/api"),
         options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -62,6 +62,8 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/sms", summary: "Send an SMS", tag: "messages", body: "SMSRequest", response: "Message", status: "201"),
         .init(method: "POST", path: "/api/webrtc/webhook", summary: "Telnyx Call Control events (Ed25519-signed: telnyx-signature-ed25519, telnyx-timestamp)", tag: "webhooks", auth: false, body: "TelnyxEvent", response: "WebhookReceipt"),
         .init(method: "POST", path: "/api/retell/webhook", summary: "Retell call events (x-retell-signature: v=<ms>,d=<HMAC-SHA256>); call_started, call_ended, call_analyzed, conversation.ended", tag: "webhooks", auth: false, body: "RetellEvent", response: "WebhookReceipt"),
+        .init(method: "POST", path: "/api/twilio/voice", summary: "Twilio voice webhook (form, X-Twilio-Signature); answers TwiML: a <Gather input=\"speech\"> loop", tag: "webhooks", auth: false, body: "TwilioForm", response: "TwiML"),
+        .init(method: "POST", path: "/api/twilio/sms", summary: "Twilio SMS webhook (form, X-Twilio-Signature); answers TwiML <Message>", tag: "webhooks", auth: false, body: "TwilioForm", response: "TwiML"),
         .init(method: "POST", path: "/api/sms/webhook", summary: "Telnyx Messaging events (Ed25519-signed); STOP/START/HELP keywords", tag: "webhooks", auth: false, body: "TelnyxEvent", response: "WebhookReceipt"),
         .init(method: "GET", path: "/api/emails", summary: "Email log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
         .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),
@@ -128,14 +130,18 @@ enum OpenAPIDocument {
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = op.body {
+                let type = op.path.hasPrefix("/api/twilio/") ? "application/x-www-form-urlencoded" : "application/json"
                 operation["requestBody"] = [
-                    "required": true, "content": ["application/json": ["schema": ref(body)]],
+                    "required": true, "content": [type: ["schema": ref(body)]],
                 ]
             }
+            let success: [String: Any] = op.response == "TwiML"
+                ? ["text/xml": ["schema": ["type": "string"]]]
+                : ["application/json": ["schema": envelope(op.response)]]
             var responses: [String: Any] = [
                 op.status: [
                     "description": "Success",
-                    "content": ["application/json": ["schema": envelope(op.response)]],
+                    "content": success,
                 ],
                 "400": errorResponse("Malformed JSON"), "413": errorResponse("Body too large"),
                 "422": errorResponse("Validation failed (details per field)"),
@@ -144,6 +150,7 @@ enum OpenAPIDocument {
             if op.path == "/api/auth/login" || op.path == "/api/auth/refresh" {
                 responses["401"] = errorResponse("Wrong credentials, or an invalid, expired or reused refresh token")
             }
+            if !op.auth && op.tag == "webhooks" { responses["401"] = errorResponse("Missing, wrong or stale signature") }
             if op.path == "/api/auth/register" { responses["409"] = errorResponse("The email already has an account") }
             if op.auth {
                 responses["401"] = errorResponse("Missing, invalid or expired token")

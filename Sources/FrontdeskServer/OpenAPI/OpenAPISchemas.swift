@@ -172,6 +172,8 @@ enum OpenAPISchemas {
             "meta": object([:]),
         ]),
         "RetellEvent": object(["event": string, "call": object(["call_id": string, "from_number": string, "to_number": string])]),
+        "TwilioForm": object(["CallSid": string, "MessageSid": string, "From": string, "To": string, "CallStatus": string, "SpeechResult": string, "Digits": string, "Body": string]),
+        "TwiML": string,
         "WebhookReceipt": object(["received": boolean, "duplicate": boolean, "event_id": string, "event_type": string]),
         "CallDetail": object([
             "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": integer,

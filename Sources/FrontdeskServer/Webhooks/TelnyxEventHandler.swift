@@ -147,78 +147,21 @@ struct TelnyxEventHandler: Sendable {
 
     // MARK: messaging
 
-    static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"]
-    static let startWords: Set<String> = ["START", "UNSTOP", "SUBSCRIBE"]
-    static let helpWords: Set<String> = ["HELP", "INFO"]
-
     private func messageReceived(_ event: TelnyxEvent, logger: Logger) async throws {
         guard event.string("direction") ?? "inbound" == "inbound" else { return }
         guard let from = event.phone("from").flatMap(PhoneNumber.init), let to = event.phone("to").flatMap(PhoneNumber.init) else {
             logger.warning("A text without usable from/to numbers")
             return
         }
-        let text = (event.string("text") ?? "").trimmingWhitespace()
-        let store = services.store
-        guard let agent = try await store.agents.find(phoneNumber: to), let business = try await store.businesses.find(agent.businessId) else {
-            logger.warning("A text to a number no agent answers", metadata: ["to": "\(to.e164)"])
-            return
-        }
-        let time = services.now()
-        var lead = try await store.leads.find(phone: from, in: business.id)
-        if lead == nil {
-            let created = Lead(
-                id: .generate(), businessId: business.id, phone: from, name: nil, email: nil, status: .new, source: .sms,
-                notes: nil, createdAt: time, updatedAt: time)
-            do {
-                try await store.leads.insert(created)
-                lead = created
-            } catch let error as AppError where error.code == .resourceAlreadyExists {
-                lead = try await store.leads.find(phone: from, in: business.id)
-            }
-        }
-        try await store.messages.save(
-            Message(
-                id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .inbound, to: to.e164,
-                from: from.e164, subject: nil, body: text, status: .received, provider: Self.provider,
-                providerMessageId: event.string("id"), error: nil, createdAt: time, updatedAt: time))
-
-        func reply(_ body: String, evenIfOptedOut: Bool = false) async throws {
-            _ = try await services.messenger.send(
+        let messenger = services.messenger
+        try await InboundTexts(services: services).receive(
+            from: from, to: to, text: event.string("text") ?? "", provider: Self.provider, providerMessageId: event.string("id"),
+            logger: logger
+        ) { body, business, lead, evenIfOptedOut in
+            _ = try await messenger.send(
                 OutboundMessage(channel: .sms, to: from.e164, from: to.e164, body: body), business: business.id,
                 lead: lead?.id, logger: logger, evenIfOptedOut: evenIfOptedOut)
         }
-        let keyword = text.uppercased().trimmingCharacters(in: .punctuationCharacters)
-        if Self.stopWords.contains(keyword) {
-            try await store.messages.optOut(business: business.id, phone: from.e164, at: time)
-            try await reply("You're unsubscribed from \(business.name) texts and won't get any more. Reply START to resubscribe.", evenIfOptedOut: true)
-            return
-        }
-        if Self.startWords.contains(keyword) {
-            try await store.messages.optIn(business: business.id, phone: from.e164)
-            try await reply("You're resubscribed to \(business.name) texts. Reply STOP to opt out.")
-            return
-        }
-        if Self.helpWords.contains(keyword) {
-            let phone = business.settings.phone.map { " Call us at \($0.e164)." } ?? ""
-            try await reply("\(business.name): text us to book or ask about hours, location and prices.\(phone) Reply STOP to opt out.", evenIfOptedOut: true)
-            return
-        }
-        guard !text.isEmpty else { return }
-        if try await store.messages.isOptedOut(business: business.id, phone: from.e164) {
-            logger.info("A text from a number that opted out: recorded, not answered")
-            return
-        }
-        guard agent.isActive else {
-            if var current = lead {
-                current.notes = [current.notes, "Text while the receptionist was stopped: \(text)"].compactMap { $0 }.joined(separator: "\n")
-                current.updatedAt = time
-                try await store.leads.update(current)
-            }
-            try await reply("Thanks for your message to \(business.name). Our receptionist isn't available right now; the team will get back to you.")
-            return
-        }
-        let result = try await services.conversations.turn(text, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
-        if !result.reply.isEmpty { try await reply(result.reply) }
     }
 
     private func deliveryReport(_ event: TelnyxEvent) async throws {

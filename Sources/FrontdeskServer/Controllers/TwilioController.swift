@@ -1,0 +1,162 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// `POST /api/twilio/voice` and `POST /api/twilio/sms`: Twilio's form-encoded webhooks, signature
+/// checked (`X-Twilio-Signature` over `FRONTDESK_PUBLIC_URL` + path), answered with TwiML on the same
+/// call runtime and receptionist. Voice runs in provider-speech mode: a `<Gather input="speech">` loop
+/// in which each request carries what the caller said (or pressed, or their silence).
+final class TwilioController: Sendable {
+    static let provider = "twilio"
+
+    let services: AppServices
+    let verifier: TwilioSignatureVerifier?
+    let logger: Logger
+    /// The TwiML transport of each live call.
+    private let transports = Mutex<[String: TwiMLTransport]>([:])
+
+    init(services: AppServices, logger: Logger) {
+        self.services = services
+        self.logger = logger
+        verifier = services.configuration.twilioAuthToken.map(TwilioSignatureVerifier.init(authToken:))
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("voice") { [self] request, context in try await voice(request, context: context) }
+        group.post("sms") { [self] request, context in try await sms(request, context: context) }
+    }
+
+    var voiceURL: String { base + "/api/twilio/voice" }
+    var base: String {
+        let text = services.configuration.publicURL.absoluteString
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// The form's fields, once the signature holds.
+    private func verifiedForm(_ request: inout Request, context: AppRequestContext) async throws -> [String: String] {
+        let body = try await request.collectBody(context: context)
+        let parameters = FormBody.parse(body)
+        let signature = request.headers[HTTPField.Name("x-twilio-signature")!]
+        if !(signature == nil && services.configuration.insecureWebhooks) {
+            guard let verifier else {
+                throw AppError(.webhookSignatureInvalid, "Twilio webhooks need TWILIO_AUTH_TOKEN to be checked; it is not set")
+            }
+            guard verifier.isValid(signature, url: base + request.uri.description, parameters: parameters) else {
+                throw AppError(.webhookSignatureInvalid, "The X-Twilio-Signature does not match \(base + request.uri.path) and its parameters")
+            }
+        }
+        return Dictionary(parameters, uniquingKeysWith: { _, last in last })
+    }
+
+    private func twiml(_ verbs: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: TwiML.document(verbs))))
+    }
+
+    // MARK: voice
+
+    static let finished: Set<String> = ["completed", "busy", "failed", "no-answer", "canceled"]
+
+    func voice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var request = request
+        let form = try await verifiedForm(&request, context: context)
+        guard let callSid = form["CallSid"], !callSid.isEmpty else { throw AppError.validation(field: "CallSid", "is required") }
+        let status = form["CallStatus"] ?? "in-progress"
+        let live = services.calls.session(provider: Self.provider, providerCallId: callSid)
+        let transport: TwiMLTransport
+        let session: CallSession
+        if let live, let known = transports.withLock({ $0[callSid] }) {
+            (session, transport) = (live, known)
+            if Self.finished.contains(status) {
+                await session.handle(.hangUp(cause: status))
+                transports.withLock { _ = $0.removeValue(forKey: callSid) }
+                return twiml("")
+            }
+            if let dial = form["DialCallStatus"] {
+                await session.handle(.transferResult(succeeded: dial == "completed" || dial == "answered"))
+            } else if let speech = form["SpeechResult"]?.trimmingWhitespace(), !speech.isEmpty {
+                await session.handle(.callerSaid(speech, isFinal: true, confidence: form["Confidence"].flatMap(Double.init)))
+            } else if let digits = form["Digits"], !digits.isEmpty {
+                for digit in digits { await session.handle(.dtmf(String(digit))) }
+            } else {
+                await session.handle(.silenceTimeout)  // the Gather timed out with nothing heard
+            }
+        } else {
+            if Self.finished.contains(status) { return twiml("") }
+            guard let to = form["To"].flatMap(PhoneNumber.init), try await services.store.agents.find(phoneNumber: to) != nil else {
+                logger.warning("A Twilio call to a number no agent answers", metadata: ["to": "\(form["To"] ?? "?")"])
+                return twiml("<Say>Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye.</Say><Hangup/>")
+            }
+            transport = TwiMLTransport()
+            do {
+                session = try await services.calls.start(
+                    provider: Self.provider, providerCallId: callSid, from: form["From"].flatMap(PhoneNumber.init), to: to,
+                    transport: transport, silence: .seconds(3600))  // the Gather's timeout reports silence
+            } catch CallRuntime.StartError.alreadyEnded {
+                return twiml("<Hangup/>")
+            }
+            transports.withLock { $0[callSid] = transport }
+            await session.handle(.answered)
+        }
+        return twiml(await render(session, transport))
+    }
+
+    /// Twilio plays the TwiML in order, so what was said counts as heard; a hang-up or transfer that
+    /// waited for the speech then joins the same answer.
+    private func render(_ session: CallSession, _ transport: TwiMLTransport) async -> String {
+        var commands: [TwiMLTransport.Command] = []
+        var fresh = transport.take()
+        while !fresh.isEmpty {
+            commands += fresh
+            for command in fresh where command != .hangUp {
+                if case .say = command { await session.handle(.agentFinishedSpeaking) }
+            }
+            fresh = transport.take()
+        }
+        let language = TwiML.escape(session.agent.voiceSettings.language)
+        let says = commands.compactMap { command -> String? in
+            if case .say(let text) = command { "<Say language=\"\(language)\">\(TwiML.escape(text))</Say>" } else { nil }
+        }.joined()
+        if commands.contains(.hangUp) { return says + "<Hangup/>" }
+        if let number = commands.lazy.compactMap({ if case .dial(let number) = $0 { number } else { nil } }).first {
+            return says + "<Dial action=\"\(TwiML.escape(voiceURL))\" method=\"POST\" timeout=\"30\">\(TwiML.escape(number))</Dial>"
+        }
+        if await session.state == .ended { return says + "<Hangup/>" }
+        let timeout = max(1, session.agent.behaviorSettings.silenceTimeout)
+        return "<Gather input=\"speech dtmf\" action=\"\(TwiML.escape(voiceURL))\" method=\"POST\" speechTimeout=\"auto\" timeout=\"\(timeout)\" language=\"\(language)\">"
+            + says + "</Gather><Redirect method=\"POST\">\(TwiML.escape(voiceURL))</Redirect>"
+    }
+
+    // MARK: SMS
+
+    func sms(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var request = request
+        let form = try await verifiedForm(&request, context: context)
+        guard let from = form["From"].flatMap(PhoneNumber.init), let to = form["To"].flatMap(PhoneNumber.init) else {
+            throw AppError.validation(["From": ["must be an E.164 number"], "To": ["must be an E.164 number"]])
+        }
+        let replies = Mutex<[String]>([])
+        let store = services.store
+        let now = services.now
+        try await InboundTexts(services: services).receive(
+            from: from, to: to, text: form["Body"] ?? "", provider: Self.provider, providerMessageId: form["MessageSid"],
+            logger: context.logger
+        ) { body, business, lead, evenIfOptedOut in
+            if !evenIfOptedOut, try await store.messages.isOptedOut(business: business.id, phone: from.e164) { return }
+            let time = now()
+            try await store.messages.save(
+                Message(
+                    id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .outbound,
+                    to: from.e164, from: to.e164, subject: nil, body: body, status: .sent, provider: Self.provider,
+                    providerMessageId: nil, error: nil, createdAt: time, updatedAt: time))
+            replies.withLock { $0.append(body) }
+        }
+        return twiml(replies.withLock { $0 }.map { "<Message>\(TwiML.escape($0))</Message>" }.joined())
+    }
+}
