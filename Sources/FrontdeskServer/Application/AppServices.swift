@@ -13,6 +13,8 @@ struct AppServices: Sendable {
     let calls: CallRuntime
     /// Accepted provider events, acted on after the webhook answered.
     let inbox: ProviderInbox
+    /// Writes accepted provider events before their 2xx (group commit).
+    let acceptor: EventAcceptor
     /// Telnyx's REST API, when `TELNYX_API_KEY` is set.
     let telnyx: TelnyxClient?
     let now: @Sendable () -> Date

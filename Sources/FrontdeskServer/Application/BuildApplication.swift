@@ -91,12 +91,13 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         calls: CallRuntime(
             store: store, conversations: conversations, now: dependencies.now, logger: logger,
             silenceOverride: dependencies.silenceTimeout),
-        inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger), telnyx: telnyx,
+        inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger),
+        acceptor: EventAcceptor(store: store, now: dependencies.now), telnyx: telnyx,
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
-    services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0) }
+    services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
     let retellHandler = RetellEventHandler(services: services, logger: logger)
-    services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0) }
+    services.inbox.register(provider: RetellEventHandler.provider) { event, _ in await retellHandler.handle(event) }
     await services.inbox.replayPending { event in
         switch event.provider {
         case RetellEventHandler.provider: (try? RetellEvent.parse(event.payload)).map(RetellEventHandler.orderingKey) ?? event.eventId

@@ -41,13 +41,9 @@ struct RetellWebhookController {
         } catch {
             throw AppError.validation(field: "event", "is required")
         }
-        let isNew = try await services.store.events.accept(
-            provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body, at: services.now())
-        if isNew {
-            services.inbox.enqueue(
-                PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body),
-                key: RetellEventHandler.orderingKey(event))
-        }
+        let pending = PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body)
+        let isNew = try await services.acceptor.accept(pending)
+        if isNew { services.inbox.enqueue(pending, key: RetellEventHandler.orderingKey(event)) }
         return APIResponse(.init(received: true, duplicate: !isNew, eventId: event.dedupeId, eventType: event.event))
     }
 }

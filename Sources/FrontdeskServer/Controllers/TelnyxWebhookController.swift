@@ -46,13 +46,9 @@ struct TelnyxWebhookController {
         } catch {
             throw AppError.validation(field: "data.event_type", "is required")
         }
-        let isNew = try await services.store.events.accept(
-            provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body, at: services.now())
-        if isNew {
-            services.inbox.enqueue(
-                PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body),
-                key: TelnyxEventHandler.orderingKey(event))
-        }
+        let pending = PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body)
+        let isNew = try await services.acceptor.accept(pending)
+        if isNew { services.inbox.enqueue(pending, key: TelnyxEventHandler.orderingKey(event), parsed: event) }
         return APIResponse(Receipt(received: true, duplicate: !isNew, eventId: event.id, eventType: event.type))
     }
 

@@ -22,8 +22,8 @@ struct TelnyxEventHandler: Sendable {
         return "event:" + event.id
     }
 
-    func handle(_ pending: PendingProviderEvent) async {
-        guard let event = try? TelnyxEvent.parse(pending.payload) else { return }
+    func handle(_ pending: PendingProviderEvent, parsed: TelnyxEvent? = nil) async {
+        guard let event = parsed ?? (try? TelnyxEvent.parse(pending.payload)) else { return }
         var logger = logger
         logger[metadataKey: "telnyx_event"] = "\(event.type) \(event.id)"
         do {

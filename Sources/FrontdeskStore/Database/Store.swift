@@ -7,10 +7,11 @@ import GRDB
 public final class Store: Sendable {
     public let pool: DatabasePool
     let memberships = MembershipCache()
+    let routing = RoutingCache()
 
     public var users: UserRepository { UserRepository(pool: pool, memberships: memberships) }
-    public var businesses: BusinessRepository { BusinessRepository(pool: pool, memberships: memberships) }
-    public var agents: AgentRepository { AgentRepository(pool: pool) }
+    public var businesses: BusinessRepository { BusinessRepository(pool: pool, memberships: memberships, routing: routing) }
+    public var agents: AgentRepository { AgentRepository(pool: pool, routing: routing) }
     public var leads: LeadRepository { LeadRepository(pool: pool) }
     public var appointments: AppointmentRepository { AppointmentRepository(pool: pool) }
     public var calls: CallRepository { CallRepository(pool: pool) }

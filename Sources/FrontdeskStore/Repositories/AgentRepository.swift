@@ -4,6 +4,7 @@ import GRDB
 
 public struct AgentRepository: Sendable {
     let pool: DatabasePool
+    let routing: RoutingCache
 
     public func find(_ id: AgentID) async throws -> Agent? {
         try await pool.read { db in try Agent.fetchOne(db, key: id.rawValue) }
@@ -11,7 +12,11 @@ public struct AgentRepository: Sendable {
 
     /// The agent that answers calls and texts to `number`.
     public func find(phoneNumber number: PhoneNumber) async throws -> Agent? {
-        try await pool.read { db in try Agent.filter(Column("phone_number") == number).fetchOne(db) }
+        if let cached = routing.agent(number) { return cached }
+        let generation = routing.generation
+        let agent = try await pool.read { db in try Agent.filter(Column("phone_number") == number).fetchOne(db) }
+        routing.remember(agent, for: number, readAt: generation)
+        return agent
     }
 
     public func list(business: BusinessID, status: AgentStatus?, page: PageRequest) async throws -> Page<Agent> {
@@ -28,6 +33,7 @@ public struct AgentRepository: Sendable {
     /// Inserts or updates; a phone number already used by another agent is a conflict.
     public func save(_ agent: Agent) async throws {
         do {
+            defer { routing.clear() }
             try await pool.write { db in try agent.save(db) }
         } catch let error as DatabaseError where error.isUniqueViolation {
             throw AppError(
@@ -37,6 +43,7 @@ public struct AgentRepository: Sendable {
     }
 
     public func delete(_ id: AgentID) async throws {
+        defer { routing.clear() }
         _ = try await pool.write { db in try Agent.deleteOne(db, key: id.rawValue) }
     }
 

@@ -5,9 +5,14 @@ import GRDB
 public struct BusinessRepository: Sendable {
     let pool: DatabasePool
     let memberships: MembershipCache
+    let routing: RoutingCache
 
     public func find(_ id: BusinessID) async throws -> Business? {
-        try await pool.read { db in try Business.fetchOne(db, key: id.rawValue) }
+        if let cached = routing.business(id) { return cached }
+        let generation = routing.generation
+        let business = try await pool.read { db in try Business.fetchOne(db, key: id.rawValue) }
+        if let business { routing.remember(business, readAt: generation) }
+        return business
     }
 
     /// The businesses `user` belongs to, optionally filtered by name, newest first.
@@ -36,11 +41,13 @@ public struct BusinessRepository: Sendable {
     }
 
     public func update(_ business: Business) async throws {
+        defer { routing.clear() }
         try await pool.write { db in try business.update(db) }
     }
 
     /// Deletes the business and, by cascade, everything it owns.
     public func delete(_ id: BusinessID) async throws {
+        defer { routing.clear() }
         _ = try await pool.write { db in try Business.deleteOne(db, key: id.rawValue) }
         memberships.clear()
     }

@@ -38,11 +38,32 @@ public struct ProviderEventRepository: Sendable {
         }
     }
 
-    public func markProcessed(provider: String, eventId: String, at now: Date) async throws {
+    /// Stores several accepted events in one transaction; for each, false when it was a duplicate
+    /// (of an earlier delivery, or of one before it in the same batch).
+    public func accept(_ events: [PendingProviderEvent], at now: Date) async throws -> [Bool] {
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE processed_events SET processed_at = ? WHERE provider = ? AND event_id = ?",
-                arguments: [now, provider, eventId])
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
+                    VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING
+                    """)
+            return try events.map { event in
+                try statement.execute(arguments: [event.provider, event.eventId, event.type, now, event.payload])
+                return db.changesCount == 1
+            }
+        }
+    }
+
+    public func markProcessed(provider: String, eventId: String, at now: Date) async throws {
+        try await markProcessed([(provider, eventId)], at: now)
+    }
+
+    /// Marks several events acted on, in one transaction.
+    public func markProcessed(_ events: [(provider: String, eventId: String)], at now: Date) async throws {
+        guard !events.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE processed_events SET processed_at = ? WHERE provider = ? AND event_id = ?")
+            for event in events { try statement.execute(arguments: [now, event.provider, event.eventId]) }
         }
     }
 

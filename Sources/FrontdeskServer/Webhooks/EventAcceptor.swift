@@ -1,0 +1,57 @@
+import Foundation
+import FrontdeskStore
+import Synchronization
+
+/// Stores accepted webhook events durably before their 2xx, with group commit: events that arrive
+/// while a write is running are written together in the next transaction, and each request is
+/// answered only once its own event is committed.
+final class EventAcceptor: Sendable {
+    private struct Waiting: Sendable {
+        let event: PendingProviderEvent
+        let continuation: CheckedContinuation<Bool, any Error>
+    }
+
+    private struct Queue: Sendable {
+        var waiting: [Waiting] = []
+        var writing = false
+    }
+
+    private let store: Store
+    private let now: @Sendable () -> Date
+    private let queue = Mutex(Queue())
+
+    init(store: Store, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.now = now
+    }
+
+    /// True when the event is new; false for a duplicate delivery. Durable when this returns.
+    func accept(_ event: PendingProviderEvent) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = queue.withLock { queue in
+                queue.waiting.append(Waiting(event: event, continuation: continuation))
+                guard !queue.writing else { return false }
+                queue.writing = true
+                return true
+            }
+            if startWriter { Task { await self.write() } }
+        }
+    }
+
+    private func write() async {
+        while true {
+            let batch = queue.withLock { queue in
+                defer { queue.waiting = [] }
+                if queue.waiting.isEmpty { queue.writing = false }
+                return queue.waiting
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let results = try await store.events.accept(batch.map(\.event), at: now())
+                for (waiting, isNew) in zip(batch, results) { waiting.continuation.resume(returning: isNew) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}
