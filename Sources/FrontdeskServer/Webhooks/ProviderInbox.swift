@@ -8,7 +8,9 @@ import Synchronization
 /// call, one SMS conversation), different keys in parallel. Each event was stored before the 2xx;
 /// it is marked processed when done, and what a crash left unprocessed is replayed at start-up.
 final class ProviderInbox: Sendable {
-    typealias Handler = @Sendable (PendingProviderEvent) async -> Void
+    /// Acts on an event; `parsed` is the webhook's own decoding of it when there was one (a replay
+    /// decodes the stored body again).
+    typealias Handler = @Sendable (_ event: PendingProviderEvent, _ parsed: (any Sendable)?) async -> Void
 
     private let store: Store
     private let now: @Sendable () -> Date
@@ -18,6 +20,8 @@ final class ProviderInbox: Sendable {
     private let chains = Mutex<[String: (id: Int, task: Task<Void, Never>)]>([:])
     private let counter = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
+    /// Events acted on whose mark is not written yet: written together, in one transaction.
+    private let marks = Mutex<[PendingProviderEvent]>([])
 
     init(store: Store, now: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
@@ -31,14 +35,14 @@ final class ProviderInbox: Sendable {
     }
 
     /// Queues an accepted event behind earlier ones with the same key.
-    func enqueue(_ event: PendingProviderEvent, key: String) {
+    func enqueue(_ event: PendingProviderEvent, key: String, parsed: (any Sendable)? = nil) {
         let id = counter.add(1, ordering: .relaxed).newValue
         running.add(1, ordering: .relaxed)
         chains.withLock { chains in
             let previous = chains[key]?.task
             let task = Task { [self] in
                 await previous?.value
-                await self.process(event)
+                await self.process(event, parsed: parsed)
                 self.running.subtract(1, ordering: .relaxed)
                 self.chains.withLock { chains in
                     if chains[key]?.id == id { chains[key] = nil }
@@ -53,19 +57,27 @@ final class ProviderInbox: Sendable {
 
     /// Waits until everything queued so far is done (tests, the simulator, shutdown).
     func drain() async {
-        while backlog > 0 { try? await Task.sleep(for: .milliseconds(2)) }
+        while backlog > 0 || !marks.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(2)) }
     }
 
-    private func process(_ event: PendingProviderEvent) async {
-        guard let handler = handlers.withLock({ $0[event.provider] }) else {
+    private func process(_ event: PendingProviderEvent, parsed: (any Sendable)?) async {
+        if let handler = handlers.withLock({ $0[event.provider] }) {
+            await handler(event, parsed)
+        } else {
             logger.error("No handler for provider events", metadata: ["provider": "\(event.provider)"])
-            return
         }
-        await handler(event)
+        // The first mark of a batch writes the batch, with whatever joined it meanwhile.
+        let first = marks.withLock { marks in
+            marks.append(event)
+            return marks.count == 1
+        }
+        guard first else { return }
+        await Task.yield()
+        let batch = marks.withLock { marks in defer { marks = [] }; return marks }
         do {
-            try await store.events.markProcessed(provider: event.provider, eventId: event.eventId, at: now())
+            try await store.events.markProcessed(batch.map { ($0.provider, $0.eventId) }, at: now())
         } catch {
-            logger.error("Could not mark an event processed", metadata: ["event_id": "\(event.eventId)", "error": "\(error)"])
+            logger.error("Could not mark events processed (they are replayed at the next start)", metadata: ["count": "\(batch.count)", "error": "\(error)"])
         }
     }
 
