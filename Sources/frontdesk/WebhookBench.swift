@@ -17,6 +17,8 @@ struct WebhookBench: AsyncParsableCommand {
     @Option(help: "Calls to sign events for (5 events each).") var calls = 16_000
     @Option(help: "Loopback port for the server under test.") var port = 38412
     @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38442
+    @Flag(help: "Only events the runtime records without acting (call.speak.started): the intake alone.")
+    var intakeOnly = false
 
     func run() async throws {
         guard let wrk = Shell.which("wrk") else {
@@ -50,6 +52,7 @@ struct WebhookBench: AsyncParsableCommand {
                 ("call.hangup", #"{\#(base),"client_state":null,"hangup_cause":"normal_clearing","hangup_source":"caller"}"#),
             ]
             for (index, (type, payload)) in events.enumerated() {
+                let type = intakeOnly ? "call.speak.started" : type
                 let body = #"{"data":{"record_type":"event","event_type":"\#(type)","id":"evt-\#(call)-\#(index)","occurred_at":"2026-11-23T15:00:00Z","payload":\#(payload)},"meta":{"attempt":1}}"#
                 let signed = try signer.headers(for: Array(body.utf8), at: now)
                 lines.append("\(signed.signature)\t\(signed.timestamp)\t\(body)")

@@ -79,9 +79,8 @@ struct TelnyxEventHandler: Sendable {
             logger.error("A call arrived but TELNYX_API_KEY is not set: Frontdesk cannot answer it")
             return
         }
-        // A redelivered or replayed start of a call already handled.
+        // A redelivered or replayed start of a call already live (one that ended: `alreadyEnded` below).
         if services.calls.session(provider: Self.provider, providerCallId: call) != nil { return }
-        if try await services.store.calls.find(provider: Self.provider, providerCallId: call) != nil { return }
         guard let to = event.phone("to").flatMap(PhoneNumber.init),
             let agent = try await services.store.agents.find(phoneNumber: to)
         else {
@@ -93,9 +92,14 @@ struct TelnyxEventHandler: Sendable {
         let transport = TelnyxCallTransport(
             client: client, callControlId: call, voice: agent.voiceSettings.voiceId ?? "female",
             language: agent.voiceSettings.language, agentNumber: to.e164)
-        let session = try await services.calls.start(
-            provider: Self.provider, providerCallId: call, from: event.phone("from").flatMap(PhoneNumber.init), to: to,
-            transport: transport)
+        let session: CallSession
+        do {
+            session = try await services.calls.start(
+                provider: Self.provider, providerCallId: call, from: event.phone("from").flatMap(PhoneNumber.init), to: to,
+                transport: transport)
+        } catch CallRuntime.StartError.alreadyEnded {
+            return
+        }
         do {
             try await client.command("answer", callControlId: call, clientState: "agent")
         } catch {
