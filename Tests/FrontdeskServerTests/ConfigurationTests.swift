@@ -11,7 +11,7 @@ struct ConfigurationTests {
         #expect(config.port == 3000)
         #expect(config.databasePath == "./data/frontdesk.sqlite")
         #expect(config.jwtSecret == nil)
-        #expect(config.rateLimits == RateLimits(authenticated: 1000, anonymous: 100, webhooks: 10_000))
+        #expect(config.rateLimits == RateLimits(authenticated: 1000, anonymous: 100, webhooks: 1_000_000))
         #expect(config.ttsProvider == "espeak")
         #expect(config.llmBaseURL == nil)
         #expect(config.telnyxAPIBase.absoluteString == "https://api.telnyx.com/v2")

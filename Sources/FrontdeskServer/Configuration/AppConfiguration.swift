@@ -11,9 +11,9 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 public struct RateLimits: Sendable, Equatable {
     public var authenticated = 1000
     public var anonymous = 100
-    public var webhooks = 10_000
+    public var webhooks = 1_000_000
 
-    public init(authenticated: Int = 1000, anonymous: Int = 100, webhooks: Int = 10_000) {
+    public init(authenticated: Int = 1000, anonymous: Int = 100, webhooks: Int = 1_000_000) {
         self.authenticated = authenticated
         self.anonymous = anonymous
         self.webhooks = webhooks
