@@ -97,7 +97,8 @@ struct TelnyxWebhookTests {
         let signer = TelnyxSigner()
         let app = TestApp(
             seedDemo: true, clock: TestClock(Self.mondayMorning), telnyx: clientFor(telnyx), telnyxPublicKey: signer.publicKeyBase64)
-        try await app.run { client in
+        // End to end: the real HTTP server, and Telnyx's REST API played by a local server.
+        try await app.run(live: true) { client in
             try await body(TelnyxSender(signer: signer, client: client), telnyx, client)
         }
     }

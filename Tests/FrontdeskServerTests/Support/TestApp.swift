@@ -75,14 +75,20 @@ struct TestApp {
     }
 
     /// Runs `body` against a fresh application, then removes its database.
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    /// `live`: through the real HTTP server on a loopback port, not in memory.
+    func run(live: Bool = false, _ body: @Sendable (Client) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let clock = self.clock
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        var configuration = configuration
+        if live {
+            configuration.host = "127.0.0.1"
+            configuration.port = 0
+        }
         let app = try await buildApplication(
             configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx), logger: logger)
-        try await app.test(.router) { client in try await body(Client(client: client, clock: clock)) }
+        try await app.test(live ? .live : .router) { client in try await body(Client(client: client, clock: clock)) }
     }
 
     struct Client: Sendable {
