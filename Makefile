@@ -12,6 +12,7 @@ test:
 	swift test --skip-build
 	.build/debug/frontdesk simulate --quiet Scenarios/*.yaml
 	.build/debug/frontdesk simulate --llm --quiet Scenarios/*.yaml
+	.build/debug/frontdesk simulate --provider twilio --quiet Scenarios/*.yaml
 
 build:
 	@scripts/ensure-system-packages.sh

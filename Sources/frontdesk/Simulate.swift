@@ -27,6 +27,8 @@ struct Simulate: AsyncParsableCommand {
     var server: String?
     @Option(help: "Loopback port of the simulator's Telnyx stand-in (with --server).") var telnyxPort = 38440
     @Flag(help: "Print the environment a server needs for --server runs, then exit.") var printServerEnv = false
+    @Option(help: "The carrier to play: telnyx (signed webhooks) or twilio (signed forms, TwiML).")
+    var provider: ScenarioRunner.Carrier = .telnyx
 
     func validate() throws {
         if !printServerEnv && scripts.isEmpty { throw ValidationError("Name at least one scenario file.") }
@@ -39,6 +41,8 @@ struct Simulate: AsyncParsableCommand {
             print("export TELNYX_API_KEY=simulator")
             print("export TELNYX_API_BASE=http://127.0.0.1:\(telnyxPort)/v2")
             print("export TELNYX_PUBLIC_KEY=\(try TelnyxSigner.simulatorTestKey().publicKeyBase64)")
+            print("export TWILIO_AUTH_TOKEN=\(ScenarioRunner.twilioAuthToken)")
+            print("export FRONTDESK_PUBLIC_URL=\(server ?? "http://127.0.0.1:3000")   # what Twilio signatures cover: the --server URL")
             return
         }
         var target = ScenarioRunner.Target.inProcess
@@ -55,7 +59,7 @@ struct Simulate: AsyncParsableCommand {
         let model = llm ? try await ScriptedModelServer.start() : nil
         defer { model?.stop() }
         if let model { print("LLM policy against the scripted test model at \(model.baseURL) (a stand-in that plays the scripts' model: replies)") }
-        let runner = ScenarioRunner(model: model, target: target)
+        let runner = ScenarioRunner(model: model, target: target, carrier: provider)
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario
@@ -99,3 +103,5 @@ struct Simulate: AsyncParsableCommand {
         if !failed.isEmpty { throw ExitCode.failure }
     }
 }
+
+extension ScenarioRunner.Carrier: ExpressibleByArgument {}

@@ -18,6 +18,7 @@ struct ScenarioRun {
     let standIn: TelnyxStandIn
     let clock: SimulatorClock?
     let model: ScriptedModelServer?
+    let carrier: ScenarioRunner.Carrier
     let pace: Pace
     let started = ContinuousClock.now
     var lines: [ScenarioReport.Line] = []
@@ -31,18 +32,24 @@ struct ScenarioRun {
     var hours: OpeningHours!
     var originalSettings: [String: Any]?
     var existing: [String] = []
+    /// The provider's id of the call (Telnyx call_control_id, Twilio CallSid).
     var callControlId: String?
     var callEnded = false
+    var transferSeen = false
+    var agentHungUp = false
+    /// Texts answered in the webhook's own response (TwiML), to the caller.
+    var inlineTexts: [String] = []
 
     init(
         scenario: Scenario, api: SimulatorAPI, standIn: TelnyxStandIn, clock: SimulatorClock?, model: ScriptedModelServer?,
-        pace: Pace
+        carrier: ScenarioRunner.Carrier, pace: Pace
     ) {
         self.scenario = scenario
         self.api = api
         self.standIn = standIn
         self.clock = clock
         self.model = model
+        self.carrier = carrier
         self.pace = pace
     }
 
@@ -57,9 +64,11 @@ struct ScenarioRun {
         guard PhoneNumber(caller) != nil else { throw SimulatorError("caller \(caller) is not an E.164 number") }
         try await prepare()
         do {
-            switch scenario.channel {
-            case .voice: try await runCall()
-            case .sms, .api: try await runTexts()
+            switch (scenario.channel, carrier) {
+            case (.voice, .telnyx): try await runCall()
+            case (.voice, .twilio): try await runTwilioCall()
+            case (.sms, .telnyx), (.api, .telnyx): try await runTexts()
+            case (.sms, .twilio), (.api, .twilio): try await runTwilioTexts()
             }
             try await check()
         } catch {
@@ -257,9 +266,11 @@ struct ScenarioRun {
                     lines.append(.init(at: at, speaker: "Agent", text: command.body["payload"]?.text ?? "", latencyMs: at - start))
                     try await api.telnyx("call.speak.ended", payload(["status": "completed"], state: command.clientState))
                 case "transfer":
+                    transferSeen = true
                     lines.append(.init(at: elapsedMs, speaker: "System", text: "[transferred to \(command.body["to"]?.text ?? "?")]", latencyMs: nil))
                     try await api.telnyx("call.bridged", payload(["to": command.body["to"]?.text ?? ""], state: command.clientState))
                 case "hangup":
+                    agentHungUp = true
                     lines.append(.init(at: elapsedMs, speaker: "System", text: "[the agent hangs up]", latencyMs: nil))
                     try await api.telnyx("call.hangup", payload(["hangup_cause": "normal_clearing", "hangup_source": "callee"], state: command.clientState))
                     callEnded = true
@@ -269,6 +280,88 @@ struct ScenarioRun {
             // What the reports set off: a hang-up after the goodbye, a transfer after "let me connect you".
             let more = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.quiet)
             pending = more.filter(forThisCall)
+        }
+    }
+
+    // MARK: voice and texts, as Twilio
+
+    private func twilioCall(_ extra: [(String, String)] = [], status: String = "in-progress") -> [(String, String)] {
+        [("CallSid", callControlId ?? ""), ("AccountSid", "ACsimulator"), ("From", caller), ("To", agentNumber),
+         ("CallStatus", status), ("Direction", "inbound"), ("ApiVersion", "2010-04-01")] + extra
+    }
+
+    /// Posts a voice form and plays what the TwiML says: each `<Say>` is heard, a `<Dial>` is bridged,
+    /// a `<Hangup/>` ends the call. Returns the words said.
+    @discardableResult
+    private mutating func twilioVoice(_ extra: [(String, String)], status: String = "in-progress", since start: Double) async throws -> [String] {
+        let twiml = try await api.twilio("/api/twilio/voice", twilioCall(extra, status: status))
+        let at = elapsedMs
+        let said = TwiMLReader.all("Say", in: twiml)
+        for words in said { lines.append(.init(at: at, speaker: "Agent", text: words, latencyMs: at - start)) }
+        if let number = TwiMLReader.all("Dial", in: twiml).first {
+            transferSeen = true
+            lines.append(.init(at: elapsedMs, speaker: "System", text: "[transferred to \(number)]", latencyMs: nil))
+            try await twilioVoice([("DialCallStatus", "completed"), ("DialCallDuration", "30")], since: elapsedMs)
+        } else if twiml.contains("<Hangup/>") {
+            agentHungUp = true
+            lines.append(.init(at: elapsedMs, speaker: "System", text: "[the agent hangs up]", latencyMs: nil))
+            callEnded = true
+            _ = try await api.twilio("/api/twilio/voice", twilioCall(status: "completed"))
+        }
+        return said
+    }
+
+    private mutating func runTwilioCall() async throws {
+        callControlId = "CA" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await twilioVoice([], status: "ringing", since: elapsedMs)
+        for (index, step) in scenario.steps.enumerated() {
+            guard !callEnded else { break }
+            clock?.advance(seconds: 4)
+            let before = elapsedMs
+            if let words = step.caller {
+                model?.script(step.model ?? [])
+                lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
+                let heard = try await twilioVoice([("SpeechResult", words), ("Confidence", "0.95")], since: before)
+                if step.caller != nil || model == nil { checkReply(heard, step: step, index: index) }
+            } else if let digit = step.dtmf {
+                lines.append(.init(at: before, speaker: "Caller", text: "[presses \(digit)]", latencyMs: nil))
+                let heard = try await twilioVoice([("Digits", digit)], since: before)
+                if model == nil { checkReply(heard, step: step, index: index) }
+            } else if let count = step.silence {
+                for _ in 0..<count where !callEnded {
+                    lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[silence]", latencyMs: nil))
+                    try await twilioVoice([], since: elapsedMs)  // the Gather timed out: Twilio follows the Redirect
+                }
+            } else if step.hangup == true {
+                lines.append(.init(at: before, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
+                _ = try await api.twilio("/api/twilio/voice", twilioCall(status: "completed"))
+                callEnded = true
+            }
+        }
+        if !callEnded {
+            lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
+            _ = try await api.twilio("/api/twilio/voice", twilioCall(status: "completed"))
+            callEnded = true
+        }
+    }
+
+    private mutating func runTwilioTexts() async throws {
+        for (index, step) in scenario.steps.enumerated() {
+            guard let words = step.caller else { continue }
+            clock?.advance(seconds: 30)
+            let before = elapsedMs
+            lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
+            model?.script(step.model ?? [])
+            let twiml = try await api.twilio(
+                "/api/twilio/sms",
+                [("MessageSid", "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()), ("AccountSid", "ACsimulator"),
+                 ("From", caller), ("To", agentNumber), ("Body", words), ("NumMedia", "0")])
+            // Confirmations go out through the messaging provider (the Telnyx stand-in here); the reply is the TwiML.
+            let replies = TwiMLReader.all("Message", in: twiml)
+            inlineTexts += replies
+            let at = elapsedMs
+            for reply in replies { lines.append(.init(at: at, speaker: "Agent", text: reply, latencyMs: at - before)) }
+            checkReply(replies.last.map { [$0] } ?? [], step: step, index: index)
         }
     }
 
@@ -390,16 +483,15 @@ struct ScenarioRun {
             let score = lead?["qualification_score"] as? Int ?? 0
             if !(range[0]...range[1]).contains(score) { failures.append("expected a lead score in \(range[0])–\(range[1]); got \(score)") }
         }
-        let commands = standIn.commands().filter { $0.callControlId == callControlId && callControlId != nil }
         if let wanted = expect.transferred {
-            let transferred = commands.contains { $0.action == "transfer" } || call?["outcome"] as? String == "transferred"
+            let transferred = transferSeen || call?["outcome"] as? String == "transferred"
             if transferred != wanted { failures.append(wanted ? "expected a transfer; none happened" : "expected no transfer") }
         }
-        if let wanted = expect.hungUp, commands.contains(where: { $0.action == "hangup" }) != wanted {
+        if let wanted = expect.hungUp, agentHungUp != wanted {
             failures.append(wanted ? "expected the agent to hang up" : "expected the agent not to hang up")
         }
         if let text = expect.smsContains {
-            let texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text }
+            let texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text } + inlineTexts
             if !texts.contains(where: { $0.localizedCaseInsensitiveContains(text) }) {
                 failures.append("expected a text to the caller containing \"\(text)\" (at the Telnyx stand-in); sent: \(texts)")
             }
@@ -414,5 +506,27 @@ struct ScenarioRun {
         if model != nil, let call, (call["llm_prompt_tokens"] as? Int ?? 0) == 0 || (call["llm_completion_tokens"] as? Int ?? 0) == 0 {
             failures.append("the call should record the model's token use; it has \(call["llm_prompt_tokens"] ?? 0) prompt and \(call["llm_completion_tokens"] ?? 0) completion tokens")
         }
+    }
+}
+
+/// Reads the verbs of a TwiML answer (the simulator's side of Twilio).
+enum TwiMLReader {
+    static func all(_ verb: String, in twiml: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(twiml)
+        while let open = rest.range(of: "<\(verb)") {
+            guard let endOfTag = rest[open.upperBound...].firstIndex(of: ">") else { break }
+            let content = rest[rest.index(after: endOfTag)...]
+            guard let close = content.range(of: "</\(verb)>") else { break }
+            found.append(unescape(String(content[..<close.lowerBound])))
+            rest = content[close.upperBound...]
+        }
+        return found
+    }
+
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

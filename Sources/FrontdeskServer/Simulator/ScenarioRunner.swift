@@ -42,12 +42,27 @@ public struct ScenarioRunner: Sendable {
         case server(URL, standIn: TelnyxStandIn, signer: TelnyxSigner)
     }
 
+    /// Which carrier the simulator plays.
+    public enum Carrier: String, Sendable, CaseIterable {
+        /// Signed Call Control and Messaging webhooks; commands and texts land at the Telnyx stand-in.
+        case telnyx
+        /// Signed form posts to /api/twilio/voice and /api/twilio/sms, answered with TwiML.
+        case twilio
+    }
+
+    /// The Twilio auth token the simulator signs with (in process, and printed for `--server`).
+    public static let twilioAuthToken = "simulator-twilio-test-token"
+    /// The public URL Twilio signatures cover in process.
+    static let inProcessPublicURL = "http://frontdesk.simulator"
+
     let model: ScriptedModelServer?
     let target: Target
+    let carrier: Carrier
 
-    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess) {
+    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx) {
         self.model = model
         self.target = target
+        self.carrier = carrier
     }
 
     public func run(_ scenario: Scenario) async throws -> ScenarioReport {
@@ -68,9 +83,10 @@ public struct ScenarioRunner: Sendable {
             // A new caller each run, so runs against the same server do not meet each other's leads.
             var scenario = scenario
             scenario.caller = "+1555" + String(format: "%07d", Int.random(in: 0..<10_000_000))
-            let api = SimulatorAPI(baseURL: url, signer: signer, now: { Date() })
+            let base = url.absoluteString.hasSuffix("/") ? String(url.absoluteString.dropLast()) : url.absoluteString
+            let api = SimulatorAPI(baseURL: url, signer: signer, publicBase: base, now: { Date() })
             var run = ScenarioRun(
-                scenario: scenario, api: api, standIn: standIn, clock: nil, model: model,
+                scenario: scenario, api: api, standIn: standIn, clock: nil, model: model, carrier: carrier,
                 pace: .init(quiet: .milliseconds(250), reply: .seconds(20), silence: .seconds(60)))
             return try await run.execute()
         case .inProcess:
@@ -98,6 +114,8 @@ public struct ScenarioRunner: Sendable {
         configuration.telnyxAPIKey = "simulator"
         configuration.telnyxAPIBase = standIn.baseURL
         configuration.telnyxPublicKey = Data(base64Encoded: signer.publicKeyBase64)
+        configuration.twilioAuthToken = Self.twilioAuthToken
+        configuration.publicURL = URL(string: Self.inProcessPublicURL)!
         var logger = Logger(label: "simulator")
         // The server's own log, for digging into a failing script: FRONTDESK_SIMULATOR_LOG=debug.
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTDESK_SIMULATOR_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
@@ -122,9 +140,10 @@ public struct ScenarioRunner: Sendable {
         defer { server.cancel() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw SimulatorError("the in-process server did not start") }
-        let api = SimulatorAPI(baseURL: URL(string: "http://127.0.0.1:\(port)")!, signer: signer, now: { clock.now })
+        let api = SimulatorAPI(
+            baseURL: URL(string: "http://127.0.0.1:\(port)")!, signer: signer, publicBase: Self.inProcessPublicURL, now: { clock.now })
         var run = ScenarioRun(
-            scenario: scenario, api: api, standIn: standIn, clock: clock, model: model,
+            scenario: scenario, api: api, standIn: standIn, clock: clock, model: model, carrier: carrier,
             pace: .init(quiet: .milliseconds(30), reply: .seconds(10), silence: .seconds(5)))
         return try await run.execute()
     }

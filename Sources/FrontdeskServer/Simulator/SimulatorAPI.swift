@@ -17,6 +17,9 @@ struct SimulatorAPI: Sendable {
 
     let baseURL: URL
     let signer: TelnyxSigner
+    /// Twilio's side: the auth token's signer and the public URL the server checks signatures against.
+    var twilio = TwilioSignatureVerifier(authToken: ScenarioRunner.twilioAuthToken)
+    var publicBase: String
     /// The time the signature carries (the simulator's clock in process, the real one otherwise).
     let now: @Sendable () -> Date
     var token: String?
@@ -54,6 +57,22 @@ struct SimulatorAPI: Sendable {
                 + (answer.status == 401 ? " — is TELNYX_PUBLIC_KEY set to the simulator's key?" : ""))
         }
         return answer
+    }
+
+    /// Posts a Twilio form, signed; returns the TwiML.
+    func twilio(_ path: String, _ parameters: [(String, String)]) async throws -> String {
+        var request = HTTPClientRequest(url: baseURL.absoluteString + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "X-Twilio-Signature", value: twilio.signature(url: publicBase + path, parameters: parameters))
+        request.body = .bytes(ByteBuffer(string: FormBody.encode(parameters)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .ok else {
+            throw SimulatorError("the server refused a signed Twilio request to \(path): HTTP \(response.status.code) \(body.prefix(200))"
+                + (response.status.code == 401 ? " — are TWILIO_AUTH_TOKEN and FRONTDESK_PUBLIC_URL set as --print-server-env says?" : ""))
+        }
+        return body
     }
 
     private func send(_ request: HTTPClientRequest) async throws -> Answer {
