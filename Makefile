@@ -13,6 +13,7 @@ test:
 	.build/debug/frontdesk simulate --quiet Scenarios/*.yaml
 	.build/debug/frontdesk simulate --llm --quiet Scenarios/*.yaml
 	.build/debug/frontdesk simulate --provider twilio --quiet Scenarios/*.yaml
+	.build/debug/frontdesk simulate --provider retell --quiet Scenarios/*.yaml
 
 build:
 	@scripts/ensure-system-packages.sh

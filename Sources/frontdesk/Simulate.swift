@@ -27,7 +27,7 @@ struct Simulate: AsyncParsableCommand {
     var server: String?
     @Option(help: "Loopback port of the simulator's Telnyx stand-in (with --server).") var telnyxPort = 38440
     @Flag(help: "Print the environment a server needs for --server runs, then exit.") var printServerEnv = false
-    @Option(help: "The carrier to play: telnyx (signed webhooks) or twilio (signed forms, TwiML).")
+    @Option(help: "The carrier to play: telnyx (signed webhooks), twilio (signed forms, TwiML) or retell (custom-LLM socket, voice only).")
     var provider: ScenarioRunner.Carrier = .telnyx
 
     func validate() throws {
@@ -42,6 +42,7 @@ struct Simulate: AsyncParsableCommand {
             print("export TELNYX_API_BASE=http://127.0.0.1:\(telnyxPort)/v2")
             print("export TELNYX_PUBLIC_KEY=\(try TelnyxSigner.simulatorTestKey().publicKeyBase64)")
             print("export TWILIO_AUTH_TOKEN=\(ScenarioRunner.twilioAuthToken)")
+            print("export RETELL_API_KEY=\(ScenarioRunner.retellAPIKey)")
             print("export FRONTDESK_PUBLIC_URL=\(server ?? "http://127.0.0.1:3000")   # what Twilio signatures cover: the --server URL")
             return
         }

@@ -63,7 +63,7 @@ final class CallRuntime: Sendable {
             let business = try await store.businesses.find(agent.businessId)
         else { throw StartError.unknownNumber }
         let time = now()
-        let call: Call
+        var call: Call
         var lead: Lead?
         if let recorded = try await store.calls.find(provider: provider, providerCallId: providerCallId) {
             // Recorded already (a provider webhook came first): the session carries on with that record.
@@ -76,7 +76,14 @@ final class CallRuntime: Sendable {
                 id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: from,
                 direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
                 recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
-            try await store.calls.save(call)
+            do {
+                try await store.calls.save(call)
+            } catch {
+                // A provider webhook recorded the same call meanwhile: carry on with its record.
+                guard let raced = try await store.calls.find(provider: provider, providerCallId: providerCallId) else { throw error }
+                guard raced.status == .inProgress else { throw StartError.alreadyEnded }
+                call = raced
+            }
         }
         let timing = CallSession.Timing(
             silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),

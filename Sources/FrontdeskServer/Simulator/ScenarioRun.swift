@@ -67,8 +67,9 @@ struct ScenarioRun {
             switch (scenario.channel, carrier) {
             case (.voice, .telnyx): try await runCall()
             case (.voice, .twilio): try await runTwilioCall()
+            case (.voice, .retell): try await runRetellCall()
             case (.sms, .telnyx), (.api, .telnyx): try await runTexts()
-            case (.sms, .twilio), (.api, .twilio): try await runTwilioTexts()
+            case (.sms, .twilio), (.api, .twilio), (.sms, .retell), (.api, .retell): try await runTwilioTexts()
             }
             try await check()
         } catch {
@@ -399,7 +400,7 @@ struct ScenarioRun {
 
     /// Checks a reply: against `expect_reply` with the scripted policy; with the test model, the reply
     /// must be the model's own last words (no fallback line), and the model's side must have held.
-    private mutating func checkReply(_ heard: [String], step: Scenario.Step, index: Int) {
+    mutating func checkReply(_ heard: [String], step: Scenario.Step, index: Int) {
         if let model {
             let drained = model.drain()
             failures += drained.problems.map { "step \(index + 1): \($0)" }

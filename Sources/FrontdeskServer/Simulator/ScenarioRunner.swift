@@ -48,7 +48,12 @@ public struct ScenarioRunner: Sendable {
         case telnyx
         /// Signed form posts to /api/twilio/voice and /api/twilio/sms, answered with TwiML.
         case twilio
+        /// Retell's custom-LLM WebSocket for the conversation, signed webhooks around it (voice only).
+        case retell
     }
+
+    /// The Retell API key the simulator signs webhooks with.
+    public static let retellAPIKey = "simulator-retell-test-key"
 
     /// The Twilio auth token the simulator signs with (in process, and printed for `--server`).
     public static let twilioAuthToken = "simulator-twilio-test-token"
@@ -66,6 +71,12 @@ public struct ScenarioRunner: Sendable {
     }
 
     public func run(_ scenario: Scenario) async throws -> ScenarioReport {
+        if carrier == .retell, scenario.channel != .voice {
+            return Self.skipped(scenario, "Retell carries calls, not texts")
+        }
+        if carrier == .retell, scenario.steps.contains(where: { $0.dtmf != nil }) {
+            return Self.skipped(scenario, "Retell's custom-LLM socket does not pass key presses on")
+        }
         if model != nil,
             !scenario.steps.contains(where: { $0.model != nil })
                 || scenario.steps.contains(where: { $0.caller != nil && $0.model == nil })
@@ -115,6 +126,7 @@ public struct ScenarioRunner: Sendable {
         configuration.telnyxAPIBase = standIn.baseURL
         configuration.telnyxPublicKey = Data(base64Encoded: signer.publicKeyBase64)
         configuration.twilioAuthToken = Self.twilioAuthToken
+        configuration.retellAPIKey = Self.retellAPIKey
         configuration.publicURL = URL(string: Self.inProcessPublicURL)!
         var logger = Logger(label: "simulator")
         // The server's own log, for digging into a failing script: FRONTDESK_SIMULATOR_LOG=debug.

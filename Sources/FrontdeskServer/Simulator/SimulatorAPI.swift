@@ -59,6 +59,24 @@ struct SimulatorAPI: Sendable {
         return answer
     }
 
+    /// Retell's side: the API key its webhooks are signed with.
+    var retell = RetellSignatureVerifier(apiKey: ScenarioRunner.retellAPIKey)
+
+    /// Posts a Retell webhook, signed.
+    func retell(_ body: [String: Any]) async throws {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var request = HTTPClientRequest(url: baseURL.absoluteString + "/api/retell/webhook")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "x-retell-signature", value: retell.sign(body: data, at: now()))
+        request.body = .bytes(ByteBuffer(bytes: data))
+        let answer = try await send(request)
+        guard answer.status == 200 else {
+            throw SimulatorError("the server refused a signed Retell webhook: \(answer.problem)"
+                + (answer.status == 401 ? " — is RETELL_API_KEY set as --print-server-env says?" : ""))
+        }
+    }
+
     /// Posts a Twilio form, signed; returns the TwiML.
     func twilio(_ path: String, _ parameters: [(String, String)]) async throws -> String {
         var request = HTTPClientRequest(url: baseURL.absoluteString + path)
