@@ -77,7 +77,7 @@ final class CallRuntime: Sendable {
                 direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
                 recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
             do {
-                try await store.calls.save(call)
+                try await store.calls.insert(call)
             } catch {
                 // A provider webhook recorded the same call meanwhile: carry on with its record.
                 guard let raced = try await store.calls.find(provider: provider, providerCallId: providerCallId) else { throw error }

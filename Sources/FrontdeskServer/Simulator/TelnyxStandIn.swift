@@ -10,7 +10,9 @@ import Synchronization
 public final class TelnyxStandIn: Sendable {
     public struct Received: Sendable {
         public let path: String
-        public let body: JSONValue
+        /// The JSON body as sent (decoded when asked: under load the stand-in only records).
+        public let raw: Data
+        public var body: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: raw)) ?? .null }
         /// When it arrived.
         public var receivedAt = ContinuousClock.now
         /// The command (`answer`, `speak` …) or `messages`.
@@ -48,9 +50,8 @@ public final class TelnyxStandIn: Sendable {
         router.post("**") { request, _ -> Response in
             var request = request
             let bytes = try await request.collectBody(upTo: 1 << 20)
-            let body = (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))) ?? .null
             guard let server = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
-            let entry = Received(path: request.uri.path, body: body)
+            let entry = Received(path: request.uri.path, raw: Data(bytes.readableBytesView))
             server.received.withLock { $0.append(entry) }
             let fail = server.failuresToGive.withLock { count -> Bool in
                 guard count > 0 else { return false }
@@ -63,7 +64,7 @@ public final class TelnyxStandIn: Sendable {
                     body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"code":"10007","title":"Unexpected error"}]}"#)))
             }
             let answer = entry.action == "messages"
-                ? #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(body["to"]?.text ?? "")","status":"queued"}]}}"#
+                ? #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(entry.body["to"]?.text ?? "")","status":"queued"}]}}"#
                 : #"{"data":{"result":"ok"}}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
         }

@@ -45,6 +45,11 @@ public struct CallRepository: Sendable {
         try await pool.read { db in try Call.filter(Column("status") != CallStatus.inProgress.rawValue).fetchCount(db) }
     }
 
+    /// A new call (one statement; `save` tries an update first).
+    public func insert(_ call: Call) async throws {
+        try await pool.write { db in try call.insert(db) }
+    }
+
     public func save(_ call: Call) async throws {
         try await pool.write { db in try call.save(db) }
     }
