@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskServer
+import FrontdeskStore
 import HTTPTypes
 import NIOCore
 import Synchronization
@@ -305,6 +306,27 @@ struct TelnyxWebhookTests {
                 let list = try await client.call(.get, "/api/sms?business_id=\(business)&status=delivered", token: token)
                 return list.list("messages").count == 1
             }
+        }
+    }
+}
+
+@Suite("Nothing acknowledged is lost")
+struct WebhookDurabilityTests {
+    @Test("an event accepted (2xx) but not acted on before a crash is acted on at the next start")
+    func replayedAfterCrash() async throws {
+        let telnyx = try await TelnyxTestServer.start()
+        defer { telnyx.stop() }
+        let app = TestApp(seedDemo: true, clock: TestClock(TelnyxWebhookTests.mondayMorning), telnyx: telnyx.client(), telnyxPublicKey: TelnyxSigner().publicKeyBase64)
+        // What a process killed right after its 2xx leaves behind: the event stored, not marked processed.
+        do {
+            let store = try Store(path: app.configuration.databasePath)
+            let body = TelnyxSender.envelope("message.received", TelnyxWebhookTests.text("Where are you located?"), id: "evt-before-crash")
+            #expect(try await store.events.accept(provider: "telnyx", eventId: "evt-before-crash", type: "message.received", payload: Data(body.utf8), at: Date()))
+            #expect(try await store.events.progress(provider: "telnyx") == (1, 0))
+        }
+        try await app.run { _ in
+            try await eventually("the reply") { telnyx.commands("messages").count == 1 }
+            #expect(telnyx.commands("messages").first?.body["text"]?.text?.contains("Harbor Street") == true)
         }
     }
 }

@@ -98,12 +98,6 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
     let retellHandler = RetellEventHandler(services: services, logger: logger)
     services.inbox.register(provider: RetellEventHandler.provider) { event, _ in await retellHandler.handle(event) }
-    await services.inbox.replayPending { event in
-        switch event.provider {
-        case RetellEventHandler.provider: (try? RetellEvent.parse(event.payload)).map(RetellEventHandler.orderingKey) ?? event.eventId
-        default: (try? TelnyxEvent.parse(event.payload)).map(TelnyxEventHandler.orderingKey) ?? event.eventId
-        }
-    }
     if let telnyx {
         logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")
     }
@@ -124,6 +118,13 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     }
     if configuration.seedDemo {
         try await DemoSeeder(services: services, logger: logger).seedIfEmpty()
+    }
+    // Events accepted before a stop or crash and not acted on yet: now, with everything in place.
+    await services.inbox.replayPending { event in
+        switch event.provider {
+        case RetellEventHandler.provider: (try? RetellEvent.parse(event.payload)).map(RetellEventHandler.orderingKey) ?? event.eventId
+        default: (try? TelnyxEvent.parse(event.payload)).map(TelnyxEventHandler.orderingKey) ?? event.eventId
+        }
     }
     return services
 }

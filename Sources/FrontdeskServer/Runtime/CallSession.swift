@@ -282,6 +282,10 @@ actor CallSession {
         call.duration = max(0, Int(ended.timeIntervalSince(call.startedAt).rounded()))
         call.hangupCause = cause
         call.leadId = lead?.id
+        // Scored at the end too: a caller who gave no signal still has a score (contact captured).
+        if let current = lead, current.qualificationScore == nil {
+            lead = (try? await conversations.apply(LeadUpdate(), to: current, at: ended)) ?? current
+        }
         call.cost = conversations.pricing.cost(prompt: call.llmPromptTokens, completion: call.llmCompletionTokens)
         call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
         if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
