@@ -19,7 +19,7 @@ struct RetellWebhookController {
         group.post("webhook", use: receive)
     }
 
-    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<TelnyxWebhookController.Receipt> {
+    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<WebhookReceipt> {
         var request = request
         let body = try await request.collectBody(context: context)
         let header = request.headers[HTTPField.Name("x-retell-signature")!]
@@ -41,9 +41,8 @@ struct RetellWebhookController {
         } catch {
             throw AppError.validation(field: "event", "is required")
         }
-        let pending = PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body)
-        let isNew = try await services.acceptor.accept(pending)
-        if isNew { services.inbox.enqueue(pending, key: RetellEventHandler.orderingKey(event)) }
-        return APIResponse(.init(received: true, duplicate: !isNew, eventId: event.dedupeId, eventType: event.event))
+        return APIResponse(try await services.acceptor.intake(
+            PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body),
+            into: services.inbox, key: RetellEventHandler.orderingKey(event)))
     }
 }

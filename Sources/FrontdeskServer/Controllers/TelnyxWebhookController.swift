@@ -21,20 +21,7 @@ struct TelnyxWebhookController {
         sms.post("webhook", use: receive)
     }
 
-    struct Receipt: Encodable, Sendable {
-        let received: Bool
-        let duplicate: Bool
-        let eventId: String
-        let eventType: String
-
-        enum CodingKeys: String, CodingKey {
-            case received, duplicate
-            case eventId = "event_id"
-            case eventType = "event_type"
-        }
-    }
-
-    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Receipt> {
+    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<WebhookReceipt> {
         var request = request
         let body = try await request.collectBody(context: context)
         try verify(body, request.headers)
@@ -46,10 +33,9 @@ struct TelnyxWebhookController {
         } catch {
             throw AppError.validation(field: "data.event_type", "is required")
         }
-        let pending = PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body)
-        let isNew = try await services.acceptor.accept(pending)
-        if isNew { services.inbox.enqueue(pending, key: TelnyxEventHandler.orderingKey(event), parsed: event) }
-        return APIResponse(Receipt(received: true, duplicate: !isNew, eventId: event.id, eventType: event.type))
+        return APIResponse(try await services.acceptor.intake(
+            PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body),
+            into: services.inbox, key: TelnyxEventHandler.orderingKey(event), parsed: event))
     }
 
     private func verify(_ body: Data, _ headers: HTTPFields) throws {

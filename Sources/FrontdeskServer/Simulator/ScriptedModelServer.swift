@@ -44,21 +44,7 @@ public final class ScriptedModelServer: Sendable {
             guard let model = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             return model.answer(Data(body.readableBytesView))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "scripted-test-model"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: { var logger = Logger(label: "scripted-test-model"); logger.logLevel = .critical; return logger }())
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
-            throw SimulatorError("the local test model server did not start")
-        }
+        let (port, task) = try await LoopbackServer.start(router, name: "scripted-test-model")
         let model = ScriptedModelServer(port: port, server: task)
         holder.withLock { $0 = model }
         return model

@@ -68,28 +68,7 @@ public final class TelnyxStandIn: Sendable {
                 : #"{"data":{"result":"ok"}}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "telnyx-stand-in")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "telnyx-stand-in"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: logger)
-        let task = Task {
-            do {
-                try await app.runService(gracefulShutdownSignals: [])
-            } catch {
-                continuation.finish()
-                throw error
-            }
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next(), bound > 0 else {
-            task.cancel()
-            throw SimulatorError("the local Telnyx stand-in could not listen on 127.0.0.1:\(port)")
-        }
+        let (bound, task) = try await LoopbackServer.start(router, port: port, name: "telnyx-stand-in")
         let server = TelnyxStandIn(port: bound, task: task)
         holder.withLock { $0 = server }
         return server

@@ -38,6 +38,15 @@ final class EventAcceptor: Sendable {
         }
     }
 
+    /// A verified webhook's event: stored (durably, deduplicated), then queued to be acted on when new.
+    func intake(
+        _ event: PendingProviderEvent, into inbox: ProviderInbox, key: String, parsed: (any Sendable)? = nil
+    ) async throws -> WebhookReceipt {
+        let isNew = try await accept(event)
+        if isNew { inbox.enqueue(event, key: key, parsed: parsed) }
+        return WebhookReceipt(received: true, duplicate: !isNew, eventId: event.eventId, eventType: event.type ?? "")
+    }
+
     private func write() async {
         while true {
             let batch = queue.withLock { queue in
@@ -53,5 +62,19 @@ final class EventAcceptor: Sendable {
                 for waiting in batch { waiting.continuation.resume(throwing: error) }
             }
         }
+    }
+}
+
+/// What a provider's webhook is answered with: `duplicate` when the event id was seen before.
+struct WebhookReceipt: Encodable, Sendable {
+    let received: Bool
+    let duplicate: Bool
+    let eventId: String
+    let eventType: String
+
+    enum CodingKeys: String, CodingKey {
+        case received, duplicate
+        case eventId = "event_id"
+        case eventType = "event_type"
     }
 }
