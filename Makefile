@@ -29,6 +29,8 @@ bench: release
 	.build-release/release/frontdesk bench booking
 	.build-release/release/frontdesk bench conversation
 	.build-release/release/frontdesk bench llm
+	.build-release/release/frontdesk bench webhooks
+	.build-release/release/frontdesk bench webhooks --intake-only
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI); no server errors allowed.
 fuzz:
