@@ -97,7 +97,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
     let retellHandler = RetellEventHandler(services: services, logger: logger)
-    services.inbox.register(provider: RetellEventHandler.provider) { event, _ in await retellHandler.handle(event) }
+    services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0, parsed: $1 as? RetellEvent) }
     if let telnyx {
         logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")
     }

@@ -64,6 +64,6 @@ public struct TokenService: Sendable {
 
     /// SHA-256 hex: tokens are stored only as hashes, so a leaked database reveals no usable token.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256(Data(token.utf8))
     }
 }

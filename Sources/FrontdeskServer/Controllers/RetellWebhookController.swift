@@ -15,6 +15,8 @@ struct RetellWebhookController {
         verifier = services.configuration.retellAPIKey.map(RetellSignatureVerifier.init(apiKey:))
     }
 
+    static let signatureHeader = HTTPField.Name("x-retell-signature")!
+
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("webhook", use: receive)
     }
@@ -22,7 +24,7 @@ struct RetellWebhookController {
     @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> APIResponse<WebhookReceipt> {
         var request = request
         let body = try await request.collectBody(context: context)
-        let header = request.headers[HTTPField.Name("x-retell-signature")!]
+        let header = request.headers[Self.signatureHeader]
         if !(header == nil && services.configuration.insecureWebhooks) {
             guard let verifier else {
                 throw AppError(.webhookSignatureInvalid, "Retell webhooks need RETELL_API_KEY to be checked; it is not set")
@@ -43,6 +45,6 @@ struct RetellWebhookController {
         }
         return APIResponse(try await services.acceptor.intake(
             PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body),
-            into: services.inbox, key: RetellEventHandler.orderingKey(event)))
+            into: services.inbox, key: RetellEventHandler.orderingKey(event), parsed: event))
     }
 }

@@ -16,6 +16,9 @@ struct TelnyxWebhookController {
         verifier = services.configuration.telnyxPublicKey.flatMap { try? TelnyxSignatureVerifier(publicKey: $0) }
     }
 
+    static let signatureHeader = HTTPField.Name("telnyx-signature-ed25519")!
+    static let timestampHeader = HTTPField.Name("telnyx-timestamp")!
+
     func addRoutes(voice: RouterGroup<AppRequestContext>, sms: RouterGroup<AppRequestContext>) {
         voice.post("webhook", use: receive)
         sms.post("webhook", use: receive)
@@ -39,8 +42,8 @@ struct TelnyxWebhookController {
     }
 
     private func verify(_ body: Data, _ headers: HTTPFields) throws {
-        let signature = headers[HTTPField.Name("telnyx-signature-ed25519")!]
-        let timestamp = headers[HTTPField.Name("telnyx-timestamp")!]
+        let signature = headers[Self.signatureHeader]
+        let timestamp = headers[Self.timestampHeader]
         if signature == nil, timestamp == nil, services.configuration.insecureWebhooks { return }
         guard let verifier else {
             throw AppError(.webhookSignatureInvalid, "Telnyx webhooks need TELNYX_PUBLIC_KEY to be checked; it is not set")

@@ -13,6 +13,7 @@ import Synchronization
 /// in which each request carries what the caller said (or pressed, or their silence).
 final class TwilioController: Sendable {
     static let provider = "twilio"
+    static let signatureHeader = HTTPField.Name("x-twilio-signature")!
 
     let services: AppServices
     let verifier: TwilioSignatureVerifier?
@@ -41,7 +42,7 @@ final class TwilioController: Sendable {
     private func verifiedForm(_ request: inout Request, context: AppRequestContext) async throws -> [String: String] {
         let body = try await request.collectBody(context: context)
         let parameters = FormBody.parse(body)
-        let signature = request.headers[HTTPField.Name("x-twilio-signature")!]
+        let signature = request.headers[Self.signatureHeader]
         if !(signature == nil && services.configuration.insecureWebhooks) {
             guard let verifier else {
                 throw AppError(.webhookSignatureInvalid, "Twilio webhooks need TWILIO_AUTH_TOKEN to be checked; it is not set")
@@ -104,7 +105,9 @@ final class TwilioController: Sendable {
             transports.withLock { $0[callSid] = transport }
             await session.handle(.answered)
         }
-        return twiml(await render(session, transport))
+        let verbs = await render(session, transport)
+        if await session.state == .ended { transports.withLock { _ = $0.removeValue(forKey: callSid) } }
+        return twiml(verbs)
     }
 
     /// Twilio plays the TwiML in order, so what was said counts as heard; a hang-up or transfer that

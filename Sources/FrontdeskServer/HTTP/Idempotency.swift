@@ -28,8 +28,7 @@ struct Idempotency: Sendable {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw AppError.validation(field: "Idempotency-Key", "must be 1–255 printable characters without spaces")
         }
-        let hash = SHA256.hash(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8) + body)
-            .map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.sha256(Data("\(request.method.rawValue) \(request.uri.path)\n".utf8) + body)
         let claim = try await store.idempotency.claim(
             user: claims.userId, key: key, method: request.method.rawValue, path: request.uri.path, requestHash: hash,
             now: now())

@@ -37,8 +37,6 @@ struct ScenarioRun {
     var callEnded = false
     var transferSeen = false
     var agentHungUp = false
-    /// Texts answered in the webhook's own response (TwiML), to the caller.
-    var inlineTexts: [String] = []
 
     init(
         scenario: Scenario, api: SimulatorAPI, standIn: TelnyxStandIn, clock: SimulatorClock?, model: ScriptedModelServer?,
@@ -68,8 +66,8 @@ struct ScenarioRun {
             case (.voice, .telnyx): try await runCall()
             case (.voice, .twilio): try await runTwilioCall()
             case (.voice, .retell): try await runRetellCall()
-            case (.sms, .telnyx), (.api, .telnyx): try await runTexts()
-            case (.sms, .twilio), (.api, .twilio), (.sms, .retell), (.api, .retell): try await runTwilioTexts()
+            case (.sms, .telnyx), (.api, .telnyx): try await runTexts(deliver: telnyxText)
+            case (.sms, .twilio), (.api, .twilio), (.sms, .retell), (.api, .retell): try await runTexts(deliver: twilioText)
             }
             try await check()
         } catch {
@@ -323,7 +321,7 @@ struct ScenarioRun {
                 model?.script(step.model ?? [])
                 lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
                 let heard = try await twilioVoice([("SpeechResult", words), ("Confidence", "0.95")], since: before)
-                if step.caller != nil || model == nil { checkReply(heard, step: step, index: index) }
+                checkReply(heard, step: step, index: index)
             } else if let digit = step.dtmf {
                 lines.append(.init(at: before, speaker: "Caller", text: "[presses \(digit)]", latencyMs: nil))
                 let heard = try await twilioVoice([("Digits", digit)], since: before)
@@ -346,50 +344,46 @@ struct ScenarioRun {
         }
     }
 
-    private mutating func runTwilioTexts() async throws {
+    // MARK: texts, as Telnyx Messaging
+
+    /// One text per caller line; `deliver` sends it as the carrier would and returns the replies to
+    /// the caller with when each arrived.
+    private mutating func runTexts(deliver: (_ words: String) async throws -> [(text: String, at: Double)]) async throws {
         for (index, step) in scenario.steps.enumerated() {
             guard let words = step.caller else { continue }
             clock?.advance(seconds: 30)
             let before = elapsedMs
             lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
             model?.script(step.model ?? [])
-            let twiml = try await api.twilio(
-                "/api/twilio/sms",
-                [("MessageSid", "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()), ("AccountSid", "ACsimulator"),
-                 ("From", caller), ("To", agentNumber), ("Body", words), ("NumMedia", "0")])
-            // Confirmations go out through the messaging provider (the Telnyx stand-in here); the reply is the TwiML.
-            let replies = TwiMLReader.all("Message", in: twiml)
-            inlineTexts += replies
-            let at = elapsedMs
-            for reply in replies { lines.append(.init(at: at, speaker: "Agent", text: reply, latencyMs: at - before)) }
-            checkReply(replies.last.map { [$0] } ?? [], step: step, index: index)
+            let replies = try await deliver(words)
+            for reply in replies { lines.append(.init(at: reply.at, speaker: "Agent", text: reply.text, latencyMs: reply.at - before)) }
+            checkReply(replies.last.map { [$0.text] } ?? [], step: step, index: index)
         }
     }
 
-    // MARK: texts, as Telnyx Messaging
+    /// A Telnyx `message.received`; the replies arrive at the stand-in.
+    private func telnyxText(_ words: String) async throws -> [(text: String, at: Double)] {
+        let mark = standIn.count
+        try await api.telnyx(
+            "message.received",
+            ["id": UUID().uuidString.lowercased(), "record_type": "message", "direction": "inbound", "type": "SMS", "text": words,
+             "from": ["phone_number": caller, "carrier": "Simulator", "line_type": "Wireless"],
+             "to": [["phone_number": agentNumber, "status": "delivered"]], "media": [], "errors": []],
+            path: "/api/sms/webhook")
+        let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { toCaller($0) }
+        return texts.filter(toCaller).map { ($0.body["text"]?.text ?? "", Self.ms($0.receivedAt - started)) }
+    }
 
-    private mutating func runTexts() async throws {
-        for (index, step) in scenario.steps.enumerated() {
-            guard let words = step.caller else { continue }
-            clock?.advance(seconds: 30)
-            let before = elapsedMs
-            lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
-            model?.script(step.model ?? [])
-            let mark = standIn.count
-            try await api.telnyx(
-                "message.received",
-                ["id": UUID().uuidString.lowercased(), "record_type": "message", "direction": "inbound", "type": "SMS", "text": words,
-                 "from": ["phone_number": caller, "carrier": "Simulator", "line_type": "Wireless"],
-                 "to": [["phone_number": agentNumber, "status": "delivered"]], "media": [], "errors": []],
-                path: "/api/sms/webhook")
-            let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { toCaller($0) }
-            let replies = texts.filter(toCaller).compactMap { $0.body["text"]?.text }
-            for text in texts.filter(toCaller) {
-                let at = Self.ms(text.receivedAt - started)
-                lines.append(.init(at: at, speaker: "Agent", text: text.body["text"]?.text ?? "", latencyMs: at - before))
-            }
-            checkReply(replies.last.map { [$0] } ?? [], step: step, index: index)
-        }
+    /// A Twilio SMS form; the reply is the TwiML (confirmations still go out through the messaging
+    /// provider, the Telnyx stand-in here).
+    private func twilioText(_ words: String) async throws -> [(text: String, at: Double)] {
+        let twiml = try await api.twilio(
+            "/api/twilio/sms",
+            [("MessageSid", "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()), ("AccountSid", "ACsimulator"),
+             ("From", caller), ("To", agentNumber), ("Body", words), ("NumMedia", "0")])
+        let replies = TwiMLReader.all("Message", in: twiml)
+        let at = elapsedMs
+        return replies.map { ($0, at) }
     }
 
     private func toCaller(_ received: TelnyxStandIn.Received) -> Bool {
@@ -500,7 +494,10 @@ struct ScenarioRun {
             failures.append(wanted ? "expected the agent to hang up" : "expected the agent not to hang up")
         }
         if let text = expect.smsContains {
-            let texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text } + inlineTexts
+            // Texts sent through the messaging provider, and (in a text conversation) the replies, some of
+            // which a carrier takes in its webhook's answer (TwiML).
+            let replies = scenario.channel == .voice ? [] : lines.filter { $0.speaker == "Agent" }.map(\.text)
+            let texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text } + replies
             if !texts.contains(where: { $0.localizedCaseInsensitiveContains(text) }) {
                 failures.append("expected a text to the caller containing \"\(text)\" (at the Telnyx stand-in); sent: \(texts)")
             }

@@ -1,7 +1,6 @@
 import Foundation
 import FrontdeskCore
 import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 

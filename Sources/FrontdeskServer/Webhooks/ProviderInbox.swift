@@ -19,7 +19,6 @@ final class ProviderInbox: Sendable {
     /// The last queued work per key; the next one waits for it.
     private let chains = Mutex<[String: (id: Int, task: Task<Void, Never>)]>([:])
     private let counter = Atomic<Int>(0)
-    private let running = Atomic<Int>(0)
     /// Events acted on whose mark is not written yet: written together, in one transaction.
     private let marks = Mutex<[PendingProviderEvent]>([])
 
@@ -37,27 +36,17 @@ final class ProviderInbox: Sendable {
     /// Queues an accepted event behind earlier ones with the same key.
     func enqueue(_ event: PendingProviderEvent, key: String, parsed: (any Sendable)? = nil) {
         let id = counter.add(1, ordering: .relaxed).newValue
-        running.add(1, ordering: .relaxed)
         chains.withLock { chains in
             let previous = chains[key]?.task
             let task = Task { [self] in
                 await previous?.value
                 await self.process(event, parsed: parsed)
-                self.running.subtract(1, ordering: .relaxed)
                 self.chains.withLock { chains in
                     if chains[key]?.id == id { chains[key] = nil }
                 }
             }
             chains[key] = (id, task)
         }
-    }
-
-    /// Events in flight or waiting.
-    var backlog: Int { running.load(ordering: .relaxed) }
-
-    /// Waits until everything queued so far is done (tests, the simulator, shutdown).
-    func drain() async {
-        while backlog > 0 || !marks.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(2)) }
     }
 
     private func process(_ event: PendingProviderEvent, parsed: (any Sendable)?) async {

@@ -15,8 +15,8 @@ struct RetellEventHandler: Sendable {
 
     static func orderingKey(_ event: RetellEvent) -> String { "retell:" + (event.callId.isEmpty ? event.dedupeId : event.callId) }
 
-    func handle(_ pending: PendingProviderEvent) async {
-        guard let event = try? RetellEvent.parse(pending.payload) else { return }
+    func handle(_ pending: PendingProviderEvent, parsed: RetellEvent? = nil) async {
+        guard let event = parsed ?? (try? RetellEvent.parse(pending.payload)) else { return }
         do {
             switch event.event {
             case "call_started": _ = try await ensureCall(event)

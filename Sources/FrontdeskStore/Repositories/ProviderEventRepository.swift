@@ -54,10 +54,6 @@ public struct ProviderEventRepository: Sendable {
         }
     }
 
-    public func markProcessed(provider: String, eventId: String, at now: Date) async throws {
-        try await markProcessed([(provider, eventId)], at: now)
-    }
-
     /// Marks several events acted on, in one transaction.
     public func markProcessed(_ events: [(provider: String, eventId: String)], at now: Date) async throws {
         guard !events.isEmpty else { return }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A Retell webhook, decoded leniently: `{event, call: {…}}`, the older `{event, data: {…}}`, and the
@@ -20,7 +19,7 @@ public struct RetellEvent: Sendable {
         var call = root["call"] ?? root["data"] ?? .object([:])
         if case .object = call {} else { call = .object([:]) }
         let id = call["call_id"]?.text ?? call["conversation_id"]?.text ?? root["call_id"]?.text
-        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let hash = Hex.sha256(body)
         return RetellEvent(event: event, call: call, callId: id ?? "", dedupeId: id.map { "\(event)|\($0)" } ?? hash)
     }
 

@@ -34,18 +34,22 @@ public struct RetellSignatureVerifier: Sendable {
         }
         guard let version, let millis = Int64(version), let digest, let expected = Self.hexBytes(digest) else { throw .malformed }
         guard abs(Int64((now.timeIntervalSince1970 * 1000).rounded()) - millis) <= Self.toleranceMs else { throw .staleTimestamp }
-        var message = Data(body)
-        message.append(contentsOf: Array(version.utf8))
-        guard HMAC<SHA256>.isValidAuthenticationCode(expected, authenticating: message, using: key) else { throw .badSignature }
+        guard HMAC<SHA256>.isValidAuthenticationCode(expected, authenticating: Self.message(body, version), using: key) else {
+            throw .badSignature
+        }
     }
 
     /// The header value for `body` at `time` (the tests and the simulator sign with it).
     public func sign(body: some Collection<UInt8>, at time: Date) -> String {
         let millis = String(Int64((time.timeIntervalSince1970 * 1000).rounded()))
+        return "v=\(millis),d=" + Hex.encode(HMAC<SHA256>.authenticationCode(for: Self.message(body, millis), using: key))
+    }
+
+    /// What is signed: the raw body, then the time in unix milliseconds as text.
+    static func message(_ body: some Collection<UInt8>, _ millis: String) -> Data {
         var message = Data(body)
         message.append(contentsOf: Array(millis.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
-        return "v=\(millis),d=" + mac.map { String(format: "%02x", $0) }.joined()
+        return message
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

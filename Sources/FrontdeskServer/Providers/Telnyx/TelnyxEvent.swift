@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A Telnyx webhook event (voice or messaging), decoded leniently: the `{data: {event_type, id,
@@ -21,7 +20,7 @@ public struct TelnyxEvent: Sendable {
         var payload = data?["payload"] ?? data ?? .object([:])
         if case .object = payload {} else { payload = .object([:]) }
         let id = data?["id"]?.text ?? root["id"]?.text
-            ?? SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+            ?? Hex.sha256(body)
         return TelnyxEvent(id: id, type: type, payload: payload)
     }
 

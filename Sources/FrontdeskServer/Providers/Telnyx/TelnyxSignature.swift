@@ -31,10 +31,17 @@ public struct TelnyxSignatureVerifier: Sendable {
             let raw = Data(base64Encoded: signature.trimmingCharacters(in: .whitespaces)), raw.count == 64
         else { throw .malformedSignature }
         guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= Self.tolerance else { throw .staleTimestamp }
-        var message = Data(timestamp.trimmingCharacters(in: .whitespaces).utf8)
+        guard key.isValidSignature(raw, for: Self.message(body, timestamp.trimmingCharacters(in: .whitespaces))) else {
+            throw .badSignature
+        }
+    }
+
+    /// What Telnyx signs: `timestamp|rawBody`.
+    static func message(_ body: some Collection<UInt8>, _ timestamp: String) -> Data {
+        var message = Data(timestamp.utf8)
         message.append(UInt8(ascii: "|"))
         message.append(contentsOf: body)
-        guard key.isValidSignature(raw, for: message) else { throw .badSignature }
+        return message
     }
 }
 
@@ -57,9 +64,6 @@ public struct TelnyxSigner: Sendable {
     /// The two headers for `body` sent at `time`.
     public func headers(for body: some Collection<UInt8>, at time: Date) throws -> (signature: String, timestamp: String) {
         let timestamp = String(Int64(time.timeIntervalSince1970))
-        var message = Data(timestamp.utf8)
-        message.append(UInt8(ascii: "|"))
-        message.append(contentsOf: body)
-        return (try key.signature(for: message).base64EncodedString(), timestamp)
+        return (try key.signature(for: TelnyxSignatureVerifier.message(body, timestamp)).base64EncodedString(), timestamp)
     }
 }

@@ -18,6 +18,4 @@ final class TwiMLTransport: CallTransport {
     func hangUp() async throws { commands.withLock { $0.append(.hangUp) } }
 
     func take() -> [Command] { commands.withLock { commands in defer { commands = [] }; return commands } }
-
-    var spokenCount: Int { commands.withLock { $0.filter { if case .say = $0 { true } else { false } }.count } }
 }

@@ -15,12 +15,9 @@ public struct TwilioSignatureVerifier: Sendable {
 
     public func isValid(_ signature: String?, url: String, parameters: [(String, String)]) -> Bool {
         guard let signature, let given = Data(base64Encoded: signature) else { return false }
-        for candidate in Self.variants(of: url) {
-            let expected = HMAC<Insecure.SHA1>.authenticationCode(
-                for: Data(Self.message(candidate, parameters).utf8), using: key)
-            if Data(expected) == given { return true }
+        return Self.variants(of: url).contains { candidate in
+            HMAC<Insecure.SHA1>.isValidAuthenticationCode(given, authenticating: Data(Self.message(candidate, parameters).utf8), using: key)
         }
-        return false
     }
 
     static func message(_ url: String, _ parameters: [(String, String)]) -> String {
