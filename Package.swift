@@ -36,6 +36,24 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
+        .systemLibrary(
+            name: "COpus",
+            pkgConfig: "opus",
+            providers: [.apt(["libopus-dev", "libopusenc-dev"])]
+        ),
+        // libspeexdsp's resampler (libspeexdsp-dev).
+        .systemLibrary(
+            name: "CSpeexDSP",
+            pkgConfig: "speexdsp",
+            providers: [.apt(["libspeexdsp-dev"])]
+        ),
+        // Call audio: G.711, L16, Opus, resampling, framing, jitter buffer, VAD, pacing, recordings.
+        .target(
+            name: "FrontdeskAudio",
+            dependencies: ["COpus", "CSpeexDSP"],
+            swiftSettings: swiftSettings
+        ),
         // Domain types and pure rules (business hours, scoring, validation): no I/O.
         .target(
             name: "FrontdeskCore",
@@ -83,6 +101,11 @@ let package = Package(
         .testTarget(
             name: "FrontdeskCoreTests",
             dependencies: ["FrontdeskCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FrontdeskAudioTests",
+            dependencies: ["FrontdeskAudio"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

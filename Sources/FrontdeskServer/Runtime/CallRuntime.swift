@@ -63,27 +63,24 @@ final class CallRuntime: Sendable {
             let business = try await store.businesses.find(agent.businessId)
         else { throw StartError.unknownNumber }
         let time = now()
-        var call: Call
-        var lead: Lead?
-        if let recorded = try await store.calls.find(provider: provider, providerCallId: providerCallId) {
-            // Recorded already (a provider webhook came first): the session carries on with that record.
+        let newLead = from.map { phone in
+            Lead(
+                id: .generate(), businessId: business.id, phone: phone, name: nil, email: nil, status: .new,
+                source: .call, notes: nil, createdAt: time, updatedAt: time)
+        }
+        let fresh = Call(
+            id: .generate(), businessId: business.id, agentId: agent.id, leadId: nil, phone: from,
+            direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
+            recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
+        // One transaction: the record a provider webhook may have made first, or the lead and the call.
+        let call: Call
+        let lead: Lead?
+        switch try await store.calls.start(fresh, newLead: newLead) {
+        case .started(let started, let matched):
+            (call, lead) = (started, matched)
+        case .existing(let recorded, let matched):
             guard recorded.status == .inProgress else { throw StartError.alreadyEnded }
-            call = recorded
-            lead = try await recorded.leadId.asyncFlatMap { try await store.leads.find($0) }
-        } else {
-            lead = try await self.lead(for: from, business: business.id, source: .call)
-            call = Call(
-                id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: from,
-                direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
-                recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
-            do {
-                try await store.calls.insert(call)
-            } catch {
-                // A provider webhook recorded the same call meanwhile: carry on with its record.
-                guard let raced = try await store.calls.find(provider: provider, providerCallId: providerCallId) else { throw error }
-                guard raced.status == .inProgress else { throw StartError.alreadyEnded }
-                call = raced
-            }
+            (call, lead) = (recorded, matched)
         }
         let timing = CallSession.Timing(
             silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),

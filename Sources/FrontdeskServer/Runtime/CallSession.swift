@@ -283,15 +283,17 @@ actor CallSession {
         call.hangupCause = cause
         call.leadId = lead?.id
         // Scored at the end too: a caller who gave no signal still has a score (contact captured).
+        var rescored: Lead?
         if let current = lead, current.qualificationScore == nil {
-            lead = (try? await conversations.apply(LeadUpdate(), to: current, at: ended)) ?? current
+            rescored = ConversationService.scored(LeadUpdate(), lead: current, at: ended)
+            lead = rescored
         }
         call.cost = conversations.pricing.cost(prompt: call.llmPromptTokens, completion: call.llmCompletionTokens)
         call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
         if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
         call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")
         do {
-            try await store.calls.save(call)
+            try await store.calls.finish(call, lead: rescored)
         } catch {
             logger.error("Could not store the finished call", metadata: ["error": "\(error)"])
         }

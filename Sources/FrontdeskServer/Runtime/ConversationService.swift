@@ -122,8 +122,15 @@ final class ConversationService: Sendable {
             state: state, confidence: fellBack ? 0.5 : state.misunderstood > misunderstoodBefore ? 0.4 : 1.0, usage: usage)
     }
 
-    /// Adds what was learnt to the lead and re-scores it with every signal heard so far.
+    /// Adds what was learnt to the lead and re-scores it with every signal heard so far; stored.
     func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
+        let lead = Self.scored(update, lead: lead, at: time)
+        try await store.leads.update(lead)
+        return lead
+    }
+
+    /// The lead with what was learnt added and re-scored with every signal heard so far (not stored).
+    static func scored(_ update: LeadUpdate, lead: Lead, at time: Date) -> Lead {
         var lead = lead
         if lead.name == nil, let name = update.name { lead.name = name }
         if lead.email == nil, let email = update.email { lead.email = email }
@@ -136,7 +143,6 @@ final class ConversationService: Sendable {
         lead.scoreExplanation = explanation
         lead.status = LeadScorer.status(after: explanation, current: lead.status)
         lead.updatedAt = time
-        try await store.leads.update(lead)
         return lead
     }
 }

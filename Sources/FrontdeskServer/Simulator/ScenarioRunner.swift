@@ -156,7 +156,8 @@ public struct ScenarioRunner: Sendable {
             baseURL: URL(string: "http://127.0.0.1:\(port)")!, signer: signer, publicBase: Self.inProcessPublicURL, now: { clock.now })
         var run = ScenarioRun(
             scenario: scenario, api: api, standIn: standIn, clock: clock, model: model, carrier: carrier,
-            pace: .init(quiet: .milliseconds(30), reply: .seconds(10), silence: .seconds(5)))
+            // A model streams a reply sentence by sentence: give a busy machine room between them.
+            pace: .init(quiet: .milliseconds(model == nil ? 30 : 150), reply: .seconds(10), silence: .seconds(5)))
         return try await run.execute()
     }
 }

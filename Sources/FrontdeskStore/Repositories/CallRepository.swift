@@ -45,6 +45,47 @@ public struct CallRepository: Sendable {
         try await pool.read { db in try Call.filter(Column("status") != CallStatus.inProgress.rawValue).fetchCount(db) }
     }
 
+    /// What `start` found or made.
+    public enum Started: Sendable {
+        /// A new call record (and the caller's lead, created when new).
+        case started(Call, lead: Lead?)
+        /// The provider's call was recorded already (a webhook came first, or a redelivery).
+        case existing(Call, lead: Lead?)
+    }
+
+    /// Starts a call in one transaction: the record of `call.provider`/`call.providerCallId` when there is
+    /// one; otherwise the caller's lead (matched by phone in the business, or `newLead` inserted) and
+    /// `call` inserted with that lead. Nothing half-written if it fails.
+    public func start(_ call: Call, newLead: Lead?) async throws -> Started {
+        try await pool.write { db in
+            if let providerCallId = call.providerCallId,
+                let recorded = try Call.filter(Column("provider") == call.provider && Column("provider_call_id") == providerCallId).fetchOne(db)
+            {
+                return .existing(recorded, lead: try recorded.leadId.flatMap { try Lead.fetchOne(db, key: $0.rawValue) })
+            }
+            var lead: Lead?
+            if let newLead {
+                lead = try Lead.filter(Column("business_id") == newLead.businessId && Column("phone") == newLead.phone).fetchOne(db)
+                if lead == nil {
+                    try newLead.insert(db)
+                    lead = newLead
+                }
+            }
+            var call = call
+            call.leadId = lead?.id ?? call.leadId
+            try call.insert(db)
+            return .started(call, lead: lead)
+        }
+    }
+
+    /// Stores a finished call and, when given, its lead as re-scored at the end: one transaction.
+    public func finish(_ call: Call, lead: Lead?) async throws {
+        try await pool.write { db in
+            try lead?.update(db)
+            try call.update(db)
+        }
+    }
+
     /// A new call (one statement; `save` tries an update first).
     public func insert(_ call: Call) async throws {
         try await pool.write { db in try call.insert(db) }

@@ -1,0 +1,58 @@
+import COpus
+
+/// Records a call as an Ogg Opus file with libopusenc: two channels, the caller on the left and the
+/// agent on the right, each frame of both tracks written side by side so they stay in step.
+public final class OggOpusRecorder {
+    public let path: String
+    public let sampleRate: Int
+    private var encoder: OpaquePointer?
+    private var interleaved: [Int16] = []
+    public private(set) var samplesWritten = 0
+
+    public init(path: String, sampleRate: Int, title: String? = nil) throws(OpusError) {
+        self.path = path
+        self.sampleRate = sampleRate
+        guard let comments = ope_comments_create() else { throw OpusError(code: OPE_ALLOC_FAIL, operation: "ope_comments_create") }
+        defer { ope_comments_destroy(comments) }
+        _ = ope_comments_add(comments, "ENCODER", "Frontdesk")
+        if let title { _ = ope_comments_add(comments, "TITLE", title) }
+        var error: Int32 = 0
+        // libopusenc resamples to Opus's 48 kHz itself; family 0 = mono/stereo.
+        guard let encoder = ope_encoder_create_file(path, comments, Int32(sampleRate), 2, 0, &error), error == OPE_OK else {
+            throw OpusError(code: error, operation: "ope_encoder_create_file")
+        }
+        self.encoder = encoder
+        _ = frontdesk_ope_encoder_set_signal_voice(encoder)
+        _ = frontdesk_ope_encoder_set_bitrate(encoder, 32_000)
+    }
+
+    deinit {
+        if encoder != nil { try? finish() }
+    }
+
+    /// Writes one stretch of both tracks (equal lengths; the shorter is padded with silence).
+    public func write(caller: [Int16], agent: [Int16]) throws(OpusError) {
+        guard let encoder else { return }
+        let count = max(caller.count, agent.count)
+        guard count > 0 else { return }
+        if interleaved.count < count * 2 { interleaved = [Int16](repeating: 0, count: count * 2) }
+        for index in 0..<count {
+            interleaved[2 * index] = index < caller.count ? caller[index] : 0
+            interleaved[2 * index + 1] = index < agent.count ? agent[index] : 0
+        }
+        let result = interleaved.withUnsafeBufferPointer { ope_encoder_write(encoder, $0.baseAddress, Int32(count)) }
+        guard result == OPE_OK else { throw OpusError(code: result, operation: "ope_encoder_write") }
+        samplesWritten += count
+    }
+
+    /// Flushes and closes the file. Idempotent.
+    public func finish() throws(OpusError) {
+        guard let encoder else { return }
+        self.encoder = nil
+        let result = ope_encoder_drain(encoder)
+        ope_encoder_destroy(encoder)
+        guard result == OPE_OK else { throw OpusError(code: result, operation: "ope_encoder_drain") }
+    }
+
+    public var duration: Duration { .milliseconds(samplesWritten * 1_000 / sampleRate) }
+}

@@ -1,0 +1,42 @@
+/// Sends frames every 20 ms on the monotonic clock: each deadline is counted from the start
+/// (`start + n × 20 ms`), so waking a little late never accumulates into drift. When the sender fell
+/// far behind (a stalled machine), the pacer starts counting again from now instead of bursting the
+/// missed frames out back to back.
+public struct FramePacer: Sendable {
+    public let interval: Duration
+    /// How late a frame may be before the schedule is re-anchored instead of caught up.
+    public let maximumLag: Duration
+    private let clock = ContinuousClock()
+    private var anchor: ContinuousClock.Instant
+    private var ticks = 0
+    public private(set) var reanchored = 0
+
+    public init(interval: Duration = .milliseconds(20), maximumLag: Duration = .milliseconds(60), start: ContinuousClock.Instant? = nil) {
+        self.interval = interval
+        self.maximumLag = maximumLag
+        anchor = start ?? ContinuousClock.now
+    }
+
+    /// When the next frame is due.
+    public var nextDeadline: ContinuousClock.Instant { anchor + interval * ticks }
+
+    /// Waits until the next frame is due, then counts it as sent.
+    public mutating func waitForNextFrame() async throws {
+        let deadline = nextDeadline
+        let now = clock.now
+        if now - deadline > maximumLag {
+            anchor = now
+            ticks = 1
+            reanchored += 1
+            return
+        }
+        if deadline > now { try await clock.sleep(until: deadline, tolerance: .zero) }
+        ticks += 1
+    }
+
+    /// Starts counting again from `instant` (after an idle pause).
+    public mutating func restart(at instant: ContinuousClock.Instant = ContinuousClock.now) {
+        anchor = instant
+        ticks = 0
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import FrontdeskAudio
+import Testing
+
+@Suite("Resampling, turn detection, reordering, pacing, recording")
+struct DSPTests {
+    @Test("Resampling 8 kHz to 16 kHz keeps a tone's pitch and level, chunk by chunk")
+    func upsampling() throws {
+        let resampler = try Resampler(from: 8_000, to: 16_000)
+        let tone = Signals.tone(1_000, rate: 8_000, seconds: 1, amplitude: 0.5)
+        let output = Signals.frames(tone, size: 160).flatMap { resampler.process($0) }
+        // The filter holds back its own delay (80 samples here, 5 ms), nothing more.
+        #expect((15_900...16_000).contains(output.count))
+        let settled = Array(output[800...])
+        #expect(abs(Signals.zeroCrossingsPerSecond(settled, rate: 16_000) - 2_000) < 20)
+        #expect(abs(20 * log10(Signals.rms(settled) / Signals.rms(tone))) < 1)
+    }
+
+    @Test("Resampling down filters out what the lower rate cannot carry instead of aliasing it")
+    func downsamplingFilters() throws {
+        let resampler = try Resampler(from: 16_000, to: 8_000)
+        // 5 kHz is above 8 kHz's Nyquist frequency: naive decimation would fold it to 3 kHz at full level.
+        let high = Signals.tone(5_000, rate: 16_000, seconds: 0.5, amplitude: 0.5)
+        let output = Signals.frames(high, size: 320).flatMap { resampler.process($0) }
+        let attenuation = 20 * log10(max(Signals.rms(output[400...]), 1) / Signals.rms(high))
+        #expect(attenuation < -30, "only \(attenuation) dB down")
+    }
+
+    @Test("Same rate in and out passes samples through untouched")
+    func sameRate() throws {
+        let resampler = try Resampler(from: 8_000, to: 8_000)
+        #expect(resampler.process([1, 2, 3]) == [1, 2, 3])
+    }
+
+    @Test("The turn detector hears speech over a quiet line and ends the turn after the configured silence")
+    func turnOnQuietLine() {
+        var detector = VoiceActivityDetector(settings: .init(endOfTurn: .milliseconds(600)))
+        let background = Signals.noise(rate: 8_000, seconds: 1, amplitude: 0.001)
+        let speech = Signals.tone(300, rate: 8_000, seconds: 0.8, amplitude: 0.2)
+        let events = run(&detector, background + speech + Signals.noise(rate: 8_000, seconds: 1, amplitude: 0.001, seed: 7))
+        #expect(events.map(\.event) == [.speechStarted, .turnEnded(speech: .milliseconds(800))])
+        // Speech starts 3 frames in (clicks shorter than that are ignored); the turn ends 600 ms after it stops.
+        #expect(events[0].frame == 50 + 2)
+        #expect(events[1].frame == 50 + 40 + 30 - 1)
+    }
+
+    @Test("A noisy background raises the floor: the noise itself never counts as speech, a voice over it does")
+    func noisyLine() {
+        var detector = VoiceActivityDetector()
+        let noise = Signals.noise(rate: 8_000, seconds: 3, amplitude: 0.05)
+        #expect(run(&detector, noise).isEmpty)
+        #expect(detector.noiseFloor > -45)
+        let voice = Signals.tone(250, rate: 8_000, seconds: 0.6, amplitude: 0.5)
+        let mixed = zip(voice, noise).map { Int16(clamping: Int($0) + Int($1)) }
+        #expect(run(&detector, mixed).map(\.event) == [.speechStarted])
+    }
+
+    @Test("A click shorter than the start threshold is not speech")
+    func clicksIgnored() {
+        var detector = VoiceActivityDetector()
+        let quiet = Signals.noise(rate: 8_000, seconds: 0.5, amplitude: 0.001)
+        let click = Signals.tone(1_000, rate: 8_000, seconds: 0.04, amplitude: 0.8)
+        #expect(run(&detector, quiet + click + quiet).isEmpty)
+    }
+
+    private func run(_ detector: inout VoiceActivityDetector, _ samples: [Int16]) -> [(frame: Int, event: VoiceActivityDetector.Event)] {
+        Signals.frames(samples, size: 160).enumerated().compactMap { index, frame in
+            detector.process(frame).map { (index, $0) }
+        }
+    }
+
+    @Test("The jitter buffer puts frames back in order, drops duplicates and late ones, and gives up on lost ones")
+    func jitterBuffer() {
+        var buffer = JitterBuffer<String>(depth: 2)
+        func played(_ outputs: [JitterBuffer<String>.Output]) -> [String] {
+            outputs.map { if case .frame(let frame) = $0 { frame } else { "lost" } }
+        }
+        #expect(played(buffer.push("1", sequence: 1)) == ["1"])
+        #expect(played(buffer.push("3", sequence: 3)) == [])       // waits for 2
+        #expect(played(buffer.push("2", sequence: 2)) == ["2", "3"])
+        #expect(played(buffer.push("2", sequence: 2)) == [])       // late duplicate
+        #expect(played(buffer.push("5", sequence: 5)) == [])       // 4 missing: wait…
+        #expect(played(buffer.push("6", sequence: 6)) == [])
+        #expect(played(buffer.push("7", sequence: 7)) == ["lost", "5", "6", "7"])  // …no longer than the depth
+        #expect(played(buffer.push("4", sequence: 4)) == [])       // too late now
+        #expect(played(buffer.push("9", sequence: 9)) == [])
+        #expect(played(buffer.push("9", sequence: 9)) == [])       // a duplicate while held
+        #expect(played(buffer.flush()) == ["lost", "9"])
+        let statistics = buffer.statistics
+        let counts: [Int] = [statistics.received, statistics.reordered, statistics.duplicates, statistics.late, statistics.lost]
+        #expect(counts == [10, 5, 1, 2, 2])
+    }
+
+    @Test("The framer cuts any chunking into exact 20 ms frames")
+    func framer() {
+        var framer = Framer(frameSize: 160)
+        #expect(framer.push([Int16](repeating: 1, count: 100)).isEmpty)
+        let frames = framer.push([Int16](repeating: 2, count: 300))
+        #expect(frames.count == 2 && frames.allSatisfy { $0.count == 160 })
+        #expect(frames[0].prefix(100).allSatisfy { $0 == 1 } && frames[0][100] == 2)
+        #expect(framer.pendingSamples == 80)
+        #expect(framer.finish()?.count == 160)
+        #expect(framer.finish() == nil)
+    }
+
+    @Test("The pacer counts deadlines from its start and re-anchors instead of bursting after a stall")
+    func pacer() async throws {
+        let start = ContinuousClock.now
+        var pacer = FramePacer(interval: .milliseconds(20), maximumLag: .seconds(30), start: start)
+        for _ in 0..<3 { try await pacer.waitForNextFrame() }
+        #expect(pacer.nextDeadline == start + .milliseconds(60))  // 3 frames, no drift from wake-up delays
+        #expect(pacer.reanchored == 0)
+        var stalled = FramePacer(interval: .milliseconds(20), start: start - .seconds(1))
+        try await stalled.waitForNextFrame()
+        #expect(stalled.reanchored == 1)
+        #expect(stalled.nextDeadline > start)  // the missed second is not sent in a burst
+    }
+
+    @Test("A recording is an Ogg Opus file with both tracks as two channels")
+    func recording() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).opus").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = try OggOpusRecorder(path: path, sampleRate: 8_000, title: "Call test")
+        let caller = Signals.tone(300, rate: 8_000, seconds: 2)
+        for frame in Signals.frames(caller, size: 160) { try recorder.write(caller: frame, agent: []) }
+        try recorder.finish()
+        try recorder.finish()  // idempotent
+        #expect(recorder.duration == .seconds(2))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.starts(with: Array("OggS".utf8)))
+        let head = try #require(bytes.firstRange(of: Array("OpusHead".utf8)))
+        #expect(bytes[head.upperBound + 1] == 2)  // channel count
+        #expect(bytes.firstRange(of: Array("OpusTags".utf8)) != nil)
+        #expect(bytes.count > 2_000)  // two seconds of audio, not just headers
+    }
+}
