@@ -48,10 +48,16 @@ let package = Package(
             pkgConfig: "speexdsp",
             providers: [.apt(["libspeexdsp-dev"])]
         ),
+        // libespeak-ng (libespeak-ng-dev): the offline text-to-speech of media mode.
+        .systemLibrary(
+            name: "CEspeakNG",
+            pkgConfig: "espeak-ng",
+            providers: [.apt(["libespeak-ng-dev"])]
+        ),
         // Call audio: G.711, L16, Opus, resampling, framing, jitter buffer, VAD, pacing, recordings.
         .target(
             name: "FrontdeskAudio",
-            dependencies: ["COpus", "CSpeexDSP"],
+            dependencies: ["COpus", "CSpeexDSP", "CEspeakNG"],
             swiftSettings: swiftSettings
         ),
         // Domain types and pure rules (business hours, scoring, validation): no I/O.
@@ -74,6 +80,7 @@ let package = Package(
             dependencies: [
                 "FrontdeskCore",
                 "FrontdeskStore",
+                "FrontdeskAudio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -90,6 +97,7 @@ let package = Package(
             name: "frontdesk",
             dependencies: [
                 "FrontdeskServer",
+                "FrontdeskAudio",
                 "FrontdeskCore",
                 "FrontdeskStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -117,6 +125,7 @@ let package = Package(
             name: "FrontdeskServerTests",
             dependencies: [
                 "FrontdeskServer",
+                "FrontdeskAudio",
                 "FrontdeskStore",
                 "FrontdeskCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

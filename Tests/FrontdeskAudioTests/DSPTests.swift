@@ -134,3 +134,39 @@ struct DSPTests {
         #expect(bytes.count > 2_000)  // two seconds of audio, not just headers
     }
 }
+
+@Suite("Offline speech (libespeak-ng)")
+struct EspeakTests {
+    @Test("espeak-ng speaks a sentence as seconds of voiced audio, in chunks")
+    func speaks() async throws {
+        let synthesizer = try EspeakSynthesizer(voice: "en-us")
+        #expect(synthesizer.sampleRate == 22_050)
+        var chunks = 0
+        var samples: [Int16] = []
+        for try await chunk in synthesizer.synthesize("Thanks for calling Bright Smile Dental. How can I help you today?") {
+            chunks += 1
+            samples += chunk
+        }
+        let seconds = Double(samples.count) / Double(synthesizer.sampleRate)
+        #expect(seconds > 2 && seconds < 8)
+        #expect(chunks > 1)  // handed on as it is made, not all at the end
+        #expect(Signals.rms(samples) > 500)  // speech, not silence
+    }
+
+    @Test("Syntheses from many tasks at once each get their own whole sentence")
+    func concurrent() async throws {
+        let synthesizer = try EspeakSynthesizer()
+        let lengths = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for (index, text) in ["Yes.", "Tuesday at ten works.", "Goodbye, and thanks for calling today!"].enumerated() {
+                group.addTask { (index, try await synthesizer.synthesizeAll(text).count) }
+            }
+            return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(lengths[0]! < lengths[1]! && lengths[1]! < lengths[2]!)
+    }
+
+    @Test("An unknown voice is refused with a clear error")
+    func unknownVoice() {
+        #expect(throws: EspeakSynthesizer.Failure.self) { try EspeakSynthesizer(voice: "klingon-xx") }
+    }
+}

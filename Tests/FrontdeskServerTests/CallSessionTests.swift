@@ -138,11 +138,9 @@ struct CallSessionTests {
         let call = try await harness.startCall()
         await call.handle(.answered)
         await call.handle(.agentFinishedSpeaking)
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(harness.transport.spoken.last?.hasPrefix("Are you still there?") == true)
+        try await eventually("the reprompt") { harness.transport.spoken.last?.hasPrefix("Are you still there?") == true }
         await call.handle(.agentFinishedSpeaking)
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(harness.transport.spoken.last?.contains("I'll let you go") == true)
+        try await eventually("the goodbye") { harness.transport.spoken.last?.contains("I'll let you go") == true }
         await call.handle(.agentFinishedSpeaking)
         #expect(harness.transport.last == .hangUp)
         let stored = try await harness.storedCall(call)

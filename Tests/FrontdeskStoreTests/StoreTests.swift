@@ -39,7 +39,7 @@ struct StoreTests {
     func migrationFromEmpty() async throws {
         let temp = try TemporaryStore()
         #expect(try temp.store.appliedMigrations() == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters", "v3-conversations", "v4-call-llm-usage",
-            "v5-webhook-inbox-and-opt-outs",
+            "v5-webhook-inbox-and-opt-outs", "v6-media-mode",
         ])
         let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
             (
@@ -51,12 +51,12 @@ struct StoreTests {
         #expect(foreignKeys == 1)
         for table in ["users", "memberships", "businesses", "agents", "leads", "appointments", "calls",
                       "transcript_turns", "messages", "processed_events", "idempotency_keys", "refresh_tokens",
-                      "password_resets"] {
+                      "password_resets", "call_turn_latencies"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
         // Opening the same file again does not re-run migrations.
         let again = try Store(path: temp.folder.appendingPathComponent("db/test.sqlite").path)
-        #expect(try again.appliedMigrations().count == 6)
+        #expect(try again.appliedMigrations().count == 7)
     }
 
     @Test("a business round-trips with its settings, and deleting it removes what it owns")

@@ -23,9 +23,13 @@ public enum CallEvent: Sendable, Equatable {
     case maxDurationReached
     case transferResult(succeeded: Bool)
     case hangUp(cause: String)
+    /// The caller talked over the agent (media mode's barge-in): playback stopped, work on the reply
+    /// is abandoned, and `heard` is what the caller actually heard of it.
+    case interrupted(heard: String)
 
     public enum Kind: String, Sendable, CaseIterable {
         case answered, callerSaid, dtmf, agentFinishedSpeaking, silenceTimeout, maxDurationReached, transferResult, hangUp
+        case interrupted
     }
 
     public var kind: Kind {
@@ -38,6 +42,7 @@ public enum CallEvent: Sendable, Equatable {
         case .maxDurationReached: .maxDurationReached
         case .transferResult: .transferResult
         case .hangUp: .hangUp
+        case .interrupted: .interrupted
         }
     }
 }
@@ -48,11 +53,11 @@ public enum CallTransitions {
     public static let allowed: [CallState: Set<CallEvent.Kind>] = [
         .ringing: [.answered, .hangUp],
         // A caller may talk over the agent (barge-in) or press keys while it speaks.
-        .speaking: [.agentFinishedSpeaking, .callerSaid, .dtmf, .maxDurationReached, .hangUp],
+        .speaking: [.agentFinishedSpeaking, .callerSaid, .dtmf, .maxDurationReached, .hangUp, .interrupted],
         .listening: [.callerSaid, .dtmf, .silenceTimeout, .maxDurationReached, .hangUp],
         // Words that arrive while the engine thinks are queued by the session as the next turn; sentences
         // the model streamed may finish playing meanwhile.
-        .thinking: [.callerSaid, .dtmf, .agentFinishedSpeaking, .maxDurationReached, .hangUp],
+        .thinking: [.callerSaid, .dtmf, .agentFinishedSpeaking, .maxDurationReached, .hangUp, .interrupted],
         .transferring: [.transferResult, .agentFinishedSpeaking, .hangUp],
         .ended: [],
     ]

@@ -17,6 +17,12 @@ struct AppServices: Sendable {
     let acceptor: EventAcceptor
     /// Telnyx's REST API, when `TELNYX_API_KEY` is set.
     let telnyx: TelnyxClient?
+    /// Media mode: speech-to-text, text-to-speech and the stream settings.
+    let speech: MediaSpeech
+    /// The tokens media streams must present.
+    let mediaTokens: MediaStreamTokens
+    /// Transfers decided on Twilio media streams, collected by the TwiML that follows the stream.
+    let twilioStreams: TwilioStreams
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

@@ -20,6 +20,10 @@ public struct AppDependencies: Sendable {
     public var telnyx: TelnyxClient?
     /// Told the port once the server listens (the simulator binds port 0).
     public var onListening: (@Sendable (Int) -> Void)?
+    /// Media mode's speech-to-text; by default the one `STT_PROVIDER` names (none when unset).
+    public var speechToText: (any SpeechToText)?
+    /// Media mode's text-to-speech; by default the one `TTS_PROVIDER` names (espeak-ng offline).
+    public var textToSpeech: (any TextToSpeech)?
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: (any MessageSender)? = nil,
@@ -45,6 +49,7 @@ public func buildApplication(
     let router = buildRouter(services: services, routeTable: routeTable)
     let sockets = Router(context: BasicWebSocketRequestContext.self)
     RetellLLMSocket(services: services, logger: logger).addRoutes(to: sockets)
+    MediaStreamController(services: services, speech: services.speech, logger: logger).addRoutes(to: sockets)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: sockets),
@@ -84,6 +89,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         llmPolicy = LLMPolicy(client: llmClient, template: template)
         logger.notice("Conversation: LLM policy (\(configuration.llmModel ?? "gpt-4o-mini") at \(configuration.llmBaseURL?.absoluteString ?? "a test model")), scripted policy as fallback.")
     }
+    let speech = try mediaSpeech(configuration: configuration, dependencies: dependencies, logger: logger)
     let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy, pricing: configuration.llmPricing)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
@@ -93,6 +99,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
             silenceOverride: dependencies.silenceTimeout),
         inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger),
         acceptor: EventAcceptor(store: store, now: dependencies.now), telnyx: telnyx,
+        speech: speech, mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
@@ -127,6 +134,57 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         }
     }
     return services
+}
+
+/// Media mode's speech providers, as configured (or as the dependencies override them).
+func mediaSpeech(configuration: AppConfiguration, dependencies: AppDependencies, logger: Logger) throws -> MediaSpeech {
+    var settings = configuration.media
+    if configuration.recordCalls {
+        settings.recordingsDirectory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
+            .appendingPathComponent("recordings").path
+        try FileManager.default.createDirectory(atPath: settings.recordingsDirectory!, withIntermediateDirectories: true)
+    }
+    var stt = dependencies.speechToText
+    if stt == nil, let provider = configuration.sttProvider {
+        let base = configuration.sttBaseURL
+        switch provider {
+        case "deepgram":
+            stt = DeepgramSpeechToText(baseURL: base ?? URL(string: "https://api.deepgram.com")!, apiKey: configuration.sttAPIKey, logger: logger)
+        default:
+            stt = OpenAISpeechToText(baseURL: base ?? URL(string: "https://api.openai.com/v1")!, apiKey: configuration.sttAPIKey)
+        }
+    }
+    var tts = dependencies.textToSpeech
+    if tts == nil {
+        switch configuration.ttsProvider {
+        case "openai":
+            tts = OpenAITextToSpeech(
+                baseURL: configuration.ttsBaseURL ?? URL(string: "https://api.openai.com/v1")!, apiKey: configuration.ttsAPIKey,
+                voice: configuration.ttsVoice)
+        case "elevenlabs":
+            tts = ElevenLabsTextToSpeech(
+                baseURL: configuration.ttsBaseURL ?? URL(string: "https://api.elevenlabs.io")!, apiKey: configuration.ttsAPIKey,
+                voice: configuration.ttsVoice)
+        default:
+            do {
+                tts = try EspeakTextToSpeech(voice: configuration.ttsVoice)
+            } catch {
+                throw ConfigurationError(variable: "TTS_PROVIDER", problem: "espeak: \(error) (apt-get install libespeak-ng1 espeak-ng-data)")
+            }
+        }
+    }
+    let speech = MediaSpeech(stt: stt, tts: tts!, settings: settings)
+    if speech.tts is EspeakTextToSpeech {
+        logger.notice("Media mode speech: espeak-ng, offline (embedded default). Set TTS_PROVIDER for openai or elevenlabs.")
+    } else {
+        logger.notice("Media mode speech: \(speech.tts.name).")
+    }
+    if let stt = speech.stt {
+        logger.notice("Media mode listening: \(stt.name).")
+    } else {
+        logger.notice("Media mode listening: no STT_PROVIDER set — media-mode calls hear key presses only. Set STT_PROVIDER=deepgram or openai.")
+    }
+    return speech
 }
 
 /// All routes under `/api`, behind the API middleware.

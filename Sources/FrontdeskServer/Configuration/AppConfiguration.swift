@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskAudio
 
 /// A bad configuration value, reported as one line at start-up.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -60,6 +61,10 @@ public struct AppConfiguration: Sendable {
     public var ttsVoice: String?
     /// Where the prompt templates live (`receptionist.md`).
     public var promptsDirectory = "./Prompts"
+    /// Media mode: turn detection, jitter buffer, barge-in, silence, L16 byte order.
+    public var media = MediaSettings()
+    /// Media-mode calls are recorded (Ogg Opus, in `recordings/` beside the database).
+    public var recordCalls = true
 
     public init() {}
 
@@ -115,6 +120,19 @@ public struct AppConfiguration: Sendable {
         config.ttsAPIKey = reader.string("TTS_API_KEY")
         config.ttsVoice = reader.string("TTS_VOICE")
         config.promptsDirectory = reader.string("FRONTDESK_PROMPTS_DIR") ?? config.promptsDirectory
+        if let ms = try reader.int("MEDIA_END_OF_TURN_MS", in: 200...5_000) { config.media.turn.endOfTurn = .milliseconds(ms) }
+        if let db = try reader.int("MEDIA_VAD_START_DB", in: 3...40) { config.media.turn.startMargin = Double(db) }
+        if let db = try reader.int("MEDIA_VAD_STOP_DB", in: 1...40) { config.media.turn.stopMargin = Double(db) }
+        if config.media.turn.stopMargin > config.media.turn.startMargin {
+            throw ConfigurationError(variable: "MEDIA_VAD_STOP_DB", problem: "must not be above MEDIA_VAD_START_DB")
+        }
+        config.media.jitterDepth = try reader.int("MEDIA_JITTER_FRAMES", in: 0...25) ?? config.media.jitterDepth
+        config.media.sendSilenceWhenIdle = try reader.flag("MEDIA_SEND_SILENCE") ?? false
+        config.media.bargeIn = try reader.flag("MEDIA_BARGE_IN") ?? true
+        if let order = try reader.oneOf("MEDIA_L16_BYTE_ORDER", ["big", "little"]) {
+            config.media.l16ByteOrder = order == "big" ? .bigEndian : .littleEndian
+        }
+        config.recordCalls = try reader.flag("MEDIA_RECORD_CALLS") ?? true
         return config
     }
 }

@@ -42,6 +42,11 @@ actor CallSession {
     private var transferTo: PhoneNumber?
     private var hangUpAfterSpeaking = false
     private var summary: [String] = []
+    /// The sequence of the agent's latest transcript turn (a barge-in trims it to what was heard).
+    private var lastAgentTurn: Int?
+    /// The engine working on the caller's words; a barge-in cancels it.
+    private var thinkingWork: Task<ConversationService.TurnResult, any Error>?
+    private var interruptedThinking = false
     private var silenceTimer: Task<Void, Never>?
     private var durationTimer: Task<Void, Never>?
 
@@ -149,6 +154,42 @@ actor CallSession {
             }
         case .hangUp(let cause):
             await finish(cause: cause, status: .completed)
+        case .interrupted(let heard):
+            try await interrupted(heard: heard)
+        }
+    }
+
+    /// The call is being recorded: where the recording will be served and where its file is.
+    func setRecording(url: String, path: String) async {
+        call.recordingUrl = url
+        do {
+            try await store.calls.setRecording(callId, url: url, path: path)
+        } catch {
+            logger.error("Could not store where the recording is", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The caller talked over the agent: the reply stops where the caller stopped hearing it.
+    private func interrupted(heard: String) async throws {
+        outstandingSpeech = 0
+        let text = heard.isEmpty ? "[interrupted before any of the reply was heard]" : heard
+        if state == .thinking {
+            // The model is still writing: stop it; what was streamed and heard is the agent's turn.
+            interruptedThinking = true
+            thinkingWork?.cancel()
+            if !streamed.isEmpty {
+                streamed = []
+                try await record(.agent, text, latencyMs: firstWordsLatency)
+            }
+        } else if let turn = lastAgentTurn {
+            try await store.calls.updateTurnText(call: callId, sequence: turn, text: text)
+        }
+        logger.info("The caller barged in", metadata: ["heard": "\(heard)"])
+        if hangUpAfterSpeaking || transferTo != nil {
+            state = .speaking
+            try await apply(.agentFinishedSpeaking)
+        } else if state != .ended {
+            state = .listening
         }
     }
 
@@ -186,9 +227,31 @@ actor CallSession {
         state = .thinking
         streamed = []
         firstWordsLatency = nil
-        let result = try await conversations.respond(
-            words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,
-            onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) })
+        interruptedThinking = false
+        let work = Task { [conversations, conversation, agent, business, lead, logger] in
+            try await conversations.respond(
+                words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,
+                onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) })
+        }
+        thinkingWork = work
+        let result: ConversationService.TurnResult
+        do {
+            result = try await work.value
+            thinkingWork = nil
+        } catch {
+            thinkingWork = nil
+            // A barge-in stopped the engine: the caller's next words start the next turn.
+            guard interruptedThinking else { throw error }
+            interruptedThinking = false
+            return
+        }
+        if interruptedThinking {
+            // The barge-in came as the engine finished: keep what it did, say nothing of it.
+            interruptedThinking = false
+            conversation = result.state
+            if let updated = result.lead { lead = updated }
+            return
+        }
         conversation = result.state
         call.llmPromptTokens += result.usage.promptTokens
         call.llmCompletionTokens += result.usage.completionTokens
@@ -263,6 +326,7 @@ actor CallSession {
 
     private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) async throws {
         let time = now()
+        if speaker == .agent { lastAgentTurn = sequence }
         try await store.calls.append(
             TranscriptTurn(
                 callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,

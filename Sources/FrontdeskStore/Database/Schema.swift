@@ -252,6 +252,27 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v6-media-mode") { db in
+            // Media mode: per-turn latency stages, and where a call's recording file is.
+            try db.execute(
+                sql: """
+                    CREATE TABLE call_turn_latencies (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      call_id TEXT NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+                      turn INTEGER NOT NULL,
+                      end_of_turn_ms DOUBLE NOT NULL,
+                      transcript_ms DOUBLE NOT NULL,
+                      reply_ms DOUBLE NOT NULL,
+                      first_audio_ms DOUBLE NOT NULL,
+                      first_frame_ms DOUBLE NOT NULL,
+                      total_ms DOUBLE NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      UNIQUE (call_id, turn)
+                    );
+                    CREATE INDEX call_turn_latencies_call ON call_turn_latencies(call_id);
+                    ALTER TABLE calls ADD COLUMN recording_path TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -105,6 +105,73 @@ public struct CallRepository: Sendable {
         }
     }
 
+    /// A transcript turn's words replaced (a barge-in: the agent's turn is what the caller heard).
+    public func updateTurnText(call: CallID, sequence: Int, text: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE transcript_turns SET text = ? WHERE call_id = ? AND sequence = ?", arguments: [text, call, sequence])
+        }
+    }
+
+    /// Stores one turn's latency stages (a repeated turn number replaces the earlier figures).
+    public func recordLatency(_ latency: TurnLatency, call: CallID, at time: Date = Date()) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO call_turn_latencies
+                      (call_id, turn, end_of_turn_ms, transcript_ms, reply_ms, first_audio_ms, first_frame_ms, total_ms, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (call_id, turn) DO UPDATE SET
+                      end_of_turn_ms = excluded.end_of_turn_ms, transcript_ms = excluded.transcript_ms,
+                      reply_ms = excluded.reply_ms, first_audio_ms = excluded.first_audio_ms,
+                      first_frame_ms = excluded.first_frame_ms, total_ms = excluded.total_ms
+                    """,
+                arguments: [call, latency.turn, latency.endOfTurnMs, latency.transcriptMs, latency.replyMs,
+                            latency.firstAudioMs, latency.firstFrameMs, latency.totalMs, time])
+        }
+    }
+
+    public func latencies(of call: CallID) async throws -> [TurnLatency] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM call_turn_latencies WHERE call_id = ? ORDER BY turn", arguments: [call]
+            ).map(Self.latency)
+        }
+    }
+
+    /// Every turn latency of the business's calls in the period (for analytics).
+    public func latencies(business: BusinessID, from: Date?, to: Date?) async throws -> [TurnLatency] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.* FROM call_turn_latencies l JOIN calls c ON c.id = l.call_id
+                    WHERE c.business_id = ? AND c.started_at >= ? AND c.started_at < ?
+                    """, arguments: [business, from ?? Date.distantPast, to ?? Date.distantFuture]
+            ).map(Self.latency)
+        }
+    }
+
+    private static func latency(_ row: Row) -> TurnLatency {
+        TurnLatency(
+            turn: row["turn"], endOfTurnMs: row["end_of_turn_ms"], transcriptMs: row["transcript_ms"], replyMs: row["reply_ms"],
+            firstAudioMs: row["first_audio_ms"], firstFrameMs: row["first_frame_ms"])
+    }
+
+    /// Where the call's recording is served (`url`) and kept on disk (`path`, never shown in the API).
+    public func setRecording(_ call: CallID, url: String, path: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE calls SET recording_url = ?, recording_path = ? WHERE id = ?", arguments: [url, path, call])
+        }
+    }
+
+    /// The recording file of a call, when it has one.
+    public func recordingPath(_ call: CallID) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT recording_path FROM calls WHERE id = ?", arguments: [call])
+        }
+    }
+
     public func turns(of call: CallID) async throws -> [TranscriptTurn] {
         try await pool.read { db in
             try TranscriptTurn.filter(Column("call_id") == call).order(Column("sequence")).fetchAll(db)

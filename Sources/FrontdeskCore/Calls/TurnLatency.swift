@@ -1,0 +1,37 @@
+/// Per-turn timing of a media-mode call: end of the caller's speech → turn detected → final
+/// transcript → first reply sentence from the engine → first synthesised audio → first frame out.
+public struct TurnLatency: Sendable, Equatable, Codable {
+    /// The caller's turn (1, 2, …) within the call.
+    public var turn: Int
+    /// The silence waited to be sure the caller finished (the configured end of turn).
+    public var endOfTurnMs: Double
+    /// Turn detected → final transcript.
+    public var transcriptMs: Double
+    /// Final transcript → first sentence of the reply from the engine (LLM or scripted policy).
+    public var replyMs: Double
+    /// First reply sentence → first audio from text-to-speech.
+    public var firstAudioMs: Double
+    /// First audio → first frame sent to the carrier.
+    public var firstFrameMs: Double
+
+    public init(turn: Int, endOfTurnMs: Double, transcriptMs: Double, replyMs: Double, firstAudioMs: Double, firstFrameMs: Double) {
+        self.turn = turn
+        self.endOfTurnMs = endOfTurnMs
+        self.transcriptMs = transcriptMs
+        self.replyMs = replyMs
+        self.firstAudioMs = firstAudioMs
+        self.firstFrameMs = firstFrameMs
+    }
+
+    /// From the end of the caller's speech to the first frame of the answer.
+    public var totalMs: Double { endOfTurnMs + transcriptMs + replyMs + firstAudioMs + firstFrameMs }
+
+    enum CodingKeys: String, CodingKey {
+        case turn
+        case endOfTurnMs = "end_of_turn_ms"
+        case transcriptMs = "transcript_ms"
+        case replyMs = "reply_ms"
+        case firstAudioMs = "first_audio_ms"
+        case firstFrameMs = "first_frame_ms"
+    }
+}

@@ -1,0 +1,419 @@
+import Foundation
+import FrontdeskAudio
+import FrontdeskCore
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import Synchronization
+
+/// Settings of media mode (configuration: `MEDIA_*`).
+public struct MediaSettings: Sendable {
+    /// Turn detection: thresholds and the silence that ends the caller's turn.
+    public var turn = VoiceActivityDetector.Settings()
+    /// Frames the jitter buffer may wait for a missing one (× 20 ms).
+    public var jitterDepth = 3
+    /// Send silence while the agent is not talking (Telnyx `send_silence_when_idle`).
+    public var sendSilenceWhenIdle = false
+    /// Caller speech over the agent stops the agent.
+    public var bargeIn = true
+    /// Audio from before the detector was sure the caller is speaking, sent to speech-to-text too.
+    public var preRollFrames = 15
+    /// L16's byte order (Telnyx does not document it).
+    public var l16ByteOrder: AudioEncoding.ByteOrder = .littleEndian
+    /// Where call recordings go (nil: not recorded).
+    public var recordingsDirectory: String?
+
+    public init() {}
+}
+
+/// What media mode speaks and listens with.
+public struct MediaSpeech: Sendable {
+    public var stt: (any SpeechToText)?
+    public var tts: any TextToSpeech
+    public var settings: MediaSettings
+
+    public init(stt: (any SpeechToText)?, tts: any TextToSpeech, settings: MediaSettings = MediaSettings()) {
+        self.stt = stt
+        self.tts = tts
+        self.settings = settings
+    }
+}
+
+/// Counters of one media stream (for the log, tests and benchmarks).
+public struct MediaStreamStatistics: Sendable {
+    public var framesReceived = 0
+    public var framesSent = 0
+    public var framesLost = 0
+    public var bargeIns = 0
+    /// Frames sent after a barge-in was detected (should be 0).
+    public var framesAfterBargeIn = 0
+    /// Outbound lateness against the 20 ms schedule, in 0.1 ms buckets (last bucket: ≥ 50 ms).
+    public var lateness = [Int](repeating: 0, count: 501)
+
+    public func latenessPercentile(_ p: Double) -> Double {
+        let total = lateness.reduce(0, +)
+        guard total > 0 else { return 0 }
+        var seen = 0
+        for (bucket, count) in lateness.enumerated() {
+            seen += count
+            if Double(seen) >= p * Double(total) { return Double(bucket) / 10 }
+        }
+        return 50
+    }
+}
+
+/// One media stream: the caller's audio in (decoded, reordered, turn-detected, transcribed), the
+/// agent's speech out (synthesised sentence by sentence, paced at 20 ms), barge-in between them.
+/// The live call itself is a `CallSession` like every other mode; this is its transport.
+final class MediaCall: Sendable {
+    let carrier: MediaCarrier
+    let format: MediaFormat
+    let streamId: String?
+    let speech: MediaSpeech
+    let logger: Logger
+    private let outbound: WebSocketOutboundWriter
+    private let playback = Mutex(MediaPlayback())
+    private let clock = Mutex(TurnClock())
+    private let stats = Mutex(MediaStreamStatistics())
+    private let session = Mutex<CallSession?>(nil)
+    private let recorder: Mutex<OggOpusRecorder?>
+    private let recordedAgent = Mutex<[Int16]>([])
+    private let events: AsyncStream<CallEvent>.Continuation
+    private let eventStream: AsyncStream<CallEvent>
+    private let jobs: AsyncStream<SpeechJob>.Continuation
+    private let jobStream: AsyncStream<SpeechJob>
+    private let utterances = Atomic<Int>(0)
+    /// Where per-turn latencies go (the call's record).
+    let onLatency: @Sendable (TurnLatency) async -> Void
+
+    struct SpeechJob: Sendable {
+        let sentence: Int
+        let text: String
+        let generation: Int
+    }
+
+    private struct TurnClock {
+        var turns = 0
+        var waiting = false
+        var turnEnded: ContinuousClock.Instant?
+        var lastVoice: ContinuousClock.Instant?
+        var transcript: ContinuousClock.Instant?
+        var reply: ContinuousClock.Instant?
+        var audio: ContinuousClock.Instant?
+        var firstSentence: Int?
+    }
+
+    init(
+        carrier: MediaCarrier, format: MediaFormat, streamId: String?, speech: MediaSpeech, outbound: WebSocketOutboundWriter,
+        recordingPath: String?, logger: Logger, onLatency: @escaping @Sendable (TurnLatency) async -> Void
+    ) {
+        self.carrier = carrier
+        self.format = format
+        self.streamId = streamId
+        self.speech = speech
+        self.outbound = outbound
+        self.logger = logger
+        self.onLatency = onLatency
+        var recorder: OggOpusRecorder?
+        if let recordingPath {
+            do {
+                recorder = try OggOpusRecorder(path: recordingPath, sampleRate: format.sampleRate, title: "Frontdesk call")
+            } catch {
+                logger.error("Could not start the call recording", metadata: ["error": "\(error)"])
+            }
+        }
+        self.recorder = Mutex(recorder)
+        (eventStream, events) = AsyncStream<CallEvent>.makeStream()
+        (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
+    }
+
+    var statistics: MediaStreamStatistics { stats.withLock { $0 } }
+
+    func attach(_ session: CallSession) { self.session.withLock { $0 = session } }
+
+    // MARK: speaking (called by the session through the transport)
+
+    /// Queues `text` to be synthesised and played, sentence by sentence.
+    func speak(_ text: String) {
+        var splitter = SentenceSplitter()
+        let sentences = splitter.add(text) + [splitter.finish()].compactMap { $0 }
+        let utterance = utterances.add(1, ordering: .relaxed).newValue
+        let queued = playback.withLock { playback in
+            sentences.map { SpeechJob(sentence: playback.addSentence($0, utterance: utterance), text: $0, generation: playback.generation) }
+        }
+        let now = ContinuousClock.now
+        clock.withLock { clock in
+            if clock.waiting, clock.transcript != nil, clock.reply == nil {
+                clock.reply = now
+                clock.firstSentence = queued.first?.sentence
+            }
+        }
+        if queued.isEmpty {
+            events.yield(.agentFinishedSpeaking)
+            return
+        }
+        for job in queued { jobs.yield(job) }
+    }
+
+    // MARK: running
+
+    /// Runs the stream until the carrier stops it or the socket closes: the inbound frames here, the
+    /// pacer, the speech worker and the session's events beside them.
+    func run(frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.forwardEvents() }
+            group.addTask { await self.synthesizeSentences() }
+            group.addTask { try await self.pace() }
+            do {
+                try await receive(&frames, group: &group)
+            } catch {
+                logger.warning("Media stream failed", metadata: ["error": "\(error)"])
+            }
+            group.cancelAll()
+            events.finish()
+            jobs.finish()
+        }
+        finishRecording()
+    }
+
+    private func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+        let codec = try PayloadCodec(format: format)
+        var jitter = JitterBuffer<[UInt8]>(depth: speech.settings.jitterDepth)
+        var framer = Framer(frameSize: format.samplesPerFrame)
+        var detector = VoiceActivityDetector(settings: speech.settings.turn)
+        var preRoll: [[Int16]] = []
+        var recognizer: (any UtteranceRecognizer)?
+        var counter = 0
+        var warnedNoSTT = false
+        while let message = try await frames.next() {
+            guard case .text(let text) = message else { continue }
+            let frame: InboundMediaFrame
+            do {
+                frame = try InboundMediaFrame.parse(text)
+            } catch {
+                logger.debug("Skipped a media frame", metadata: ["error": "\(error)"])
+                continue
+            }
+            switch frame {
+            case .media(let chunk, let track, let payload):
+                guard track == nil || track == "inbound" || track == "inbound_track" else { continue }
+                counter += 1
+                for output in jitter.push(payload, sequence: chunk ?? counter) {
+                    let samples: [Int16]
+                    switch output {
+                    case .frame(let bytes): samples = (try? codec.decode(bytes)) ?? codec.conceal()
+                    case .lost: samples = codec.conceal()
+                    }
+                    for caller in framer.push(samples) {
+                        stats.withLock { $0.framesReceived += 1 }
+                        record(caller: caller)
+                        preRoll.append(caller)
+                        if preRoll.count > speech.settings.preRollFrames { preRoll.removeFirst() }
+                        switch detector.process(caller) {
+                        case .speechStarted:
+                            if speech.settings.bargeIn { await bargeIn() }
+                            guard let stt = speech.stt else {
+                                if !warnedNoSTT { logger.error("The caller speaks but no STT_PROVIDER is set: media mode cannot understand them") }
+                                warnedNoSTT = true
+                                continue
+                            }
+                            do {
+                                let opened = try await stt.utterance(sampleRate: format.sampleRate)
+                                for earlier in preRoll { opened.send(earlier) }
+                                recognizer = opened
+                            } catch {
+                                logger.error("Speech-to-text failed to open", metadata: ["error": "\(error)"])
+                            }
+                        case .turnEnded:
+                            let now = ContinuousClock.now
+                            let endOfTurn = speech.settings.turn.endOfTurn
+                            clock.withLock { clock in
+                                clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - endOfTurn)
+                            }
+                            if let finished = recognizer {
+                                recognizer = nil
+                                group.addTask { await self.transcribe(finished) }
+                            }
+                        case nil:
+                            recognizer?.send(caller)
+                        }
+                    }
+                }
+            case .dtmf(let digit):
+                events.yield(.dtmf(digit))
+            case .mark(let name):
+                guard name.hasPrefix("s"), let sentence = Int(name.dropFirst()) else { continue }
+                let finished = playback.withLock { $0.played(sentence: sentence) }
+                for _ in finished { events.yield(.agentFinishedSpeaking) }
+            case .stop:
+                await recognizer?.cancel()
+                logger.info("The carrier stopped the media stream")
+                let lost = jitter.statistics.lost
+                stats.withLock { $0.framesLost = lost }
+                return
+            case .error(let detail):
+                logger.warning("The carrier reported a media-stream error", metadata: ["detail": "\(detail)"])
+            case .connected, .start, .other:
+                continue
+            }
+        }
+        await recognizer?.cancel()
+        let lost = jitter.statistics.lost
+        stats.withLock { $0.framesLost = lost }
+    }
+
+    private func transcribe(_ recognizer: any UtteranceRecognizer) async {
+        do {
+            let result = try await recognizer.finish()
+            let now = ContinuousClock.now
+            clock.withLock { $0.transcript = now }
+            guard !result.text.isEmpty else {
+                clock.withLock { $0.waiting = false }
+                return
+            }
+            events.yield(.callerSaid(result.text, isFinal: true, confidence: result.confidence))
+        } catch {
+            clock.withLock { $0.waiting = false }
+            logger.error("Speech-to-text failed for an utterance", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The caller talks over the agent: nothing more is played (`clear` for what the carrier buffered),
+    /// speech being made is dropped, and the session hears what the caller actually heard.
+    private func bargeIn() async {
+        let (heard, cut) = playback.withLock { $0.interrupt() }
+        guard !cut.isEmpty else { return }
+        stats.withLock { $0.bargeIns += 1 }
+        clock.withLock { $0.waiting = false }
+        try? await outbound.write(.text(OutboundMediaFrame.clear.text(carrier: carrier, streamId: streamId)))
+        if let session = session.withLock({ $0 }) {
+            // Not queued behind the turn in progress: it is what stops that turn.
+            Task { await session.handle(.interrupted(heard: heard)) }
+        }
+    }
+
+    private func forwardEvents() async {
+        for await event in eventStream {
+            guard let session = session.withLock({ $0 }) else { continue }
+            await session.handle(event)
+        }
+    }
+
+    /// Synthesises queued sentences one after another into 20 ms frames at the stream's rate.
+    private func synthesizeSentences() async {
+        let resampler: Resampler
+        do {
+            resampler = try Resampler(from: speech.tts.sampleRate, to: format.sampleRate)
+        } catch {
+            logger.error("No resampler for text-to-speech audio", metadata: ["error": "\(error)"])
+            return
+        }
+        for await job in jobStream {
+            guard playback.withLock({ $0.generation }) == job.generation else { continue }
+            var framer = Framer(frameSize: format.samplesPerFrame)
+            do {
+                for try await chunk in speech.tts.synthesize(job.text) {
+                    guard playback.withLock({ $0.generation }) == job.generation else { break }
+                    let now = ContinuousClock.now
+                    clock.withLock { clock in
+                        if clock.firstSentence == job.sentence, clock.audio == nil { clock.audio = now }
+                    }
+                    let frames = framer.push(resampler.process(chunk))
+                    if !frames.isEmpty { playback.withLock { $0.append(frames, sentence: job.sentence, generation: job.generation) } }
+                }
+            } catch {
+                logger.error("Text-to-speech failed for a sentence", metadata: ["error": "\(error)", "provider": "\(speech.tts.name)"])
+            }
+            let last = framer.finish()
+            playback.withLock { playback in
+                if let last { playback.append([last], sentence: job.sentence, generation: job.generation) }
+                playback.finishSentence(job.sentence, generation: job.generation)
+            }
+        }
+    }
+
+    /// Sends a frame every 20 ms on the monotonic clock; marks follow each sentence's last frame.
+    private func pace() async throws {
+        let codec = try PayloadCodec(format: format)
+        let silence = [Int16](repeating: 0, count: format.samplesPerFrame)
+        var pacer = FramePacer()
+        var sentBargeInGeneration = playback.withLock { $0.generation }
+        while !Task.isCancelled {
+            try await pacer.waitForNextFrame()
+            let late = ContinuousClock.now - pacer.nextDeadline + pacer.interval
+            var sentFrame = false
+            while !sentFrame, let item = playback.withLock({ $0.next() }) {
+                switch item {
+                case .frame(let samples, let sentence):
+                    try await send(.media(try codec.encode(samples)))
+                    recordAgent(samples)
+                    sentFrame = true
+                    let generation = playback.withLock { $0.generation }
+                    stats.withLock { stats in
+                        stats.framesSent += 1
+                        if generation != sentBargeInGeneration { stats.framesAfterBargeIn += 1 }
+                    }
+                    await firstFrame(of: sentence)
+                case .mark(let sentence):
+                    try await send(.mark("s\(sentence)"))
+                }
+            }
+            sentBargeInGeneration = playback.withLock { $0.generation }
+            if !sentFrame {
+                recordAgent(silence)
+                if speech.settings.sendSilenceWhenIdle { try await send(.media(try codec.encode(silence))) }
+            }
+            let bucket = min(500, max(0, Int((Double(late.components.attoseconds) / 1e14).rounded()) + Int(late.components.seconds) * 10_000))
+            stats.withLock { $0.lateness[bucket] += 1 }
+        }
+    }
+
+    private func send(_ frame: OutboundMediaFrame) async throws {
+        try await outbound.write(.text(frame.text(carrier: carrier, streamId: streamId)))
+    }
+
+    private func firstFrame(of sentence: Int) async {
+        let now = ContinuousClock.now
+        let latency: TurnLatency? = clock.withLock { clock in
+            guard clock.waiting, clock.firstSentence == sentence, let ended = clock.turnEnded, let lastVoice = clock.lastVoice,
+                let transcript = clock.transcript, let reply = clock.reply
+            else { return nil }
+            clock.waiting = false
+            let audio = clock.audio ?? now
+            func ms(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
+                let duration = to - from
+                return Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+            }
+            return TurnLatency(
+                turn: clock.turns, endOfTurnMs: ms(lastVoice, ended), transcriptMs: ms(ended, transcript),
+                replyMs: ms(transcript, reply), firstAudioMs: ms(reply, audio), firstFrameMs: ms(audio, now))
+        }
+        if let latency { await onLatency(latency) }
+    }
+
+    // MARK: recording (caller left, agent right, kept in step frame by frame)
+
+    private func record(caller: [Int16]) {
+        let agent = recordedAgent.withLock { agent -> [Int16] in
+            let count = min(agent.count, caller.count)
+            defer { agent.removeFirst(count) }
+            return Array(agent.prefix(count))
+        }
+        recorder.withLock { recorder in try? recorder?.write(caller: caller, agent: agent) }
+    }
+
+    private func recordAgent(_ samples: [Int16]) {
+        recordedAgent.withLock { agent in
+            agent += samples
+            // The caller's side drives the writes; never hold more than a few seconds of the agent.
+            if agent.count > format.sampleRate * 5 { agent.removeFirst(agent.count - format.sampleRate * 5) }
+        }
+    }
+
+    private func finishRecording() {
+        recorder.withLock { recorder in
+            try? recorder?.finish()
+            recorder = nil
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import Foundation
+import FrontdeskAudio
+import NIOCore
+import NIOHTTP1
+
+/// The embedded default: libespeak-ng, offline.
+struct EspeakTextToSpeech: TextToSpeech {
+    let synthesizer: EspeakSynthesizer
+    var name: String { "espeak-ng (offline, voice \(synthesizer.voice))" }
+    var sampleRate: Int { synthesizer.sampleRate }
+
+    init(voice: String?) throws {
+        synthesizer = try EspeakSynthesizer(voice: voice ?? "en-us")
+    }
+
+    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+        synthesizer.synthesize(text)
+    }
+}
+
+/// Streams raw 16-bit little-endian PCM from an HTTP response body as it arrives.
+private func streamPCM(
+    _ request: HTTPClientRequest, http: HTTPClient, timeout: TimeAmount, provider: String
+) -> AsyncThrowingStream<[Int16], any Error> {
+    AsyncThrowingStream { continuation in
+        let task = Task {
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                guard response.status == .ok else {
+                    let text = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
+                    throw SpeechProviderError(provider, "HTTP \(response.status.code): \(text.prefix(300))")
+                }
+                var pcm = PCMAccumulator()
+                for try await buffer in response.body {
+                    let samples = pcm.samples(from: buffer.readableBytesView)
+                    if !samples.isEmpty { continuation.yield(samples) }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+    }
+}
+
+/// OpenAI-compatible `POST {base}/audio/speech` with `response_format: pcm` (24 kHz 16-bit mono,
+/// streamed as it is generated).
+struct OpenAITextToSpeech: TextToSpeech {
+    let baseURL: URL
+    let apiKey: String?
+    let voice: String
+    let model: String
+    let http: HTTPClient
+    var name: String { "openai-compatible /audio/speech at \(baseURL.absoluteString) (voice \(voice))" }
+    var sampleRate: Int { 24_000 }
+
+    init(baseURL: URL, apiKey: String?, voice: String?, model: String = "tts-1", http: HTTPClient = .shared) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.voice = voice ?? "alloy"
+        self.model = model
+        self.http = http
+    }
+
+    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+        var request = HTTPClientRequest(url: baseURL.appendingPathComponent("audio/speech").absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        let body = (try? JSONSerialization.data(withJSONObject: [
+            "model": model, "input": text, "voice": voice, "response_format": "pcm",
+        ], options: [.sortedKeys])) ?? Data()
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return streamPCM(request, http: http, timeout: .seconds(20), provider: "openai tts")
+    }
+}
+
+/// ElevenLabs-style streaming `POST {base}/v1/text-to-speech/{voice}/stream?output_format=pcm_16000`.
+struct ElevenLabsTextToSpeech: TextToSpeech {
+    let baseURL: URL
+    let apiKey: String?
+    let voice: String
+    let model: String
+    let http: HTTPClient
+    var name: String { "elevenlabs streaming at \(baseURL.absoluteString) (voice \(voice))" }
+    var sampleRate: Int { 16_000 }
+
+    init(baseURL: URL, apiKey: String?, voice: String?, model: String = "eleven_turbo_v2_5", http: HTTPClient = .shared) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.voice = voice ?? "21m00Tcm4TlvDq8ikWAM"
+        self.model = model
+        self.http = http
+    }
+
+    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+        let url = baseURL.appendingPathComponent("v1/text-to-speech/\(voice)/stream").absoluteString + "?output_format=pcm_16000"
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let apiKey { request.headers.add(name: "xi-api-key", value: apiKey) }
+        let body = (try? JSONSerialization.data(withJSONObject: ["text": text, "model_id": model], options: [.sortedKeys])) ?? Data()
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return streamPCM(request, http: http, timeout: .seconds(20), provider: "elevenlabs tts")
+    }
+}
