@@ -13,7 +13,8 @@ import Testing
 
 /// The application on a real loopback port (WebSockets need a live server).
 func withLiveApp(
-    _ app: TestApp, llm: (any LLMClient)? = nil, _ body: @Sendable (Int) async throws -> Void
+    _ app: TestApp, llm: (any LLMClient)? = nil, speechToText: (any SpeechToText)? = nil, textToSpeech: (any TextToSpeech)? = nil,
+    telnyx: TelnyxClient? = nil, _ body: @Sendable (Int) async throws -> Void
 ) async throws {
     defer { try? FileManager.default.removeItem(at: app.folder) }
     var configuration = app.configuration
@@ -23,7 +24,9 @@ func withLiveApp(
     logger.logLevel = .critical
     let clock = app.clock
     let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-    var dependencies = AppDependencies(now: { clock.now }, llm: llm)
+    var dependencies = AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx)
+    dependencies.speechToText = speechToText
+    dependencies.textToSpeech = textToSpeech
     dependencies.onListening = { listening.yield($0); listening.finish() }
     let application = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
     let server = Task { try await application.runService(gracefulShutdownSignals: []) }

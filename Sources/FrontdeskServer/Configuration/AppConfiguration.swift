@@ -132,6 +132,7 @@ public struct AppConfiguration: Sendable {
         if let order = try reader.oneOf("MEDIA_L16_BYTE_ORDER", ["big", "little"]) {
             config.media.l16ByteOrder = order == "big" ? .bigEndian : .littleEndian
         }
+        config.media.telnyxCodec = try reader.oneOf("MEDIA_TELNYX_CODEC", ["pcmu", "pcma", "opus", "l16"])?.uppercased() ?? "PCMU"
         config.recordCalls = try reader.flag("MEDIA_RECORD_CALLS") ?? true
         return config
     }

@@ -1,7 +1,9 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskStore
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import Logging
 
 /// The call log, and one call with its transcript turns.
@@ -11,6 +13,7 @@ struct CallController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
         group.get(":id", use: get)
+        group.get(":id/recording", use: recording)
     }
 
     /// A call in a list: its fields and its transcript as text.
@@ -50,12 +53,25 @@ struct CallController {
         let call: Call
         let turns: [TranscriptTurn]
         let leadScore: Int?
+        /// Media mode: each turn's latency stages.
+        let latencies: [TurnLatency]
 
         func encode(to encoder: any Encoder) throws {
             try call.encode(to: encoder)
             var container = encoder.container(keyedBy: AnyKey.self)
             try container.encode(turns, forKey: AnyKey("turns"))
             try container.encode(leadScore, forKey: AnyKey("lead_score"))
+            try container.encode(latencies.map(LatencyView.init), forKey: AnyKey("turn_latencies"))
+        }
+    }
+
+    struct LatencyView: Encodable {
+        let latency: TurnLatency
+
+        func encode(to encoder: any Encoder) throws {
+            try latency.encode(to: encoder)
+            var container = encoder.container(keyedBy: AnyKey.self)
+            try container.encode((latency.totalMs * 10).rounded() / 10, forKey: AnyKey("total_ms"))
         }
     }
 
@@ -66,6 +82,25 @@ struct CallController {
             "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
         let turns = try await services.store.calls.turns(of: call.id)
         let lead = try await call.leadId.asyncFlatMap { try await services.store.leads.find($0) }
-        return APIResponse(CallView(call: call, turns: turns, leadScore: lead?.qualificationScore))
+        let latencies = try await services.store.calls.latencies(of: call.id)
+        return APIResponse(CallView(call: call, turns: turns, leadScore: lead?.qualificationScore, latencies: latencies))
+    }
+
+    /// `GET /api/calls/{id}/recording`: the call's Ogg Opus recording (caller left, agent right).
+    @Sendable func recording(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: CallID.self)
+        let call = try await services.owned(
+            "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
+        guard let path = try await services.store.calls.recordingPath(call.id),
+            let bytes = FileManager.default.contents(atPath: path)
+        else { throw AppError.notFound("Recording") }
+        if call.status == .inProgress {
+            throw AppError(.resourceNotFound, "The call is still in progress: its recording is ready when it ends")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "audio/ogg"
+        headers[.contentDisposition] = "attachment; filename=\"call-\(call.id.rawValue).opus\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -69,6 +69,13 @@ final class TwilioController: Sendable {
         let form = try await verifiedForm(&request, context: context)
         guard let callSid = form["CallSid"], !callSid.isEmpty else { throw AppError.validation(field: "CallSid", "is required") }
         let status = form["CallStatus"] ?? "in-progress"
+        if request.uri.query?.contains("stream_ended=1") == true {
+            // A media-mode call's stream closed: a transfer decided on the stream, else the end.
+            if let number = services.twilioStreams.takeTransfer(callSid: callSid) {
+                return twiml("<Dial timeout=\"30\">\(TwiML.escape(number.e164))</Dial>")
+            }
+            return twiml("<Hangup/>")
+        }
         let live = services.calls.session(provider: Self.provider, providerCallId: callSid)
         let transport: TwiMLTransport
         let session: CallSession
@@ -90,9 +97,18 @@ final class TwilioController: Sendable {
             }
         } else {
             if Self.finished.contains(status) { return twiml("") }
-            guard let to = form["To"].flatMap(PhoneNumber.init), try await services.store.agents.find(phoneNumber: to) != nil else {
+            guard let to = form["To"].flatMap(PhoneNumber.init), let agent = try await services.store.agents.find(phoneNumber: to) else {
                 logger.warning("A Twilio call to a number no agent answers", metadata: ["to": "\(form["To"] ?? "?")"])
                 return twiml("<Say>Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye.</Say><Hangup/>")
+            }
+            if agent.voiceSettings.mode == .media {
+                // Media mode: the call's audio comes over a stream; the session starts with its `start` frame.
+                let parameters = [("token", services.mediaTokens.token(for: callSid)), ("from", form["From"] ?? ""), ("to", to.e164)]
+                    .map { "<Parameter name=\"\($0.0)\" value=\"\(TwiML.escape($0.1))\"/>" }.joined()
+                let stream = MediaURLs.twilio(publicURL: services.configuration.publicURL)
+                return twiml(
+                    "<Connect><Stream url=\"\(TwiML.escape(stream))\">\(parameters)</Stream></Connect>"
+                        + "<Redirect method=\"POST\">\(TwiML.escape(voiceURL + "?stream_ended=1"))</Redirect>")
             }
             transport = TwiMLTransport()
             do {

@@ -22,6 +22,10 @@ public struct MediaSettings: Sendable {
     public var l16ByteOrder: AudioEncoding.ByteOrder = .littleEndian
     /// Where call recordings go (nil: not recorded).
     public var recordingsDirectory: String?
+    /// The codec asked of Telnyx for a media-mode call (`PCMU`, `PCMA`, `OPUS`, `L16`).
+    public var telnyxCodec = "PCMU"
+
+    var preferredTelnyxCodec: String { telnyxCodec }
 
     public init() {}
 }

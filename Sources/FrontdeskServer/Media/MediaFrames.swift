@@ -4,11 +4,11 @@ import FrontdeskAudio
 /// Which carrier's media-stream dialect a socket speaks (protocols.md: Telnyx and Twilio differ in
 /// key spellings — `stream_id`/`streamSid`, `media_format`/`mediaFormat` — and Twilio wants its
 /// `streamSid` on every frame sent back).
-enum MediaCarrier: String, Sendable {
+public enum MediaCarrier: String, Sendable {
     case telnyx, twilio
 
     /// The provider name calls are recorded under.
-    var provider: String { rawValue }
+    public var provider: String { rawValue }
 }
 
 /// One frame from the carrier, whichever dialect.

@@ -57,7 +57,8 @@ enum OpenAPIDocument {
         .init(method: "DELETE", path: "/api/appointments/{id}", summary: "Cancel an appointment", tag: "appointments", response: "Appointment"),
         .init(method: "POST", path: "/api/appointments/{id}/remind", summary: "Send a reminder by sms or email", tag: "appointments", body: "RemindRequest", response: "Message", status: "201"),
         .init(method: "GET", path: "/api/calls", summary: "Call log with transcripts", tag: "calls", query: ["business_id", "lead_id", "status"] + pageQuery, response: "CallList"),
-        .init(method: "GET", path: "/api/calls/{id}", summary: "One call with its transcript turns", tag: "calls", response: "CallDetail"),
+        .init(method: "GET", path: "/api/calls/{id}", summary: "One call with its transcript turns (and, in media mode, each turn's latency stages)", tag: "calls", response: "CallDetail"),
+        .init(method: "GET", path: "/api/calls/{id}/recording", summary: "A media-mode call's recording: Ogg Opus, caller left, agent right (404 while the call is in progress or when not recorded)", tag: "calls", response: "Recording"),
         .init(method: "GET", path: "/api/sms", summary: "SMS log (outbox included)", tag: "messages", query: ["business_id", "lead_id", "status"] + pageQuery, response: "MessageList"),
         .init(method: "POST", path: "/api/sms", summary: "Send an SMS", tag: "messages", body: "SMSRequest", response: "Message", status: "201"),
         .init(method: "POST", path: "/api/webrtc/webhook", summary: "Telnyx Call Control events (Ed25519-signed: telnyx-signature-ed25519, telnyx-timestamp)", tag: "webhooks", auth: false, body: "TelnyxEvent", response: "WebhookReceipt"),
@@ -135,9 +136,11 @@ enum OpenAPIDocument {
                     "required": true, "content": [type: ["schema": ref(body)]],
                 ]
             }
-            let success: [String: Any] = op.response == "TwiML"
-                ? ["text/xml": ["schema": ["type": "string"]]]
-                : ["application/json": ["schema": envelope(op.response)]]
+            let success: [String: Any] = switch op.response {
+            case "TwiML": ["text/xml": ["schema": ["type": "string"]]]
+            case "Recording": ["audio/ogg": ["schema": ["type": "string", "contentMediaType": "audio/ogg"]]]
+            default: ["application/json": ["schema": envelope(op.response)]]
+            }
             var responses: [String: Any] = [
                 op.status: [
                     "description": "Success",

@@ -181,6 +181,11 @@ enum OpenAPISchemas {
                 "sequence": integer, "speaker": enumeration(["caller", "agent", "system"]), "text": string,
                 "started_at": dateTime, "ended_at": dateTime, "confidence": number, "latency_ms": integer,
             ])),
+            "recording_url": nullableString,
+            "turn_latencies": array(object([
+                "turn": integer, "end_of_turn_ms": number, "transcript_ms": number, "reply_ms": number,
+                "first_audio_ms": number, "first_frame_ms": number, "total_ms": number,
+            ])),
         ]),
         "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),
         "EmailRequest": object(

@@ -45,7 +45,8 @@ struct TelnyxEventHandler: Sendable {
             await session(event)?.handle(
                 .callerSaid(text, isFinal: data?["is_final"]?.bool ?? true, confidence: data?["confidence"]?.double))
         case "call.dtmf.received":
-            guard let digit = event.string("digit") else { return }
+            // A media stream reports the key itself (its `dtmf` frame): not counted twice.
+            guard let digit = event.string("digit"), event.clientState != "media" else { return }
             await session(event)?.handle(.dtmf(digit))
         case "call.speak.ended":
             if event.clientState == "unassigned", let call = event.string("call_control_id") {
@@ -89,6 +90,21 @@ struct TelnyxEventHandler: Sendable {
             try await client.command("answer", callControlId: call, clientState: "unassigned")
             return
         }
+        if agent.voiceSettings.mode == .media {
+            // Media mode: the call runs over the stream; its session starts with the stream's `start`.
+            let codec = services.speech.settings.preferredTelnyxCodec
+            var body: [String: JSONValue] = [
+                "stream_url": .string(MediaURLs.telnyx(publicURL: services.configuration.publicURL)),
+                "stream_track": .string("inbound_track"),
+                "stream_bidirectional_mode": .string("rtp"),
+                "stream_bidirectional_codec": .string(codec),
+                "stream_codec": .string(codec),
+                "stream_auth_token": .string(services.mediaTokens.token(for: call)),
+            ]
+            if services.speech.settings.sendSilenceWhenIdle { body["send_silence_when_idle"] = .bool(true) }
+            try await client.command("answer", callControlId: call, body, clientState: "media")
+            return
+        }
         let transport = TelnyxCallTransport(
             client: client, callControlId: call, voice: agent.voiceSettings.voiceId ?? "female",
             language: agent.voiceSettings.language, agentNumber: to.e164)
@@ -118,6 +134,7 @@ struct TelnyxEventHandler: Sendable {
                 clientState: "unassigned")
             return
         }
+        if event.clientState == "media" { return }  // the stream's start frame begins the conversation
         guard let session = session(event) else { return }
         do {
             try await client.command(

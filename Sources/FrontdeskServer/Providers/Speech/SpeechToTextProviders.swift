@@ -13,14 +13,14 @@ import Synchronization
 /// binary frames (`mulaw` at 8 kHz, else `linear16`), `Results` frames back (interim and final),
 /// `Finalize` when the caller has stopped (its results come back with `from_finalize`), then
 /// `CloseStream`.
-struct DeepgramSpeechToText: SpeechToText {
+public struct DeepgramSpeechToText: SpeechToText {
     let baseURL: URL
     let apiKey: String?
     let model: String
     let logger: Logger
-    var name: String { "deepgram streaming at \(baseURL.absoluteString)" }
+    public var name: String { "deepgram streaming at \(baseURL.absoluteString)" }
 
-    init(baseURL: URL, apiKey: String?, model: String = "nova-2-phonecall", logger: Logger) {
+    public init(baseURL: URL, apiKey: String?, model: String = "nova-2-phonecall", logger: Logger) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
@@ -41,7 +41,7 @@ struct DeepgramSpeechToText: SpeechToText {
         return components.string!
     }
 
-    func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
+    public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
         DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, mulaw: sampleRate == 8_000, logger: logger)
     }
 }
@@ -171,25 +171,25 @@ final class DeepgramUtterance: UtteranceRecognizer {
 
 /// OpenAI-compatible `POST {base}/audio/transcriptions` (multipart: the utterance as WAV, `model`),
 /// once per utterance when the caller has stopped.
-struct OpenAISpeechToText: SpeechToText {
+public struct OpenAISpeechToText: SpeechToText {
     let baseURL: URL
     let apiKey: String?
     let model: String
     let http: HTTPClient
-    var name: String { "openai-compatible /audio/transcriptions at \(baseURL.absoluteString)" }
+    public var name: String { "openai-compatible /audio/transcriptions at \(baseURL.absoluteString)" }
 
-    init(baseURL: URL, apiKey: String?, model: String = "whisper-1", http: HTTPClient = .shared) {
+    public init(baseURL: URL, apiKey: String?, model: String = "whisper-1", http: HTTPClient = .shared) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
         self.http = http
     }
 
-    func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
+    public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
         Utterance(client: self, sampleRate: sampleRate)
     }
 
-    final class Utterance: UtteranceRecognizer {
+    public final class Utterance: UtteranceRecognizer {
         let client: OpenAISpeechToText
         let sampleRate: Int
         private let samples = Mutex<[Int16]>([])
@@ -199,9 +199,9 @@ struct OpenAISpeechToText: SpeechToText {
             self.sampleRate = sampleRate
         }
 
-        func send(_ more: [Int16]) { samples.withLock { $0 += more } }
+        public func send(_ more: [Int16]) { samples.withLock { $0 += more } }
 
-        func finish() async throws -> Transcription {
+        public func finish() async throws -> Transcription {
             let audio = samples.withLock { $0 }
             let boundary = "frontdesk-" + UUID().uuidString
             var body: [UInt8] = []
@@ -229,6 +229,6 @@ struct OpenAISpeechToText: SpeechToText {
             return Transcription(text: words.trimmingCharacters(in: .whitespacesAndNewlines))
         }
 
-        func cancel() async {}
+        public func cancel() async {}
     }
 }

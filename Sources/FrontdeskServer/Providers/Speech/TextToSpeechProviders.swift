@@ -5,16 +5,16 @@ import NIOCore
 import NIOHTTP1
 
 /// The embedded default: libespeak-ng, offline.
-struct EspeakTextToSpeech: TextToSpeech {
+public struct EspeakTextToSpeech: TextToSpeech {
     let synthesizer: EspeakSynthesizer
-    var name: String { "espeak-ng (offline, voice \(synthesizer.voice))" }
-    var sampleRate: Int { synthesizer.sampleRate }
+    public var name: String { "espeak-ng (offline, voice \(synthesizer.voice))" }
+    public var sampleRate: Int { synthesizer.sampleRate }
 
-    init(voice: String?) throws {
-        synthesizer = try EspeakSynthesizer(voice: voice ?? "en-us")
+    public init(voice: String?, wordsPerMinute: Int = 165) throws {
+        synthesizer = try EspeakSynthesizer(voice: voice ?? "en-us", wordsPerMinute: wordsPerMinute)
     }
 
-    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+    public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
         synthesizer.synthesize(text)
     }
 }
@@ -47,16 +47,16 @@ private func streamPCM(
 
 /// OpenAI-compatible `POST {base}/audio/speech` with `response_format: pcm` (24 kHz 16-bit mono,
 /// streamed as it is generated).
-struct OpenAITextToSpeech: TextToSpeech {
+public struct OpenAITextToSpeech: TextToSpeech {
     let baseURL: URL
     let apiKey: String?
     let voice: String
     let model: String
     let http: HTTPClient
-    var name: String { "openai-compatible /audio/speech at \(baseURL.absoluteString) (voice \(voice))" }
-    var sampleRate: Int { 24_000 }
+    public var name: String { "openai-compatible /audio/speech at \(baseURL.absoluteString) (voice \(voice))" }
+    public var sampleRate: Int { 24_000 }
 
-    init(baseURL: URL, apiKey: String?, voice: String?, model: String = "tts-1", http: HTTPClient = .shared) {
+    public init(baseURL: URL, apiKey: String?, voice: String?, model: String = "tts-1", http: HTTPClient = .shared) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.voice = voice ?? "alloy"
@@ -64,7 +64,7 @@ struct OpenAITextToSpeech: TextToSpeech {
         self.http = http
     }
 
-    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+    public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
         var request = HTTPClientRequest(url: baseURL.appendingPathComponent("audio/speech").absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -78,16 +78,16 @@ struct OpenAITextToSpeech: TextToSpeech {
 }
 
 /// ElevenLabs-style streaming `POST {base}/v1/text-to-speech/{voice}/stream?output_format=pcm_16000`.
-struct ElevenLabsTextToSpeech: TextToSpeech {
+public struct ElevenLabsTextToSpeech: TextToSpeech {
     let baseURL: URL
     let apiKey: String?
     let voice: String
     let model: String
     let http: HTTPClient
-    var name: String { "elevenlabs streaming at \(baseURL.absoluteString) (voice \(voice))" }
-    var sampleRate: Int { 16_000 }
+    public var name: String { "elevenlabs streaming at \(baseURL.absoluteString) (voice \(voice))" }
+    public var sampleRate: Int { 16_000 }
 
-    init(baseURL: URL, apiKey: String?, voice: String?, model: String = "eleven_turbo_v2_5", http: HTTPClient = .shared) {
+    public init(baseURL: URL, apiKey: String?, voice: String?, model: String = "eleven_turbo_v2_5", http: HTTPClient = .shared) {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.voice = voice ?? "21m00Tcm4TlvDq8ikWAM"
@@ -95,7 +95,7 @@ struct ElevenLabsTextToSpeech: TextToSpeech {
         self.http = http
     }
 
-    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+    public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
         let url = baseURL.appendingPathComponent("v1/text-to-speech/\(voice)/stream").absoluteString + "?output_format=pcm_16000"
         var request = HTTPClientRequest(url: url)
         request.method = .POST

@@ -1,0 +1,230 @@
+import AsyncHTTPClient
+import Foundation
+import FrontdeskAudio
+import FrontdeskCore
+import FrontdeskServer
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// A text-to-speech double for the pipeline tests: each sentence is a short tone (its length grows
+/// with the words), made at once — so the tests exercise framing, pacing, marks and barge-in without
+/// waiting on a synthesiser. (espeak-ng itself is tested in FrontdeskAudioTests and used by the
+/// simulator's audio mode.)
+struct ToneSpeech: TextToSpeech {
+    var name: String { "test tones" }
+    var sampleRate: Int { 16_000 }
+    /// Milliseconds of tone per word.
+    var perWord = 40
+
+    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
+        let words = text.split(separator: " ").count
+        let count = sampleRate * perWord * max(1, words) / 1_000
+        let tone = (0..<count).map { Int16(8_000 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }
+        return AsyncThrowingStream { continuation in
+            continuation.yield(tone)
+            continuation.finish()
+        }
+    }
+}
+
+/// The API over real HTTP, logged in as the demo account.
+struct LiveAPI {
+    let base: String
+    let token: String
+    let business: String
+
+    static func demo(port: Int) async throws -> LiveAPI {
+        let base = "http://127.0.0.1:\(port)"
+        let data = try await request("POST", base + "/api/auth/login", body: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
+        let token = try #require((data["data"] as? [String: Any])?["token"] as? String)
+        let business = try #require(((data["data"] as? [String: Any])?["user"] as? [String: Any])?["business_id"] as? String)
+        return LiveAPI(base: base, token: token, business: business)
+    }
+
+    func get(_ path: String) async throws -> [String: Any] {
+        try await Self.request("GET", base + path, token: token)
+    }
+
+    func status(_ path: String) async throws -> (status: Int, bytes: [UInt8]) {
+        var request = HTTPClientRequest(url: base + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), Array(try await response.body.collect(upTo: 1 << 24).readableBytesView))
+    }
+
+    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .RAW(value: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let answer = try await HTTPClient.shared.execute(request, timeout: .seconds(10)).body.collect(upTo: 1 << 22)
+        return (try JSONSerialization.jsonObject(with: Data(answer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// The call a carrier knows as `providerCallId`, once it has ended (empty after 10 s).
+    func endedCall(_ providerCallId: String) async throws -> [String: Any] {
+        for _ in 0..<1_000 {
+            if let call = try await calls().first(where: { $0["provider_call_id"] as? String == providerCallId }),
+                call["status"] as? String != "in_progress"
+            { return call }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the call \(providerCallId) did not end")
+        return [:]
+    }
+
+    /// The business's calls, newest first.
+    func calls() async throws -> [[String: Any]] {
+        ((try await get("/api/calls?business_id=\(business)"))["data"] as? [String: Any])?["calls"] as? [[String: Any]] ?? []
+    }
+}
+
+@Suite("Media streams: real-time call audio over the carriers' WebSocket protocols")
+struct MediaStreamTests {
+    static let mondayMorning = try! Date("2026-11-23T15:00:00Z", strategy: .iso8601)
+    static let secret = String(repeating: "s", count: 40)
+
+    /// Half a second of "speech" (a loud tone) at 8 kHz: what the turn detector hears as the caller talking.
+    static let speech = (0..<4_000).map { Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000)) }
+
+    static func peer(_ port: Int, carrier: MediaCarrier = .telnyx, callId: String, token: String? = nil) -> MediaStreamPeer {
+        MediaStreamPeer(
+            carrier: carrier, url: "ws://127.0.0.1:\(port)/api/media/\(carrier.rawValue)",
+            token: token ?? MediaStreamTokens(secret: secret).token(for: callId), callId: callId, from: "+15557654321", to: "+15550100123")
+    }
+
+    @Test("a µ-law call over the Telnyx media protocol: greeting, two turns, booked; transcript, latencies and recording in the API")
+    func telnyxBooking() async throws {
+        let stt = try await ScriptedSpeechServer.start()
+        defer { stt.stop() }
+        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        var logger = Logger(label: "stt")
+        logger.logLevel = .critical
+        try await withLiveApp(
+            app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger), textToSpeech: ToneSpeech()
+        ) { port in
+            let peer = Self.peer(port, callId: "v3:media-booking")
+            try await peer.connect { peer in
+                #expect(try await peer.waitForAgent(after: 0), "the greeting plays")
+                for line in ["Hi, I'm Maria, can I get a cleaning next Tuesday at 10?", "yes"] {
+                    let before = peer.observed.withLock { $0.agentFrames }
+                    stt.queue(line)
+                    try await peer.say(Self.speech)
+                    try await peer.silence(.milliseconds(800))
+                    #expect(try await peer.waitForAgent(after: before), "a reply to \"\(line)\"")
+                }
+            }
+            let observed = peer.observed.withLock { $0 }
+            #expect(observed.marks.count >= 3)  // a mark after each sentence, echoed back
+            #expect(observed.clears.isEmpty)
+            // The server paced its frames: 20 ms apart on average, no bursts.
+            let gaps = observed.gaps.sorted()
+            #expect(gaps.count > 50)
+            #expect(abs(gaps[gaps.count / 2] - 20) < 5, "median gap \(gaps[gaps.count / 2]) ms")
+            // Audio actually went to speech-to-text for each turn.
+            #expect(stt.utterances.withLock { $0 }.count == 2 && stt.utterances.withLock { $0 }.allSatisfy { $0 > 3_000 })
+
+            let api = try await LiveAPI.demo(port: port)
+            let call = try await api.endedCall("v3:media-booking")
+            #expect(call["outcome"] as? String == "booked")
+            let id = try #require(call["id"] as? String)
+            let detail = try #require((try await api.get("/api/calls/\(id)"))["data"] as? [String: Any])
+            let turns = try #require(detail["turns"] as? [[String: Any]])
+            #expect(turns.contains { $0["speaker"] as? String == "caller" && ($0["text"] as? String)?.contains("cleaning next Tuesday") == true })
+            #expect(turns.contains { $0["speaker"] as? String == "agent" && ($0["text"] as? String)?.contains("all set") == true })
+            let latencies = try #require(detail["turn_latencies"] as? [[String: Any]])
+            #expect(latencies.count == 2)
+            for latency in latencies {
+                #expect((latency["end_of_turn_ms"] as? Double ?? 0) >= 590)  // the configured 600 ms of silence
+                #expect((latency["total_ms"] as? Double ?? 0) > 0)
+            }
+            #expect(detail["recording_url"] as? String == "/api/calls/\(id)/recording")
+            let recording = try await api.status("/api/calls/\(id)/recording")
+            #expect(recording.status == 200)
+            #expect(recording.bytes.starts(with: Array("OggS".utf8)))
+            let appointments = try await api.get("/api/appointments?business_id=\(api.business)")
+            let booked = ((appointments["data"] as? [String: Any])?["appointments"] as? [[String: Any]]) ?? []
+            #expect(booked.contains { ($0["scheduled_date"] as? String)?.hasPrefix("2026-12-01T15:00") == true })
+        }
+    }
+
+    @Test("barge-in: the caller talks over the greeting; playback stops within a frame and the transcript keeps what was heard")
+    func bargeIn() async throws {
+        let stt = try await ScriptedSpeechServer.start()
+        defer { stt.stop() }
+        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        var logger = Logger(label: "stt")
+        logger.logLevel = .critical
+        try await withLiveApp(
+            app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger),
+            textToSpeech: ToneSpeech(perWord: 200)
+        ) { port in
+            let peer = Self.peer(port, callId: "v3:media-barge")
+            try await peer.connect { peer in
+                // Let about half a second of the (long) greeting play, then talk over it.
+                #expect(try await peer.waitForFrames(25))
+                stt.queue("What are your hours?")
+                try await peer.say(Self.speech)
+                try await peer.silence(.milliseconds(800))
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let observed = peer.observed.withLock { $0 }
+            let clear = try #require(observed.clears.first, "the server cleared the carrier's playback")
+            #expect(observed.clears.count == 1)
+            // Cut off within a frame: at most the one frame already in flight arrives after the clear
+            // (the answer to the question comes only after the caller's turn, well over 300 ms later).
+            #expect(try #require(observed.framesAfterClear(within: .milliseconds(300))) <= 1)
+            let api = try await LiveAPI.demo(port: port)
+            let call = try await api.endedCall("v3:media-barge")
+            let id = try #require(call["id"] as? String)
+            let detail = try #require((try await api.get("/api/calls/\(id)"))["data"] as? [String: Any])
+            let turns = try #require(detail["turns"] as? [[String: Any]])
+            let greeting = try #require(turns.first { $0["speaker"] as? String == "agent" }?["text"] as? String)
+            #expect(greeting.hasSuffix("—"), "the greeting was cut: \(greeting)")
+            #expect(!greeting.contains("How can I help"), "the caller never heard the end of the greeting")
+            #expect(turns.contains { $0["speaker"] as? String == "caller" && ($0["text"] as? String) == "What are your hours?" })
+            #expect(clear >= 25)  // about half a second of the greeting had played
+        }
+    }
+
+    @Test("a stream with a wrong token is refused and starts no call")
+    func wrongToken() async throws {
+        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        try await withLiveApp(app, textToSpeech: ToneSpeech()) { port in
+            let peer = Self.peer(port, callId: "v3:intruder", token: "not-the-token")
+            try? await peer.connect { peer in
+                try? await peer.silence(.milliseconds(200))
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(peer.observed.withLock { $0.agentFrames } == 0)
+            let api = try await LiveAPI.demo(port: port)
+            #expect(try await api.calls().allSatisfy { $0["provider_call_id"] as? String != "v3:intruder" })
+        }
+    }
+
+    @Test("Twilio's dialect: streamSid on every frame sent back, keys from the stream reach the call")
+    func twilioDialect() async throws {
+        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        try await withLiveApp(app, textToSpeech: ToneSpeech()) { port in
+            let peer = Self.peer(port, carrier: .twilio, callId: "CAmedia0001")
+            try await peer.connect { peer in
+                #expect(try await peer.waitForAgent(after: 0))
+                try await peer.press("0")  // a person, please
+                #expect(try await peer.waitForAgent(after: peer.observed.withLock { $0.agentFrames }))
+            }
+            let observed = peer.observed.withLock { $0 }
+            #expect(observed.agentFrames > 0)
+            #expect(observed.framesWithoutStreamId == 0)
+            let api = try await LiveAPI.demo(port: port)
+            let call = try await api.endedCall("CAmedia0001")
+            #expect(call["provider"] as? String == "twilio")
+            #expect((call["transcript"] as? String)?.contains("Caller pressed 0") == true)
+        }
+    }
+}
