@@ -27,7 +27,8 @@ public struct DeepgramSpeechToText: SpeechToText {
         self.logger = logger
     }
 
-    func url(sampleRate: Int) -> String {
+    /// The `/v1/listen` URL for audio at `sampleRate` (µ-law at 8 kHz, else 16-bit PCM).
+    public func url(sampleRate: Int) -> String {
         var components = URLComponents(url: baseURL.appendingPathComponent("v1/listen"), resolvingAgainstBaseURL: false)!
         if components.scheme == "https" { components.scheme = "wss" } else if components.scheme == "http" { components.scheme = "ws" }
         components.queryItems = [

@@ -1,0 +1,207 @@
+import Foundation
+import FrontdeskServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+import Testing
+
+/// Each speech provider client against a local server that speaks the provider's protocol.
+@Suite("Speech providers: Deepgram streaming, OpenAI transcriptions and speech, ElevenLabs streaming")
+struct SpeechProviderTests {
+    final class Seen: Sendable {
+        let headers = Mutex<[String: String]>([:])
+        let query = Mutex("")
+        let body = Mutex<[UInt8]>([])
+        let binaryBytes = Mutex(0)
+        let texts = Mutex<[String]>([])
+    }
+
+    /// Serves `router` (and `sockets`) on a loopback port for the duration of `body`.
+    static func serve(
+        _ router: Router<BasicRequestContext>, sockets: Router<BasicWebSocketRequestContext>? = nil, _ body: (Int) async throws -> Void
+    ) async throws {
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "provider")
+        logger.logLevel = .critical
+        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "provider")
+        let running: @Sendable (any Channel) async -> Void = { channel in
+            listening.yield(channel.localAddress?.port ?? 0)
+            listening.finish()
+        }
+        let task: Task<Void, any Error>
+        if let sockets {
+            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: sockets), configuration: configuration, onServerRunning: running, logger: logger)
+            task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        } else {
+            let app = Application(router: router, configuration: configuration, onServerRunning: running, logger: logger)
+            task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        try await body(port)
+    }
+
+    @Test("Deepgram: audio streams as µ-law, interim results are skipped, finals are joined, Finalize ends the utterance")
+    func deepgram() async throws {
+        let seen = Seen()
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("v1/listen") { inbound, outbound, context in
+            seen.headers.withLock { $0["authorization"] = context.request.headers[.authorization] }
+            seen.query.withLock { $0 = context.request.uri.query ?? "" }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                switch message {
+                case .binary(let buffer):
+                    let bytes = buffer.readableBytes
+                    seen.binaryBytes.withLock { $0 += bytes }
+                    if seen.binaryBytes.withLock({ $0 }) == bytes {
+                        try await outbound.write(.text(#"{"type":"Results","is_final":false,"channel":{"alternatives":[{"transcript":"I'd","confidence":0.5}]}}"#))
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"speech_final":false,"channel":{"alternatives":[{"transcript":"I'd like a cleaning","confidence":0.9}]}}"#))
+                    }
+                case .text(let text):
+                    seen.texts.withLock { $0.append(text) }
+                    if text.contains("Finalize") {
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"on Tuesday","confidence":0.7}]},"unknown":{"x":1}}"#))
+                    } else if text.contains("CloseStream") {
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
+                    }
+                }
+            }
+        }
+        try await Self.serve(Router(), sockets: sockets) { port in
+            let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: "dg-key", logger: Logger(label: "dg"))
+            let utterance = try await stt.utterance(sampleRate: 8_000)
+            for _ in 0..<10 { utterance.send([Int16](repeating: 1_000, count: 160)) }
+            let result = try await utterance.finish()
+            #expect(result.text == "I'd like a cleaning on Tuesday")
+            #expect(abs((result.confidence ?? 0) - 0.8) < 0.001)
+            #expect(seen.headers.withLock { $0["authorization"] } == "Token dg-key")
+            let query = seen.query.withLock { $0 }
+            #expect(query.contains("encoding=mulaw") && query.contains("sample_rate=8000") && query.contains("interim_results=true"))
+            #expect(seen.binaryBytes.withLock { $0 } == 1_600)  // one byte per µ-law sample
+            let linear = try await stt.utterance(sampleRate: 16_000)
+            #expect((stt as DeepgramSpeechToText).url(sampleRate: 16_000).contains("encoding=linear16"))
+            await linear.cancel()
+        }
+    }
+
+    @Test("Deepgram: a server that closes without a final result is an error, not a hang")
+    func deepgramClosed() async throws {
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("v1/listen") { _, outbound, _ in
+            try await outbound.close(.unexpectedServerError, reason: "overloaded")
+        }
+        try await Self.serve(Router(), sockets: sockets) { port in
+            let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
+            let utterance = try await stt.utterance(sampleRate: 8_000)
+            utterance.send([Int16](repeating: 0, count: 160))
+            await #expect(throws: (any Error).self) { try await utterance.finish() }
+        }
+    }
+
+    @Test("OpenAI transcriptions: the utterance goes up as a WAV file in a multipart form; the text comes back")
+    func openAITranscriptions() async throws {
+        let seen = Seen()
+        let router = Router()
+        router.post("v1/audio/transcriptions") { request, context -> Response in
+            seen.headers.withLock {
+                $0["authorization"] = request.headers[.authorization]
+                $0["content-type"] = request.headers[.contentType]
+            }
+            let body = try await request.body.collect(upTo: 1 << 22)
+            seen.body.withLock { $0 = Array(body.readableBytesView) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"text":" What are your hours? "}"#)))
+        }
+        try await Self.serve(router) { port in
+            let stt = OpenAISpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "sk-test")
+            let utterance = try await stt.utterance(sampleRate: 8_000)
+            utterance.send([Int16](repeating: 500, count: 8_000))
+            #expect(try await utterance.finish() == Transcription(text: "What are your hours?"))
+            #expect(seen.headers.withLock { $0["authorization"] } == "Bearer sk-test")
+            #expect(seen.headers.withLock { $0["content-type"] }?.hasPrefix("multipart/form-data; boundary=") == true)
+            let body = seen.body.withLock { $0 }
+            let wav = try #require(body.firstRange(of: Array("RIFF".utf8)))
+            #expect(Array(body[wav.lowerBound + 8..<wav.lowerBound + 12]) == Array("WAVE".utf8))
+            #expect(body.firstRange(of: Array("name=\"model\"\r\n\r\nwhisper-1".utf8)) != nil)
+            #expect(body.count > 16_000)  // one second of 16-bit audio
+        }
+    }
+
+    @Test("OpenAI transcriptions: an error status is reported with the provider's message")
+    func openAITranscriptionError() async throws {
+        let router = Router()
+        router.post("v1/audio/transcriptions") { _, _ -> Response in
+            Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"bad key"}}"#)))
+        }
+        try await Self.serve(router) { port in
+            let utterance = try await OpenAISpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "x").utterance(sampleRate: 8_000)
+            let error = await #expect(throws: SpeechProviderError.self) { try await utterance.finish() }
+            #expect(error?.message.contains("401") == true && error?.message.contains("bad key") == true)
+        }
+    }
+
+    @Test("OpenAI speech and ElevenLabs: PCM streamed back chunk by chunk, odd bytes carried across chunks")
+    func textToSpeech() async throws {
+        let seen = Seen()
+        let router = Router()
+        // 3 chunks of 1,001 bytes: samples straddle the chunk boundaries.
+        let pcm = (0..<1_501).flatMap { index -> [UInt8] in let value = UInt16(bitPattern: Int16(index)); return [UInt8(value & 0xFF), UInt8(value >> 8)] }
+        let respond: @Sendable (Request) async throws -> Response = { request in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            seen.body.withLock { $0 = Array(body.readableBytesView) }
+            seen.headers.withLock {
+                $0["authorization"] = request.headers[.authorization]
+                $0["xi-api-key"] = request.headers[HTTPField.Name("xi-api-key")!]
+                $0["path"] = request.uri.path + "?" + (request.uri.query ?? "")
+            }
+            let chunks = stride(from: 0, to: pcm.count, by: 1_001).map { Array(pcm[$0..<min($0 + 1_001, pcm.count)]) }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { writer in
+                for chunk in chunks {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                try await writer.finish(nil)
+            })
+        }
+        router.post("v1/audio/speech") { request, _ in try await respond(request) }
+        router.post("v1/text-to-speech/:voice/stream") { request, _ in try await respond(request) }
+        try await Self.serve(router) { port in
+            let openAI = OpenAITextToSpeech(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "sk-tts", voice: "nova")
+            var samples: [Int16] = []
+            var chunks = 0
+            for try await chunk in openAI.synthesize("Hello there.") {
+                chunks += 1
+                samples += chunk
+            }
+            #expect(openAI.sampleRate == 24_000)
+            #expect(chunks >= 2)
+            #expect(samples == (0..<1_501).map { Int16($0) })
+            let request = try #require(try JSONSerialization.jsonObject(with: Data(seen.body.withLock { $0 })) as? [String: String])
+            #expect(request == ["model": "tts-1", "input": "Hello there.", "voice": "nova", "response_format": "pcm"])
+            #expect(seen.headers.withLock { $0["authorization"] } == "Bearer sk-tts")
+
+            let eleven = ElevenLabsTextToSpeech(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: "xi-key", voice: "voice123")
+            samples = []
+            for try await chunk in eleven.synthesize("Hi.") { samples += chunk }
+            #expect(eleven.sampleRate == 16_000)
+            #expect(samples.count == 1_501)
+            #expect(seen.headers.withLock { $0["xi-api-key"] } == "xi-key")
+            #expect(seen.headers.withLock { $0["path"] } == "/v1/text-to-speech/voice123/stream?output_format=pcm_16000")
+        }
+    }
+
+    @Test("A text-to-speech server that fails is reported, with its status")
+    func textToSpeechError() async throws {
+        let router = Router()
+        router.post("v1/audio/speech") { _, _ -> Response in Response(status: .tooManyRequests) }
+        try await Self.serve(router) { port in
+            let openAI = OpenAITextToSpeech(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: nil, voice: nil)
+            await #expect(throws: SpeechProviderError.self) { for try await _ in openAI.synthesize("x") {} }
+        }
+    }
+}
