@@ -29,11 +29,17 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Print the environment a server needs for --server runs, then exit.") var printServerEnv = false
     @Option(help: "The carrier to play: telnyx (signed webhooks), twilio (signed forms, TwiML) or retell (custom-LLM socket, voice only).")
     var provider: ScenarioRunner.Carrier = .telnyx
+    @Flag(help: ArgumentHelp(
+        "Audio mode: calls run over the carrier's media stream (Telnyx or Twilio) in real time; the caller's lines are spoken with espeak-ng.",
+        discussion: "Speech-to-text is a SCRIPTED stand-in speaking Deepgram's protocol: it does not recognise speech, it returns each line the script says next."))
+    var audio = false
+    @Option(help: "Loopback port of the scripted speech-to-text stand-in (with --audio --server).") var speechPort = 38441
 
     func validate() throws {
         if !printServerEnv && scripts.isEmpty { throw ValidationError("Name at least one scenario file.") }
         if server != nil && llm { throw ValidationError("--llm runs in process only (the test model is local to this process).") }
         if let server, URL(string: server)?.host == nil { throw ValidationError("--server must be a URL like http://127.0.0.1:3000") }
+        if audio && provider == .retell { throw ValidationError("--audio plays Telnyx or Twilio media streams; Retell does its own audio.") }
     }
 
     func run() async throws {
@@ -44,6 +50,7 @@ struct Simulate: AsyncParsableCommand {
             print("export TWILIO_AUTH_TOKEN=\(ScenarioRunner.twilioAuthToken)")
             print("export RETELL_API_KEY=\(ScenarioRunner.retellAPIKey)")
             print("export FRONTDESK_PUBLIC_URL=\(server ?? "http://127.0.0.1:3000")   # what Twilio signatures cover: the --server URL")
+            print("export STT_PROVIDER=deepgram STT_BASE_URL=http://127.0.0.1:\(speechPort)   # --audio: the scripted speech-to-text stand-in")
             return
         }
         var target = ScenarioRunner.Target.inProcess
@@ -60,7 +67,14 @@ struct Simulate: AsyncParsableCommand {
         let model = llm ? try await ScriptedModelServer.start() : nil
         defer { model?.stop() }
         if let model { print("LLM policy against the scripted test model at \(model.baseURL) (a stand-in that plays the scripts' model: replies)") }
-        let runner = ScenarioRunner(model: model, target: target, carrier: provider)
+        var speech: ScriptedSpeechServer?
+        if audio {
+            speech = try await ScriptedSpeechServer.start(port: server == nil ? 0 : speechPort)
+            print("Audio mode: \(provider.rawValue) media streams in real time, caller lines spoken with espeak-ng.")
+            print("Speech-to-text: \(ScriptedSpeechServer.label), Deepgram protocol at \(speech!.baseURL).")
+        }
+        defer { speech?.stop() }
+        let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech)
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario

@@ -164,23 +164,29 @@ final class MediaCall: Sendable {
     /// Runs the stream until the carrier stops it or the socket closes: the inbound frames here, the
     /// pacer, the speech worker and the session's events beside them.
     func run(frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.forwardEvents() }
-            group.addTask { await self.synthesizeSentences() }
-            group.addTask { try await self.pace() }
-            do {
+        // The session's events are drained, not cancelled, when the stream ends: a hang-up in
+        // progress still finishes and stores the call.
+        let forwarder = Task { await self.forwardEvents() }
+        let speaker = Task { await self.synthesizeSentences() }
+        let pacer = Task { try await self.pace() }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
                 try await receive(&frames, group: &group)
-            } catch {
-                logger.warning("Media stream failed", metadata: ["error": "\(error)"])
             }
-            group.cancelAll()
-            events.finish()
-            jobs.finish()
+        } catch {
+            logger.warning("Media stream failed", metadata: ["error": "\(error)"])
         }
+        pacer.cancel()
+        jobs.finish()
+        speaker.cancel()
+        events.finish()
+        _ = await pacer.result
+        await speaker.value
+        await forwarder.value
         finishRecording()
     }
 
-    private func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+    private func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         let codec = try PayloadCodec(format: format)
         var jitter = JitterBuffer<[UInt8]>(depth: speech.settings.jitterDepth)
         var framer = Framer(frameSize: format.samplesPerFrame)
@@ -268,7 +274,16 @@ final class MediaCall: Sendable {
 
     private func transcribe(_ recognizer: any UtteranceRecognizer) async {
         do {
-            let result = try await recognizer.finish()
+            // A provider that never answers does not hold the call: 10 s, then the turn is dropped.
+            let result = try await withThrowingTaskGroup(of: Transcription.self) { race in
+                race.addTask { try await recognizer.finish() }
+                race.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw SpeechProviderError("speech-to-text", "no final transcript within 10 s")
+                }
+                defer { race.cancelAll() }
+                return try await race.next()!
+            }
             let now = ContinuousClock.now
             clock.withLock { $0.transcript = now }
             guard !result.text.isEmpty else {

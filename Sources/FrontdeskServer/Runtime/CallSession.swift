@@ -357,7 +357,10 @@ actor CallSession {
         if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
         call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")
         do {
-            try await store.calls.finish(call, lead: rescored)
+            // The record is written even when the task that ended the call is being cancelled (a
+            // closing stream or socket): a finished call is never lost.
+            let (store, call) = (store, call)
+            try await Task { try await store.calls.finish(call, lead: rescored) }.value
         } catch {
             logger.error("Could not store the finished call", metadata: ["error": "\(error)"])
         }

@@ -54,6 +54,8 @@ public final class MediaStreamPeer: Sendable {
     private let pending = Mutex<[[Int16]]>([])
     /// Whether the line is still sending (it stops when the socket closes).
     private let lineOpen = Atomic<Bool>(false)
+    /// Whether the stream is still up (false once the server closed it).
+    public var isOpen: Bool { lineOpen.load(ordering: .relaxed) }
 
     /// `url` is the server's `ws://…/api/media/telnyx` (or `/twilio`).
     public init(carrier: MediaCarrier, url: String, token: String?, callId: String, from: String, to: String, format: MediaFormat = .pcmu8k) {

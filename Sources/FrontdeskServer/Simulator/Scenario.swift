@@ -17,10 +17,13 @@ public struct Scenario: Decodable, Sendable {
         public var expectReply: String?
         /// What the test model answers to this caller line, one entry per chat completion (LLM mode).
         public var model: [ModelReply]?
+        /// Audio mode: the caller starts this line while the agent is still talking (barge-in).
+        public var bargeIn: Bool?
 
         enum CodingKeys: String, CodingKey {
             case caller, dtmf, silence, hangup, model
             case expectReply = "expect_reply"
+            case bargeIn = "barge_in"
         }
     }
 

@@ -37,6 +37,8 @@ struct ScenarioRun {
     var callEnded = false
     var transferSeen = false
     var agentHungUp = false
+    /// Audio mode: the call's audio over a media stream (set by the runner).
+    var audio: AudioSetup?
 
     init(
         scenario: Scenario, api: SimulatorAPI, standIn: TelnyxStandIn, clock: SimulatorClock?, model: ScriptedModelServer?,
@@ -63,6 +65,8 @@ struct ScenarioRun {
         try await prepare()
         do {
             switch (scenario.channel, carrier) {
+            case (.voice, .telnyx) where audio != nil: try await runAudioCall()
+            case (.voice, .twilio) where audio != nil: try await runAudioCall()
             case (.voice, .telnyx): try await runCall()
             case (.voice, .twilio): try await runTwilioCall()
             case (.voice, .retell): try await runRetellCall()
@@ -180,7 +184,7 @@ struct ScenarioRun {
 
     // MARK: voice, as Telnyx Call Control
 
-    private func payload(_ extra: [String: Any] = [:], state: String? = nil) -> [String: Any] {
+    func payload(_ extra: [String: Any] = [:], state: String? = nil) -> [String: Any] {
         var payload: [String: Any] = [
             "call_control_id": callControlId ?? "", "call_leg_id": "leg-" + (callControlId ?? ""),
             "call_session_id": "session-" + (callControlId ?? ""), "connection_id": "simulator",
@@ -191,7 +195,7 @@ struct ScenarioRun {
         return payload
     }
 
-    private func forThisCall(_ received: TelnyxStandIn.Received) -> Bool {
+    func forThisCall(_ received: TelnyxStandIn.Received) -> Bool {
         received.callControlId == callControlId && ["speak", "transfer", "hangup"].contains(received.action)
     }
 
@@ -254,7 +258,7 @@ struct ScenarioRun {
 
     /// Plays the carrier's part for the runtime's commands: each `speak` is reported finished, a
     /// `transfer` bridged, a `hangup` answered with `call.hangup` — and whatever that sets off in turn.
-    private mutating func carryOut(_ received: [TelnyxStandIn.Received], since start: Double) async throws {
+    mutating func carryOut(_ received: [TelnyxStandIn.Received], since start: Double) async throws {
         var pending = received.filter(forThisCall)
         while !pending.isEmpty, !callEnded {
             let mark = standIn.count

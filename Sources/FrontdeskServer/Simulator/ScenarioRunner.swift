@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import FrontdeskAudio
 import FrontdeskCore
 import Hummingbird
 import Logging
@@ -63,14 +64,27 @@ public struct ScenarioRunner: Sendable {
     let model: ScriptedModelServer?
     let target: Target
     let carrier: Carrier
+    /// Audio mode: calls run over a media stream; this stand-in is the server's speech-to-text.
+    let speech: ScriptedSpeechServer?
 
-    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx) {
+    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx, speech: ScriptedSpeechServer? = nil) {
         self.model = model
         self.target = target
         self.carrier = carrier
+        self.speech = speech
+    }
+
+    /// The caller's voice in audio mode (espeak-ng's male variant; the agent speaks with its default).
+    static func callerVoice() throws -> EspeakSynthesizer {
+        if let variant = try? EspeakSynthesizer(voice: "en-us+m3", wordsPerMinute: 175) { return variant }
+        return try EspeakSynthesizer(voice: "en-us", wordsPerMinute: 175)
     }
 
     public func run(_ scenario: Scenario) async throws -> ScenarioReport {
+        if speech != nil {
+            if scenario.channel != .voice { return Self.skipped(scenario, "audio mode plays calls; this is a text conversation") }
+            if carrier == .retell { return Self.skipped(scenario, "Retell does the audio itself") }
+        }
         if carrier == .retell, scenario.channel != .voice {
             return Self.skipped(scenario, "Retell carries calls, not texts")
         }
@@ -99,6 +113,7 @@ public struct ScenarioRunner: Sendable {
             var run = ScenarioRun(
                 scenario: scenario, api: api, standIn: standIn, clock: nil, model: model, carrier: carrier,
                 pace: .init(quiet: .milliseconds(250), reply: .seconds(20), silence: .seconds(60)))
+            if let speech { run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: nil) }
             return try await run.execute()
         case .inProcess:
             return try await runInProcess(scenario)
@@ -141,6 +156,10 @@ public struct ScenarioRunner: Sendable {
         if let model {
             dependencies.llm = OpenAICompatibleLLMClient(baseURL: model.baseURL, apiKey: "simulator", model: "scripted-test-model")
         }
+        if let speech {
+            dependencies.speechToText = DeepgramSpeechToText(baseURL: speech.baseURL, apiKey: "simulator", logger: logger)
+            dependencies.silenceTimeout = .seconds(4)  // real-time speech: a reprompt after 4 s of quiet
+        }
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         let server = Task {
             do {
@@ -158,6 +177,9 @@ public struct ScenarioRunner: Sendable {
             scenario: scenario, api: api, standIn: standIn, clock: clock, model: model, carrier: carrier,
             // A model streams a reply sentence by sentence: give a busy machine room between them.
             pace: .init(quiet: .milliseconds(model == nil ? 30 : 150), reply: .seconds(10), silence: .seconds(5)))
+        if let speech {
+            run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: URL(string: "http://127.0.0.1:\(port)"))
+        }
         return try await run.execute()
     }
 }

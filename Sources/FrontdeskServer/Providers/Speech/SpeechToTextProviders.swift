@@ -153,14 +153,25 @@ final class DeepgramUtterance: UtteranceRecognizer {
     func finish() async throws -> Transcription {
         commands.yield(.finish)
         commands.finish()
-        return try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
-                if state.done { return .success(Self.transcription(state)) }
-                if let failure = state.failure { return .failure(failure) }
-                state.waiter = continuation
-                return nil
+        let shared = self.shared
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
+                    if state.done { return .success(Self.transcription(state)) }
+                    if let failure = state.failure { return .failure(failure) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
             }
-            if let ready { continuation.resume(with: ready) }
+        } onCancel: {
+            let waiter = shared.state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(throwing: CancellationError())
+            connection.cancel()
         }
     }
 
