@@ -54,6 +54,11 @@ let package = Package(
             pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev"])]
         ),
+        // The Opus benchmark's baseline: the same loop in C against libopus (bench opus).
+        .target(
+            name: "COpusBaseline",
+            dependencies: ["COpus"]
+        ),
         // Call audio: G.711, L16, Opus, resampling, framing, jitter buffer, VAD, pacing, recordings.
         .target(
             name: "FrontdeskAudio",
@@ -98,6 +103,7 @@ let package = Package(
             dependencies: [
                 "FrontdeskServer",
                 "FrontdeskAudio",
+                "COpusBaseline",
                 "FrontdeskCore",
                 "FrontdeskStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -7,7 +7,7 @@ import FoundationNetworking
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build with -c release). Each prints a table.",
-        subcommands: [APIBench.self, BookingBench.self, ConversationBench.self, LLMBench.self, WebhookBench.self])
+        subcommands: [APIBench.self, BookingBench.self, ConversationBench.self, LLMBench.self, WebhookBench.self, OpusBench.self, MediaBench.self])
 }
 
 /// Authenticated `GET /api/leads?limit=20` and `POST /api/leads` against the real server, started as a

@@ -23,6 +23,8 @@ struct AppServices: Sendable {
     let mediaTokens: MediaStreamTokens
     /// Transfers decided on Twilio media streams, collected by the TwiML that follows the stream.
     let twilioStreams: TwilioStreams
+    /// Media streams across the process (health, benchmarks).
+    let mediaTotals = MediaTotals()
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

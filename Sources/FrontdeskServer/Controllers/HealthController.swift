@@ -38,6 +38,8 @@ struct HealthController {
         /// Milliseconds since the process started.
         let uptime: Int
         let environment: String
+        /// Media streams (detailed only): active now, and the counters of those that ended.
+        let media: MediaTotals.Snapshot?
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -83,6 +85,6 @@ struct HealthController {
         return Report(
             overall: healthy ? "healthy" : "unhealthy", checks: detailed ? checks : nil, timestamp: now,
             version: Self.version, uptime: max(0, Int(now.timeIntervalSince(services.startedAt) * 1000)),
-            environment: services.configuration.environment)
+            environment: services.configuration.environment, media: detailed ? services.mediaTotals.snapshot : nil)
     }
 }

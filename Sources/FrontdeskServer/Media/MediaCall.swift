@@ -49,6 +49,8 @@ public struct MediaStreamStatistics: Sendable {
     public var framesSent = 0
     public var framesLost = 0
     public var bargeIns = 0
+    /// Times the sender fell far behind and restarted its 20 ms schedule (frames late beyond 60 ms).
+    public var scheduleResets = 0
     /// Frames sent after a barge-in was detected (should be 0).
     public var framesAfterBargeIn = 0
     /// Outbound lateness against the 20 ms schedule, in 0.1 ms buckets (last bucket: ≥ 50 ms).
@@ -86,6 +88,9 @@ final class MediaCall: Sendable {
     private let eventStream: AsyncStream<CallEvent>
     private let jobs: AsyncStream<SpeechJob>.Continuation
     private let jobStream: AsyncStream<SpeechJob>
+    /// Tells the idle sender there is audio to play.
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakeStream: AsyncStream<Void>
     private let utterances = Atomic<Int>(0)
     /// Where per-turn latencies go (the call's record).
     let onLatency: @Sendable (TurnLatency) async -> Void
@@ -129,6 +134,7 @@ final class MediaCall: Sendable {
         self.recorder = Mutex(recorder)
         (eventStream, events) = AsyncStream<CallEvent>.makeStream()
         (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
+        (wakeStream, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     var statistics: MediaStreamStatistics { stats.withLock { $0 } }
@@ -177,6 +183,7 @@ final class MediaCall: Sendable {
             logger.warning("Media stream failed", metadata: ["error": "\(error)"])
         }
         pacer.cancel()
+        wake.finish()
         jobs.finish()
         speaker.cancel()
         events.finish()
@@ -338,7 +345,10 @@ final class MediaCall: Sendable {
                         if clock.firstSentence == job.sentence, clock.audio == nil { clock.audio = now }
                     }
                     let frames = framer.push(resampler.process(chunk))
-                    if !frames.isEmpty { playback.withLock { $0.append(frames, sentence: job.sentence, generation: job.generation) } }
+                    if !frames.isEmpty {
+                        playback.withLock { $0.append(frames, sentence: job.sentence, generation: job.generation) }
+                        wake.yield()
+                    }
                 }
             } catch {
                 logger.error("Text-to-speech failed for a sentence", metadata: ["error": "\(error)", "provider": "\(speech.tts.name)"])
@@ -348,18 +358,30 @@ final class MediaCall: Sendable {
                 if let last { playback.append([last], sentence: job.sentence, generation: job.generation) }
                 playback.finishSentence(job.sentence, generation: job.generation)
             }
+            wake.yield()
         }
     }
 
     /// Sends a frame every 20 ms on the monotonic clock; marks follow each sentence's last frame.
+    /// While the agent is silent (and silence is not sent), the sender sleeps until there is audio and
+    /// then starts a new 20 ms schedule at once: the first frame of a reply does not wait for a slot.
     private func pace() async throws {
         let codec = try PayloadCodec(format: format)
-        let silence = [Int16](repeating: 0, count: format.samplesPerFrame)
+        let silence = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
         var pacer = FramePacer()
-        var sentBargeInGeneration = playback.withLock { $0.generation }
+        var wakes = wakeStream.makeAsyncIterator()
+        var idle = !speech.settings.sendSilenceWhenIdle
         while !Task.isCancelled {
+            if idle {
+                while playback.withLock({ $0.isEmpty }) {
+                    guard await wakes.next() != nil else { return }
+                }
+                pacer.restart()
+                idle = false
+            }
             try await pacer.waitForNextFrame()
             let late = ContinuousClock.now - pacer.nextDeadline + pacer.interval
+            let generation = playback.withLock { $0.generation }
             var sentFrame = false
             while !sentFrame, let item = playback.withLock({ $0.next() }) {
                 switch item {
@@ -367,23 +389,30 @@ final class MediaCall: Sendable {
                     try await send(.media(try codec.encode(samples)))
                     recordAgent(samples)
                     sentFrame = true
-                    let generation = playback.withLock { $0.generation }
+                    let now = playback.withLock { $0.generation }
                     stats.withLock { stats in
                         stats.framesSent += 1
-                        if generation != sentBargeInGeneration { stats.framesAfterBargeIn += 1 }
+                        if now != generation { stats.framesAfterBargeIn += 1 }
                     }
-                    await firstFrame(of: sentence)
+                    firstFrame(of: sentence)
                 case .mark(let sentence):
                     try await send(.mark("s\(sentence)"))
                 }
             }
-            sentBargeInGeneration = playback.withLock { $0.generation }
             if !sentFrame {
-                recordAgent(silence)
-                if speech.settings.sendSilenceWhenIdle { try await send(.media(try codec.encode(silence))) }
+                if speech.settings.sendSilenceWhenIdle {
+                    try await send(.media(silence))
+                } else {
+                    idle = true
+                    continue
+                }
             }
             let bucket = min(500, max(0, Int((Double(late.components.attoseconds) / 1e14).rounded()) + Int(late.components.seconds) * 10_000))
-            stats.withLock { $0.lateness[bucket] += 1 }
+            let resets = pacer.reanchored
+            stats.withLock {
+                $0.lateness[bucket] += 1
+                $0.scheduleResets = resets
+            }
         }
     }
 
@@ -391,7 +420,7 @@ final class MediaCall: Sendable {
         try await outbound.write(.text(frame.text(carrier: carrier, streamId: streamId)))
     }
 
-    private func firstFrame(of sentence: Int) async {
+    private func firstFrame(of sentence: Int) {
         let now = ContinuousClock.now
         let latency: TurnLatency? = clock.withLock { clock in
             guard clock.waiting, clock.firstSentence == sentence, let ended = clock.turnEnded, let lastVoice = clock.lastVoice,
@@ -407,7 +436,8 @@ final class MediaCall: Sendable {
                 turn: clock.turns, endOfTurnMs: ms(lastVoice, ended), transcriptMs: ms(ended, transcript),
                 replyMs: ms(transcript, reply), firstAudioMs: ms(reply, audio), firstFrameMs: ms(audio, now))
         }
-        if let latency { await onLatency(latency) }
+        // Stored off the sender's path: a database write never delays a frame.
+        if let latency { Task { await onLatency(latency) } }
     }
 
     // MARK: recording (caller left, agent right, kept in step frame by frame)

@@ -50,6 +50,11 @@ enum OpenAPISchemas {
             "overall": enumeration(["healthy", "unhealthy"]),
             "checks": array(object(["name": string, "status": string, "message": string, "duration": number, "timestamp": dateTime])),
             "timestamp": dateTime, "version": string, "uptime": integer, "environment": string,
+            "media": object([
+                "active_streams": integer, "streams": integer, "frames_in": integer, "frames_out": integer, "frames_lost": integer,
+                "schedule_resets": integer, "barge_ins": integer, "lateness_p50_ms": number, "lateness_p99_ms": number,
+                "lateness_max_ms": number,
+            ]),
         ]),
         "RegisterRequest": object(
             ["email": email, "password": password, "business_name": nonEmpty, "first_name": nullableString, "last_name": nullableString],

@@ -30,6 +30,9 @@ public final class ScriptedSpeechServer: Sendable {
     /// The words the next utterance will be "recognised" as.
     public func queue(_ line: String) { lines.withLock { $0.append(line) } }
 
+    /// What an utterance is "recognised" as when no line is queued (load tests); none by default.
+    public let fallbackLine = Mutex<String?>(nil)
+
     public func stop() { task.cancel() }
 
     public static func start(port: Int = 0) async throws -> ScriptedSpeechServer {
@@ -79,7 +82,8 @@ public final class ScriptedSpeechServer: Sendable {
                 bytes += buffer.readableBytes
             case .text(let text) where text.contains("\"Finalize\""):
                 // Nothing was sent, nothing was said: an empty result, and no line used up.
-                let line = bytes == 0 ? "" : lines.withLock { $0.isEmpty ? "" : $0.removeFirst() }
+                let fallback = fallbackLine.withLock { $0 } ?? ""
+                let line = bytes == 0 ? "" : lines.withLock { $0.isEmpty ? fallback : $0.removeFirst() }
                 utterances.withLock { $0.append(bytes) }
                 bytes = 0
                 try await outbound.write(.text(Self.results(line)))

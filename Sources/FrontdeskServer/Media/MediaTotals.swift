@@ -1,0 +1,62 @@
+import Synchronization
+
+/// Media streams across the process, for `GET /api/health?detailed=true` (and the media benchmark):
+/// how many run now, and the counters of those that ended.
+final class MediaTotals: Sendable {
+    struct Snapshot: Encodable, Sendable {
+        let activeStreams: Int
+        let streams: Int
+        let framesIn: Int
+        let framesOut: Int
+        /// Inbound frames that never came (sequence gaps the jitter buffer gave up on).
+        let framesLost: Int
+        /// Times a stream's sender fell more than 3 frames behind and restarted its schedule.
+        let scheduleResets: Int
+        let bargeIns: Int
+        /// How late outbound frames left against their 20 ms slots.
+        let latenessP50Ms: Double
+        let latenessP99Ms: Double
+        let latenessMaxMs: Double
+
+        enum CodingKeys: String, CodingKey {
+            case activeStreams = "active_streams", streams
+            case framesIn = "frames_in", framesOut = "frames_out", framesLost = "frames_lost"
+            case scheduleResets = "schedule_resets", bargeIns = "barge_ins"
+            case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms"
+        }
+    }
+
+    private struct State {
+        var active = 0
+        var streams = 0
+        var total = MediaStreamStatistics()
+    }
+
+    private let state = Mutex(State())
+
+    func started() { state.withLock { $0.active += 1 } }
+
+    func ended(_ statistics: MediaStreamStatistics) {
+        state.withLock { state in
+            state.active -= 1
+            state.streams += 1
+            state.total.framesReceived += statistics.framesReceived
+            state.total.framesSent += statistics.framesSent
+            state.total.framesLost += statistics.framesLost
+            state.total.scheduleResets += statistics.scheduleResets
+            state.total.bargeIns += statistics.bargeIns
+            for (bucket, count) in statistics.lateness.enumerated() { state.total.lateness[bucket] += count }
+        }
+    }
+
+    var snapshot: Snapshot {
+        state.withLock { state in
+            let total = state.total
+            let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
+            return Snapshot(
+                activeStreams: state.active, streams: state.streams, framesIn: total.framesReceived, framesOut: total.framesSent,
+                framesLost: total.framesLost, scheduleResets: total.scheduleResets, bargeIns: total.bargeIns,
+                latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max)
+        }
+    }
+}

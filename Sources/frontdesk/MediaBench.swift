@@ -1,0 +1,281 @@
+import ArgumentParser
+import Foundation
+import FrontdeskAudio
+import FrontdeskCore
+import FrontdeskServer
+import FrontdeskStore
+import HTTPTypes
+import Hummingbird
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// Issue 5 (b)–(d): N simulated bidirectional µ-law calls over the Telnyx media protocol, in real
+/// time, through the real server (a child process: turn detection, speech-to-text, the receptionist,
+/// text-to-speech, 20 ms pacing) with instant local providers — the scripted Deepgram-protocol
+/// stand-in and an OpenAI-compatible speech server that answers with a tone at once. Reports dropped
+/// frames, outbound pacing jitter, CPU and memory per call, and the runtime's latency per turn.
+struct MediaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "media", abstract: "Concurrent real-time media calls through the whole pipeline.")
+
+    @Option(help: "Concurrent calls.") var calls = 200
+    @Option(help: "Seconds measured once every call is up.") var duration = 30
+    @Option(help: "Loopback port for the server under test.") var port = 38413
+    @Flag(help: "Record every call (Ogg Opus), as production does by default.") var record = false
+
+    static let secret = String(repeating: "b", count: 48)
+
+    func run() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let stt = try await ScriptedSpeechServer.start()
+        defer { stt.stop() }
+        stt.fallbackLine.withLock { $0 = "What are your hours?" }
+        let tts = try await ToneSpeechServer.start()
+        defer { tts.stop() }
+        let server = try await BenchServer(folder: work, port: port, environment: [
+            "STT_PROVIDER": "deepgram", "STT_BASE_URL": stt.baseURL.absoluteString,
+            "TTS_PROVIDER": "openai", "TTS_BASE_URL": tts.baseURL.absoluteString + "/v1",
+            "MEDIA_RECORD_CALLS": record ? "1" : "0",
+        ])
+        defer { server.stop() }
+        let pid = server.process.processIdentifier
+        try await Task.sleep(for: .seconds(1))
+        let baselineRSS = ProcessStats.rssKB(pid)
+        let tokens = MediaStreamTokens(secret: Self.secret)
+        let url = "ws://127.0.0.1:\(port)/api/media/telnyx"
+
+        print("Connecting \(calls) calls (µ-law, 8 kHz, real time) …")
+        let load = MediaLoad(calls: calls)
+        let clients = Task {
+            await withDiscardingTaskGroup { group in
+                for index in 0..<calls {
+                    group.addTask {
+                        let id = "v3:bench-media-\(index)"
+                        await load.call(index: index, url: url, token: tokens.token(for: id), callId: id)
+                    }
+                    if index % 20 == 19 { try? await Task.sleep(for: .milliseconds(100)) }
+                }
+            }
+        }
+        // All up, and past their first turn.
+        let rampStart = ContinuousClock.now
+        while load.connected.load(ordering: .relaxed) < calls, ContinuousClock.now - rampStart < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(4))
+        print("Measuring \(duration) s with \(load.connected.load(ordering: .relaxed)) calls up …")
+        load.measuring.store(true, ordering: .relaxed)
+        let cpuStart = ProcessStats.cpuSeconds(pid)
+        let wallStart = ContinuousClock.now
+        try await Task.sleep(for: .seconds(Double(duration) / 2))
+        let activeRSS = ProcessStats.rssKB(pid)
+        try await Task.sleep(for: .seconds(Double(duration) / 2))
+        let cpuEnd = ProcessStats.cpuSeconds(pid)
+        let wall = ContinuousClock.now - wallStart
+        load.measuring.store(false, ordering: .relaxed)
+        load.stop.store(true, ordering: .relaxed)
+        await clients.value
+
+        // The server's own account of its streams, once they have all ended.
+        var media: [String: Any] = [:]
+        for _ in 0..<100 {
+            let (data, _) = try await HTTP.request("\(server.base)/api/health?detailed=true&cache=false")
+            media = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any] ?? [:]
+            if media["active_streams"] as? Int == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let store = try Store(path: work.appendingPathComponent("bench.sqlite").path)
+        let latencies = try await store.calls.latencies(business: BusinessID(rawValue: server.business), from: nil, to: nil)
+            .map { $0.totalMs - $0.endOfTurnMs }.sorted()
+        let client = load.summary()
+        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let cpu = (cpuEnd - cpuStart) / seconds
+        let perCallKB = Double(activeRSS - baselineRSS) / Double(max(1, calls))
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            values.isEmpty ? 0 : values[min(values.count - 1, Int(Double(values.count) * p))]
+        }
+        let p99Latency = percentile(latencies, 0.99)
+        let lateP99 = media["lateness_p99_ms"] as? Double ?? -1
+        let dropped = (media["frames_lost"] as? Int ?? 0) + (media["schedule_resets"] as? Int ?? 0) + client.missedSlots
+        print("")
+        print("| measure | value | target |")
+        print("|---|---:|---|")
+        print("| concurrent calls (µ-law 8 kHz, both directions, real time) | \(load.connected.load(ordering: .relaxed)) of \(calls) | ≥ 200 |")
+        print("| frames in / out at the server (whole run) | \(media["frames_in"] ?? "?") / \(media["frames_out"] ?? "?") | |")
+        print("| dropped frames (inbound lost + sender schedule resets + missed outbound slots) | \(dropped) (\(media["frames_lost"] ?? "?") + \(media["schedule_resets"] ?? "?") + \(client.missedSlots)) | 0 |")
+        print(String(format: "| outbound pacing: frame lateness against its 20 ms slot, p50 / p99 / max (server) | %.1f / %.1f / %.1f ms | p99 < 5 ms |", media["lateness_p50_ms"] as? Double ?? -1, lateP99, media["lateness_max_ms"] as? Double ?? -1))
+        print(String(format: "| outbound frame interval jitter as received, p50 / p99 (client, loopback) | %.1f / %.1f ms | |", client.jitterP50, client.jitterP99))
+        print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
+        print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
+        print(String(format: "| runtime-added latency per turn (end of turn → first frame out), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
+        print(String(format: "| agent replies heard by the callers / barge-ins | %d / %@ | |", client.replies, "\(media["barge_ins"] ?? "?")"))
+        print("")
+        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the callers run in this process, the server in another; recording \(record ? "on" : "off"); the providers answer at once, so the latency is the runtime's own)")
+    }
+}
+
+/// The speech server for the benchmark: OpenAI-compatible `/v1/audio/speech`, answering every
+/// sentence at once with 0.8 s of 24 kHz PCM tone.
+final class ToneSpeechServer: Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    private init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    func stop() { task.cancel() }
+
+    static func start() async throws -> ToneSpeechServer {
+        let tone = (0..<19_200).flatMap { index -> [UInt8] in
+            let value = UInt16(bitPattern: Int16(6_000 * sin(2 * Double.pi * 300 * Double(index) / 24_000)))
+            return [UInt8(value & 0xFF), UInt8(value >> 8)]
+        }
+        let router = Router()
+        router.post("v1/audio/speech") { request, _ -> Response in
+            _ = try await request.body.collect(upTo: 1 << 16)
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: tone)))
+        }
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "tone-tts")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tone-tts"),
+            onServerRunning: { channel in
+                listening.yield(channel.localAddress?.port ?? 0)
+                listening.finish()
+            }, logger: logger)
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else { throw ValidationError("the tone speech server could not listen") }
+        return ToneSpeechServer(port: port, task: task)
+    }
+}
+
+/// The callers: each streams a µ-law line in real time — a second of speech every six seconds,
+/// silence between — echoes the server's marks as a carrier does once audio has played, and times
+/// the agent's frames as they arrive.
+final class MediaLoad: Sendable {
+    let calls: Int
+    let connected = Atomic<Int>(0)
+    let measuring = Atomic<Bool>(false)
+    let stop = Atomic<Bool>(false)
+    private let gaps = Mutex<[Double]>([])
+    private let missed = Atomic<Int>(0)
+    private let replies = Atomic<Int>(0)
+    private let speech: String
+    private let silence: String
+
+    init(calls: Int) {
+        self.calls = calls
+        let tone = (0..<160).map { G711.muLaw(Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000))) }
+        speech = Data(tone).base64EncodedString()
+        silence = Data([UInt8](repeating: 0xFF, count: 160)).base64EncodedString()
+    }
+
+    struct Summary {
+        let jitterP50: Double
+        let jitterP99: Double
+        let missedSlots: Int
+        let replies: Int
+    }
+
+    func summary() -> Summary {
+        let jitter = gaps.withLock { $0 }.map { abs($0 - 20) }.sorted()
+        func at(_ p: Double) -> Double { jitter.isEmpty ? 0 : jitter[min(jitter.count - 1, Int(Double(jitter.count) * p))] }
+        return Summary(jitterP50: at(0.5), jitterP99: at(0.99), missedSlots: missed.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed))
+    }
+
+    func call(index: Int, url: String, token: String, callId: String) async {
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders[HTTPField.Name("x-telnyx-streaming-auth-token")!] = token
+        var logger = Logger(label: "media-load")
+        logger.logLevel = .critical
+        let streamId = "stream-\(index)"
+        do {
+            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"event":"connected","version":"1.0.0"}"#))
+                try await outbound.write(.text(#"{"event":"start","sequence_number":"1","stream_id":"\#(streamId)","start":{"call_control_id":"\#(callId)","from":"+1555\#(String(format: "%07d", index))","to":"+15550100123","media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#))
+                self.connected.add(1, ordering: .relaxed)
+                let reader = Task { try await self.read(inbound, outbound: outbound, streamId: streamId) }
+                var pacer = FramePacer()
+                var chunk = 0
+                // Each caller starts at a different point of its 6 s cycle.
+                let phase = (index * 37) % 300
+                while !self.stop.load(ordering: .relaxed) {
+                    try await pacer.waitForNextFrame()
+                    chunk += 1
+                    let position = (chunk + phase) % 300
+                    let payload = position < 50 ? self.speech : self.silence
+                    try await outbound.write(.text(#"{"event":"media","sequence_number":"\#(chunk + 1)","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(chunk * 20)","payload":"\#(payload)"},"stream_id":"\#(streamId)"}"#))
+                }
+                try await outbound.write(.text(#"{"event":"stop","sequence_number":"\#(chunk + 2)","stream_id":"\#(streamId)","stop":{"call_control_id":"\#(callId)"}}"#))
+                try await outbound.close(.normalClosure, reason: nil)
+                _ = await reader.result
+            }
+        } catch {
+            if !stop.load(ordering: .relaxed) { print("call \(index): \(error)") }
+        }
+    }
+
+    private func read(_ inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, streamId: String) async throws {
+        var last: ContinuousClock.Instant?
+        var local: [Double] = []
+        for try await message in inbound.messages(maxSize: 1 << 16) {
+            guard case .text(let text) = message else { continue }
+            if text.hasPrefix(#"{"event":"media""#) {
+                let now = ContinuousClock.now
+                if let last {
+                    let gap = now - last
+                    let ms = Double(gap.components.seconds) * 1_000 + Double(gap.components.attoseconds) / 1e15
+                    if ms < 100, measuring.load(ordering: .relaxed) {
+                        local.append(ms)
+                        if ms > 30 { missed.add(1, ordering: .relaxed) }  // a 20 ms slot went by without its frame
+                    } else if ms >= 100 {
+                        replies.add(1, ordering: .relaxed)
+                    }
+                } else {
+                    replies.add(1, ordering: .relaxed)
+                }
+                last = now
+            } else if text.hasPrefix(#"{"event":"mark""#), let range = text.range(of: #""name":""#) {
+                let name = text[range.upperBound...].prefix { $0 != "\"" }
+                try await outbound.write(.text(#"{"event":"mark","stream_id":"\#(streamId)","mark":{"name":"\#(name)"}}"#))
+            }
+            if local.count >= 256 {
+                let batch = local
+                gaps.withLock { $0 += batch }
+                local.removeAll(keepingCapacity: true)
+            }
+        }
+        let batch = local
+        gaps.withLock { $0 += batch }
+    }
+}
+
+/// CPU time and resident memory of a process, from /proc.
+enum ProcessStats {
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func rssKB(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+}
