@@ -83,6 +83,7 @@ final class MediaCall: Sendable {
     private let stats = Mutex(MediaStreamStatistics())
     private let session = Mutex<CallSession?>(nil)
     private let recorder: Mutex<OggOpusRecorder?>
+    private let recording: Bool
     private let recordedAgent = Mutex<[Int16]>([])
     private let events: AsyncStream<CallEvent>.Continuation
     private let eventStream: AsyncStream<CallEvent>
@@ -131,6 +132,7 @@ final class MediaCall: Sendable {
                 logger.error("Could not start the call recording", metadata: ["error": "\(error)"])
             }
         }
+        recording = recorder != nil
         self.recorder = Mutex(recorder)
         (eventStream, events) = AsyncStream<CallEvent>.makeStream()
         (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
@@ -443,6 +445,7 @@ final class MediaCall: Sendable {
     // MARK: recording (caller left, agent right, kept in step frame by frame)
 
     private func record(caller: [Int16]) {
+        guard recording else { return }
         let agent = recordedAgent.withLock { agent -> [Int16] in
             let count = min(agent.count, caller.count)
             defer { agent.removeFirst(count) }
@@ -452,6 +455,7 @@ final class MediaCall: Sendable {
     }
 
     private func recordAgent(_ samples: [Int16]) {
+        guard recording else { return }
         recordedAgent.withLock { agent in
             agent += samples
             // The caller's side drives the writes; never hold more than a few seconds of the agent.

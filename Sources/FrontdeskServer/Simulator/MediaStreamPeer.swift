@@ -213,7 +213,7 @@ public final class MediaStreamPeer: Sendable {
     private func read(_ inbound: WebSocketInboundStream) async throws {
         let codec = try PayloadCodec(format: format)
         for try await message in inbound.messages(maxSize: 1 << 20) {
-            guard case .text(let text) = message, let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+            guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
             if carrier == .twilio, frame["streamSid"]?.text != streamId { observed.withLock { $0.framesWithoutStreamId += 1 } }
             switch frame["event"]?.text {
             case "media":

@@ -59,7 +59,7 @@ extension ScenarioRun {
         try await WebSocketClient.connect(url: socketURL + "/api/retell/llm/\(callId)", logger: logger) { inbound, outbound, _ in
             let reader = Task {
                 for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message, let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+                    guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
                     log.frames.withLock { $0.append(frame) }
                 }
             }

@@ -12,7 +12,7 @@ public final class TelnyxStandIn: Sendable {
         public let path: String
         /// The JSON body as sent (decoded when asked: under load the stand-in only records).
         public let raw: Data
-        public var body: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: raw)) ?? .null }
+        public var body: JSONValue { (try? JSONParser.parse(raw)) ?? .null }
         /// When it arrived.
         public var receivedAt = ContinuousClock.now
         /// The command (`answer`, `speak` …) or `messages`.

@@ -14,7 +14,7 @@ public struct RetellEvent: Sendable {
     }
 
     public static func parse(_ body: Data) throws(Failure) -> RetellEvent {
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = root else { throw .notJSON }
+        guard let root = try? JSONParser.parse(body), case .object = root else { throw .notJSON }
         guard let event = root["event"]?.text ?? root["event_type"]?.text else { throw .noEvent }
         var call = root["call"] ?? root["data"] ?? .object([:])
         if case .object = call {} else { call = .object([:]) }

@@ -54,7 +54,7 @@ final class RetellLLMSocket: Sendable {
                 .asyncFlatMap { call in try await call.agentId.asyncFlatMap { try await services.store.agents.find($0) }?.phoneNumber }
             from = try await services.store.calls.find(provider: RetellEventHandler.provider, providerCallId: callId)?.phone
             while to == nil, let message = try await iterator.next() {
-                guard case .text(let text) = message, let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+                guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
                 if frame["interaction_type"]?.text == "ping_pong" {
                     try await outbound.write(.text(Self.json(["response_type": "ping_pong", "timestamp": frame["timestamp"]?.double ?? 0])))
                 } else if frame["interaction_type"]?.text == "call_details" {
@@ -84,7 +84,7 @@ final class RetellLLMSocket: Sendable {
         guard let session else { return }
         try await withThrowingDiscardingTaskGroup { group in
             while let message = try await iterator.next() {
-                guard case .text(let text) = message, let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+                guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
                 switch frame["interaction_type"]?.text {
                 case "ping_pong":
                     try await outbound.write(.text(Self.json(["response_type": "ping_pong", "timestamp": frame["timestamp"]?.double ?? 0])))

@@ -108,7 +108,7 @@ final class DeepgramUtterance: UtteranceRecognizer {
 
     /// Takes one `Results` frame; true once the finalised result is in.
     private static func receive(_ text: String, into state: borrowing Mutex<State>) -> Bool {
-        guard let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return false }
+        guard let frame = try? JSONParser.parse(text) else { return false }
         guard frame["type"]?.text == "Results" else { return false }
         let alternative = frame["channel"]?["alternatives"]?.array?.first
         let words = alternative?["transcript"]?.text ?? ""
@@ -235,7 +235,7 @@ public struct OpenAISpeechToText: SpeechToText {
             guard response.status == .ok else {
                 throw SpeechProviderError("openai stt", "HTTP \(response.status.code): \(text.prefix(300))")
             }
-            guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), let words = json["text"]?.text else {
+            guard let json = try? JSONParser.parse(text), let words = json["text"]?.text else {
                 throw SpeechProviderError("openai stt", "the answer has no `text`")
             }
             return Transcription(text: words.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -81,7 +81,7 @@ public struct TelnyxClient: Sendable {
                 let answer = try await response.body.collect(upTo: 1 << 20)
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) {
-                    return (try? JSONDecoder().decode(JSONValue.self, from: Data(answer.readableBytesView))) ?? .null
+                    return (try? JSONParser.parse(answer.readableBytesView)) ?? .null
                 }
                 let message = String(buffer: answer).prefix(300)
                 if status >= 500 || status == 429 {

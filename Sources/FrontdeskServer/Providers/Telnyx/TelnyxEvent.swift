@@ -14,7 +14,7 @@ public struct TelnyxEvent: Sendable {
     }
 
     public static func parse(_ body: Data) throws(Failure) -> TelnyxEvent {
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = root else { throw .notJSON }
+        guard let root = try? JSONParser.parse(body), case .object = root else { throw .notJSON }
         let data = root["data"]
         guard let type = data?["event_type"]?.text ?? root["event_type"]?.text else { throw .noEventType }
         var payload = data?["payload"] ?? data ?? .object([:])

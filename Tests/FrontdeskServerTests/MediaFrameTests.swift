@@ -1,0 +1,45 @@
+import Foundation
+@testable import FrontdeskServer
+import Testing
+
+@Suite("Media-stream frames in both carriers' dialects")
+struct MediaFrameTests {
+    @Test("Telnyx and Twilio start frames give the call, the stream, the numbers and the format")
+    func startFrames() throws {
+        let telnyx = try InboundMediaFrame.parse(#"{"event":"start","sequence_number":"1","stream_id":"32DE","start":{"call_control_id":"v2:T02l","call_session_id":"ff55","from":"+13122010094","to":"+13122123456","client_state":"aGF2","custom_parameters":{},"media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1},"unknown":[1]}}"#)
+        #expect(telnyx == .start(MediaStreamStart(
+            providerCallId: "v2:T02l", streamId: "32DE", from: "+13122010094", to: "+13122123456", clientState: "aGF2",
+            encoding: "PCMU", sampleRate: 8_000)))
+        let twilio = try InboundMediaFrame.parse(#"{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC1","streamSid":"MZ1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":"8000","channels":1},"customParameters":{"token":"t","from":"+1555"}},"streamSid":"MZ1"}"#)
+        #expect(twilio == .start(MediaStreamStart(
+            providerCallId: "CA1", streamId: "MZ1", from: nil, to: nil, parameters: ["token": "t", "from": "+1555"],
+            encoding: "audio/x-mulaw", sampleRate: 8_000)))
+    }
+
+    @Test("media, dtmf, mark, stop and unknown events; chunk numbers as strings or numbers")
+    func otherFrames() throws {
+        #expect(try InboundMediaFrame.parse(#"{"event":"media","sequence_number":"4","media":{"track":"inbound","chunk":"2","timestamp":"5","payload":"AAEC"},"stream_id":"x"}"#)
+            == .media(chunk: 2, track: "inbound", payload: [0, 1, 2]))
+        #expect(try InboundMediaFrame.parse(#"{"event":"media","media":{"chunk":7,"payload":""}}"#) == .media(chunk: 7, track: nil, payload: []))
+        #expect(try InboundMediaFrame.parse(#"{"event":"dtmf","dtmf":{"digit":"1"}}"#) == .dtmf("1"))
+        #expect(try InboundMediaFrame.parse(#"{"event":"mark","mark":{"name":"s3"}}"#) == .mark("s3"))
+        #expect(try InboundMediaFrame.parse(#"{"event":"stop","stop":{}}"#) == .stop)
+        #expect(try InboundMediaFrame.parse(#"{"event":"streaming.future"}"#) == .other("streaming.future"))
+    }
+
+    @Test("broken frames are refused with a reason, never a crash")
+    func brokenFrames() {
+        for bad in ["", "not json", #"{"no_event":1}"#, #"{"event":"media"}"#, #"{"event":"media","media":{"payload":"***"}}"#,
+                    #"{"event":"start"}"#, #"{"event":"dtmf","dtmf":{}}"#] {
+            #expect(throws: InboundMediaFrame.Failure.self, "\(bad)") { try InboundMediaFrame.parse(bad) }
+        }
+    }
+
+    @Test("frames sent back carry Twilio's streamSid, and Telnyx's none")
+    func outbound() {
+        #expect(OutboundMediaFrame.clear.text(carrier: .twilio, streamId: "MZ1") == #"{"event":"clear","streamSid":"MZ1"}"#)
+        #expect(OutboundMediaFrame.clear.text(carrier: .telnyx, streamId: "x") == #"{"event":"clear"}"#)
+        #expect(OutboundMediaFrame.media([0, 1, 2]).text(carrier: .telnyx, streamId: nil) == #"{"event":"media","media":{"payload":"AAEC"}}"#)
+        #expect(OutboundMediaFrame.mark("s1").text(carrier: .twilio, streamId: "MZ1") == #"{"event":"mark","streamSid":"MZ1","mark":{"name":"s1"}}"#)
+    }
+}
