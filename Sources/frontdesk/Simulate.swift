@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FrontdeskAudio
 import FrontdeskCore
 import FrontdeskServer
 import Yams
@@ -34,12 +35,19 @@ struct Simulate: AsyncParsableCommand {
         discussion: "Speech-to-text is a SCRIPTED stand-in speaking Deepgram's protocol: it does not recognise speech, it returns each line the script says next."))
     var audio = false
     @Option(help: "Loopback port of the scripted speech-to-text stand-in (with --audio --server).") var speechPort = 38441
+    @Option(help: "With --audio on Telnyx: the stream's codec, pcmu (8 kHz) or opus (16 kHz).") var audioCodec: AudioCodec = .pcmu
+
+    enum AudioCodec: String, ExpressibleByArgument, CaseIterable {
+        case pcmu, opus
+        var format: MediaFormat { self == .opus ? MediaFormat(encoding: .opus, sampleRate: 16_000) : .pcmu8k }
+    }
 
     func validate() throws {
         if !printServerEnv && scripts.isEmpty { throw ValidationError("Name at least one scenario file.") }
         if server != nil && llm { throw ValidationError("--llm runs in process only (the test model is local to this process).") }
         if let server, URL(string: server)?.host == nil { throw ValidationError("--server must be a URL like http://127.0.0.1:3000") }
         if audio && provider == .retell { throw ValidationError("--audio plays Telnyx or Twilio media streams; Retell does its own audio.") }
+        if audioCodec == .opus && provider == .twilio { throw ValidationError("Twilio media streams are µ-law only; --audio-codec opus needs --provider telnyx.") }
     }
 
     func run() async throws {
@@ -70,11 +78,11 @@ struct Simulate: AsyncParsableCommand {
         var speech: ScriptedSpeechServer?
         if audio {
             speech = try await ScriptedSpeechServer.start(port: server == nil ? 0 : speechPort)
-            print("Audio mode: \(provider.rawValue) media streams in real time, caller lines spoken with espeak-ng.")
+            print("Audio mode: \(provider.rawValue) media streams (\(audioCodec.format)) in real time, caller lines spoken with espeak-ng.")
             print("Speech-to-text: \(ScriptedSpeechServer.label), Deepgram protocol at \(speech!.baseURL).")
         }
         defer { speech?.stop() }
-        let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech)
+        let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech, audioFormat: audioCodec.format)
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario

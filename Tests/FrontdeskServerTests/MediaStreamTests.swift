@@ -148,6 +148,10 @@ struct MediaStreamTests {
             let recording = try await api.status("/api/calls/\(id)/recording")
             #expect(recording.status == 200)
             #expect(recording.bytes.starts(with: Array("OggS".utf8)))
+            let overview = try await api.get("/api/analytics/overview?business_id=\(api.business)")
+            let turnLatency = ((overview["data"] as? [String: Any])?["calls"] as? [String: Any])?["turn_latency"] as? [String: Any]
+            #expect(turnLatency?["turns"] as? Int == 2)
+            #expect((turnLatency?["p50_ms"] as? Double ?? 0) >= 600)
             let appointments = try await api.get("/api/appointments?business_id=\(api.business)")
             let booked = ((appointments["data"] as? [String: Any])?["appointments"] as? [[String: Any]]) ?? []
             #expect(booked.contains { ($0["scheduled_date"] as? String)?.hasPrefix("2026-12-01T15:00") == true })

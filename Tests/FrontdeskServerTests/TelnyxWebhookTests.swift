@@ -158,6 +158,35 @@ struct TelnyxWebhookTests {
         }
     }
 
+    @Test("a media-mode agent's call is answered with a stream URL and a token for that call; no provider speech")
+    func mediaModeAnswer() async throws {
+        try await withTelnyx { telnyx, server, client in
+            let (token, business) = try await Self.login(client)
+            let agents = try await client.call(.get, "/api/agents?business_id=\(business)", token: token)
+            let agent = try #require(agents.list("agents").first?["id"] as? String)
+            let updated = try await client.call(.put, "/api/agents/\(agent)", token: token, json: #"{"voice_settings":{"mode":"media"}}"#)
+            #expect(updated.status == .ok)
+
+            let id = "v3:call-media"
+            try await telnyx.post("call.initiated", TelnyxSender.call(id, state: nil))
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            let answer = try #require(server.commands("answer").first)
+            #expect(answer.body["stream_url"]?.text == "ws://localhost:3000/api/media/telnyx")  // from FRONTDESK_PUBLIC_URL
+            #expect(answer.body["stream_track"]?.text == "inbound_track")
+            #expect(answer.body["stream_bidirectional_mode"]?.text == "rtp")
+            #expect(answer.body["stream_bidirectional_codec"]?.text == "PCMU")
+            #expect(answer.body["stream_auth_token"]?.text == MediaStreamTokens(secret: String(repeating: "s", count: 40)).token(for: id))
+            #expect(answer.clientState == "media")
+
+            // The conversation starts on the stream: call.answered starts no transcription and speaks nothing.
+            try await telnyx.post("call.answered", TelnyxSender.call(id, state: "media"))
+            try await telnyx.post("call.dtmf.received", TelnyxSender.call(id, #""digit":"1""#, state: "media"))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(server.commands("transcription_start").isEmpty)
+            #expect(server.spoken.isEmpty)
+        }
+    }
+
     @Test("unsigned, wrongly signed and stale events are 401 and leave nothing behind")
     func rejected() async throws {
         try await withTelnyx { telnyx, server, client in

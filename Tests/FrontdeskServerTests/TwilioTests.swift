@@ -78,6 +78,26 @@ struct TwilioTests {
         }
     }
 
+    @Test("a media-mode agent's call: <Connect><Stream> with the call's token, then a <Redirect> that dials a decided transfer or hangs up")
+    func mediaMode() async throws {
+        try await withTwilio { client in
+            let (token, business) = try await TelnyxWebhookTests.login(client)
+            let agents = try await client.call(.get, "/api/agents?business_id=\(business)", token: token)
+            let agent = try #require(agents.list("agents").first?["id"] as? String)
+            #expect(try await client.call(.put, "/api/agents/\(agent)", token: token, json: #"{"voice_settings":{"mode":"media"}}"#).status == .ok)
+            let twiml = try await post(client, "/api/twilio/voice", Self.call([], status: "ringing")).body
+            #expect(twiml.contains(#"<Connect><Stream url="ws://localhost:3000/api/media/twilio">"#))
+            let expected = MediaStreamTokens(secret: String(repeating: "s", count: 40)).token(for: "CA100")
+            #expect(twiml.contains(#"<Parameter name="token" value="\#(expected)"/>"#))
+            #expect(twiml.contains(#"<Parameter name="to" value="+15550100123"/>"#))
+            #expect(twiml.contains(#"<Redirect method="POST">http://localhost:3000/api/twilio/voice?stream_ended=1</Redirect>"#))
+            #expect(!twiml.contains("<Say"), "the greeting is spoken on the stream, not by Twilio")
+            // The stream ended with nothing decided: the call ends.
+            let after = try await post(client, "/api/twilio/voice?stream_ended=1", Self.call())
+            #expect(after.body.contains("<Hangup/>"))
+        }
+    }
+
     @Test("texts are answered with TwiML Messages; STOP opts out and later texts get no answer")
     func sms() async throws {
         try await withTwilio { client in

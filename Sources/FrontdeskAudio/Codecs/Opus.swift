@@ -44,14 +44,18 @@ public final class OpusEncoder {
 
     /// Encodes one frame (2.5, 5, 10, 20, 40 or 60 ms of samples) into one Opus packet.
     public func encode(_ samples: [Int16]) throws(OpusError) -> [UInt8] {
-        guard !samples.isEmpty else { throw OpusError(code: OPUS_BAD_ARG, operation: "opus_encode") }
-        let length = samples.withUnsafeBufferPointer { input in
-            packet.withUnsafeMutableBufferPointer { output in
-                opus_encode(encoder, input.baseAddress!, Int32(input.count), output.baseAddress!, Int32(output.count))
-            }
+        let length = try samples.withUnsafeBufferPointer { input throws(OpusError) in try encode(input, into: &packet) }
+        return Array(packet[0..<length])
+    }
+
+    /// Encodes one frame into `packet` (at least 1,275 bytes) without allocating; returns its length.
+    public func encode(_ samples: UnsafeBufferPointer<Int16>, into packet: inout [UInt8]) throws(OpusError) -> Int {
+        guard let input = samples.baseAddress, !samples.isEmpty else { throw OpusError(code: OPUS_BAD_ARG, operation: "opus_encode") }
+        let length = packet.withUnsafeMutableBufferPointer { output in
+            opus_encode(encoder, input, Int32(samples.count), output.baseAddress!, Int32(output.count))
         }
         guard length >= 0 else { throw OpusError(code: length, operation: "opus_encode") }
-        return Array(packet[0..<Int(length)])
+        return Int(length)
     }
 
     /// Forgets the stream's history (a new utterance after a cleared playback).
@@ -85,14 +89,19 @@ public final class OpusDecoder {
 
     /// Decodes one packet into samples at the decoder's rate.
     public func decode(_ packet: [UInt8]) throws(OpusError) -> [Int16] {
-        guard !packet.isEmpty else { throw OpusError(code: OPUS_INVALID_PACKET, operation: "opus_decode") }
-        let count = packet.withUnsafeBufferPointer { input in
-            pcm.withUnsafeMutableBufferPointer { output in
-                opus_decode(decoder, input.baseAddress, Int32(input.count), output.baseAddress!, Int32(output.count), 0)
-            }
+        let count = try packet.withUnsafeBufferPointer { input throws(OpusError) in
+            try pcm.withUnsafeMutableBufferPointer { output throws(OpusError) in try decode(input, into: output) }
         }
+        return Array(pcm[0..<count])
+    }
+
+    /// Decodes one packet into `output` (room for the longest packet: 120 ms) without allocating;
+    /// returns the samples written.
+    public func decode(_ packet: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<Int16>) throws(OpusError) -> Int {
+        guard let input = packet.baseAddress, !packet.isEmpty else { throw OpusError(code: OPUS_INVALID_PACKET, operation: "opus_decode") }
+        let count = opus_decode(decoder, input, Int32(packet.count), output.baseAddress!, Int32(output.count), 0)
         guard count >= 0 else { throw OpusError(code: count, operation: "opus_decode") }
-        return Array(pcm[0..<Int(count)])
+        return Int(count)
     }
 
     /// Samples standing in for a lost frame of `samples` samples (libopus's concealment).

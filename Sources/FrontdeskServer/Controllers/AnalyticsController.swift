@@ -43,10 +43,43 @@ struct AnalyticsController {
             let averageDuration: Int
             /// Completed calls over ended calls (0 when none ended).
             let successRate: Double
+            /// Media-mode turns: end of the caller's speech → the answer's first frame.
+            let turnLatency: LatencySummary
             enum CodingKeys: String, CodingKey {
                 case total, today
                 case averageDuration = "average_duration"
                 case successRate = "success_rate"
+                case turnLatency = "turn_latency"
+            }
+        }
+        /// Percentiles of the total and the average of each stage, over the period's media-mode turns.
+        struct LatencySummary: Encodable, Sendable {
+            let turns: Int
+            let p50Ms: Double
+            let p95Ms: Double
+            let p99Ms: Double
+            let averageStagesMs: [String: Double]
+
+            init(_ latencies: [TurnLatency]) {
+                turns = latencies.count
+                let totals = latencies.map(\.totalMs).sorted()
+                func at(_ p: Double) -> Double {
+                    totals.isEmpty ? 0 : (totals[min(totals.count - 1, Int(Double(totals.count) * p))] * 10).rounded() / 10
+                }
+                (p50Ms, p95Ms, p99Ms) = (at(0.5), at(0.95), at(0.99))
+                func average(_ stage: KeyPath<TurnLatency, Double>) -> Double {
+                    latencies.isEmpty ? 0 : (latencies.map { $0[keyPath: stage] }.reduce(0, +) / Double(latencies.count) * 10).rounded() / 10
+                }
+                averageStagesMs = [
+                    "end_of_turn": average(\.endOfTurnMs), "transcript": average(\.transcriptMs), "reply": average(\.replyMs),
+                    "first_audio": average(\.firstAudioMs), "first_frame": average(\.firstFrameMs),
+                ]
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case turns
+                case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms"
+                case averageStagesMs = "average_stages_ms"
             }
         }
         struct Revenue: Encodable, Sendable {
@@ -85,6 +118,7 @@ struct AnalyticsController {
         let appointments = try await store.appointments.counts(
             business: business.id, from: from, to: to, todayStart: todayStart, todayEnd: todayEnd)
         let calls = try await store.calls.stats(business: business.id, from: from, to: to, todayStart: todayStart)
+        let latencies = try await store.calls.latencies(business: business.id, from: from, to: to)
         let revenue = try await store.appointments.revenue(business: business.id, from: from, to: to)
         let thisMonth = try await store.appointments.revenue(business: business.id, from: monthStart, to: todayEnd)
         let lastMonth = try await store.appointments.revenue(business: business.id, from: lastMonthStart, to: monthStart)
@@ -97,7 +131,8 @@ struct AnalyticsController {
                     completed: appointments.completed, cancelled: appointments.cancelled),
                 calls: .init(
                     total: calls.total, today: calls.today, averageDuration: Int(calls.averageDuration.rounded()),
-                    successRate: calls.ended == 0 ? 0 : Double(calls.completed) / Double(calls.ended)),
+                    successRate: calls.ended == 0 ? 0 : Double(calls.completed) / Double(calls.ended),
+                    turnLatency: .init(latencies)),
                 revenue: .init(
                     total: Money(cents: revenue), thisMonth: Money(cents: thisMonth),
                     growthRate: lastMonth == 0 ? 0 : Double(thisMonth - lastMonth) / Double(lastMonth)),

@@ -231,6 +231,8 @@ final class MediaCall: Sendable {
                         switch detector.process(caller) {
                         case .speechStarted:
                             if speech.settings.bargeIn { await bargeIn() }
+                            // The caller is talking: no reprompt for silence while they do.
+                            events.yield(.callerSaid("", isFinal: false, confidence: nil))
                             guard let stt = speech.stt else {
                                 if !warnedNoSTT { logger.error("The caller speaks but no STT_PROVIDER is set: media mode cannot understand them") }
                                 warnedNoSTT = true
@@ -296,7 +298,9 @@ final class MediaCall: Sendable {
             let now = ContinuousClock.now
             clock.withLock { $0.transcript = now }
             guard !result.text.isEmpty else {
+                // Nothing recognised (a cough, a door): the session listens again, its silence timer running.
                 clock.withLock { $0.waiting = false }
+                events.yield(.callerSaid("", isFinal: true, confidence: nil))
                 return
             }
             events.yield(.callerSaid(result.text, isFinal: true, confidence: result.confidence))

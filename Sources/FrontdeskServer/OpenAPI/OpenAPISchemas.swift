@@ -207,7 +207,10 @@ enum OpenAPISchemas {
         "Overview": object([
             "leads": object(["total": integer, "new_today": integer, "qualified": integer, "converted": integer]),
             "appointments": object(["total": integer, "scheduled_today": integer, "completed": integer, "cancelled": integer]),
-            "calls": object(["total": integer, "today": integer, "average_duration": integer, "success_rate": number]),
+            "calls": object([
+                "total": integer, "today": integer, "average_duration": integer, "success_rate": number,
+                "turn_latency": object(["turns": integer, "p50_ms": number, "p95_ms": number, "p99_ms": number, "average_stages_ms": ["type": "object"]]),
+            ]),
             "revenue": object(["total": number, "this_month": number, "growth_rate": number]),
         ]),
         "ScoredLeads": object([

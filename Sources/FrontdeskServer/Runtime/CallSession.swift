@@ -97,7 +97,11 @@ actor CallSession {
             cancelSilenceTimer()
             guard isFinal else { return }  // the caller is talking: no reprompt
             let words = text.trimmingWhitespace()
-            guard !words.isEmpty else { return }
+            guard !words.isEmpty else {
+                // Heard nothing usable: wait for the caller again, with the silence timer running.
+                if state == .listening { startSilenceTimer() }
+                return
+            }
             silences = 0
             callerTurns += 1
             if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent

@@ -11,6 +11,8 @@ struct AudioSetup: Sendable {
     let voice: EspeakSynthesizer
     /// In process the server's public URL is a placeholder: stream URLs are pointed here instead.
     let socketBase: URL?
+    /// The stream's format, as the carrier's `start` frame gives it.
+    var format: MediaFormat = .pcmu8k
 }
 
 /// Audio mode (`simulate --audio`): the call's audio runs over a real media stream. The agent is put
@@ -65,7 +67,7 @@ extension ScenarioRun {
         }
         let peer = MediaStreamPeer(
             carrier: carrier == .twilio ? .twilio : .telnyx, url: socketURL(stream.url, base: audio.socketBase), token: stream.token,
-            callId: callControlId!, from: caller, to: agentNumber)
+            callId: callControlId!, from: caller, to: agentNumber, format: audio.format)
         let run = AudioConversation(steps: scenario.steps, peer: peer, audio: audio, started: started)
         try await peer.connect { peer in try await run.play() }
         lines += run.lines.withLock { $0 }
@@ -264,10 +266,10 @@ final class AudioConversation: Sendable {
         }
     }
 
-    /// The caller's words as µ-law-ready 8 kHz audio (espeak-ng, a different voice from the agent's).
+    /// The caller's words at the stream's rate (espeak-ng, a different voice from the agent's).
     private func speech(_ words: String) async throws -> [Int16] {
         let samples = try await audio.voice.synthesizeAll(words)
-        let resampler = try Resampler(from: audio.voice.sampleRate, to: 8_000)
+        let resampler = try Resampler(from: audio.voice.sampleRate, to: audio.format.sampleRate)
         return resampler.process(samples)
     }
 }

@@ -66,12 +66,18 @@ public struct ScenarioRunner: Sendable {
     let carrier: Carrier
     /// Audio mode: calls run over a media stream; this stand-in is the server's speech-to-text.
     let speech: ScriptedSpeechServer?
+    /// Audio mode: the stream's format (µ-law 8 kHz, or Opus 16 kHz on Telnyx).
+    let audioFormat: MediaFormat
 
-    public init(model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx, speech: ScriptedSpeechServer? = nil) {
+    public init(
+        model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx, speech: ScriptedSpeechServer? = nil,
+        audioFormat: MediaFormat = .pcmu8k
+    ) {
         self.model = model
         self.target = target
         self.carrier = carrier
         self.speech = speech
+        self.audioFormat = audioFormat
     }
 
     /// The caller's voice in audio mode (espeak-ng's male variant; the agent speaks with its default).
@@ -113,7 +119,7 @@ public struct ScenarioRunner: Sendable {
             var run = ScenarioRun(
                 scenario: scenario, api: api, standIn: standIn, clock: nil, model: model, carrier: carrier,
                 pace: .init(quiet: .milliseconds(250), reply: .seconds(20), silence: .seconds(60)))
-            if let speech { run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: nil) }
+            if let speech { run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: nil, format: audioFormat) }
             return try await run.execute()
         case .inProcess:
             return try await runInProcess(scenario)
@@ -143,6 +149,7 @@ public struct ScenarioRunner: Sendable {
         configuration.twilioAuthToken = Self.twilioAuthToken
         configuration.retellAPIKey = Self.retellAPIKey
         configuration.publicURL = URL(string: Self.inProcessPublicURL)!
+        configuration.media.telnyxCodec = audioFormat.encoding == .opus ? "OPUS" : "PCMU"
         var logger = Logger(label: "simulator")
         // The server's own log, for digging into a failing script: FRONTDESK_SIMULATOR_LOG=debug.
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTDESK_SIMULATOR_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
@@ -178,7 +185,7 @@ public struct ScenarioRunner: Sendable {
             // A model streams a reply sentence by sentence: give a busy machine room between them.
             pace: .init(quiet: .milliseconds(model == nil ? 30 : 150), reply: .seconds(10), silence: .seconds(5)))
         if let speech {
-            run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: URL(string: "http://127.0.0.1:\(port)"))
+            run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: URL(string: "http://127.0.0.1:\(port)"), format: audioFormat)
         }
         return try await run.execute()
     }
