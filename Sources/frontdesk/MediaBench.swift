@@ -51,6 +51,7 @@ struct MediaBench: AsyncParsableCommand {
 
         print("Connecting \(calls) calls (µ-law, 8 kHz, real time) …")
         let load = MediaLoad(calls: calls)
+        let sender = Task { await load.sendFrames() }
         let clients = Task {
             await withDiscardingTaskGroup { group in
                 for index in 0..<calls {
@@ -79,6 +80,7 @@ struct MediaBench: AsyncParsableCommand {
         let wall = ContinuousClock.now - wallStart
         load.measuring.store(false, ordering: .relaxed)
         load.stop.store(true, ordering: .relaxed)
+        await sender.value
         await clients.value
 
         // The server's own account of its streams, once they have all ended.
@@ -173,6 +175,32 @@ final class MediaLoad: Sendable {
     private let speech: String
     private let silence: String
 
+    /// A connected caller's line: where its frames go, and how many it has sent.
+    struct Line: Sendable {
+        let outbound: WebSocketOutboundWriter
+        let streamId: String
+        var chunk = 0
+    }
+    private let lines = Mutex<[Int: Line]>([:])
+
+    /// Sends every connected caller's next frame each 20 ms: a second of speech every six seconds
+    /// (each caller at its own point of the cycle), silence between.
+    func sendFrames() async {
+        var pacer = FramePacer()
+        while !stop.load(ordering: .relaxed) {
+            do { try await pacer.waitForNextFrame() } catch { return }
+            let due = lines.withLock { lines -> [(Int, Line)] in
+                for key in lines.keys { lines[key]!.chunk += 1 }
+                return Array(lines)
+            }
+            for (index, line) in due {
+                let position = (line.chunk + (index * 37) % 300) % 300
+                let payload = position < 50 ? speech : silence
+                try? await line.outbound.write(.text(#"{"event":"media","sequence_number":"\#(line.chunk + 1)","media":{"track":"inbound","chunk":"\#(line.chunk)","timestamp":"\#(line.chunk * 20)","payload":"\#(payload)"},"stream_id":"\#(line.streamId)"}"#))
+            }
+        }
+    }
+
     init(calls: Int) {
         self.calls = calls
         let tone = (0..<160).map { G711.muLaw(Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000))) }
@@ -205,17 +233,10 @@ final class MediaLoad: Sendable {
                 try await outbound.write(.text(#"{"event":"start","sequence_number":"1","stream_id":"\#(streamId)","start":{"call_control_id":"\#(callId)","from":"+1555\#(String(format: "%07d", index))","to":"+15550100123","media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#))
                 self.connected.add(1, ordering: .relaxed)
                 let reader = Task { try await self.read(inbound, outbound: outbound, streamId: streamId) }
-                var pacer = FramePacer()
-                var chunk = 0
-                // Each caller starts at a different point of its 6 s cycle.
-                let phase = (index * 37) % 300
-                while !self.stop.load(ordering: .relaxed) {
-                    try await pacer.waitForNextFrame()
-                    chunk += 1
-                    let position = (chunk + phase) % 300
-                    let payload = position < 50 ? self.speech : self.silence
-                    try await outbound.write(.text(#"{"event":"media","sequence_number":"\#(chunk + 1)","media":{"track":"inbound","chunk":"\#(chunk)","timestamp":"\#(chunk * 20)","payload":"\#(payload)"},"stream_id":"\#(streamId)"}"#))
-                }
+                // One sender for every caller (below) keeps the load generator's own cost down.
+                self.lines.withLock { $0[index] = Line(outbound: outbound, streamId: streamId) }
+                while !self.stop.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(100)) }
+                let chunk = self.lines.withLock { $0.removeValue(forKey: index)?.chunk ?? 0 }
                 try await outbound.write(.text(#"{"event":"stop","sequence_number":"\#(chunk + 2)","stream_id":"\#(streamId)","stop":{"call_control_id":"\#(callId)"}}"#))
                 try await outbound.close(.normalClosure, reason: nil)
                 _ = await reader.result
