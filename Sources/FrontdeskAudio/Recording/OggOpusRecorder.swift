@@ -9,7 +9,9 @@ public final class OggOpusRecorder {
     private var interleaved: [Int16] = []
     public private(set) var samplesWritten = 0
 
-    public init(path: String, sampleRate: Int, title: String? = nil) throws(OpusError) {
+    /// `complexity` 0–10: a call recording needs little (the default 2 keeps it cheap enough to run
+    /// beside hundreds of live calls).
+    public init(path: String, sampleRate: Int, title: String? = nil, complexity: Int = 2) throws(OpusError) {
         self.path = path
         self.sampleRate = sampleRate
         guard let comments = ope_comments_create() else { throw OpusError(code: OPE_ALLOC_FAIL, operation: "ope_comments_create") }
@@ -24,6 +26,7 @@ public final class OggOpusRecorder {
         self.encoder = encoder
         _ = frontdesk_ope_encoder_set_signal_voice(encoder)
         _ = frontdesk_ope_encoder_set_bitrate(encoder, 32_000)
+        _ = frontdesk_ope_encoder_set_complexity(encoder, Int32(complexity))
     }
 
     deinit {

@@ -89,6 +89,9 @@ final class MediaCall: Sendable {
     private let eventStream: AsyncStream<CallEvent>
     private let jobs: AsyncStream<SpeechJob>.Continuation
     private let jobStream: AsyncStream<SpeechJob>
+    /// Both tracks' audio on its way to the recorder's task (encoding stays off the frame path).
+    private let recordings: AsyncStream<(caller: [Int16], agent: [Int16])>.Continuation
+    private let recordingStream: AsyncStream<(caller: [Int16], agent: [Int16])>
     /// Tells the idle sender there is audio to play.
     private let wake: AsyncStream<Void>.Continuation
     private let wakeStream: AsyncStream<Void>
@@ -137,6 +140,7 @@ final class MediaCall: Sendable {
         (eventStream, events) = AsyncStream<CallEvent>.makeStream()
         (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
         (wakeStream, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (recordingStream, recordings) = AsyncStream<(caller: [Int16], agent: [Int16])>.makeStream()
     }
 
     var statistics: MediaStreamStatistics { stats.withLock { $0 } }
@@ -177,6 +181,7 @@ final class MediaCall: Sendable {
         let forwarder = Task { await self.forwardEvents() }
         let speaker = Task { await self.synthesizeSentences() }
         let pacer = Task { try await self.pace() }
+        let recorderTask = Task { await self.writeRecording() }
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 try await receive(&frames, group: &group)
@@ -192,7 +197,30 @@ final class MediaCall: Sendable {
         _ = await pacer.result
         await speaker.value
         await forwarder.value
+        recordings.finish()
+        await recorderTask.value
         finishRecording()
+    }
+
+    /// Encodes the recording as its audio comes, ten frames at a time, on its own task.
+    private func writeRecording() async {
+        guard recording else { return }
+        var caller: [Int16] = []
+        var agent: [Int16] = []
+        let batch = format.samplesPerFrame * 10
+        for await chunk in recordingStream {
+            caller += chunk.caller
+            agent += chunk.agent + [Int16](repeating: 0, count: chunk.caller.count - chunk.agent.count)
+            guard caller.count >= batch else { continue }
+            let (left, right) = (caller, agent)
+            caller.removeAll(keepingCapacity: true)
+            agent.removeAll(keepingCapacity: true)
+            recorder.withLock { recorder in try? recorder?.write(caller: left, agent: right) }
+        }
+        if !caller.isEmpty {
+            let (left, right) = (caller, agent)
+            recorder.withLock { recorder in try? recorder?.write(caller: left, agent: right) }
+        }
     }
 
     private func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
@@ -455,7 +483,7 @@ final class MediaCall: Sendable {
             defer { agent.removeFirst(count) }
             return Array(agent.prefix(count))
         }
-        recorder.withLock { recorder in try? recorder?.write(caller: caller, agent: agent) }
+        recordings.yield((caller, agent))
     }
 
     private func recordAgent(_ samples: [Int16]) {
