@@ -33,6 +33,9 @@ bench: release
 	.build-release/release/frontdesk bench llm
 	.build-release/release/frontdesk bench webhooks
 	.build-release/release/frontdesk bench webhooks --intake-only
+	.build-release/release/frontdesk bench opus
+	.build-release/release/frontdesk bench media --calls 50 --duration 20
+	.build-release/release/frontdesk bench media --calls 200 --duration 20
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI); no server errors allowed.
 fuzz:

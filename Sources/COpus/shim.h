@@ -45,6 +45,9 @@ static inline int frontdesk_ope_encoder_set_signal_voice(OggOpusEnc *encoder) {
 static inline int frontdesk_ope_encoder_set_complexity(OggOpusEnc *encoder, opus_int32 complexity) {
     return ope_encoder_ctl(encoder, OPUS_SET_COMPLEXITY(complexity));
 }
+static inline int frontdesk_ope_encoder_set_decision_delay(OggOpusEnc *encoder, opus_int32 samples48k) {
+    return ope_encoder_ctl(encoder, OPE_SET_DECISION_DELAY(samples48k));
+}
 static inline int frontdesk_ope_encoder_set_muxing_delay(OggOpusEnc *encoder, opus_int32 samples48k) {
     return ope_encoder_ctl(encoder, OPE_SET_MUXING_DELAY(samples48k));
 }

@@ -27,6 +27,10 @@ public final class OggOpusRecorder {
         _ = frontdesk_ope_encoder_set_signal_voice(encoder)
         _ = frontdesk_ope_encoder_set_bitrate(encoder, 32_000)
         _ = frontdesk_ope_encoder_set_complexity(encoder, Int32(complexity))
+        // libopusenc holds 2 s of 48 kHz audio by default to decide frame sizes; 200 ms is plenty for
+        // speech and keeps a call's recorder small.
+        _ = frontdesk_ope_encoder_set_decision_delay(encoder, 9_600)
+        _ = frontdesk_ope_encoder_set_muxing_delay(encoder, 9_600)
     }
 
     deinit {
