@@ -145,18 +145,7 @@ final class ToneSpeechServer: Sendable {
             _ = try await request.body.collect(upTo: 1 << 16)
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: tone)))
         }
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "tone-tts")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tone-tts"),
-            onServerRunning: { channel in
-                listening.yield(channel.localAddress?.port ?? 0)
-                listening.finish()
-            }, logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw ValidationError("the tone speech server could not listen") }
+        let (port, task) = try await LoopbackServer.start(router, name: "tone speech server")
         return ToneSpeechServer(port: port, task: task)
     }
 }

@@ -93,6 +93,18 @@ struct MediaStreamTests {
     /// Half a second of "speech" (a loud tone) at 8 kHz: what the turn detector hears as the caller talking.
     static let speech = (0..<4_000).map { Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000)) }
 
+    /// The demo business on Monday morning, served live, listening through the scripted Deepgram-protocol stand-in.
+    func withMediaApp(tts: any TextToSpeech = ToneSpeech(), _ body: @Sendable (_ port: Int, _ stt: ScriptedSpeechServer) async throws -> Void) async throws {
+        let stt = try await ScriptedSpeechServer.start()
+        defer { stt.stop() }
+        var logger = Logger(label: "stt")
+        logger.logLevel = .critical
+        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        try await withLiveApp(
+            app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger), textToSpeech: tts
+        ) { port in try await body(port, stt) }
+    }
+
     static func peer(_ port: Int, carrier: MediaCarrier = .telnyx, callId: String, token: String? = nil) -> MediaStreamPeer {
         MediaStreamPeer(
             carrier: carrier, url: "ws://127.0.0.1:\(port)/api/media/\(carrier.rawValue)",
@@ -101,14 +113,7 @@ struct MediaStreamTests {
 
     @Test("a µ-law call over the Telnyx media protocol: greeting, two turns, booked; transcript, latencies and recording in the API")
     func telnyxBooking() async throws {
-        let stt = try await ScriptedSpeechServer.start()
-        defer { stt.stop() }
-        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
-        var logger = Logger(label: "stt")
-        logger.logLevel = .critical
-        try await withLiveApp(
-            app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger), textToSpeech: ToneSpeech()
-        ) { port in
+        try await withMediaApp { port, stt in
             let peer = Self.peer(port, callId: "v3:media-booking")
             try await peer.connect { peer in
                 #expect(try await peer.waitForAgent(after: 0), "the greeting plays")
@@ -160,15 +165,7 @@ struct MediaStreamTests {
 
     @Test("barge-in: the caller talks over the greeting; playback stops within a frame and the transcript keeps what was heard")
     func bargeIn() async throws {
-        let stt = try await ScriptedSpeechServer.start()
-        defer { stt.stop() }
-        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
-        var logger = Logger(label: "stt")
-        logger.logLevel = .critical
-        try await withLiveApp(
-            app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger),
-            textToSpeech: ToneSpeech(perWord: 200)
-        ) { port in
+        try await withMediaApp(tts: ToneSpeech(perWord: 200)) { port, stt in
             let peer = Self.peer(port, callId: "v3:media-barge")
             try await peer.connect { peer in
                 // Let about half a second of the (long) greeting play, then talk over it.

@@ -24,25 +24,8 @@ struct SpeechProviderTests {
     static func serve(
         _ router: Router<BasicRequestContext>, sockets: Router<BasicWebSocketRequestContext>? = nil, _ body: (Int) async throws -> Void
     ) async throws {
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "provider")
-        logger.logLevel = .critical
-        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "provider")
-        let running: @Sendable (any Channel) async -> Void = { channel in
-            listening.yield(channel.localAddress?.port ?? 0)
-            listening.finish()
-        }
-        let task: Task<Void, any Error>
-        if let sockets {
-            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: sockets), configuration: configuration, onServerRunning: running, logger: logger)
-            task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        } else {
-            let app = Application(router: router, configuration: configuration, onServerRunning: running, logger: logger)
-            task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        }
+        let (port, task) = try await LoopbackServer.start(router, sockets: sockets, name: "provider")
         defer { task.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         try await body(port)
     }
 

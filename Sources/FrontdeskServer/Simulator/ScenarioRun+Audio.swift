@@ -106,7 +106,7 @@ extension ScenarioRun {
         }
         callEnded = true
         // What the agent said, as the API's transcript has it; and each turn's latency.
-        if let call = try await endedCall() {
+        if let call = try await closedCall() {
             let agentTurns = ((call["turns"] as? [[String: Any]]) ?? []).filter { $0["speaker"] as? String == "agent" }.compactMap { $0["text"] as? String }
             let replies = run.replies.withLock { $0 }
             for (index, step) in scenario.steps.enumerated() where step.caller != nil || step.dtmf != nil {
@@ -133,21 +133,6 @@ extension ScenarioRun {
                 lines.append(.init(at: elapsedMs, speaker: "System", text: text, latencyMs: nil))
             }
         }
-    }
-
-    /// The call once closed, with its turns and latencies.
-    private mutating func endedCall() async throws -> [String: Any]? {
-        let deadline = ContinuousClock.now + pace.reply
-        while ContinuousClock.now < deadline {
-            let calls = try await api.call(.GET, "/api/calls?business_id=\(businessId)&limit=100")
-            if let call = calls.list("calls").first(where: { $0["provider_call_id"] as? String == callControlId }),
-                call["status"] as? String != "in_progress", let id = call["id"] as? String
-            {
-                return try await api.call(.GET, "/api/calls/\(id)").data
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
     }
 
     /// In process the server's public URL is a placeholder: its socket is on the loopback port.

@@ -420,7 +420,7 @@ struct ScenarioRun {
     }
 
     /// The call record once the runtime has closed it.
-    private mutating func closedCall() async throws -> [String: Any]? {
+    mutating func closedCall() async throws -> [String: Any]? {
         guard let callControlId else { return nil }
         let deadline = ContinuousClock.now + pace.reply
         while ContinuousClock.now < deadline {

@@ -42,29 +42,7 @@ public final class ScriptedSpeechServer: Sendable {
             guard let server = box.server.withLock({ $0 }) else { return }
             try await server.serve(inbound: inbound, outbound: outbound)
         }
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "scripted-stt")
-        logger.logLevel = .critical
-        let app = Application(
-            router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: sockets),
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "scripted-stt"),
-            onServerRunning: { channel in
-                listening.yield(channel.localAddress?.port ?? 0)
-                listening.finish()
-            }, logger: logger)
-        let task = Task {
-            do {
-                try await app.runService(gracefulShutdownSignals: [])
-            } catch {
-                listening.finish()
-                throw error
-            }
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next(), bound > 0 else {
-            task.cancel()
-            throw SimulatorError("the scripted speech-to-text stand-in could not listen on 127.0.0.1:\(port)")
-        }
+        let (bound, task) = try await LoopbackServer.start(Router(), sockets: sockets, port: port, name: "scripted speech-to-text stand-in")
         let server = ScriptedSpeechServer(port: bound, task: task)
         box.server.withLock { $0 = server }
         return server
