@@ -231,7 +231,16 @@ final class MediaCall: Sendable {
         var preRoll: [[Int16]] = []
         var recognizer: (any UtteranceRecognizer)?
         var counter = 0
+        var received = 0
         var warnedNoSTT = false
+        // The counters are published once, when the stream ends: nothing shared is touched per frame for them.
+        defer {
+            let lost = jitter.statistics.lost
+            stats.withLock {
+                $0.framesReceived = received
+                $0.framesLost = lost
+            }
+        }
         while let message = try await frames.next() {
             guard case .text(let text) = message else { continue }
             let frame: InboundMediaFrame
@@ -252,7 +261,7 @@ final class MediaCall: Sendable {
                     case .lost: samples = codec.conceal()
                     }
                     for caller in framer.push(samples) {
-                        stats.withLock { $0.framesReceived += 1 }
+                        received += 1
                         record(caller: caller)
                         preRoll.append(caller)
                         if preRoll.count > speech.settings.preRollFrames { preRoll.removeFirst() }
@@ -297,8 +306,6 @@ final class MediaCall: Sendable {
             case .stop:
                 await recognizer?.cancel()
                 logger.info("The carrier stopped the media stream")
-                let lost = jitter.statistics.lost
-                stats.withLock { $0.framesLost = lost }
                 return
             case .error(let detail):
                 logger.warning("The carrier reported a media-stream error", metadata: ["detail": "\(detail)"])
@@ -307,8 +314,6 @@ final class MediaCall: Sendable {
             }
         }
         await recognizer?.cancel()
-        let lost = jitter.statistics.lost
-        stats.withLock { $0.framesLost = lost }
     }
 
     private func transcribe(_ recognizer: any UtteranceRecognizer) async {
