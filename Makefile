@@ -16,6 +16,7 @@ test:
 	.build/debug/frontdesk simulate --provider retell --quiet Scenarios/*.yaml
 	.build/debug/frontdesk simulate --audio --quiet Scenarios/01-booking-happy-path.yaml Scenarios/09-dtmf-zero.yaml Scenarios/20-barge-in.yaml
 	.build/debug/frontdesk simulate --audio --provider twilio --quiet Scenarios/07-ask-for-a-person.yaml Scenarios/20-barge-in.yaml
+	.build/debug/frontdesk simulate --audio --llm --audio-codec opus --quiet Scenarios/20-barge-in.yaml
 
 build:
 	@scripts/ensure-system-packages.sh

@@ -13,14 +13,20 @@ public struct TurnLatency: Sendable, Equatable, Codable {
     public var firstAudioMs: Double
     /// First audio → first frame sent to the carrier.
     public var firstFrameMs: Double
+    /// Final transcript → the language model's first token (within `replyMs`; nil with the scripted policy).
+    public var firstTokenMs: Double?
 
-    public init(turn: Int, endOfTurnMs: Double, transcriptMs: Double, replyMs: Double, firstAudioMs: Double, firstFrameMs: Double) {
+    public init(
+        turn: Int, endOfTurnMs: Double, transcriptMs: Double, replyMs: Double, firstAudioMs: Double, firstFrameMs: Double,
+        firstTokenMs: Double? = nil
+    ) {
         self.turn = turn
         self.endOfTurnMs = endOfTurnMs
         self.transcriptMs = transcriptMs
         self.replyMs = replyMs
         self.firstAudioMs = firstAudioMs
         self.firstFrameMs = firstFrameMs
+        self.firstTokenMs = firstTokenMs
     }
 
     /// From the end of the caller's speech to the first frame of the answer.
@@ -33,5 +39,6 @@ public struct TurnLatency: Sendable, Equatable, Codable {
         case replyMs = "reply_ms"
         case firstAudioMs = "first_audio_ms"
         case firstFrameMs = "first_frame_ms"
+        case firstTokenMs = "first_token_ms"
     }
 }

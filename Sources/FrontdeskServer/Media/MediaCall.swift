@@ -111,6 +111,7 @@ final class MediaCall: Sendable {
         var turnEnded: ContinuousClock.Instant?
         var lastVoice: ContinuousClock.Instant?
         var transcript: ContinuousClock.Instant?
+        var firstToken: ContinuousClock.Instant?
         var reply: ContinuousClock.Instant?
         var audio: ContinuousClock.Instant?
         var firstSentence: Int?
@@ -169,6 +170,14 @@ final class MediaCall: Sendable {
             return
         }
         for job in queued { jobs.yield(job) }
+    }
+
+    /// The model's first words for this turn (LLM policy only).
+    func modelStarted() {
+        let now = ContinuousClock.now
+        clock.withLock { clock in
+            if clock.waiting, clock.transcript != nil, clock.firstToken == nil { clock.firstToken = now }
+        }
     }
 
     // MARK: running
@@ -473,7 +482,8 @@ final class MediaCall: Sendable {
             }
             return TurnLatency(
                 turn: clock.turns, endOfTurnMs: ms(lastVoice, ended), transcriptMs: ms(ended, transcript),
-                replyMs: ms(transcript, reply), firstAudioMs: ms(reply, audio), firstFrameMs: ms(audio, now))
+                replyMs: ms(transcript, reply), firstAudioMs: ms(reply, audio), firstFrameMs: ms(audio, now),
+                firstTokenMs: clock.firstToken.map { ms(transcript, $0) })
         }
         // Stored off the sender's path: a database write never delays a frame.
         if let latency { Task { await onLatency(latency) } }

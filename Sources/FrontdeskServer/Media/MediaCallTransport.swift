@@ -69,6 +69,10 @@ struct MediaCallTransport: CallTransport {
         media.speak(text)
     }
 
+    func modelStarted() {
+        media.modelStarted()
+    }
+
     func transfer(to number: PhoneNumber) async throws {
         guard let control else {
             media.logger.error("A transfer was decided but this carrier has no call control configured; ending the stream")

@@ -189,7 +189,7 @@ enum OpenAPISchemas {
             "recording_url": nullableString,
             "turn_latencies": array(object([
                 "turn": integer, "end_of_turn_ms": number, "transcript_ms": number, "reply_ms": number,
-                "first_audio_ms": number, "first_frame_ms": number, "total_ms": number,
+                "first_audio_ms": number, "first_frame_ms": number, "total_ms": number, "first_token_ms": number,
             ])),
         ]),
         "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),

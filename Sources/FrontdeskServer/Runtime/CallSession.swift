@@ -235,7 +235,8 @@ actor CallSession {
         let work = Task { [conversations, conversation, agent, business, lead, logger] in
             try await conversations.respond(
                 words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,
-                onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) })
+                onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) },
+                onFirstText: { [transport] in transport.modelStarted() })
         }
         thinkingWork = work
         let result: ConversationService.TurnResult

@@ -6,4 +6,10 @@ public protocol CallTransport: Sendable {
     func speak(_ text: String) async throws
     func transfer(to number: PhoneNumber) async throws
     func hangUp() async throws
+    /// The language model's first words for the current turn arrived (for latency stages).
+    func modelStarted()
+}
+
+extension CallTransport {
+    public func modelStarted() {}
 }

@@ -71,7 +71,8 @@ final class ConversationService: Sendable {
     /// `onSentence` gets each sentence of the reply while the model still streams (for speech).
     func respond(
         _ text: String, state: ConversationState, agent: Agent, business: Business, lead: Lead?, channel: Channel,
-        logger: Logger, onSentence: @escaping @Sendable (String) async -> Void = { _ in }
+        logger: Logger, onSentence: @escaping @Sendable (String) async -> Void = { _ in },
+        onFirstText: @escaping @Sendable () async -> Void = {}
     ) async throws -> TurnResult {
         var state = state
         let time = now()
@@ -84,7 +85,8 @@ final class ConversationService: Sendable {
         var fellBack = false
         var usage = LLMUsage(promptTokens: 0, completionTokens: 0)
         if let llm {
-            let outcome = try await llm.respond(to: text, state: &state, context: context, tools: tools, onSentence: onSentence)
+            let outcome = try await llm.respond(
+                to: text, state: &state, context: context, tools: tools, onSentence: onSentence, onFirstText: onFirstText)
             state.llmPromptTokens += outcome.usage.promptTokens
             state.llmCompletionTokens += outcome.usage.completionTokens
             actions = outcome.actions

@@ -68,7 +68,7 @@ extension ScenarioRun {
         let peer = MediaStreamPeer(
             carrier: carrier == .twilio ? .twilio : .telnyx, url: socketURL(stream.url, base: audio.socketBase), token: stream.token,
             callId: callControlId!, from: caller, to: agentNumber, format: audio.format)
-        let run = AudioConversation(steps: scenario.steps, peer: peer, audio: audio, started: started)
+        let run = AudioConversation(steps: scenario.steps, peer: peer, audio: audio, model: model, started: started)
         try await peer.connect { peer in try await run.play() }
         lines += run.lines.withLock { $0 }
         let interruptions = run.interruptions.withLock { $0 }
@@ -130,7 +130,8 @@ extension ScenarioRun {
                 let text = String(
                     format: "[turn %d: end of speech → first frame %.0f ms = end of turn %.0f + transcript %.0f + reply %.0f + first audio %.0f + first frame %.0f]",
                     latency["turn"] as? Int ?? 0, latency["total_ms"] as? Double ?? 0, parts[0], parts[1], parts[2], parts[3], parts[4])
-                lines.append(.init(at: elapsedMs, speaker: "System", text: text, latencyMs: nil))
+                let token = (latency["first_token_ms"] as? Double).map { String(format: " (the model's first token after %.0f)", $0) } ?? ""
+                lines.append(.init(at: elapsedMs, speaker: "System", text: text + token, latencyMs: nil))
             }
         }
     }
@@ -164,6 +165,8 @@ final class AudioConversation: Sendable {
     let steps: [Scenario.Step]
     let peer: MediaStreamPeer
     let audio: AudioSetup
+    /// With --llm: the test model, scripted line by line.
+    let model: ScriptedModelServer?
     let started: ContinuousClock.Instant
     let lines = Mutex<[ScenarioReport.Line]>([])
     /// Which agent turn (0 = greeting) answered each step.
@@ -173,10 +176,11 @@ final class AudioConversation: Sendable {
     /// Whether the server ended the stream (the agent hung up or transferred) before the caller did.
     let serverClosed = Mutex(false)
 
-    init(steps: [Scenario.Step], peer: MediaStreamPeer, audio: AudioSetup, started: ContinuousClock.Instant) {
+    init(steps: [Scenario.Step], peer: MediaStreamPeer, audio: AudioSetup, model: ScriptedModelServer?, started: ContinuousClock.Instant) {
         self.steps = steps
         self.peer = peer
         self.audio = audio
+        self.model = model
         self.started = started
     }
 
@@ -201,6 +205,7 @@ final class AudioConversation: Sendable {
             if let words = step.caller {
                 lines.withLock { $0.append(.init(at: elapsedMs, speaker: "Caller", text: words, latencyMs: nil)) }
                 audio.speech.queue(words)
+                model?.script(step.model ?? [])
                 try await peer.say(try await speech(words))
                 // The answer comes after the caller's turn ends; what arrived while they spoke was the
                 // rest of the reply they talked over.

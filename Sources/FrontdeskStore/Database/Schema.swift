@@ -273,6 +273,10 @@ enum Schema {
                     ALTER TABLE calls ADD COLUMN recording_path TEXT;
                     """)
         }
+        migrator.registerMigration("v7-first-token-latency") { db in
+            // The LLM's first token, a stage within the reply's (null with the scripted policy).
+            try db.execute(sql: "ALTER TABLE call_turn_latencies ADD COLUMN first_token_ms DOUBLE")
+        }
         return migrator
     }
 }

@@ -119,15 +119,16 @@ public struct CallRepository: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO call_turn_latencies
-                      (call_id, turn, end_of_turn_ms, transcript_ms, reply_ms, first_audio_ms, first_frame_ms, total_ms, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      (call_id, turn, end_of_turn_ms, transcript_ms, reply_ms, first_audio_ms, first_frame_ms, total_ms, created_at,
+                       first_token_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (call_id, turn) DO UPDATE SET
                       end_of_turn_ms = excluded.end_of_turn_ms, transcript_ms = excluded.transcript_ms,
                       reply_ms = excluded.reply_ms, first_audio_ms = excluded.first_audio_ms,
-                      first_frame_ms = excluded.first_frame_ms, total_ms = excluded.total_ms
+                      first_frame_ms = excluded.first_frame_ms, total_ms = excluded.total_ms, first_token_ms = excluded.first_token_ms
                     """,
                 arguments: [call, latency.turn, latency.endOfTurnMs, latency.transcriptMs, latency.replyMs,
-                            latency.firstAudioMs, latency.firstFrameMs, latency.totalMs, time])
+                            latency.firstAudioMs, latency.firstFrameMs, latency.totalMs, time, latency.firstTokenMs])
         }
     }
 
@@ -155,7 +156,7 @@ public struct CallRepository: Sendable {
     private static func latency(_ row: Row) -> TurnLatency {
         TurnLatency(
             turn: row["turn"], endOfTurnMs: row["end_of_turn_ms"], transcriptMs: row["transcript_ms"], replyMs: row["reply_ms"],
-            firstAudioMs: row["first_audio_ms"], firstFrameMs: row["first_frame_ms"])
+            firstAudioMs: row["first_audio_ms"], firstFrameMs: row["first_frame_ms"], firstTokenMs: row["first_token_ms"])
     }
 
     /// Where the call's recording is served (`url`) and kept on disk (`path`, never shown in the API).

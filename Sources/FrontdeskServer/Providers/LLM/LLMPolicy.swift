@@ -24,10 +24,10 @@ public struct LLMPolicy: Sendable {
     }
 
     /// `onSentence` gets each sentence of the reply as soon as the stream completes it (for speech that
-    /// starts before the model has finished).
+    /// starts before the model has finished); `onFirstText` is told when the model's first words arrive.
     public func respond(
         to text: String, state: inout ConversationState, context: ReceptionistContext, tools: any ReceptionistTools,
-        onSentence: @escaping @Sendable (String) async -> Void = { _ in }
+        onSentence: @escaping @Sendable (String) async -> Void = { _ in }, onFirstText: @escaping @Sendable () async -> Void = {}
     ) async throws -> Outcome {
         state.turn += 1
         var history = state.llmMessages
@@ -36,7 +36,7 @@ public struct LLMPolicy: Sendable {
         var usage = LLMUsage(promptTokens: 0, completionTokens: 0)
         do {
             for _ in 0..<maxRounds {
-                let splitter = SentenceStream(onSentence: onSentence)
+                let splitter = SentenceStream(onSentence: onSentence, onFirstText: onFirstText)
                 let completion = try await client.complete(
                     messages: [.system(render(context))] + history, tools: Self.tools, onText: { await splitter.add($0) })
                 // Words before a tool call ("Let me check.") are spoken too, while the tool runs.
@@ -58,6 +58,8 @@ public struct LLMPolicy: Sendable {
             }
             throw LLMError.stream(message: "too many tool rounds")
         } catch {
+            // Stopped on purpose (the caller barged in): no fallback answer.
+            if Task.isCancelled { throw CancellationError() }
             // Graceful: apologise, then let the scripted receptionist handle the same words.
             state.turn -= 1
             var scripted = try await ScriptedPolicy().respond(to: text, state: &state, context: context, tools: tools)
@@ -72,10 +74,18 @@ public struct LLMPolicy: Sendable {
     actor SentenceStream {
         private var splitter = SentenceSplitter()
         private let onSentence: @Sendable (String) async -> Void
+        private var onFirstText: (@Sendable () async -> Void)?
 
-        init(onSentence: @escaping @Sendable (String) async -> Void) { self.onSentence = onSentence }
+        init(onSentence: @escaping @Sendable (String) async -> Void, onFirstText: @escaping @Sendable () async -> Void = {}) {
+            self.onSentence = onSentence
+            self.onFirstText = onFirstText
+        }
 
         func add(_ text: String) async {
+            if let first = onFirstText, !text.isEmpty {
+                onFirstText = nil
+                await first()
+            }
             for sentence in splitter.add(text) { await onSentence(sentence) }
         }
 
