@@ -25,8 +25,6 @@ public struct MediaSettings: Sendable {
     /// The codec asked of Telnyx for a media-mode call (`PCMU`, `PCMA`, `OPUS`, `L16`).
     public var telnyxCodec = "PCMU"
 
-    var preferredTelnyxCodec: String { telnyxCodec }
-
     public init() {}
 }
 
@@ -51,8 +49,6 @@ public struct MediaStreamStatistics: Sendable {
     public var bargeIns = 0
     /// Times the sender fell far behind and restarted its 20 ms schedule (frames late beyond 60 ms).
     public var scheduleResets = 0
-    /// Frames sent after a barge-in was detected (should be 0).
-    public var framesAfterBargeIn = 0
     /// Outbound lateness against the 20 ms schedule, in 0.1 ms buckets (last bucket: ≥ 50 ms).
     public var lateness = [Int](repeating: 0, count: 501)
 
@@ -429,7 +425,6 @@ final class MediaCall: Sendable {
             }
             try await pacer.waitForNextFrame()
             let late = ContinuousClock.now - pacer.nextDeadline + pacer.interval
-            let generation = playback.withLock { $0.generation }
             var sentFrame = false
             while !sentFrame, let item = playback.withLock({ $0.next() }) {
                 switch item {
@@ -437,11 +432,7 @@ final class MediaCall: Sendable {
                     try await send(.media(try codec.encode(samples)))
                     recordAgent(samples)
                     sentFrame = true
-                    let now = playback.withLock { $0.generation }
-                    stats.withLock { stats in
-                        stats.framesSent += 1
-                        if now != generation { stats.framesAfterBargeIn += 1 }
-                    }
+                    stats.withLock { $0.framesSent += 1 }
                     firstFrame(of: sentence)
                 case .mark(let sentence):
                     try await send(.mark("s\(sentence)"))

@@ -92,7 +92,7 @@ struct TelnyxEventHandler: Sendable {
         }
         if agent.voiceSettings.mode == .media {
             // Media mode: the call runs over the stream; its session starts with the stream's `start`.
-            let codec = services.speech.settings.preferredTelnyxCodec
+            let codec = services.speech.settings.telnyxCodec
             var body: [String: JSONValue] = [
                 "stream_url": .string(MediaURLs.telnyx(publicURL: services.configuration.publicURL)),
                 "stream_track": .string("inbound_track"),

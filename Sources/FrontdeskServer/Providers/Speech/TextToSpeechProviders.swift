@@ -19,14 +19,20 @@ public struct EspeakTextToSpeech: TextToSpeech {
     }
 }
 
-/// Streams raw 16-bit little-endian PCM from an HTTP response body as it arrives.
+/// POSTs `json` to `url` and streams the raw 16-bit little-endian PCM of the answer as it arrives.
 private func streamPCM(
-    _ request: HTTPClientRequest, http: HTTPClient, timeout: TimeAmount, provider: String
+    _ url: String, headers: [(String, String)], json: [String: String], http: HTTPClient, provider: String
 ) -> AsyncThrowingStream<[Int16], any Error> {
-    AsyncThrowingStream { continuation in
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data()))
+    let (built, timeout) = (request, TimeAmount.seconds(20))
+    return AsyncThrowingStream { continuation in
         let task = Task {
             do {
-                let response = try await http.execute(request, timeout: timeout)
+                let response = try await http.execute(built, timeout: timeout)
                 guard response.status == .ok else {
                     let text = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
                     throw SpeechProviderError(provider, "HTTP \(response.status.code): \(text.prefix(300))")
@@ -65,15 +71,9 @@ public struct OpenAITextToSpeech: TextToSpeech {
     }
 
     public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
-        var request = HTTPClientRequest(url: baseURL.appendingPathComponent("audio/speech").absoluteString)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        let body = (try? JSONSerialization.data(withJSONObject: [
-            "model": model, "input": text, "voice": voice, "response_format": "pcm",
-        ], options: [.sortedKeys])) ?? Data()
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return streamPCM(request, http: http, timeout: .seconds(20), provider: "openai tts")
+        streamPCM(
+            baseURL.appendingPathComponent("audio/speech").absoluteString, headers: apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [],
+            json: ["model": model, "input": text, "voice": voice, "response_format": "pcm"], http: http, provider: "openai tts")
     }
 }
 
@@ -96,13 +96,9 @@ public struct ElevenLabsTextToSpeech: TextToSpeech {
     }
 
     public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
-        let url = baseURL.appendingPathComponent("v1/text-to-speech/\(voice)/stream").absoluteString + "?output_format=pcm_16000"
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let apiKey { request.headers.add(name: "xi-api-key", value: apiKey) }
-        let body = (try? JSONSerialization.data(withJSONObject: ["text": text, "model_id": model], options: [.sortedKeys])) ?? Data()
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return streamPCM(request, http: http, timeout: .seconds(20), provider: "elevenlabs tts")
+        streamPCM(
+            baseURL.appendingPathComponent("v1/text-to-speech/\(voice)/stream").absoluteString + "?output_format=pcm_16000",
+            headers: apiKey.map { [("xi-api-key", $0)] } ?? [], json: ["text": text, "model_id": model], http: http,
+            provider: "elevenlabs tts")
     }
 }
