@@ -9,6 +9,7 @@ import Hummingbird
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 import Synchronization
 
@@ -51,11 +52,13 @@ struct MediaBench: AsyncParsableCommand {
 
         print("Connecting \(calls) calls (µ-law, 8 kHz, real time) …")
         let load = MediaLoad(calls: calls)
-        let sender = Task { await load.sendFrames() }
+        let senders = load.executors.indices.map { loop in
+            Task(executorPreference: load.executors[loop]) { await load.sendFrames(loop: loop) }
+        }
         let clients = Task {
             await withDiscardingTaskGroup { group in
                 for index in 0..<calls {
-                    group.addTask {
+                    group.addTask(executorPreference: load.executors[index % load.executors.count]) {
                         let id = "v3:bench-media-\(index)"
                         await load.call(index: index, url: url, token: tokens.token(for: id), callId: id)
                     }
@@ -80,8 +83,9 @@ struct MediaBench: AsyncParsableCommand {
         let wall = ContinuousClock.now - wallStart
         load.measuring.store(false, ordering: .relaxed)
         load.stop.store(true, ordering: .relaxed)
-        await sender.value
+        for sender in senders { await sender.value }
         await clients.value
+        try? await load.group.shutdownGracefully()
 
         // The server's own account of its streams, once they have all ended.
         var media: [String: Any] = [:]
@@ -155,6 +159,10 @@ final class ToneSpeechServer: Sendable {
 /// the agent's frames as they arrive.
 final class MediaLoad: Sendable {
     let calls: Int
+    /// The callers' sockets on two event loops of their own, each caller's tasks on its socket's loop:
+    /// the load generator costs as little as it can and leaves the rest of the cores to the server.
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    let executors: [EventLoopExecutor]
     let connected = Atomic<Int>(0)
     let measuring = Atomic<Bool>(false)
     let stop = Atomic<Bool>(false)
@@ -170,18 +178,32 @@ final class MediaLoad: Sendable {
         let streamId: String
         var chunk = 0
     }
-    private let lines = Mutex<[Int: Line]>([:])
+    /// The connected callers of each loop.
+    private let lines = [Lines(), Lines()]
+    final class Lines: Sendable {
+        private let lines = Mutex<[Int: Line]>([:])
+        func withLock<T>(_ body: (inout [Int: Line]) -> T) -> T { lines.withLock { body(&$0) } }
+    }
 
     /// Sends every connected caller's next frame each 20 ms: a second of speech every six seconds
-    /// (each caller at its own point of the cycle), silence between.
-    func sendFrames() async {
-        var pacer = FramePacer()
+    /// (each caller at its own point of the cycle), silence between. Callers are spread over ten 2 ms
+    /// slots, as independent calls would be: the server does not get every stream's frame at once.
+    func sendFrames(loop: Int) async {
+        let executor = executors[loop]
+        let slots = 10
+        var pacer = FramePacer(interval: .milliseconds(20) / slots)
+        var slot = 0
         while !stop.load(ordering: .relaxed) {
-            do { try await pacer.waitForNextFrame() } catch { return }
-            let due = lines.withLock { lines -> [(Int, Line)] in
-                for key in lines.keys { lines[key]!.chunk += 1 }
-                return Array(lines)
+            do { try await pacer.waitForNextFrame(sleep: executor.sleep(until:)) } catch { return }
+            let due = lines[loop].withLock { lines -> [(Int, Line)] in
+                var due: [(Int, Line)] = []
+                for key in lines.keys where key / executors.count % slots == slot {
+                    lines[key]!.chunk += 1
+                    due.append((key, lines[key]!))
+                }
+                return due
             }
+            slot = (slot + 1) % slots
             for (index, line) in due {
                 let position = (line.chunk + (index * 37) % 300) % 300
                 let payload = position < 50 ? speech : silence
@@ -192,6 +214,7 @@ final class MediaLoad: Sendable {
 
     init(calls: Int) {
         self.calls = calls
+        executors = group.makeIterator().map(EventLoopExecutor.init)
         let tone = (0..<160).map { G711.muLaw(Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000))) }
         speech = Data(tone).base64EncodedString()
         silence = Data([UInt8](repeating: 0xFF, count: 160)).base64EncodedString()
@@ -216,16 +239,18 @@ final class MediaLoad: Sendable {
         var logger = Logger(label: "media-load")
         logger.logLevel = .critical
         let streamId = "stream-\(index)"
+        let loop = index % executors.count
+        let executor = executors[loop]
         do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            try await WebSocketClient.connect(url: url, configuration: configuration, eventLoopGroup: executor.eventLoop, logger: logger) { inbound, outbound, _ in
                 try await outbound.write(.text(#"{"event":"connected","version":"1.0.0"}"#))
                 try await outbound.write(.text(#"{"event":"start","sequence_number":"1","stream_id":"\#(streamId)","start":{"call_control_id":"\#(callId)","from":"+1555\#(String(format: "%07d", index))","to":"+15550100123","media_format":{"encoding":"PCMU","sample_rate":8000,"channels":1}}}"#))
                 self.connected.add(1, ordering: .relaxed)
-                let reader = Task { try await self.read(inbound, outbound: outbound, streamId: streamId) }
-                // One sender for every caller (below) keeps the load generator's own cost down.
-                self.lines.withLock { $0[index] = Line(outbound: outbound, streamId: streamId) }
-                while !self.stop.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(100)) }
-                let chunk = self.lines.withLock { $0.removeValue(forKey: index)?.chunk ?? 0 }
+                let reader = Task(executorPreference: executor) { try await self.read(inbound, outbound: outbound, streamId: streamId) }
+                // One sender per loop for its callers (above) keeps the load generator's own cost down.
+                self.lines[loop].withLock { $0[index] = Line(outbound: outbound, streamId: streamId) }
+                while !self.stop.load(ordering: .relaxed) { try await executor.sleep(until: .now + .milliseconds(250)) }
+                let chunk = self.lines[loop].withLock { $0.removeValue(forKey: index)?.chunk ?? 0 }
                 try await outbound.write(.text(#"{"event":"stop","sequence_number":"\#(chunk + 2)","stream_id":"\#(streamId)","stop":{"call_control_id":"\#(callId)"}}"#))
                 try await outbound.close(.normalClosure, reason: nil)
                 _ = await reader.result

@@ -41,4 +41,27 @@ struct JSONParserTests {
         let fine = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
         #expect((try? JSONParser.parse(fine)) != nil)
     }
+
+    @Test("extracts the members asked for — any key order, whitespace, escapes — and still refuses what is not JSON")
+    func extractsMembers() throws {
+        let paths = [["event"], ["media", "payload"], ["media", "chunk"], ["media", "track"]]
+        let frames = [
+            #"{"event":"media","sequence_number":"4","media":{"track":"inbound","chunk":"2","timestamp":"5","payload":"AAE="},"stream_id":"s"}"#,
+            #" { "stream_id" : "s", "extra": [1, {"media": {"payload": "no"}}, null, true, -1.5e3, "a\"b"], "media" : { "payload" : "AAE=", "chunk" : 2 , "track":"inbound"}, "ev\u0065nt" : "media" } "#,
+        ]
+        for frame in frames {
+            let values = try JSONParser.extract(frame, paths: paths)
+            #expect(values[0] == .string("media"), "\(frame)")
+            #expect(values[1] == .string("AAE="))
+            #expect(values[2]?.double == 2)
+            #expect(values[3] == .string("inbound"))
+        }
+        let partial = try JSONParser.extract(#"{"event":"mark","mark":{"name":"s1"}}"#, paths: paths)
+        #expect(partial == [.string("mark"), nil, nil, nil])
+        #expect(try JSONParser.extract("[1,2]", paths: paths) == [nil, nil, nil, nil])
+        for bad in ["", #"{"event":"media","media":{"payload":"x"},}"#, #"{"event":"media","junk":[1,2}"#, #"{"event":"media"} x"#,
+                    #"{"junk":"\x","event":"media"}"#, #"{"junk":tru}"#] {
+            #expect(throws: JSONParser.Failure.self, "\(bad)") { try JSONParser.extract(bad, paths: paths) }
+        }
+    }
 }

@@ -22,6 +22,11 @@ public struct FramePacer: Sendable {
 
     /// Waits until the next frame is due, then counts it as sent.
     public mutating func waitForNextFrame() async throws {
+        try await waitForNextFrame { [clock] deadline in try await clock.sleep(until: deadline, tolerance: .zero) }
+    }
+
+    /// Waits with `sleep` (an event loop's timer, say) until the next frame is due, then counts it as sent.
+    public mutating func waitForNextFrame(sleep: (ContinuousClock.Instant) async throws -> Void) async throws {
         let deadline = nextDeadline
         let now = clock.now
         if now - deadline > maximumLag {
@@ -30,7 +35,7 @@ public struct FramePacer: Sendable {
             reanchored += 1
             return
         }
-        if deadline > now { try await clock.sleep(until: deadline, tolerance: .zero) }
+        if deadline > now { try await sleep(deadline) }
         ticks += 1
     }
 

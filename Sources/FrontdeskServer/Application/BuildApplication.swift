@@ -47,7 +47,7 @@ public func buildApplication(
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
-    let sockets = Router(context: BasicWebSocketRequestContext.self)
+    let sockets = Router(context: SocketRequestContext.self)
     RetellLLMSocket(services: services, logger: logger).addRoutes(to: sockets)
     MediaStreamController(services: services, speech: services.speech, logger: logger).addRoutes(to: sockets)
     return Application(

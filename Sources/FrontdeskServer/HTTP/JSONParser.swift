@@ -13,18 +13,52 @@ public struct JSONParser {
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
         let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(Failure) -> JSONValue in
-            var reader = Reader(bytes: buffer)
-            reader.skipWhitespace()
-            let value = try reader.value(depth: 0)
-            reader.skipWhitespace()
-            guard reader.index == buffer.count else { throw Failure(offset: reader.index, reason: "unexpected data after the value") }
-            return value
-        }
+        return try array.withUnsafeBufferPointer { buffer throws(Failure) -> JSONValue in try parse(buffer: buffer) }
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
+        var reader = Reader(bytes: buffer)
+        reader.skipWhitespace()
+        let value = try reader.value(depth: 0)
+        reader.skipWhitespace()
+        guard reader.index == buffer.count else { throw Failure(offset: reader.index, reason: "unexpected data after the value") }
+        return value
     }
 
     public static func parse(_ text: String) throws(Failure) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8 { buffer in Result { () throws(Failure) in try parse(buffer: buffer) } }.get()
+    }
+
+    /// Member paths to extract (keys from the root object down), prepared once.
+    public struct Paths: Sendable {
+        let keys: [[[UInt8]]]
+
+        public init(_ paths: [[String]]) {
+            precondition(paths.count <= 64, "at most 64 paths")
+            keys = paths.map { $0.map { Array($0.utf8) } }
+        }
+    }
+
+    /// Reads only the members at `paths`, skipping everything else — still checked for syntax, never
+    /// built into values. For frames that come 50 times a second per call, of which a few members
+    /// matter. Each result is the value at that path, or nil.
+    public static func extract(_ text: String, paths: Paths) throws(Failure) -> [JSONValue?] {
+        var text = text
+        return try text.withUTF8 { buffer in Result { () throws(Failure) -> [JSONValue?] in
+            var reader = Reader(bytes: buffer)
+            var results = [JSONValue?](repeating: nil, count: paths.keys.count)
+            reader.skipWhitespace()
+            let all: UInt64 = paths.keys.count == 64 ? .max : (1 << UInt64(paths.keys.count)) - 1
+            try reader.extract(depth: 0, candidates: all, paths: paths, into: &results)
+            reader.skipWhitespace()
+            guard reader.index == buffer.count else { throw Failure(offset: reader.index, reason: "unexpected data after the value") }
+            return results
+        } }.get()
+    }
+
+    public static func extract(_ text: String, paths: [[String]]) throws(Failure) -> [JSONValue?] {
+        try extract(text, paths: Paths(paths))
     }
 
     private struct Reader {
@@ -36,7 +70,151 @@ public struct JSONParser {
         func fail(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
+        }
+
+        /// The value here, `depth` keys down, where the paths in `candidates` lead so far: built when
+        /// one of them ends here, walked into when one goes deeper, skipped otherwise.
+        mutating func extract(depth: Int, candidates: UInt64, paths: Paths, into results: inout [JSONValue?]) throws(Failure) {
+            var deeper: UInt64 = 0
+            var bits = candidates
+            while bits != 0 {
+                let slot = bits.trailingZeroBitCount
+                bits &= bits - 1
+                if paths.keys[slot].count == depth {
+                    results[slot] = try value(depth: depth)
+                    return
+                }
+                deeper |= 1 << UInt64(slot)
+            }
+            guard deeper != 0, index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return try skipValue(depth: depth) }
+            guard depth < JSONParser.maximumDepth else { throw fail("nested too deeply") }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                let matching = try memberName(matching: deeper, depth: depth, paths: paths)
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                index += 1
+                skipWhitespace()
+                if matching == 0 {
+                    try skipValue(depth: depth + 1)
+                } else {
+                    try extract(depth: depth + 1, candidates: matching, paths: paths, into: &results)
+                }
+                skipWhitespace()
+                guard index < bytes.count else { throw fail("unexpected end") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return
+                } else {
+                    throw fail("expected ',' or '}'")
+                }
+            }
+        }
+
+        /// Reads a member name; returns which of `candidates` continue with it.
+        mutating func memberName(matching candidates: UInt64, depth: Int, paths: Paths) throws(Failure) -> UInt64 {
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            let escaped: [UInt8]?
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                escaped = nil
+                index = end + 1
+            } else {
+                escaped = Array(try string().utf8)  // escapes (rare), or an error to report
+            }
+            let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var matching: UInt64 = 0
+            var bits = candidates
+            while bits != 0 {
+                let slot = bits.trailingZeroBitCount
+                bits &= bits - 1
+                let key = paths.keys[slot][depth]
+                if escaped.map({ key == $0 }) ?? key.elementsEqual(name) { matching |= 1 << UInt64(slot) }
+            }
+            return matching
+        }
+
+        /// Steps over one value, checking its syntax, building nothing.
+        mutating func skipValue(depth: Int) throws(Failure) {
+            guard depth < JSONParser.maximumDepth else { throw fail("nested too deeply") }
+            guard index < bytes.count else { throw fail("unexpected end") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let close = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                let isObject = close == UInt8(ascii: "}")
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == close {
+                    index += 1
+                    return
+                }
+                while true {
+                    skipWhitespace()
+                    if isObject {
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                        try skipString()
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                        index += 1
+                        skipWhitespace()
+                    }
+                    try skipValue(depth: depth + 1)
+                    skipWhitespace()
+                    guard index < bytes.count else { throw fail("unexpected end") }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                    } else if bytes[index] == close {
+                        index += 1
+                        return
+                    } else {
+                        throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+                    }
+                }
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "t"): try literal("true")
+            case UInt8(ascii: "f"): try literal("false")
+            case UInt8(ascii: "n"): try literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+            default: throw fail("unexpected character")
+            }
+        }
+
+        /// Steps over a string (escapes checked; its text not built).
+        mutating func skipString() throws(Failure) {
+            let start = index
+            index += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return
+                }
+                guard byte >= 0x20 else { throw fail("control character in a string") }
+                if byte == UInt8(ascii: "\\") {
+                    // Rare: read it properly.
+                    index = start
+                    _ = try string()
+                    return
+                }
+                index += 1
+            }
+            throw fail("an unterminated string")
         }
 
         mutating func value(depth: Int) throws(Failure) -> JSONValue {

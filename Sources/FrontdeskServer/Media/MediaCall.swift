@@ -74,6 +74,8 @@ final class MediaCall: Sendable {
     let speech: MediaSpeech
     let logger: Logger
     private let outbound: WebSocketOutboundWriter
+    /// The socket's event loop: the stream's own tasks run there (nil: Swift's global executor).
+    private let executor: EventLoopExecutor?
     private let playback = Mutex(MediaPlayback())
     private let clock = Mutex(TurnClock())
     private let stats = Mutex(MediaStreamStatistics())
@@ -115,13 +117,15 @@ final class MediaCall: Sendable {
 
     init(
         carrier: MediaCarrier, format: MediaFormat, streamId: String?, speech: MediaSpeech, outbound: WebSocketOutboundWriter,
-        recordingPath: String?, logger: Logger, onLatency: @escaping @Sendable (TurnLatency) async -> Void
+        executor: EventLoopExecutor? = nil, recordingPath: String?, logger: Logger,
+        onLatency: @escaping @Sendable (TurnLatency) async -> Void
     ) {
         self.carrier = carrier
         self.format = format
         self.streamId = streamId
         self.speech = speech
         self.outbound = outbound
+        self.executor = executor
         self.logger = logger
         self.onLatency = onLatency
         var recorder: OggOpusRecorder?
@@ -181,15 +185,20 @@ final class MediaCall: Sendable {
     /// Runs the stream until the carrier stops it or the socket closes: the inbound frames here, the
     /// pacer, the speech worker and the session's events beside them.
     func run(frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
-        // The session's events are drained, not cancelled, when the stream ends: a hang-up in
-        // progress still finishes and stores the call.
+        // Frames in and frames out run on the socket's event loop: no thread hop per frame, and the
+        // 20 ms timer is the loop's own. The conversation (the session, speech synthesis, the
+        // recording) runs on the global executor: its slower work never delays a frame. The
+        // session's events are drained, not cancelled, when the stream ends: a hang-up in progress
+        // still finishes and stores the call.
         let forwarder = Task { await self.forwardEvents() }
         let speaker = Task { await self.synthesizeSentences() }
-        let pacer = Task { try await self.pace() }
+        let pacer = Task(executorPreference: executor) { try await self.pace() }
         let recorderTask = Task { await self.writeRecording() }
         do {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await receive(&frames, group: &group)
+            try await withTaskExecutorPreference(executor) {
+                try await withThrowingDiscardingTaskGroup { group in
+                    try await receive(&frames, group: &group)
+                }
             }
         } catch {
             logger.warning("Media stream failed", metadata: ["error": "\(error)"])
@@ -207,24 +216,12 @@ final class MediaCall: Sendable {
         finishRecording()
     }
 
-    /// Encodes the recording as its audio comes, ten frames at a time, on its own task.
+    /// Encodes the recording as its audio comes (ten frames at a time), on its own task.
     private func writeRecording() async {
         guard recording else { return }
-        var caller: [Int16] = []
-        var agent: [Int16] = []
-        let batch = format.samplesPerFrame * 10
         for await chunk in recordingStream {
-            caller += chunk.caller
-            agent += chunk.agent + [Int16](repeating: 0, count: chunk.caller.count - chunk.agent.count)
-            guard caller.count >= batch else { continue }
-            let (left, right) = (caller, agent)
-            caller.removeAll(keepingCapacity: true)
-            agent.removeAll(keepingCapacity: true)
-            recorder.withLock { recorder in try? recorder?.write(caller: left, agent: right) }
-        }
-        if !caller.isEmpty {
-            let (left, right) = (caller, agent)
-            recorder.withLock { recorder in try? recorder?.write(caller: left, agent: right) }
+            let agent = chunk.agent + [Int16](repeating: 0, count: chunk.caller.count - chunk.agent.count)
+            recorder.withLock { recorder in try? recorder?.write(caller: chunk.caller, agent: agent) }
         }
     }
 
@@ -238,8 +235,11 @@ final class MediaCall: Sendable {
         var counter = 0
         var received = 0
         var warnedNoSTT = false
+        // The caller's audio goes to the recorder ten frames at a time (one wake-up of its task per 200 ms).
+        var unrecorded: [Int16] = []
         // The counters are published once, when the stream ends: nothing shared is touched per frame for them.
         defer {
+            if !unrecorded.isEmpty { record(caller: unrecorded) }
             let lost = jitter.statistics.lost
             stats.withLock {
                 $0.framesReceived = received
@@ -267,7 +267,13 @@ final class MediaCall: Sendable {
                     }
                     for caller in framer.push(samples) {
                         received += 1
-                        record(caller: caller)
+                        if recording {
+                            unrecorded += caller
+                            if unrecorded.count >= format.samplesPerFrame * 10 {
+                                record(caller: unrecorded)
+                                unrecorded.removeAll(keepingCapacity: true)
+                            }
+                        }
                         preRoll.append(caller)
                         if preRoll.count > speech.settings.preRollFrames { preRoll.removeFirst() }
                         switch detector.process(caller) {
@@ -295,7 +301,7 @@ final class MediaCall: Sendable {
                             }
                             if let finished = recognizer {
                                 recognizer = nil
-                                group.addTask { await self.transcribe(finished) }
+                                group.addTask(executorPreference: globalConcurrentExecutor) { await self.transcribe(finished) }
                             }
                         case nil:
                             recognizer?.send(caller)
@@ -423,7 +429,11 @@ final class MediaCall: Sendable {
                 pacer.restart()
                 idle = false
             }
-            try await pacer.waitForNextFrame()
+            if let executor {
+                try await pacer.waitForNextFrame(sleep: executor.sleep(until:))
+            } else {
+                try await pacer.waitForNextFrame()
+            }
             let late = ContinuousClock.now - pacer.nextDeadline + pacer.interval
             var sentFrame = false
             while !sentFrame, let item = playback.withLock({ $0.next() }) {
@@ -483,7 +493,6 @@ final class MediaCall: Sendable {
     // MARK: recording (caller left, agent right, kept in step frame by frame)
 
     private func record(caller: [Int16]) {
-        guard recording else { return }
         let agent = recordedAgent.withLock { agent -> [Int16] in
             let count = min(agent.count, caller.count)
             defer { agent.removeFirst(count) }

@@ -19,16 +19,20 @@ struct MediaStreamController: Sendable {
 
     static let telnyxTokenHeader = HTTPField.Name("x-telnyx-streaming-auth-token")!
 
-    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
+    func addRoutes(to router: Router<SocketRequestContext>) {
         for carrier in [MediaCarrier.telnyx, .twilio] {
             router.ws(RouterPath(stringLiteral: "api/media/\(carrier.rawValue)")) { inbound, outbound, context in
                 let header = context.request.headers[Self.telnyxTokenHeader]
-                await self.run(carrier: carrier, token: header, inbound: inbound, outbound: outbound)
+                // The stream's frames run on its socket's event loop (MediaCall.run).
+                let executor = EventLoopExecutor(context.requestContext.eventLoop)
+                await self.run(carrier: carrier, token: header, inbound: inbound, outbound: outbound, executor: executor)
             }
         }
     }
 
-    private func run(carrier: MediaCarrier, token: String?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    private func run(
+        carrier: MediaCarrier, token: String?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, executor: EventLoopExecutor
+    ) async {
         var logger = logger
         logger[metadataKey: "media"] = .string(carrier.rawValue)
         var frames = inbound.messages(maxSize: 1 << 18).makeAsyncIterator()
@@ -64,7 +68,9 @@ struct MediaStreamController: Sendable {
                 try? await outbound.close(.unacceptableData, reason: "\(error)")
                 return
             }
-            try await runCall(carrier: carrier, start: start, callId: callId, format: format, frames: &frames, outbound: outbound, logger: logger)
+            try await runCall(
+                carrier: carrier, start: start, callId: callId, format: format, frames: &frames, outbound: outbound, executor: executor,
+                logger: logger)
         } catch {
             logger.warning("Media stream closed", metadata: ["error": "\(error)"])
         }
@@ -72,7 +78,8 @@ struct MediaStreamController: Sendable {
 
     private func runCall(
         carrier: MediaCarrier, start: MediaStreamStart, callId: String, format: MediaFormat,
-        frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter, logger: Logger
+        frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter, executor: EventLoopExecutor,
+        logger: Logger
     ) async throws {
         // Who called whom: the start frame (Telnyx), the stream's parameters (Twilio), or the record a webhook made.
         let recorded = try await services.store.calls.find(provider: carrier.provider, providerCallId: callId)
@@ -92,7 +99,7 @@ struct MediaStreamController: Sendable {
         let store = services.store
         let session = SessionBox()
         let media = MediaCall(
-            carrier: carrier, format: format, streamId: start.streamId, speech: speech, outbound: outbound,
+            carrier: carrier, format: format, streamId: start.streamId, speech: speech, outbound: outbound, executor: executor,
             recordingPath: recordingPath, logger: logger,
             onLatency: { latency in
                 guard let id = session.callId else { return }

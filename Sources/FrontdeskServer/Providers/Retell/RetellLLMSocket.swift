@@ -26,7 +26,7 @@ final class RetellLLMSocket: Sendable {
     /// The transport of each live Retell call, so a reconnecting socket (auto_reconnect) takes over.
     let transports = Mutex<[String: RetellTransport]>([:])
 
-    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
+    func addRoutes(to router: Router<SocketRequestContext>) {
         router.ws("api/retell/llm/:call_id") { inbound, outbound, context in
             let callId = context.requestContext.parameters.get("call_id") ?? ""
             try await self.run(callId: callId, inbound: inbound, outbound: outbound)

@@ -43,7 +43,7 @@ public struct DeepgramSpeechToText: SpeechToText {
     }
 
     public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
-        DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, mulaw: sampleRate == 8_000, logger: logger)
+        DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, logger: logger)
     }
 }
 
@@ -67,9 +67,14 @@ final class DeepgramUtterance: UtteranceRecognizer {
     private let shared = Shared()
     private let connection: Task<Void, Never>
     private let mulaw: Bool
+    /// Audio goes out 100 ms at a time (Deepgram takes 20–250 ms chunks): a fifth of the messages of
+    /// sending every 20 ms frame, and no later end of turn — `finish` sends what is left first.
+    private let pending = Mutex<[UInt8]>([])
+    private let chunkBytes: Int
 
-    init(url: String, apiKey: String?, mulaw: Bool, logger: Logger) {
-        self.mulaw = mulaw
+    init(url: String, apiKey: String?, sampleRate: Int, logger: Logger) {
+        mulaw = sampleRate == 8_000
+        chunkBytes = sampleRate / 10 * (mulaw ? 1 : 2)
         let (stream, commands) = AsyncStream<Command>.makeStream()
         self.commands = commands
         var configuration = WebSocketClientConfiguration()
@@ -147,10 +152,22 @@ final class DeepgramUtterance: UtteranceRecognizer {
     }
 
     func send(_ samples: [Int16]) {
-        commands.yield(.audio(mulaw ? samples.map(G711.muLaw) : L16.encode(samples, order: .littleEndian)))
+        let encoded = mulaw ? samples.map(G711.muLaw) : L16.encode(samples, order: .littleEndian)
+        let chunk = pending.withLock { pending -> [UInt8]? in
+            pending += encoded
+            guard pending.count >= chunkBytes else { return nil }
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        if let chunk { commands.yield(.audio(chunk)) }
     }
 
     func finish() async throws -> Transcription {
+        let rest = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        if !rest.isEmpty { commands.yield(.audio(rest)) }
         commands.yield(.finish)
         commands.finish()
         let shared = self.shared

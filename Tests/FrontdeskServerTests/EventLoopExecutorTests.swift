@@ -1,0 +1,53 @@
+import FrontdeskServer
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite("EventLoopExecutor: a media stream's tasks on its socket's event loop")
+struct EventLoopExecutorTests {
+    @Test("work preferring the executor runs on the loop's thread, child tasks too")
+    func runsOnTheLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopExecutor(group.next())
+        let onLoop = await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask { executor.eventLoop.inEventLoop }
+                tasks.addTask {
+                    try? await executor.sleep(until: .now + .milliseconds(2))
+                    return executor.eventLoop.inEventLoop
+                }
+                return await tasks.reduce(executor.eventLoop.inEventLoop) { $0 && $1 }
+            }
+        }
+        #expect(onLoop)
+        #expect(!executor.eventLoop.inEventLoop)
+        try await group.shutdownGracefully()
+    }
+
+    @Test("sleep waits until its deadline; cancelled before or while waiting it throws at once, never resuming twice")
+    func sleepAndCancel() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let executor = EventLoopExecutor(group.next())
+        let start = ContinuousClock.now
+        try await executor.sleep(until: start + .milliseconds(30))
+        #expect(ContinuousClock.now - start >= .milliseconds(30))
+
+        let long = Task { try await executor.sleep(until: .now + .seconds(30)) }
+        long.cancel()
+        await #expect(throws: CancellationError.self) { try await long.value }
+
+        // Many sleeps cancelled around the moment they fire, from other threads: each ends exactly once.
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for index in 0..<500 {
+                let sleeper = Task { try? await executor.sleep(until: .now + .microseconds(index % 50 * 20)) }
+                tasks.addTask {
+                    try await Task.sleep(for: .microseconds(index % 40 * 25))
+                    sleeper.cancel()
+                    await sleeper.value
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        try await group.shutdownGracefully()
+    }
+}
