@@ -51,5 +51,8 @@ static inline int frontdesk_ope_encoder_set_decision_delay(OggOpusEnc *encoder, 
 static inline int frontdesk_ope_encoder_set_muxing_delay(OggOpusEnc *encoder, opus_int32 samples48k) {
     return ope_encoder_ctl(encoder, OPE_SET_MUXING_DELAY(samples48k));
 }
+static inline int frontdesk_ope_encoder_set_max_bandwidth(OggOpusEnc *encoder, opus_int32 bandwidth) {
+    return ope_encoder_ctl(encoder, OPUS_SET_MAX_BANDWIDTH(bandwidth));
+}
 
 #endif

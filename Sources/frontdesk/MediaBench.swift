@@ -95,6 +95,23 @@ struct MediaBench: AsyncParsableCommand {
             if media["active_streams"] as? Int == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        // Recordings are encoded after their calls, one at a time: the CPU that takes, per second of call.
+        var encoding: (cpu: Double, audio: Double)?
+        if record {
+            let cpuBefore = ProcessStats.cpuSeconds(pid)
+            let idleCPU = 0.01  // the server's own housekeeping per second, about
+            let drainStart = ContinuousClock.now
+            while ContinuousClock.now - drainStart < .seconds(600) {
+                let (data, _) = try await HTTP.request("\(server.base)/api/health?detailed=true&cache=false")
+                let now = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any]
+                if now?["recordings_pending"] as? Int == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let drain = ContinuousClock.now - drainStart
+            let drainSeconds = Double(drain.components.seconds) + Double(drain.components.attoseconds) / 1e18
+            let audioSeconds = Double(media["frames_in"] as? Int ?? 0) * 0.02
+            encoding = (max(0, ProcessStats.cpuSeconds(pid) - cpuBefore - idleCPU * drainSeconds), audioSeconds)
+        }
         let store = try Store(path: work.appendingPathComponent("bench.sqlite").path)
         let latencies = try await store.calls.latencies(business: BusinessID(rawValue: server.business), from: nil, to: nil)
             .map { $0.totalMs - $0.endOfTurnMs }.sorted()
@@ -119,6 +136,9 @@ struct MediaBench: AsyncParsableCommand {
         print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
         print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
         print(String(format: "| runtime-added latency per turn (end of turn → first frame out), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
+        if let encoding {
+            print(String(format: "| recording: encoded after each call (Ogg Opus), CPU per second of call audio | %.2f ms (%.1f s of CPU for %.0f s of calls: %.2f %% of a core per live call) | |", encoding.cpu * 1_000 / max(1, encoding.audio), encoding.cpu, encoding.audio, encoding.cpu * 100 / max(1, encoding.audio)))
+        }
         print(String(format: "| agent replies heard by the callers / barge-ins | %d / %@ | |", client.replies, "\(media["barge_ins"] ?? "?")"))
         print("")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the callers run in this process, the server in another; recording \(record ? "on" : "off"); the providers answer at once, so the latency is the runtime's own)")

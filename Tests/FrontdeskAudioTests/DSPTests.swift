@@ -133,6 +133,39 @@ struct DSPTests {
         #expect(bytes.firstRange(of: Array("OpusTags".utf8)) != nil)
         #expect(bytes.count > 2_000)  // two seconds of audio, not just headers
     }
+
+    @Test("A call is recorded raw while live, then encoded whole into Ogg Opus; a raw file names its rate")
+    func rawThenEncoded() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("call.opus").path
+        let raw = try RawCallRecording(path: path, sampleRate: 8_000)
+        let caller = Signals.tone(300, rate: 8_000, seconds: 3)
+        let agent = Signals.tone(500, rate: 8_000, seconds: 1)
+        for (index, frame) in Signals.frames(caller, size: 160).enumerated() {
+            let agentFrame = index < 50 ? Array(agent[index * 160..<(index + 1) * 160]) : []
+            try raw.write(caller: frame, agent: agentFrame)
+        }
+        raw.finish()
+        #expect(raw.duration == .seconds(3))
+        #expect(try FileManager.default.attributesOfItem(atPath: raw.rawPath)[.size] as? Int == 3 * 8_000 * 2 * 2)
+        #expect(RawCallRecording.parse(rawPath: raw.rawPath)?.path == path)
+        #expect(RawCallRecording.parse(rawPath: raw.rawPath)?.sampleRate == 8_000)
+        #expect(RawCallRecording.parse(rawPath: folder.appendingPathComponent("notes.txt").path) == nil)
+
+        try OggOpusRecorder.encode(raw: raw.rawPath, sampleRate: 8_000, to: path)
+        #expect(!FileManager.default.fileExists(atPath: raw.rawPath))
+        #expect(!FileManager.default.fileExists(atPath: path + ".part"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let head = try #require(bytes.firstRange(of: Array("OpusHead".utf8)))
+        #expect(bytes[head.upperBound + 1] == 2)
+        // Input rate recorded in the header (bytes 12–15 of OpusHead, little-endian): the call's 8 kHz.
+        let rate = bytes[(head.lowerBound + 12)..<(head.lowerBound + 16)].reversed().reduce(0) { $0 << 8 | Int($1) }
+        #expect(rate == 8_000)
+        #expect(bytes.count > 3_000)
+        #expect(throws: (any Error).self) { try OggOpusRecorder.encode(raw: raw.rawPath, sampleRate: 8_000, to: path) }  // gone: nothing to encode
+    }
 }
 
 @Suite("Offline speech (libespeak-ng)")

@@ -150,9 +150,16 @@ struct MediaStreamTests {
                 #expect((latency["total_ms"] as? Double ?? 0) > 0)
             }
             #expect(detail["recording_url"] as? String == "/api/calls/\(id)/recording")
-            let recording = try await api.status("/api/calls/\(id)/recording")
+            // Encoded after the call: asked for at once, it may say so; a moment later it is there.
+            var recording = try await api.status("/api/calls/\(id)/recording")
+            for _ in 0..<50 where recording.status == 404 {
+                #expect(String(decoding: recording.bytes, as: UTF8.self).contains("being encoded"))
+                try await Task.sleep(for: .milliseconds(100))
+                recording = try await api.status("/api/calls/\(id)/recording")
+            }
             #expect(recording.status == 200)
             #expect(recording.bytes.starts(with: Array("OggS".utf8)))
+            #expect(recording.bytes.firstRange(of: Array("OpusHead".utf8)) != nil)
             let overview = try await api.get("/api/analytics/overview?business_id=\(api.business)")
             let turnLatency = ((overview["data"] as? [String: Any])?["calls"] as? [String: Any])?["turn_latency"] as? [String: Any]
             #expect(turnLatency?["turns"] as? Int == 2)

@@ -19,6 +19,8 @@ struct AppServices: Sendable {
     let telnyx: TelnyxClient?
     /// Media mode: speech-to-text, text-to-speech and the stream settings.
     let speech: MediaSpeech
+    /// Encodes finished calls' recordings (nil: calls are not recorded).
+    let recordings: RecordingEncoder?
     /// The tokens media streams must present.
     let mediaTokens: MediaStreamTokens
     /// Transfers decided on Twilio media streams, collected by the TwiML that follows the stream.

@@ -99,7 +99,8 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
             silenceOverride: dependencies.silenceTimeout),
         inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger),
         acceptor: EventAcceptor(store: store, now: dependencies.now), telnyx: telnyx,
-        speech: speech, mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
+        speech: speech, recordings: speech.settings.recordingsDirectory.map { RecordingEncoder(directory: $0, logger: logger) },
+        mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
@@ -126,6 +127,8 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     if configuration.seedDemo {
         try await DemoSeeder(services: services, logger: logger).seedIfEmpty()
     }
+    // Recordings of calls cut off by a stop or crash: encoded now.
+    services.recordings?.recoverLeftovers()
     // Events accepted before a stop or crash and not acted on yet: now, with everything in place.
     await services.inbox.replayPending { event in
         switch event.provider {

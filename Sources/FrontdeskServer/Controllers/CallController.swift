@@ -92,11 +92,15 @@ struct CallController {
         let id = try context.parameters.id("id", as: CallID.self)
         let call = try await services.owned(
             "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
-        guard let path = try await services.store.calls.recordingPath(call.id),
-            let bytes = FileManager.default.contents(atPath: path)
-        else { throw AppError.notFound("Recording") }
+        guard let path = try await services.store.calls.recordingPath(call.id) else { throw AppError.notFound("Recording") }
         if call.status == .inProgress {
             throw AppError(.resourceNotFound, "The call is still in progress: its recording is ready when it ends")
+        }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            if services.recordings?.isEncoding(path) == true {
+                throw AppError(.resourceNotFound, "The call's recording is being encoded: it is ready in a few seconds")
+            }
+            throw AppError.notFound("Recording")
         }
         var headers = HTTPFields()
         headers[.contentType] = "audio/ogg"

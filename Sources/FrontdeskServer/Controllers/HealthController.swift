@@ -85,6 +85,6 @@ struct HealthController {
         return Report(
             overall: healthy ? "healthy" : "unhealthy", checks: detailed ? checks : nil, timestamp: now,
             version: Self.version, uptime: max(0, Int(now.timeIntervalSince(services.startedAt) * 1000)),
-            environment: services.configuration.environment, media: detailed ? services.mediaTotals.snapshot : nil)
+            environment: services.configuration.environment, media: detailed ? services.mediaTotals.snapshot(recordingsPending: services.recordings?.pending ?? 0) : nil)
     }
 }

@@ -80,7 +80,9 @@ final class MediaCall: Sendable {
     private let clock = Mutex(TurnClock())
     private let stats = Mutex(MediaStreamStatistics())
     private let session = Mutex<CallSession?>(nil)
-    private let recorder: Mutex<OggOpusRecorder?>
+    private let recorder: Mutex<RawCallRecording?>
+    /// Encodes the recording once the call is over.
+    private let encoder: RecordingEncoder?
     private let recording: Bool
     private let recordedAgent = Mutex<[Int16]>([])
     private let events: AsyncStream<CallEvent>.Continuation
@@ -117,7 +119,7 @@ final class MediaCall: Sendable {
 
     init(
         carrier: MediaCarrier, format: MediaFormat, streamId: String?, speech: MediaSpeech, outbound: WebSocketOutboundWriter,
-        executor: EventLoopExecutor? = nil, recordingPath: String?, logger: Logger,
+        executor: EventLoopExecutor? = nil, recordingPath: String?, encoder: RecordingEncoder? = nil, logger: Logger,
         onLatency: @escaping @Sendable (TurnLatency) async -> Void
     ) {
         self.carrier = carrier
@@ -128,10 +130,11 @@ final class MediaCall: Sendable {
         self.executor = executor
         self.logger = logger
         self.onLatency = onLatency
-        var recorder: OggOpusRecorder?
-        if let recordingPath {
+        self.encoder = encoder
+        var recorder: RawCallRecording?
+        if let recordingPath, encoder != nil {
             do {
-                recorder = try OggOpusRecorder(path: recordingPath, sampleRate: format.sampleRate, title: "Frontdesk call")
+                recorder = try RawCallRecording(path: recordingPath, sampleRate: format.sampleRate)
             } catch {
                 logger.error("Could not start the call recording", metadata: ["error": "\(error)"])
             }
@@ -216,7 +219,8 @@ final class MediaCall: Sendable {
         finishRecording()
     }
 
-    /// Encodes the recording as its audio comes (ten frames at a time), on its own task.
+    /// Writes the recording's raw audio as it comes (ten frames at a time), on its own task; it is
+    /// encoded to Ogg Opus once the call is over (`RecordingEncoder`).
     private func writeRecording() async {
         guard recording else { return }
         for await chunk in recordingStream {
@@ -511,9 +515,11 @@ final class MediaCall: Sendable {
     }
 
     private func finishRecording() {
-        recorder.withLock { recorder in
-            try? recorder?.finish()
-            recorder = nil
+        let finished = recorder.withLock { recorder in
+            defer { recorder = nil }
+            recorder?.finish()
+            return recorder.map { ($0.rawPath, $0.sampleRate, $0.path) }
         }
+        if let (raw, rate, path) = finished { encoder?.enqueue(raw: raw, sampleRate: rate, path: path) }
     }
 }

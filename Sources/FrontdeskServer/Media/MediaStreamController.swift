@@ -100,7 +100,7 @@ struct MediaStreamController: Sendable {
         let session = SessionBox()
         let media = MediaCall(
             carrier: carrier, format: format, streamId: start.streamId, speech: speech, outbound: outbound, executor: executor,
-            recordingPath: recordingPath, logger: logger,
+            recordingPath: recordingPath, encoder: services.recordings, logger: logger,
             onLatency: { latency in
                 guard let id = session.callId else { return }
                 try? await store.calls.recordLatency(latency, call: id)

@@ -17,12 +17,15 @@ final class MediaTotals: Sendable {
         let latenessP50Ms: Double
         let latenessP99Ms: Double
         let latenessMaxMs: Double
+        /// Finished calls' recordings waiting to be encoded.
+        let recordingsPending: Int
 
         enum CodingKeys: String, CodingKey {
             case activeStreams = "active_streams", streams
             case framesIn = "frames_in", framesOut = "frames_out", framesLost = "frames_lost"
             case scheduleResets = "schedule_resets", bargeIns = "barge_ins"
             case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms"
+            case recordingsPending = "recordings_pending"
         }
     }
 
@@ -49,14 +52,15 @@ final class MediaTotals: Sendable {
         }
     }
 
-    var snapshot: Snapshot {
+    func snapshot(recordingsPending: Int) -> Snapshot {
         state.withLock { state in
             let total = state.total
             let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
             return Snapshot(
                 activeStreams: state.active, streams: state.streams, framesIn: total.framesReceived, framesOut: total.framesSent,
                 framesLost: total.framesLost, scheduleResets: total.scheduleResets, bargeIns: total.bargeIns,
-                latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max)
+                latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max,
+                recordingsPending: recordingsPending)
         }
     }
 }
