@@ -104,25 +104,13 @@ public struct JSONParser {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
                 let matching = try memberName(matching: deeper, depth: depth, paths: paths)
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                index += 1
-                skipWhitespace()
+                try colon()
                 if matching == 0 {
                     try skipValue(depth: depth + 1)
                 } else {
                     try extract(depth: depth + 1, candidates: matching, paths: paths, into: &results)
                 }
-                skipWhitespace()
-                guard index < bytes.count else { throw fail("unexpected end") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return
-                } else {
-                    throw fail("expected ',' or '}'")
-                }
+                if try endOfItem(close: UInt8(ascii: "}")) { return }
             }
         }
 
@@ -150,6 +138,27 @@ public struct JSONParser {
             return matching
         }
 
+        /// After a member's name: the `:` and the space around it.
+        mutating func colon() throws(Failure) {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipWhitespace()
+        }
+
+        /// After a member or an element: `,` (false: another follows) or the container's `close` (true).
+        mutating func endOfItem(close: UInt8) throws(Failure) -> Bool {
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                return false
+            }
+            guard bytes[index] == close else { throw fail(close == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'") }
+            index += 1
+            return true
+        }
+
         /// Steps over one value, checking its syntax, building nothing.
         mutating func skipValue(depth: Int) throws(Failure) {
             guard depth < JSONParser.maximumDepth else { throw fail("nested too deeply") }
@@ -169,22 +178,10 @@ public struct JSONParser {
                     if isObject {
                         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
                         try skipString()
-                        skipWhitespace()
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                        index += 1
-                        skipWhitespace()
+                        try colon()
                     }
                     try skipValue(depth: depth + 1)
-                    skipWhitespace()
-                    guard index < bytes.count else { throw fail("unexpected end") }
-                    if bytes[index] == UInt8(ascii: ",") {
-                        index += 1
-                    } else if bytes[index] == close {
-                        index += 1
-                        return
-                    } else {
-                        throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
-                    }
+                    if try endOfItem(close: close) { return }
                 }
             case UInt8(ascii: "\""): try skipString()
             case UInt8(ascii: "t"): try literal("true")
@@ -251,21 +248,9 @@ public struct JSONParser {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
                 let key = try string()
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                index += 1
-                skipWhitespace()
+                try colon()
                 members[key] = try value(depth: depth + 1)
-                skipWhitespace()
-                guard index < bytes.count else { throw fail("unexpected end") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(members)
-                } else {
-                    throw fail("expected ',' or '}'")
-                }
+                if try endOfItem(close: UInt8(ascii: "}")) { return .object(members) }
             }
         }
 
@@ -280,16 +265,7 @@ public struct JSONParser {
             while true {
                 skipWhitespace()
                 items.append(try value(depth: depth + 1))
-                skipWhitespace()
-                guard index < bytes.count else { throw fail("unexpected end") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return .array(items)
-                } else {
-                    throw fail("expected ',' or ']'")
-                }
+                if try endOfItem(close: UInt8(ascii: "]")) { return .array(items) }
             }
         }
 

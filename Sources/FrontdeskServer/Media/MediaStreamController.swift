@@ -125,10 +125,10 @@ struct MediaStreamController: Sendable {
         }
         logger.info("Media stream started", metadata: ["format": "\(format)", "stt": "\(speech.stt?.name ?? "none")", "tts": "\(speech.tts.name)"])
         await live.handle(.answered)
-        services.mediaTotals.started()
+        services.mediaTotals.started(media)
         try await media.run(frames: &frames)
         let statistics = media.statistics
-        services.mediaTotals.ended(statistics)
+        services.mediaTotals.ended(media, statistics)
         logger.info("Media stream ended", metadata: [
             "frames_in": "\(statistics.framesReceived)", "frames_out": "\(statistics.framesSent)",
             "lost": "\(statistics.framesLost)", "barge_ins": "\(statistics.bargeIns)"])

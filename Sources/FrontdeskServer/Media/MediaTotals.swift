@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Media streams across the process, for `GET /api/health?detailed=true` (and the media benchmark):
-/// how many run now, and the counters of those that ended.
+/// how many run now, the counters of those that ended, and the outbound lateness of all of them —
+/// the live ones included, so a reader can diff two snapshots to see a window of time.
 final class MediaTotals: Sendable {
     struct Snapshot: Encodable, Sendable {
         let activeStreams: Int
@@ -17,6 +18,8 @@ final class MediaTotals: Sendable {
         let latenessP50Ms: Double
         let latenessP99Ms: Double
         let latenessMaxMs: Double
+        /// Outbound frames by lateness, `[ms, frames]` for each 0.1 ms bucket that has any (last: ≥ 50 ms).
+        let latenessHistogram: [[Double]]
         /// Finished calls' recordings waiting to be encoded.
         let recordingsPending: Int
 
@@ -24,7 +27,7 @@ final class MediaTotals: Sendable {
             case activeStreams = "active_streams", streams
             case framesIn = "frames_in", framesOut = "frames_out", framesLost = "frames_lost"
             case scheduleResets = "schedule_resets", bargeIns = "barge_ins"
-            case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms"
+            case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms", latenessHistogram = "lateness_histogram"
             case recordingsPending = "recordings_pending"
         }
     }
@@ -33,15 +36,22 @@ final class MediaTotals: Sendable {
         var active = 0
         var streams = 0
         var total = MediaStreamStatistics()
+        var live: [ObjectIdentifier: MediaCall] = [:]
     }
 
     private let state = Mutex(State())
 
-    func started() { state.withLock { $0.active += 1 } }
+    func started(_ call: MediaCall) {
+        state.withLock { state in
+            state.active += 1
+            state.live[ObjectIdentifier(call)] = call
+        }
+    }
 
-    func ended(_ statistics: MediaStreamStatistics) {
+    func ended(_ call: MediaCall, _ statistics: MediaStreamStatistics) {
         state.withLock { state in
             state.active -= 1
+            state.live[ObjectIdentifier(call)] = nil
             state.streams += 1
             state.total.framesReceived += statistics.framesReceived
             state.total.framesSent += statistics.framesSent
@@ -53,14 +63,17 @@ final class MediaTotals: Sendable {
     }
 
     func snapshot(recordingsPending: Int) -> Snapshot {
-        state.withLock { state in
-            let total = state.total
-            let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
-            return Snapshot(
-                activeStreams: state.active, streams: state.streams, framesIn: total.framesReceived, framesOut: total.framesSent,
-                framesLost: total.framesLost, scheduleResets: total.scheduleResets, bargeIns: total.bargeIns,
-                latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max,
-                recordingsPending: recordingsPending)
+        let (ended, live, active, streams) = state.withLock { ($0.total, Array($0.live.values), $0.active, $0.streams) }
+        var total = ended
+        for call in live {
+            for (bucket, count) in call.statistics.lateness.enumerated() where count > 0 { total.lateness[bucket] += count }
         }
+        let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
+        return Snapshot(
+            activeStreams: active, streams: streams, framesIn: total.framesReceived, framesOut: total.framesSent,
+            framesLost: total.framesLost, scheduleResets: total.scheduleResets, bargeIns: total.bargeIns,
+            latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max,
+            latenessHistogram: total.lateness.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] },
+            recordingsPending: recordingsPending)
     }
 }

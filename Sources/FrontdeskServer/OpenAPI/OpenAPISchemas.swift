@@ -53,7 +53,7 @@ enum OpenAPISchemas {
             "media": object([
                 "active_streams": integer, "streams": integer, "frames_in": integer, "frames_out": integer, "frames_lost": integer,
                 "schedule_resets": integer, "barge_ins": integer, "lateness_p50_ms": number, "lateness_p99_ms": number,
-                "lateness_max_ms": number, "recordings_pending": integer,
+                "lateness_max_ms": number, "lateness_histogram": array(array(number)), "recordings_pending": integer,
             ]),
         ]),
         "RegisterRequest": object(
