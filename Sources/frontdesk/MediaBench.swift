@@ -102,8 +102,8 @@ struct MediaBench: AsyncParsableCommand {
             encoding = (max(0, ProcessStats.cpuSeconds(pid) - cpuBefore - idleCPU * drainSeconds), audioSeconds)
         }
         let store = try Store(path: work.appendingPathComponent("bench.sqlite").path)
-        let latencies = try await store.calls.latencies(business: BusinessID(rawValue: server.business), from: nil, to: nil)
-            .map { $0.totalMs - $0.endOfTurnMs }.sorted()
+        let turns = try await store.calls.latencies(business: BusinessID(rawValue: server.business), from: nil, to: nil)
+        let latencies = turns.map { $0.totalMs - $0.endOfTurnMs }.sorted()
         let client = load.summary()
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let cpu = (cpuEnd - cpuStart) / seconds
@@ -137,6 +137,14 @@ struct MediaBench: AsyncParsableCommand {
         print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
         print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
         print(String(format: "| runtime-added latency per turn (end of turn → first frame out), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
+        func stage(_ name: String, _ value: (TurnLatency) -> Double) {
+            let values = turns.map(value).sorted()
+            print(String(format: "| — stage: %@, p50 / p99 | %.1f / %.1f ms | |", name, percentile(values, 0.5), percentile(values, 0.99)))
+        }
+        stage("turn detected → final transcript", \.transcriptMs)
+        stage("transcript → first reply sentence", \.replyMs)
+        stage("reply sentence → first TTS audio", \.firstAudioMs)
+        stage("first audio → first frame out", \.firstFrameMs)
         if let encoding {
             print(String(format: "| recording: encoded after each call (Ogg Opus), CPU per second of call audio | %.2f ms (%.1f s of CPU for %.0f s of calls: %.2f %% of a core per live call) | |", encoding.cpu * 1_000 / max(1, encoding.audio), encoding.cpu, encoding.audio, encoding.cpu * 100 / max(1, encoding.audio)))
         }

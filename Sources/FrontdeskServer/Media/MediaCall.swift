@@ -291,7 +291,7 @@ final class MediaCall: Sendable {
                                 continue
                             }
                             do {
-                                let opened = try await stt.utterance(sampleRate: format.sampleRate)
+                                let opened = try await stt.utterance(sampleRate: format.sampleRate, on: executor)
                                 for earlier in preRoll { opened.send(earlier) }
                                 recognizer = opened
                             } catch {
@@ -305,7 +305,7 @@ final class MediaCall: Sendable {
                             }
                             if let finished = recognizer {
                                 recognizer = nil
-                                group.addTask(executorPreference: globalConcurrentExecutor) { await self.transcribe(finished) }
+                                group.addTask { await self.transcribe(finished) }
                             }
                         case nil:
                             recognizer?.send(caller)

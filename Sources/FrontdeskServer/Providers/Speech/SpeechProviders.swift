@@ -8,6 +8,15 @@ public protocol SpeechToText: Sendable {
     var name: String { get }
     /// Opens an utterance of 16-bit mono audio at `sampleRate`.
     func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer
+    /// The same, with the provider's connection on `executor`'s event loop (a media stream's own): its
+    /// results reach the stream without a thread hop. Providers that do not care ignore it.
+    func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer
+}
+
+extension SpeechToText {
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer {
+        try await utterance(sampleRate: sampleRate)
+    }
 }
 
 /// One utterance being recognised.

@@ -6,6 +6,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import Synchronization
 
@@ -43,7 +44,11 @@ public struct DeepgramSpeechToText: SpeechToText {
     }
 
     public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
-        DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, logger: logger)
+        try await utterance(sampleRate: sampleRate, on: nil)
+    }
+
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer {
+        DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, executor: executor, logger: logger)
     }
 }
 
@@ -72,7 +77,7 @@ final class DeepgramUtterance: UtteranceRecognizer {
     private let pending = Mutex<[UInt8]>([])
     private let chunkBytes: Int
 
-    init(url: String, apiKey: String?, sampleRate: Int, logger: Logger) {
+    init(url: String, apiKey: String?, sampleRate: Int, executor: EventLoopExecutor?, logger: Logger) {
         mulaw = sampleRate == 8_000
         chunkBytes = sampleRate / 10 * (mulaw ? 1 : 2)
         let (stream, commands) = AsyncStream<Command>.makeStream()
@@ -80,10 +85,12 @@ final class DeepgramUtterance: UtteranceRecognizer {
         var configuration = WebSocketClientConfiguration()
         if let apiKey { configuration.additionalHeaders[.authorization] = "Token \(apiKey)" }
         let shared = self.shared
-        connection = Task {
+        // On the media stream's loop when it has one: audio out and results in without a thread hop.
+        let group: any EventLoopGroup = executor?.eventLoop ?? MultiThreadedEventLoopGroup.singleton
+        connection = Task(executorPreference: executor) {
             do {
-                try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-                    let reader = Task {
+                try await WebSocketClient.connect(url: url, configuration: configuration, eventLoopGroup: group, logger: logger) { inbound, outbound, _ in
+                    let reader = Task(executorPreference: executor) {
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
                             if DeepgramUtterance.receive(text, into: shared.state) { break }
