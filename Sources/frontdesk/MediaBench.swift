@@ -79,8 +79,7 @@ struct MediaBench: AsyncParsableCommand {
         // The server's own account of its streams, once they have all ended.
         var media: [String: Any] = [:]
         for _ in 0..<100 {
-            let (data, _) = try await HTTP.request("\(server.base)/api/health?detailed=true&cache=false")
-            media = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any] ?? [:]
+            media = try await Self.mediaHealth(server.base)
             if media["active_streams"] as? Int == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -91,9 +90,7 @@ struct MediaBench: AsyncParsableCommand {
             let idleCPU = 0.01  // the server's own housekeeping per second, about
             let drainStart = ContinuousClock.now
             while ContinuousClock.now - drainStart < .seconds(600) {
-                let (data, _) = try await HTTP.request("\(server.base)/api/health?detailed=true&cache=false")
-                let now = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any]
-                if now?["recordings_pending"] as? Int == 0 { break }
+                if try await Self.mediaHealth(server.base)["recordings_pending"] as? Int == 0 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             let drain = ContinuousClock.now - drainStart

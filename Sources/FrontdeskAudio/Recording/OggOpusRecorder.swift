@@ -42,17 +42,11 @@ public final class OggOpusRecorder {
 
     /// Writes one stretch of both tracks (equal lengths; the shorter is padded with silence).
     public func write(caller: [Int16], agent: [Int16]) throws(OpusError) {
-        guard let encoder else { return }
-        let count = max(caller.count, agent.count)
+        let count = Stereo.interleave(caller: caller, agent: agent, into: &interleaved)
         guard count > 0 else { return }
-        if interleaved.count < count * 2 { interleaved = [Int16](repeating: 0, count: count * 2) }
-        for index in 0..<count {
-            interleaved[2 * index] = index < caller.count ? caller[index] : 0
-            interleaved[2 * index + 1] = index < agent.count ? agent[index] : 0
+        try interleaved.withUnsafeBufferPointer { buffer throws(OpusError) in
+            try write(interleaved: UnsafeBufferPointer(rebasing: buffer[0..<count * 2]))
         }
-        let result = interleaved.withUnsafeBufferPointer { ope_encoder_write(encoder, $0.baseAddress, Int32(count)) }
-        guard result == OPE_OK else { throw OpusError(code: result, operation: "ope_encoder_write") }
-        samplesWritten += count
     }
 
     /// Flushes and closes the file. Idempotent.

@@ -38,14 +38,10 @@ public final class RawCallRecording {
     /// Appends one stretch of both tracks (the shorter padded with silence).
     public func write(caller: [Int16], agent: [Int16]) throws(RecordingError) {
         guard let file else { return }
-        let count = max(caller.count, agent.count)
+        let count = Stereo.interleave(caller: caller, agent: agent, into: &interleaved)
         guard count > 0 else { return }
-        if interleaved.count != count * 2 { interleaved = [Int16](repeating: 0, count: count * 2) }
-        for index in 0..<count {
-            interleaved[2 * index] = index < caller.count ? caller[index].littleEndian : 0
-            interleaved[2 * index + 1] = index < agent.count ? agent[index].littleEndian : 0
-        }
-        let written = interleaved.withUnsafeBufferPointer { fwrite($0.baseAddress, 2, $0.count, file) }
+        for index in 0..<count * 2 { interleaved[index] = interleaved[index].littleEndian }
+        let written = interleaved.withUnsafeBufferPointer { fwrite($0.baseAddress, 2, count * 2, file) }
         guard written == count * 2 else { throw RecordingError("writing \(rawPath) failed: \(String(cString: strerror(errno)))") }
         samplesWritten += count
     }
@@ -58,6 +54,21 @@ public final class RawCallRecording {
     }
 
     public var duration: Duration { .milliseconds(samplesWritten * 1_000 / sampleRate) }
+}
+
+/// Both tracks of a call side by side: caller left, agent right.
+enum Stereo {
+    /// Interleaves the two tracks into `buffer` (grown when needed; the shorter track padded with
+    /// silence) and returns the number of sample pairs written.
+    static func interleave(caller: [Int16], agent: [Int16], into buffer: inout [Int16]) -> Int {
+        let count = max(caller.count, agent.count)
+        if buffer.count < count * 2 { buffer = [Int16](repeating: 0, count: count * 2) }
+        for index in 0..<count {
+            buffer[2 * index] = index < caller.count ? caller[index] : 0
+            buffer[2 * index + 1] = index < agent.count ? agent[index] : 0
+        }
+        return count
+    }
 }
 
 public struct RecordingError: Error, CustomStringConvertible {
