@@ -58,7 +58,7 @@ struct SpeechProviderTests {
         }
         try await Self.serve(Router(), sockets: sockets) { port in
             let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: "dg-key", logger: Logger(label: "dg"))
-            let utterance = try await stt.utterance(sampleRate: 8_000)
+            let utterance = try stt.utterance(sampleRate: 8_000)
             for _ in 0..<10 { utterance.send([Int16](repeating: 1_000, count: 160)) }
             let result = try await utterance.finish()
             #expect(result.text == "I'd like a cleaning on Tuesday")
@@ -67,7 +67,7 @@ struct SpeechProviderTests {
             let query = seen.query.withLock { $0 }
             #expect(query.contains("encoding=mulaw") && query.contains("sample_rate=8000") && query.contains("interim_results=true"))
             #expect(seen.binaryBytes.withLock { $0 } == 1_600)  // one byte per µ-law sample
-            let linear = try await stt.utterance(sampleRate: 16_000)
+            let linear = try stt.utterance(sampleRate: 16_000)
             #expect((stt as DeepgramSpeechToText).url(sampleRate: 16_000).contains("encoding=linear16"))
             await linear.cancel()
         }
@@ -81,7 +81,7 @@ struct SpeechProviderTests {
         }
         try await Self.serve(Router(), sockets: sockets) { port in
             let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
-            let utterance = try await stt.utterance(sampleRate: 8_000)
+            let utterance = try stt.utterance(sampleRate: 8_000)
             utterance.send([Int16](repeating: 0, count: 160))
             await #expect(throws: (any Error).self) { try await utterance.finish() }
         }
@@ -102,7 +102,7 @@ struct SpeechProviderTests {
         }
         try await Self.serve(router) { port in
             let stt = OpenAISpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "sk-test")
-            let utterance = try await stt.utterance(sampleRate: 8_000)
+            let utterance = try stt.utterance(sampleRate: 8_000)
             utterance.send([Int16](repeating: 500, count: 8_000))
             #expect(try await utterance.finish() == Transcription(text: "What are your hours?"))
             #expect(seen.headers.withLock { $0["authorization"] } == "Bearer sk-test")
@@ -122,7 +122,7 @@ struct SpeechProviderTests {
             Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"bad key"}}"#)))
         }
         try await Self.serve(router) { port in
-            let utterance = try await OpenAISpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "x").utterance(sampleRate: 8_000)
+            let utterance = try OpenAISpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, apiKey: "x").utterance(sampleRate: 8_000)
             let error = await #expect(throws: SpeechProviderError.self) { try await utterance.finish() }
             #expect(error?.message.contains("401") == true && error?.message.contains("bad key") == true)
         }

@@ -67,13 +67,20 @@ public struct MediaStreamStatistics: Sendable {
 /// One media stream: the caller's audio in (decoded, reordered, turn-detected, transcribed), the
 /// agent's speech out (synthesised sentence by sentence, paced at 20 ms), barge-in between them.
 /// The live call itself is a `CallSession` like every other mode; this is its transport.
-final class MediaCall: Sendable {
+final class MediaCall: MediaFrameSink {
     let carrier: MediaCarrier
     let format: MediaFormat
     let streamId: String?
     let speech: MediaSpeech
     let logger: Logger
-    private let outbound: WebSocketOutboundWriter
+    let socket: MediaSocket
+    /// Hands the stream's frames over on the socket's loop (nil: all through the WebSocket handler).
+    private let tap: MediaFrameTap?
+    /// The caller's side, frame by frame.
+    private let caller: Mutex<CallerAudio>
+    /// Utterances the caller finished, to be transcribed beside the frames.
+    private let finishedUtterances: AsyncStream<any UtteranceRecognizer>.Continuation
+    private let finishedStream: AsyncStream<any UtteranceRecognizer>
     /// The socket's event loop: the stream's own tasks run there (nil: Swift's global executor).
     private let executor: EventLoopExecutor?
     private let playback = Mutex(MediaPlayback())
@@ -99,6 +106,22 @@ final class MediaCall: Sendable {
     /// Where per-turn latencies go (the call's record).
     let onLatency: @Sendable (TurnLatency) async -> Void
 
+    /// The caller's audio on its way in: reordered, decoded, framed, turn-detected, sent to speech-to-text.
+    private struct CallerAudio {
+        let codec: PayloadCodec
+        var jitter: JitterBuffer<[UInt8]>
+        var framer: Framer
+        var detector: VoiceActivityDetector
+        /// Audio from just before the detector was sure the caller speaks.
+        var preRoll: [[Int16]] = []
+        var recognizer: (any UtteranceRecognizer)?
+        var counter = 0
+        var received = 0
+        var warnedNoSTT = false
+        /// The caller's audio goes to the recorder ten frames at a time (one wake-up of its task per 200 ms).
+        var unrecorded: [Int16] = []
+    }
+
     struct SpeechJob: Sendable {
         let sentence: Int
         let text: String
@@ -118,15 +141,20 @@ final class MediaCall: Sendable {
     }
 
     init(
-        carrier: MediaCarrier, format: MediaFormat, streamId: String?, speech: MediaSpeech, outbound: WebSocketOutboundWriter,
+        carrier: MediaCarrier, format: MediaFormat, streamId: String?, speech: MediaSpeech, socket: MediaSocket, tap: MediaFrameTap?,
         executor: EventLoopExecutor? = nil, recordingPath: String?, encoder: RecordingEncoder? = nil, logger: Logger,
         onLatency: @escaping @Sendable (TurnLatency) async -> Void
-    ) {
+    ) throws {
         self.carrier = carrier
         self.format = format
         self.streamId = streamId
         self.speech = speech
-        self.outbound = outbound
+        self.socket = socket
+        self.tap = tap
+        caller = Mutex(CallerAudio(
+            codec: try PayloadCodec(format: format), jitter: JitterBuffer(depth: speech.settings.jitterDepth),
+            framer: Framer(frameSize: format.samplesPerFrame), detector: VoiceActivityDetector(settings: speech.settings.turn)))
+        (finishedStream, finishedUtterances) = AsyncStream<any UtteranceRecognizer>.makeStream()
         self.executor = executor
         self.logger = logger
         self.onLatency = onLatency
@@ -185,27 +213,48 @@ final class MediaCall: Sendable {
 
     // MARK: running
 
-    /// Runs the stream until the carrier stops it or the socket closes: the inbound frames here, the
-    /// pacer, the speech worker and the session's events beside them.
+    /// Runs the stream until the carrier stops it or the socket closes: the frames handed over by the
+    /// tap (or read here), the pacer, the speech worker and the session's events beside them.
     func run(frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
-        // Frames in and frames out run on the socket's event loop: no thread hop per frame, and the
-        // 20 ms timer is the loop's own. The conversation (the session, speech synthesis, the
-        // recording) runs on the global executor: its slower work never delays a frame. The
-        // session's events are drained, not cancelled, when the stream ends: a hang-up in progress
-        // still finishes and stores the call.
+        // Frames in and frames out run on the socket's event loop: a caller frame is handled where
+        // the socket reads it (MediaFrameTap), and the 20 ms timer is the loop's own. The
+        // conversation (the session, speech synthesis, the recording) runs on the global executor:
+        // its slower work never delays a frame. The session's events are drained, not cancelled,
+        // when the stream ends: a hang-up in progress still finishes and stores the call.
         let forwarder = Task { await self.forwardEvents() }
         let speaker = Task { await self.synthesizeSentences() }
         let pacer = Task(executorPreference: executor) { try await self.pace() }
         let recorderTask = Task { await self.writeRecording() }
+        let transcriber = Task(executorPreference: executor) {
+            await withDiscardingTaskGroup { group in
+                for await utterance in self.finishedStream {
+                    group.addTask { await self.transcribe(utterance) }
+                }
+            }
+        }
         do {
             try await withTaskExecutorPreference(executor) {
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await receive(&frames, group: &group)
-                }
+                try await read(&frames)
             }
         } catch {
             logger.warning("Media stream failed", metadata: ["error": "\(error)"])
         }
+        await tap?.detach()
+        let (unrecorded, received, lost, recognizer) = caller.withLock { audio in
+            defer {
+                audio.unrecorded = []
+                audio.recognizer = nil
+            }
+            return (audio.unrecorded, audio.received, audio.jitter.statistics.lost, audio.recognizer)
+        }
+        await recognizer?.cancel()
+        if !unrecorded.isEmpty { record(caller: unrecorded) }
+        stats.withLock {
+            $0.framesReceived = received
+            $0.framesLost = lost
+        }
+        finishedUtterances.finish()
+        await transcriber.value
         pacer.cancel()
         wake.finish()
         jobs.finish()
@@ -229,27 +278,10 @@ final class MediaCall: Sendable {
         }
     }
 
-    private func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
-        let codec = try PayloadCodec(format: format)
-        var jitter = JitterBuffer<[UInt8]>(depth: speech.settings.jitterDepth)
-        var framer = Framer(frameSize: format.samplesPerFrame)
-        var detector = VoiceActivityDetector(settings: speech.settings.turn)
-        var preRoll: [[Int16]] = []
-        var recognizer: (any UtteranceRecognizer)?
-        var counter = 0
-        var received = 0
-        var warnedNoSTT = false
-        // The caller's audio goes to the recorder ten frames at a time (one wake-up of its task per 200 ms).
-        var unrecorded: [Int16] = []
-        // The counters are published once, when the stream ends: nothing shared is touched per frame for them.
-        defer {
-            if !unrecorded.isEmpty { record(caller: unrecorded) }
-            let lost = jitter.statistics.lost
-            stats.withLock {
-                $0.framesReceived = received
-                $0.framesLost = lost
-            }
-        }
+    /// Reads what the WebSocket handler passes up until `stop` or the socket closes: the frames that
+    /// came before the tap took over, and the rare ones it leaves to this reader.
+    private func read(_ frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
+        tap?.takeOver(by: self)
         while let message = try await frames.next() {
             guard case .text(let text) = message else { continue }
             let frame: InboundMediaFrame
@@ -260,75 +292,86 @@ final class MediaCall: Sendable {
                 continue
             }
             switch frame {
-            case .media(let chunk, let track, let payload):
-                guard track == nil || track == "inbound" || track == "inbound_track" else { continue }
-                counter += 1
-                for output in jitter.push(payload, sequence: chunk ?? counter) {
-                    let samples: [Int16]
-                    switch output {
-                    case .frame(let bytes): samples = (try? codec.decode(bytes)) ?? codec.conceal()
-                    case .lost: samples = codec.conceal()
-                    }
-                    for caller in framer.push(samples) {
-                        received += 1
-                        if recording {
-                            unrecorded += caller
-                            if unrecorded.count >= format.samplesPerFrame * 10 {
-                                record(caller: unrecorded)
-                                unrecorded.removeAll(keepingCapacity: true)
-                            }
-                        }
-                        preRoll.append(caller)
-                        if preRoll.count > speech.settings.preRollFrames { preRoll.removeFirst() }
-                        switch detector.process(caller) {
-                        case .speechStarted:
-                            if speech.settings.bargeIn { await bargeIn() }
-                            // The caller is talking: no reprompt for silence while they do.
-                            events.yield(.callerSaid("", isFinal: false, confidence: nil))
-                            guard let stt = speech.stt else {
-                                if !warnedNoSTT { logger.error("The caller speaks but no STT_PROVIDER is set: media mode cannot understand them") }
-                                warnedNoSTT = true
-                                continue
-                            }
-                            do {
-                                let opened = try await stt.utterance(sampleRate: format.sampleRate, on: executor)
-                                for earlier in preRoll { opened.send(earlier) }
-                                recognizer = opened
-                            } catch {
-                                logger.error("Speech-to-text failed to open", metadata: ["error": "\(error)"])
-                            }
-                        case .turnEnded:
-                            let now = ContinuousClock.now
-                            let endOfTurn = speech.settings.turn.endOfTurn
-                            clock.withLock { clock in
-                                clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - endOfTurn)
-                            }
-                            if let finished = recognizer {
-                                recognizer = nil
-                                group.addTask { await self.transcribe(finished) }
-                            }
-                        case nil:
-                            recognizer?.send(caller)
-                        }
-                    }
-                }
-            case .dtmf(let digit):
-                events.yield(.dtmf(digit))
-            case .mark(let name):
-                guard name.hasPrefix("s"), let sentence = Int(name.dropFirst()) else { continue }
-                let finished = playback.withLock { $0.played(sentence: sentence) }
-                for _ in finished { events.yield(.agentFinishedSpeaking) }
             case .stop:
-                await recognizer?.cancel()
                 logger.info("The carrier stopped the media stream")
                 return
             case .error(let detail):
                 logger.warning("The carrier reported a media-stream error", metadata: ["detail": "\(detail)"])
-            case .connected, .start, .other:
-                continue
+            default:
+                receive(frame)
             }
         }
-        await recognizer?.cancel()
+    }
+
+    /// One frame from the caller's side, on the socket's loop (from the tap, or from `read`).
+    func receive(_ frame: InboundMediaFrame) {
+        switch frame {
+        case .media(let chunk, let track, let payload):
+            guard track == nil || track == "inbound" || track == "inbound_track" else { return }
+            caller.withLock { hear(payload, chunk: chunk, audio: &$0) }
+        case .dtmf(let digit):
+            events.yield(.dtmf(digit))
+        case .mark(let name):
+            guard name.hasPrefix("s"), let sentence = Int(name.dropFirst()) else { return }
+            let finished = playback.withLock { $0.played(sentence: sentence) }
+            for _ in finished { events.yield(.agentFinishedSpeaking) }
+        case .connected, .start, .stop, .error, .other:
+            return
+        }
+    }
+
+    /// One media payload: reordered, decoded, recorded, and through turn detection.
+    private func hear(_ payload: [UInt8], chunk: Int?, audio: inout CallerAudio) {
+        audio.counter += 1
+        for output in audio.jitter.push(payload, sequence: chunk ?? audio.counter) {
+            let samples: [Int16]
+            switch output {
+            case .frame(let bytes): samples = (try? audio.codec.decode(bytes)) ?? audio.codec.conceal()
+            case .lost: samples = audio.codec.conceal()
+            }
+            for frame in audio.framer.push(samples) {
+                audio.received += 1
+                if recording {
+                    audio.unrecorded += frame
+                    if audio.unrecorded.count >= format.samplesPerFrame * 10 {
+                        record(caller: audio.unrecorded)
+                        audio.unrecorded.removeAll(keepingCapacity: true)
+                    }
+                }
+                audio.preRoll.append(frame)
+                if audio.preRoll.count > speech.settings.preRollFrames { audio.preRoll.removeFirst() }
+                switch audio.detector.process(frame) {
+                case .speechStarted:
+                    if speech.settings.bargeIn { bargeIn() }
+                    // The caller is talking: no reprompt for silence while they do.
+                    events.yield(.callerSaid("", isFinal: false, confidence: nil))
+                    guard let stt = speech.stt else {
+                        if !audio.warnedNoSTT { logger.error("The caller speaks but no STT_PROVIDER is set: media mode cannot understand them") }
+                        audio.warnedNoSTT = true
+                        continue
+                    }
+                    do {
+                        let opened = try stt.utterance(sampleRate: format.sampleRate, on: executor)
+                        for earlier in audio.preRoll { opened.send(earlier) }
+                        audio.recognizer = opened
+                    } catch {
+                        logger.error("Speech-to-text failed to open", metadata: ["error": "\(error)"])
+                    }
+                case .turnEnded:
+                    let now = ContinuousClock.now
+                    let endOfTurn = speech.settings.turn.endOfTurn
+                    clock.withLock { clock in
+                        clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - endOfTurn)
+                    }
+                    if let finished = audio.recognizer {
+                        audio.recognizer = nil
+                        finishedUtterances.yield(finished)
+                    }
+                case nil:
+                    audio.recognizer?.send(frame)
+                }
+            }
+        }
     }
 
     private func transcribe(_ recognizer: any UtteranceRecognizer) async {
@@ -360,12 +403,12 @@ final class MediaCall: Sendable {
 
     /// The caller talks over the agent: nothing more is played (`clear` for what the carrier buffered),
     /// speech being made is dropped, and the session hears what the caller actually heard.
-    private func bargeIn() async {
+    private func bargeIn() {
         let (heard, cut) = playback.withLock { $0.interrupt() }
         guard !cut.isEmpty else { return }
         stats.withLock { $0.bargeIns += 1 }
         clock.withLock { $0.waiting = false }
-        try? await outbound.write(.text(OutboundMediaFrame.clear.text(carrier: carrier, streamId: streamId)))
+        send(.clear)
         if let session = session.withLock({ $0 }) {
             // Not queued behind the turn in progress: it is what stops that turn.
             Task { await session.handle(.interrupted(heard: heard)) }
@@ -443,18 +486,18 @@ final class MediaCall: Sendable {
             while !sentFrame, let item = playback.withLock({ $0.next() }) {
                 switch item {
                 case .frame(let samples, let sentence):
-                    try await send(.media(try codec.encode(samples)))
+                    send(.media(try codec.encode(samples)))
                     recordAgent(samples)
                     sentFrame = true
                     stats.withLock { $0.framesSent += 1 }
                     firstFrame(of: sentence)
                 case .mark(let sentence):
-                    try await send(.mark("s\(sentence)"))
+                    send(.mark("s\(sentence)"))
                 }
             }
             if !sentFrame {
                 if speech.settings.sendSilenceWhenIdle {
-                    try await send(.media(silence))
+                    send(.media(silence))
                 } else {
                     idle = true
                     continue
@@ -469,8 +512,8 @@ final class MediaCall: Sendable {
         }
     }
 
-    private func send(_ frame: OutboundMediaFrame) async throws {
-        try await outbound.write(.text(frame.text(carrier: carrier, streamId: streamId)))
+    private func send(_ frame: OutboundMediaFrame) {
+        socket.send(frame.text(carrier: carrier, streamId: streamId))
     }
 
     private func firstFrame(of sentence: Int) {

@@ -33,8 +33,8 @@ struct TelnyxCallControl: CallControl {
 final class TwilioStreams: Sendable {
     private let transfers = Mutex<[String: PhoneNumber]>([:])
 
-    func control(callSid: String, outbound: WebSocketOutboundWriter) -> any CallControl {
-        Control(callSid: callSid, outbound: outbound, streams: self)
+    func control(callSid: String, socket: MediaSocket) -> any CallControl {
+        Control(callSid: callSid, socket: socket, streams: self)
     }
 
     /// The transfer decided for a call whose stream ended (taken once).
@@ -44,16 +44,16 @@ final class TwilioStreams: Sendable {
 
     private struct Control: CallControl {
         let callSid: String
-        let outbound: WebSocketOutboundWriter
+        let socket: MediaSocket
         let streams: TwilioStreams
 
         func transfer(to number: PhoneNumber) async throws {
             streams.transfers.withLock { $0[callSid] = number }
-            try await outbound.close(.normalClosure, reason: "transfer")
+            try await socket.close(.normalClosure, reason: "transfer")
         }
 
         func hangUp() async throws {
-            try await outbound.close(.normalClosure, reason: "hang up")
+            try await socket.close(.normalClosure, reason: "hang up")
         }
     }
 }
@@ -63,7 +63,6 @@ final class TwilioStreams: Sendable {
 struct MediaCallTransport: CallTransport {
     let media: MediaCall
     let control: (any CallControl)?
-    let outbound: WebSocketOutboundWriter
 
     func speak(_ text: String) async throws {
         media.speak(text)
@@ -76,7 +75,7 @@ struct MediaCallTransport: CallTransport {
     func transfer(to number: PhoneNumber) async throws {
         guard let control else {
             media.logger.error("A transfer was decided but this carrier has no call control configured; ending the stream")
-            try await outbound.close(.normalClosure, reason: "transfer unavailable")
+            try await media.socket.close(.normalClosure, reason: "transfer unavailable")
             return
         }
         try await control.transfer(to: number)
@@ -84,6 +83,6 @@ struct MediaCallTransport: CallTransport {
 
     func hangUp() async throws {
         if let control { try await control.hangUp() }
-        try? await outbound.close(.normalClosure, reason: "hang up")
+        try? await media.socket.close(.normalClosure, reason: "hang up")
     }
 }

@@ -23,15 +23,22 @@ struct MediaStreamController: Sendable {
         for carrier in [MediaCarrier.telnyx, .twilio] {
             router.ws(RouterPath(stringLiteral: "api/media/\(carrier.rawValue)")) { inbound, outbound, context in
                 let header = context.request.headers[Self.telnyxTokenHeader]
-                // The stream's frames run on its socket's event loop (MediaCall.run).
+                // The stream's frames run on its socket's event loop (MediaCall.run), taken off the
+                // pipeline by a tap put there before anything is read.
+                let channel = context.requestContext.channel
                 let executor = EventLoopExecutor(context.requestContext.eventLoop)
-                await self.run(carrier: carrier, token: header, inbound: inbound, outbound: outbound, executor: executor)
+                let tap = await MediaFrameTap.install(on: channel)
+                if tap == nil { logger.warning("A media stream without its frame tap: frames go through the WebSocket handler") }
+                await self.run(
+                    carrier: carrier, token: header, inbound: inbound, socket: MediaSocket(channel: channel, outbound: outbound), tap: tap,
+                    executor: executor)
             }
         }
     }
 
     private func run(
-        carrier: MediaCarrier, token: String?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, executor: EventLoopExecutor
+        carrier: MediaCarrier, token: String?, inbound: WebSocketInboundStream, socket: MediaSocket, tap: MediaFrameTap?,
+        executor: EventLoopExecutor
     ) async {
         var logger = logger
         logger[metadataKey: "media"] = .string(carrier.rawValue)
@@ -49,14 +56,14 @@ struct MediaStreamController: Sendable {
             }
             guard let start, let callId = start.providerCallId else {
                 logger.warning("A media stream ended before its start frame named a call")
-                try? await outbound.close(.policyViolation, reason: "no start frame")
+                try? await socket.close(.policyViolation, reason: "no start frame")
                 return
             }
             logger[metadataKey: "provider_call_id"] = .string(callId)
             let presented = token ?? start.parameters["token"]
             if !services.mediaTokens.isValid(presented, for: callId), !services.configuration.insecureWebhooks {
                 logger.warning("A media stream without a valid token was refused")
-                try? await outbound.close(.policyViolation, reason: "invalid stream token")
+                try? await socket.close(.policyViolation, reason: "invalid stream token")
                 return
             }
             let format: MediaFormat
@@ -65,12 +72,12 @@ struct MediaStreamController: Sendable {
                     start.encoding ?? "PCMU", sampleRate: start.sampleRate, l16Order: speech.settings.l16ByteOrder)
             } catch {
                 logger.warning("A media stream in a format Frontdesk does not speak", metadata: ["error": "\(error)"])
-                try? await outbound.close(.unacceptableData, reason: "\(error)")
+                try? await socket.close(.unacceptableData, reason: "\(error)")
                 return
             }
             try await runCall(
-                carrier: carrier, start: start, callId: callId, format: format, frames: &frames, outbound: outbound, executor: executor,
-                logger: logger)
+                carrier: carrier, start: start, callId: callId, format: format, frames: &frames, socket: socket, tap: tap,
+                executor: executor, logger: logger)
         } catch {
             logger.warning("Media stream closed", metadata: ["error": "\(error)"])
         }
@@ -78,8 +85,8 @@ struct MediaStreamController: Sendable {
 
     private func runCall(
         carrier: MediaCarrier, start: MediaStreamStart, callId: String, format: MediaFormat,
-        frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter, executor: EventLoopExecutor,
-        logger: Logger
+        frames: inout WebSocketInboundMessageStream.AsyncIterator, socket: MediaSocket, tap: MediaFrameTap?,
+        executor: EventLoopExecutor, logger: Logger
     ) async throws {
         // Who called whom: the start frame (Telnyx), the stream's parameters (Twilio), or the record a webhook made.
         let recorded = try await services.store.calls.find(provider: carrier.provider, providerCallId: callId)
@@ -90,7 +97,7 @@ struct MediaStreamController: Sendable {
         }
         guard let to else {
             logger.warning("A media stream for a call with no known number")
-            try? await outbound.close(.policyViolation, reason: "unknown call")
+            try? await socket.close(.policyViolation, reason: "unknown call")
             return
         }
         let recordingPath = speech.settings.recordingsDirectory.map { directory in
@@ -98,8 +105,8 @@ struct MediaStreamController: Sendable {
         }
         let store = services.store
         let session = SessionBox()
-        let media = MediaCall(
-            carrier: carrier, format: format, streamId: start.streamId, speech: speech, outbound: outbound, executor: executor,
+        let media = try MediaCall(
+            carrier: carrier, format: format, streamId: start.streamId, speech: speech, socket: socket, tap: tap, executor: executor,
             recordingPath: recordingPath, encoder: services.recordings, logger: logger,
             onLatency: { latency in
                 guard let id = session.callId else { return }
@@ -107,15 +114,15 @@ struct MediaStreamController: Sendable {
             })
         let control: (any CallControl)? = switch carrier {
         case .telnyx: services.telnyx.map { TelnyxCallControl(client: $0, callControlId: callId, agentNumber: to.e164) }
-        case .twilio: services.twilioStreams.control(callSid: callId, outbound: outbound)
+        case .twilio: services.twilioStreams.control(callSid: callId, socket: socket)
         }
-        let transport = MediaCallTransport(media: media, control: control, outbound: outbound)
+        let transport = MediaCallTransport(media: media, control: control)
         let live: CallSession
         do {
             live = try await services.calls.start(provider: carrier.provider, providerCallId: callId, from: from, to: to, transport: transport)
         } catch {
             logger.warning("A media stream for a call Frontdesk cannot take", metadata: ["error": "\(error)"])
-            try? await outbound.close(.policyViolation, reason: "no agent answers \(to.e164)")
+            try? await socket.close(.policyViolation, reason: "no agent answers \(to.e164)")
             return
         }
         session.callId = live.callId
@@ -131,7 +138,7 @@ struct MediaStreamController: Sendable {
         services.mediaTotals.ended(media, statistics)
         logger.info("Media stream ended", metadata: [
             "frames_in": "\(statistics.framesReceived)", "frames_out": "\(statistics.framesSent)",
-            "lost": "\(statistics.framesLost)", "barge_ins": "\(statistics.bargeIns)"])
+            "lost": "\(statistics.framesLost)", "unsent": "\(socket.framesUnsent)", "barge_ins": "\(statistics.bargeIns)"])
         // The stream is gone: the call is over for the agent (Telnyx's call.hangup may say so too).
         await live.handle(.hangUp(cause: "stream_stopped"))
     }

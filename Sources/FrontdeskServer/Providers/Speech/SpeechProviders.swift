@@ -6,16 +6,17 @@ import Foundation
 public protocol SpeechToText: Sendable {
     /// What the log and the simulator call it (`deepgram`, `openai`, …).
     var name: String { get }
-    /// Opens an utterance of 16-bit mono audio at `sampleRate`.
-    func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer
-    /// The same, with the provider's connection on `executor`'s event loop (a media stream's own): its
-    /// results reach the stream without a thread hop. Providers that do not care ignore it.
-    func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer
+    /// Opens an utterance of 16-bit mono audio at `sampleRate`, with the provider's connection (if it
+    /// has one) on `executor`'s event loop — a media stream's own: its results reach the stream
+    /// without a thread hop. Never waits on the network: audio sent before the provider is reached is
+    /// queued, so a media stream can open an utterance from inside its frame handling.
+    func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer
 }
 
 extension SpeechToText {
-    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer {
-        try await utterance(sampleRate: sampleRate)
+    /// Opens an utterance with the connection on any loop.
+    public func utterance(sampleRate: Int) throws -> any UtteranceRecognizer {
+        try utterance(sampleRate: sampleRate, on: nil)
     }
 }
 

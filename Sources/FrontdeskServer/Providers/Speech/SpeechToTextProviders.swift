@@ -43,11 +43,7 @@ public struct DeepgramSpeechToText: SpeechToText {
         return components.string!
     }
 
-    public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
-        try await utterance(sampleRate: sampleRate, on: nil)
-    }
-
-    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) async throws -> any UtteranceRecognizer {
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer {
         DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, executor: executor, logger: logger)
     }
 }
@@ -221,7 +217,7 @@ public struct OpenAISpeechToText: SpeechToText {
         self.http = http
     }
 
-    public func utterance(sampleRate: Int) async throws -> any UtteranceRecognizer {
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer {
         Utterance(client: self, sampleRate: sampleRate)
     }
 
