@@ -29,6 +29,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "frontdesk")
         logger.logLevel = logLevel
         let app = try await buildApplication(configuration: configuration, logger: logger)
+        await LoopPriority.raise(nice: configuration.loopNice, logger: logger)
         try await app.runService()
     }
 }

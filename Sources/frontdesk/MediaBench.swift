@@ -47,6 +47,7 @@ struct MediaBench: AsyncParsableCommand {
         let pid = server.process.processIdentifier
         try await Task.sleep(for: .seconds(1))
         let baselineRSS = ProcessStats.rssKB(pid)
+        let loopNice = ProcessStats.loopNice(pid)
         let tokens = MediaStreamTokens(secret: Self.secret)
 
         print("Connecting \(calls) calls (µ-law, 8 kHz, real time) …")
@@ -100,7 +101,8 @@ struct MediaBench: AsyncParsableCommand {
         }
         let store = try Store(path: work.appendingPathComponent("bench.sqlite").path)
         let turns = try await store.calls.latencies(business: BusinessID(rawValue: server.business), from: nil, to: nil)
-        let latencies = turns.map { $0.totalMs - $0.endOfTurnMs }.sorted()
+        let latencies = turns.map(\.runtimeMs).sorted()
+        let endToEnd = turns.map { $0.totalMs - $0.endOfTurnMs }.sorted()
         let client = load.summary()
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let cpu = (cpuEnd - cpuStart) / seconds
@@ -121,19 +123,28 @@ struct MediaBench: AsyncParsableCommand {
             return 0
         }
         let lateP99 = windowPercentile(0.99)
-        let dropped = (media["frames_lost"] as? Int ?? 0) + (media["schedule_resets"] as? Int ?? 0) + client.missedSlots
+        // Dropped: caller audio that never came, agent audio the sender skipped (a schedule restart
+        // leaves a gap the carrier fills with silence) or could not write, and agent frames the
+        // server sent that no caller received. A frame that came late is jitter, measured below.
+        let framesOut = media["frames_out"] as? Int ?? 0
+        let unsent = media["frames_unsent"] as? Int ?? 0
+        let undelivered = max(0, framesOut - unsent - client.framesHeard)
+        let dropped = (media["frames_lost"] as? Int ?? 0) + (media["schedule_resets"] as? Int ?? 0) + unsent + undelivered
         print("")
         print("| measure | value | target |")
         print("|---|---:|---|")
         print("| concurrent calls (µ-law 8 kHz, both directions, real time) | \(load.connected.load(ordering: .relaxed)) of \(calls) | ≥ 200 |")
         print("| frames in / out at the server (whole run) | \(media["frames_in"] ?? "?") / \(media["frames_out"] ?? "?") | |")
-        print("| dropped frames (inbound lost + sender schedule resets + missed outbound slots) | \(dropped) (\(media["frames_lost"] ?? "?") + \(media["schedule_resets"] ?? "?") + \(client.missedSlots)) | 0 |")
+        print("| agent frames sent by the server / received by the callers (whole run) | \(framesOut - unsent) / \(client.framesHeard) | |")
+        print("| dropped frames (inbound lost + sender schedule restarts + unsent + sent but not received) | \(dropped) (\(media["frames_lost"] ?? "?") + \(media["schedule_resets"] ?? "?") + \(unsent) + \(undelivered)) | 0 |")
         print(String(format: "| outbound pacing: frame lateness against its 20 ms slot, p50 / p99 / max (server, %d frames in the window) | %.1f / %.1f / %.1f ms | p99 < 5 ms |", windowFrames, windowPercentile(0.5), lateP99, Double(window.keys.max() ?? 0) / 10))
         print(String(format: "| the same over the whole run, the calls' set-up (%d in %.1f s) included | %.1f / %.1f / %.1f ms | |", calls, Double(calls) / 200, media["lateness_p50_ms"] as? Double ?? -1, media["lateness_p99_ms"] as? Double ?? -1, media["lateness_max_ms"] as? Double ?? -1))
         print(String(format: "| outbound frame interval jitter as received, p50 / p99 (client, loopback) | %.1f / %.1f ms | |", client.jitterP50, client.jitterP99))
+        print(String(format: "| agent frames received more than a slot late (gap over 30 ms, client, in the window) | %d of %d | |", client.lateFrames, windowFrames))
         print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
         print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
-        print(String(format: "| runtime-added latency per turn (end of turn → first frame out), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
+        print(String(format: "| runtime-added latency per turn (end of turn → first frame out, less the providers' own time), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
+        print(String(format: "| — the whole of it, providers included (end of turn → first frame out), p50 / p99 | %.1f / %.1f ms | |", percentile(endToEnd, 0.5), percentile(endToEnd, 0.99)))
         func stage(_ name: String, _ value: (TurnLatency) -> Double) {
             let values = turns.map(value).sorted()
             print(String(format: "| — stage: %@, p50 / p99 | %.1f / %.1f ms | |", name, percentile(values, 0.5), percentile(values, 0.99)))
@@ -142,12 +153,14 @@ struct MediaBench: AsyncParsableCommand {
         stage("transcript → first reply sentence", \.replyMs)
         stage("reply sentence → first TTS audio", \.firstAudioMs)
         stage("first audio → first frame out", \.firstFrameMs)
+        stage("within them, speech-to-text's own time (Finalize → final words)", { $0.speechToTextMs ?? 0 })
+        stage("within them, text-to-speech's own time (request → first audio)", { $0.textToSpeechMs ?? 0 })
         if let encoding {
             print(String(format: "| recording: encoded after each call (Ogg Opus), CPU per second of call audio | %.2f ms (%.1f s of CPU for %.0f s of calls: %.2f %% of a core per live call) | |", encoding.cpu * 1_000 / max(1, encoding.audio), encoding.cpu, encoding.audio, encoding.cpu * 100 / max(1, encoding.audio)))
         }
         print(String(format: "| agent replies heard by the callers / barge-ins | %d / %@ | |", client.replies, "\(media["barge_ins"] ?? "?")"))
         print("")
-        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the callers run in this process, the server in another; recording \(record ? "on" : "off"); the providers answer at once, so the latency is the runtime's own)")
+        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the server's event loops at nice \(loopNice.map(String.init).joined(separator: "/")) (MEDIA_LOOP_NICE); the callers run in this process, the server in another; recording \(record ? "on" : "off"); the stand-in providers answer at once, but they run in this loaded process: their own time, as the runtime sees it, is taken out of the runtime's)")
     }
 }
 
@@ -206,6 +219,22 @@ enum ProcessStats {
         // After the command: state is field 3; utime and stime are fields 14 and 15.
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The nice values of a process's NIO event-loop threads (distinct, sorted).
+    static func loopNice(_ pid: Int32) -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var values = Set<Int>()
+        for task in tasks {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: open)..<close].hasPrefix("NIO-")
+            else { continue }
+            // After the command: nice is field 19.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 16, let nice = Int(fields[16]) { values.insert(nice) }
+        }
+        return values.sorted()
     }
 
     static func rssKB(_ pid: Int32) -> Int {

@@ -25,6 +25,8 @@ final class MediaLoad: Sendable {
     fileprivate let gaps = Mutex<[Double]>([])
     fileprivate let missed = Atomic<Int>(0)
     fileprivate let replies = Atomic<Int>(0)
+    /// Every agent frame that reached a caller, the whole run.
+    fileprivate let framesHeard = Atomic<Int>(0)
     fileprivate let speech: String
     fileprivate let silence: String
     private let loops: [LoopCallers]
@@ -80,14 +82,17 @@ final class MediaLoad: Sendable {
     struct Summary {
         let jitterP50: Double
         let jitterP99: Double
-        let missedSlots: Int
+        /// Frames that came more than one slot after the one before (a gap over 30 ms): late, not lost.
+        let lateFrames: Int
         let replies: Int
+        let framesHeard: Int
     }
 
     func summary() -> Summary {
         let jitter = gaps.withLock { $0 }.map { abs($0 - 20) }.sorted()
         func at(_ p: Double) -> Double { jitter.isEmpty ? 0 : jitter[min(jitter.count - 1, Int(Double(jitter.count) * p))] }
-        return Summary(jitterP50: at(0.5), jitterP99: at(0.99), missedSlots: missed.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed))
+        return Summary(jitterP50: at(0.5), jitterP99: at(0.99), lateFrames: missed.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed),
+            framesHeard: framesHeard.load(ordering: .relaxed))
     }
 }
 
@@ -220,6 +225,7 @@ private final class BenchCaller: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func timeFrame() {
+        load.framesHeard.add(1, ordering: .relaxed)
         let now = NIODeadline.now()
         defer { last = now }
         guard let last else {
@@ -231,7 +237,7 @@ private final class BenchCaller: ChannelInboundHandler, @unchecked Sendable {
             load.replies.add(1, ordering: .relaxed)  // a new reply after a pause
         } else if load.measuring.load(ordering: .relaxed) {
             gaps.append(ms)
-            if ms > 30 { load.missed.add(1, ordering: .relaxed) }  // a 20 ms slot went by without its frame
+            if ms > 30 { load.missed.add(1, ordering: .relaxed) }  // a 20 ms slot went by before its frame came
             if gaps.count >= 256 { flushGaps() }
         }
     }

@@ -15,6 +15,7 @@ struct ConfigurationTests {
         #expect(config.ttsProvider == "espeak")
         #expect(config.llmBaseURL == nil)
         #expect(config.telnyxAPIBase.absoluteString == "https://api.telnyx.com/v2")
+        #expect(config.loopNice == -10)
     }
 
     @Test("values are read and typed")
@@ -22,8 +23,9 @@ struct ConfigurationTests {
         let config = try AppConfiguration.fromEnvironment([
             "FRONTDESK_PORT": "8080", "FRONTDESK_INSECURE_WEBHOOKS": "1", "LLM_BASE_URL": "http://127.0.0.1:11434/v1",
             "TELNYX_PUBLIC_KEY": "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=", "STT_PROVIDER": "Deepgram",
-            "FRONTDESK_HOST": "  ",
+            "FRONTDESK_HOST": "  ", "MEDIA_LOOP_NICE": "0",
         ])
+        #expect(config.loopNice == 0)
         #expect(config.port == 8080)
         #expect(config.insecureWebhooks)
         #expect(config.llmBaseURL?.port == 11434)
@@ -37,6 +39,7 @@ struct ConfigurationTests {
             ("FRONTDESK_PORT", "eighty"), ("FRONTDESK_PORT", "70000"), ("TELNYX_PUBLIC_KEY", "not-base64!"),
             ("TELNYX_PUBLIC_KEY", "AAAA"), ("FRONTDESK_JWT_SECRET", "short"), ("LLM_BASE_URL", "ftp://x"),
             ("FRONTDESK_INSECURE_WEBHOOKS", "maybe"), ("TTS_PROVIDER", "polly"), ("FRONTDESK_BCRYPT_COST", "40"),
+            ("MEDIA_LOOP_NICE", "5"),
           ])
     func badValues(_ name: String, _ value: String) {
         #expect {

@@ -39,7 +39,7 @@ struct StoreTests {
     func migrationFromEmpty() async throws {
         let temp = try TemporaryStore()
         #expect(try temp.store.appliedMigrations() == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters", "v3-conversations", "v4-call-llm-usage",
-            "v5-webhook-inbox-and-opt-outs", "v6-media-mode", "v7-first-token-latency",
+            "v5-webhook-inbox-and-opt-outs", "v6-media-mode", "v7-first-token-latency", "v8-speech-provider-latency",
         ])
         let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
             (
@@ -56,7 +56,7 @@ struct StoreTests {
         }
         // Opening the same file again does not re-run migrations.
         let again = try Store(path: temp.folder.appendingPathComponent("db/test.sqlite").path)
-        #expect(try again.appliedMigrations().count == 8)
+        #expect(try again.appliedMigrations().count == 9)
     }
 
     @Test("a business round-trips with its settings, and deleting it removes what it owns")

@@ -15,10 +15,15 @@ public struct TurnLatency: Sendable, Equatable, Codable {
     public var firstFrameMs: Double
     /// Final transcript → the language model's first token (within `replyMs`; nil with the scripted policy).
     public var firstTokenMs: Double?
+    /// The speech-to-text provider's own time, within `transcriptMs`: the request for the final words
+    /// (Deepgram's `Finalize`, the upload of the utterance) → the words back.
+    public var speechToTextMs: Double?
+    /// The text-to-speech provider's own time, within `firstAudioMs`: the request → its first audio.
+    public var textToSpeechMs: Double?
 
     public init(
         turn: Int, endOfTurnMs: Double, transcriptMs: Double, replyMs: Double, firstAudioMs: Double, firstFrameMs: Double,
-        firstTokenMs: Double? = nil
+        firstTokenMs: Double? = nil, speechToTextMs: Double? = nil, textToSpeechMs: Double? = nil
     ) {
         self.turn = turn
         self.endOfTurnMs = endOfTurnMs
@@ -27,10 +32,18 @@ public struct TurnLatency: Sendable, Equatable, Codable {
         self.firstAudioMs = firstAudioMs
         self.firstFrameMs = firstFrameMs
         self.firstTokenMs = firstTokenMs
+        self.speechToTextMs = speechToTextMs
+        self.textToSpeechMs = textToSpeechMs
     }
 
     /// From the end of the caller's speech to the first frame of the answer.
     public var totalMs: Double { endOfTurnMs + transcriptMs + replyMs + firstAudioMs + firstFrameMs }
+
+    /// What the runtime itself adds: end of turn detected → first frame out, less the speech
+    /// providers' own time (the language model's, when there is one, stays in: it is not split out).
+    public var runtimeMs: Double {
+        transcriptMs + replyMs + firstAudioMs + firstFrameMs - (speechToTextMs ?? 0) - (textToSpeechMs ?? 0)
+    }
 
     enum CodingKeys: String, CodingKey {
         case turn
@@ -40,5 +53,7 @@ public struct TurnLatency: Sendable, Equatable, Codable {
         case firstAudioMs = "first_audio_ms"
         case firstFrameMs = "first_frame_ms"
         case firstTokenMs = "first_token_ms"
+        case speechToTextMs = "speech_to_text_ms"
+        case textToSpeechMs = "text_to_speech_ms"
     }
 }

@@ -65,6 +65,8 @@ public struct AppConfiguration: Sendable {
     public var media = MediaSettings()
     /// Media-mode calls are recorded (Ogg Opus, in `recordings/` beside the database).
     public var recordCalls = true
+    /// The event loops' nice value (`MEDIA_LOOP_NICE`, −20…0; 0 leaves them as they are): see `LoopPriority`.
+    public var loopNice = -10
 
     public init() {}
 
@@ -134,6 +136,7 @@ public struct AppConfiguration: Sendable {
         }
         config.media.telnyxCodec = try reader.oneOf("MEDIA_TELNYX_CODEC", ["pcmu", "pcma", "opus", "l16"])?.uppercased() ?? "PCMU"
         config.recordCalls = try reader.flag("MEDIA_RECORD_CALLS") ?? true
+        config.loopNice = try reader.int("MEDIA_LOOP_NICE", in: -20...0) ?? config.loopNice
         return config
     }
 }

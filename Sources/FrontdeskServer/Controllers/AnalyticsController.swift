@@ -58,15 +58,20 @@ struct AnalyticsController {
             let p50Ms: Double
             let p95Ms: Double
             let p99Ms: Double
+            /// The runtime's own share (the speech providers' time taken out).
+            let runtimeP50Ms: Double
+            let runtimeP99Ms: Double
             let averageStagesMs: [String: Double]
 
             init(_ latencies: [TurnLatency]) {
                 turns = latencies.count
-                let totals = latencies.map(\.totalMs).sorted()
-                func at(_ p: Double) -> Double {
-                    totals.isEmpty ? 0 : (totals[min(totals.count - 1, Int(Double(totals.count) * p))] * 10).rounded() / 10
+                func at(_ p: Double, _ sorted: [Double]) -> Double {
+                    sorted.isEmpty ? 0 : (sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 10).rounded() / 10
                 }
-                (p50Ms, p95Ms, p99Ms) = (at(0.5), at(0.95), at(0.99))
+                let totals = latencies.map(\.totalMs).sorted()
+                (p50Ms, p95Ms, p99Ms) = (at(0.5, totals), at(0.95, totals), at(0.99, totals))
+                let runtime = latencies.map(\.runtimeMs).sorted()
+                (runtimeP50Ms, runtimeP99Ms) = (at(0.5, runtime), at(0.99, runtime))
                 func average(_ stage: KeyPath<TurnLatency, Double>) -> Double {
                     latencies.isEmpty ? 0 : (latencies.map { $0[keyPath: stage] }.reduce(0, +) / Double(latencies.count) * 10).rounded() / 10
                 }
@@ -79,6 +84,7 @@ struct AnalyticsController {
             enum CodingKeys: String, CodingKey {
                 case turns
                 case p50Ms = "p50_ms", p95Ms = "p95_ms", p99Ms = "p99_ms"
+                case runtimeP50Ms = "runtime_p50_ms", runtimeP99Ms = "runtime_p99_ms"
                 case averageStagesMs = "average_stages_ms"
             }
         }

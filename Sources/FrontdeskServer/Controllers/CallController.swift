@@ -72,6 +72,7 @@ struct CallController {
             try latency.encode(to: encoder)
             var container = encoder.container(keyedBy: AnyKey.self)
             try container.encode((latency.totalMs * 10).rounded() / 10, forKey: AnyKey("total_ms"))
+            try container.encode((latency.runtimeMs * 10).rounded() / 10, forKey: AnyKey("runtime_ms"))
         }
     }
 

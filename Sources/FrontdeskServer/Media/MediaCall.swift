@@ -49,6 +49,8 @@ public struct MediaStreamStatistics: Sendable {
     public var bargeIns = 0
     /// Times the sender fell far behind and restarted its 20 ms schedule (frames late beyond 60 ms).
     public var scheduleResets = 0
+    /// Outbound frames not written because the carrier had stopped reading (see `MediaSocket`).
+    public var framesUnsent = 0
     /// Outbound lateness against the 20 ms schedule, in 0.1 ms buckets (last bucket: ≥ 50 ms).
     public var lateness = [Int](repeating: 0, count: 501)
 
@@ -134,8 +136,12 @@ final class MediaCall: MediaFrameSink {
         var turnEnded: ContinuousClock.Instant?
         var lastVoice: ContinuousClock.Instant?
         var transcript: ContinuousClock.Instant?
+        /// The speech-to-text provider's own time for this turn's words.
+        var speechToText: Duration?
         var firstToken: ContinuousClock.Instant?
         var reply: ContinuousClock.Instant?
+        /// The first reply sentence asked of text-to-speech.
+        var synthesisRequested: ContinuousClock.Instant?
         var audio: ContinuousClock.Instant?
         var firstSentence: Int?
     }
@@ -249,9 +255,11 @@ final class MediaCall: MediaFrameSink {
         }
         await recognizer?.cancel()
         if !unrecorded.isEmpty { record(caller: unrecorded) }
+        let unsent = socket.framesUnsent
         stats.withLock {
             $0.framesReceived = received
             $0.framesLost = lost
+            $0.framesUnsent = unsent
         }
         finishedUtterances.finish()
         await transcriber.value
@@ -377,6 +385,7 @@ final class MediaCall: MediaFrameSink {
     private func transcribe(_ recognizer: any UtteranceRecognizer) async {
         do {
             // A provider that never answers does not hold the call: 10 s, then the turn is dropped.
+            let asked = ContinuousClock.now
             let result = try await withThrowingTaskGroup(of: Transcription.self) { race in
                 race.addTask { try await recognizer.finish() }
                 race.addTask {
@@ -387,7 +396,10 @@ final class MediaCall: MediaFrameSink {
                 return try await race.next()!
             }
             let now = ContinuousClock.now
-            clock.withLock { $0.transcript = now }
+            clock.withLock {
+                $0.transcript = now
+                $0.speechToText = now - asked
+            }
             guard !result.text.isEmpty else {
                 // Nothing recognised (a cough, a door): the session listens again, its silence timer running.
                 clock.withLock { $0.waiting = false }
@@ -434,6 +446,10 @@ final class MediaCall: MediaFrameSink {
         for await job in jobStream {
             guard playback.withLock({ $0.generation }) == job.generation else { continue }
             var framer = Framer(frameSize: format.samplesPerFrame)
+            let requested = ContinuousClock.now
+            clock.withLock { clock in
+                if clock.firstSentence == job.sentence, clock.synthesisRequested == nil { clock.synthesisRequested = requested }
+            }
             do {
                 for try await chunk in speech.tts.synthesize(job.text) {
                     guard playback.withLock({ $0.generation }) == job.generation else { break }
@@ -524,14 +540,16 @@ final class MediaCall: MediaFrameSink {
             else { return nil }
             clock.waiting = false
             let audio = clock.audio ?? now
-            func ms(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
-                let duration = to - from
-                return Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+            func ms(_ duration: Duration) -> Double {
+                Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
             }
+            func ms(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double { ms(to - from) }
             return TurnLatency(
                 turn: clock.turns, endOfTurnMs: ms(lastVoice, ended), transcriptMs: ms(ended, transcript),
                 replyMs: ms(transcript, reply), firstAudioMs: ms(reply, audio), firstFrameMs: ms(audio, now),
-                firstTokenMs: clock.firstToken.map { ms(transcript, $0) })
+                firstTokenMs: clock.firstToken.map { ms(transcript, $0) },
+                speechToTextMs: clock.speechToText.map { ms($0) },
+                textToSpeechMs: clock.synthesisRequested.map { ms($0, audio) })
         }
         // Stored off the sender's path: a database write never delays a frame.
         if let latency { Task { await onLatency(latency) } }

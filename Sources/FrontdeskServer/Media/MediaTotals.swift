@@ -13,6 +13,8 @@ final class MediaTotals: Sendable {
         let framesLost: Int
         /// Times a stream's sender fell more than 3 frames behind and restarted its schedule.
         let scheduleResets: Int
+        /// Outbound frames not written because the carrier had stopped reading.
+        let framesUnsent: Int
         let bargeIns: Int
         /// How late outbound frames left against their 20 ms slots.
         let latenessP50Ms: Double
@@ -26,7 +28,7 @@ final class MediaTotals: Sendable {
         enum CodingKeys: String, CodingKey {
             case activeStreams = "active_streams", streams
             case framesIn = "frames_in", framesOut = "frames_out", framesLost = "frames_lost"
-            case scheduleResets = "schedule_resets", bargeIns = "barge_ins"
+            case scheduleResets = "schedule_resets", framesUnsent = "frames_unsent", bargeIns = "barge_ins"
             case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms", latenessHistogram = "lateness_histogram"
             case recordingsPending = "recordings_pending"
         }
@@ -57,6 +59,7 @@ final class MediaTotals: Sendable {
             state.total.framesSent += statistics.framesSent
             state.total.framesLost += statistics.framesLost
             state.total.scheduleResets += statistics.scheduleResets
+            state.total.framesUnsent += statistics.framesUnsent
             state.total.bargeIns += statistics.bargeIns
             for (bucket, count) in statistics.lateness.enumerated() { state.total.lateness[bucket] += count }
         }
@@ -71,7 +74,7 @@ final class MediaTotals: Sendable {
         let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
         return Snapshot(
             activeStreams: active, streams: streams, framesIn: total.framesReceived, framesOut: total.framesSent,
-            framesLost: total.framesLost, scheduleResets: total.scheduleResets, bargeIns: total.bargeIns,
+            framesLost: total.framesLost, scheduleResets: total.scheduleResets, framesUnsent: total.framesUnsent, bargeIns: total.bargeIns,
             latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max,
             latenessHistogram: total.lateness.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] },
             recordingsPending: recordingsPending)

@@ -52,7 +52,7 @@ enum OpenAPISchemas {
             "timestamp": dateTime, "version": string, "uptime": integer, "environment": string,
             "media": object([
                 "active_streams": integer, "streams": integer, "frames_in": integer, "frames_out": integer, "frames_lost": integer,
-                "schedule_resets": integer, "barge_ins": integer, "lateness_p50_ms": number, "lateness_p99_ms": number,
+                "schedule_resets": integer, "frames_unsent": integer, "barge_ins": integer, "lateness_p50_ms": number, "lateness_p99_ms": number,
                 "lateness_max_ms": number, "lateness_histogram": array(array(number)), "recordings_pending": integer,
             ]),
         ]),
@@ -190,6 +190,7 @@ enum OpenAPISchemas {
             "turn_latencies": array(object([
                 "turn": integer, "end_of_turn_ms": number, "transcript_ms": number, "reply_ms": number,
                 "first_audio_ms": number, "first_frame_ms": number, "total_ms": number, "first_token_ms": number,
+                "speech_to_text_ms": number, "text_to_speech_ms": number, "runtime_ms": number,
             ])),
         ]),
         "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),
@@ -209,7 +210,10 @@ enum OpenAPISchemas {
             "appointments": object(["total": integer, "scheduled_today": integer, "completed": integer, "cancelled": integer]),
             "calls": object([
                 "total": integer, "today": integer, "average_duration": integer, "success_rate": number,
-                "turn_latency": object(["turns": integer, "p50_ms": number, "p95_ms": number, "p99_ms": number, "average_stages_ms": ["type": "object"]]),
+                "turn_latency": object([
+                    "turns": integer, "p50_ms": number, "p95_ms": number, "p99_ms": number, "runtime_p50_ms": number,
+                    "runtime_p99_ms": number, "average_stages_ms": ["type": "object"],
+                ]),
             ]),
             "revenue": object(["total": number, "this_month": number, "growth_rate": number]),
         ]),

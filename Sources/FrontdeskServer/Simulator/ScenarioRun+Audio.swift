@@ -131,7 +131,11 @@ extension ScenarioRun {
                     format: "[turn %d: end of speech → first frame %.0f ms = end of turn %.0f + transcript %.0f + reply %.0f + first audio %.0f + first frame %.0f]",
                     latency["turn"] as? Int ?? 0, latency["total_ms"] as? Double ?? 0, parts[0], parts[1], parts[2], parts[3], parts[4])
                 let token = (latency["first_token_ms"] as? Double).map { String(format: " (the model's first token after %.0f)", $0) } ?? ""
-                lines.append(.init(at: elapsedMs, speaker: "System", text: text + token, latencyMs: nil))
+                let providers = ["speech_to_text_ms", "text_to_speech_ms"].map { latency[$0] as? Double ?? 0 }
+                let runtime = String(
+                    format: "; the runtime's own share %.0f ms (speech-to-text took %.0f, text-to-speech %.0f)",
+                    latency["runtime_ms"] as? Double ?? 0, providers[0], providers[1])
+                lines.append(.init(at: elapsedMs, speaker: "System", text: text + token + runtime, latencyMs: nil))
             }
         }
     }

@@ -33,6 +33,9 @@ public final class ScriptedSpeechServer: Sendable {
     /// What an utterance is "recognised" as when no line is queued (load tests); none by default.
     public let fallbackLine = Mutex<String?>(nil)
 
+    /// How long the stand-in takes to answer `Finalize` (a provider's own time, for tests).
+    public let finalDelay = Mutex<Duration>(.zero)
+
     public func stop() { task.cancel() }
 
     public static func start(port: Int = 0) async throws -> ScriptedSpeechServer {
@@ -64,6 +67,8 @@ public final class ScriptedSpeechServer: Sendable {
                 let line = bytes == 0 ? "" : lines.withLock { $0.isEmpty ? fallback : $0.removeFirst() }
                 utterances.withLock { $0.append(bytes) }
                 bytes = 0
+                let delay = finalDelay.withLock { $0 }
+                if delay > .zero { try await Task.sleep(for: delay) }
                 try await outbound.write(.text(Self.results(line)))
             case .text(let text) where text.contains("\"CloseStream\""):
                 try await outbound.write(.text(#"{"type":"Metadata","model_info":{"name":"\#(Self.label)"}}"#))

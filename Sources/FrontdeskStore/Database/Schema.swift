@@ -277,6 +277,14 @@ enum Schema {
             // The LLM's first token, a stage within the reply's (null with the scripted policy).
             try db.execute(sql: "ALTER TABLE call_turn_latencies ADD COLUMN first_token_ms DOUBLE")
         }
+        migrator.registerMigration("v8-speech-provider-latency") { db in
+            // The speech providers' own time within the transcript and first-audio stages.
+            try db.execute(
+                sql: """
+                    ALTER TABLE call_turn_latencies ADD COLUMN speech_to_text_ms DOUBLE;
+                    ALTER TABLE call_turn_latencies ADD COLUMN text_to_speech_ms DOUBLE;
+                    """)
+        }
         return migrator
     }
 }

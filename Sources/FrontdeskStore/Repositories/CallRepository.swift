@@ -120,15 +120,17 @@ public struct CallRepository: Sendable {
                 sql: """
                     INSERT INTO call_turn_latencies
                       (call_id, turn, end_of_turn_ms, transcript_ms, reply_ms, first_audio_ms, first_frame_ms, total_ms, created_at,
-                       first_token_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       first_token_ms, speech_to_text_ms, text_to_speech_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (call_id, turn) DO UPDATE SET
                       end_of_turn_ms = excluded.end_of_turn_ms, transcript_ms = excluded.transcript_ms,
                       reply_ms = excluded.reply_ms, first_audio_ms = excluded.first_audio_ms,
-                      first_frame_ms = excluded.first_frame_ms, total_ms = excluded.total_ms, first_token_ms = excluded.first_token_ms
+                      first_frame_ms = excluded.first_frame_ms, total_ms = excluded.total_ms, first_token_ms = excluded.first_token_ms,
+                      speech_to_text_ms = excluded.speech_to_text_ms, text_to_speech_ms = excluded.text_to_speech_ms
                     """,
                 arguments: [call, latency.turn, latency.endOfTurnMs, latency.transcriptMs, latency.replyMs,
-                            latency.firstAudioMs, latency.firstFrameMs, latency.totalMs, time, latency.firstTokenMs])
+                            latency.firstAudioMs, latency.firstFrameMs, latency.totalMs, time, latency.firstTokenMs,
+                            latency.speechToTextMs, latency.textToSpeechMs])
         }
     }
 
@@ -156,7 +158,8 @@ public struct CallRepository: Sendable {
     private static func latency(_ row: Row) -> TurnLatency {
         TurnLatency(
             turn: row["turn"], endOfTurnMs: row["end_of_turn_ms"], transcriptMs: row["transcript_ms"], replyMs: row["reply_ms"],
-            firstAudioMs: row["first_audio_ms"], firstFrameMs: row["first_frame_ms"], firstTokenMs: row["first_token_ms"])
+            firstAudioMs: row["first_audio_ms"], firstFrameMs: row["first_frame_ms"], firstTokenMs: row["first_token_ms"],
+            speechToTextMs: row["speech_to_text_ms"], textToSpeechMs: row["text_to_speech_ms"])
     }
 
     /// Where the call's recording is served (`url`) and kept on disk (`path`, never shown in the API).
