@@ -40,7 +40,9 @@ public final class RawCallRecording {
         guard let file else { return }
         let count = Stereo.interleave(caller: caller, agent: agent, into: &interleaved)
         guard count > 0 else { return }
+        #if _endian(big)
         for index in 0..<count * 2 { interleaved[index] = interleaved[index].littleEndian }
+        #endif
         let written = interleaved.withUnsafeBufferPointer { fwrite($0.baseAddress, 2, count * 2, file) }
         guard written == count * 2 else { throw RecordingError("writing \(rawPath) failed: \(String(cString: strerror(errno)))") }
         samplesWritten += count
@@ -63,9 +65,14 @@ enum Stereo {
     static func interleave(caller: [Int16], agent: [Int16], into buffer: inout [Int16]) -> Int {
         let count = max(caller.count, agent.count)
         if buffer.count < count * 2 { buffer = [Int16](repeating: 0, count: count * 2) }
-        for index in 0..<count {
-            buffer[2 * index] = index < caller.count ? caller[index] : 0
-            buffer[2 * index + 1] = index < agent.count ? agent[index] : 0
+        buffer.withUnsafeMutableBufferPointer { out in
+            UnsafeMutableBufferPointer(rebasing: out[0..<count * 2]).update(repeating: 0)
+            caller.withUnsafeBufferPointer { left in
+                for index in left.indices { out[2 * index] = left[index] }
+            }
+            agent.withUnsafeBufferPointer { right in
+                for index in right.indices { out[2 * index + 1] = right[index] }
+            }
         }
         return count
     }

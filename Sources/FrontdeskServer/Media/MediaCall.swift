@@ -120,7 +120,7 @@ final class MediaCall: MediaFrameSink {
         var counter = 0
         var received = 0
         var warnedNoSTT = false
-        /// The caller's audio goes to the recorder ten frames at a time (one wake-up of its task per 200 ms).
+        /// The caller's audio goes to the recorder 25 frames at a time (one wake-up of its task per 500 ms).
         var unrecorded: [Int16] = []
     }
 
@@ -276,13 +276,13 @@ final class MediaCall: MediaFrameSink {
         finishRecording()
     }
 
-    /// Writes the recording's raw audio as it comes (ten frames at a time), on its own task; it is
-    /// encoded to Ogg Opus once the call is over (`RecordingEncoder`).
+    /// Writes the recording's raw audio as it comes (half a second at a time), on its own task; it
+    /// is encoded to Ogg Opus once the call is over (`RecordingEncoder`). The agent's side is padded
+    /// with silence where it was quiet.
     private func writeRecording() async {
         guard recording else { return }
         for await chunk in recordingStream {
-            let agent = chunk.agent + [Int16](repeating: 0, count: chunk.caller.count - chunk.agent.count)
-            recorder.withLock { recorder in try? recorder?.write(caller: chunk.caller, agent: agent) }
+            recorder.withLock { recorder in try? recorder?.write(caller: chunk.caller, agent: chunk.agent) }
         }
     }
 
@@ -341,7 +341,7 @@ final class MediaCall: MediaFrameSink {
                 audio.received += 1
                 if recording {
                     audio.unrecorded += frame
-                    if audio.unrecorded.count >= format.samplesPerFrame * 10 {
+                    if audio.unrecorded.count >= format.samplesPerFrame * 25 {
                         record(caller: audio.unrecorded)
                         audio.unrecorded.removeAll(keepingCapacity: true)
                     }
