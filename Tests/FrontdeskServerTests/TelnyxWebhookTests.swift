@@ -56,6 +56,11 @@ struct TelnyxSignatureTests {
     func vector() throws {
         let verifier = try TelnyxSignatureVerifier(publicKey: Data(base64Encoded: Self.publicKey)!)
         try verifier.verify(body: Array(Self.body.utf8), signature: Self.signature, timestamp: "1700000000", now: Self.signedAt.addingTimeInterval(299))
+        // Spaces around a header's value are not part of it.
+        try verifier.verify(body: Array(Self.body.utf8), signature: " \(Self.signature)\t", timestamp: " 1700000000 ", now: Self.signedAt)
+        #expect(throws: TelnyxSignatureVerifier.Failure.malformedSignature) {
+            try verifier.verify(body: Array(Self.body.utf8), signature: Self.signature, timestamp: "  ", now: Self.signedAt)
+        }
         #expect(throws: TelnyxSignatureVerifier.Failure.badSignature) {
             try verifier.verify(body: Array(Self.body.replacingOccurrences(of: "x", with: "y").utf8), signature: Self.signature, timestamp: "1700000000", now: Self.signedAt)
         }

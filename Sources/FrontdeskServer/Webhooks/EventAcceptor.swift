@@ -66,7 +66,7 @@ final class EventAcceptor: Sendable {
 }
 
 /// What a provider's webhook is answered with: `duplicate` when the event id was seen before.
-struct WebhookReceipt: Encodable, Sendable {
+struct WebhookReceipt: Encodable, Sendable, DirectJSONEncodable {
     let received: Bool
     let duplicate: Bool
     let eventId: String
@@ -76,5 +76,15 @@ struct WebhookReceipt: Encodable, Sendable {
         case received, duplicate
         case eventId = "event_id"
         case eventType = "event_type"
+    }
+
+    /// Every webhook answers with one: written directly (the same JSON as `Encodable`'s).
+    func writeJSON(to writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("received"); writer.bool(received)
+        writer.key("duplicate"); writer.bool(duplicate)
+        writer.key("event_id"); writer.string(eventId)
+        writer.key("event_type"); writer.string(eventType)
+        writer.endObject()
     }
 }

@@ -27,13 +27,20 @@ public struct TelnyxSignatureVerifier: Sendable {
 
     public func verify(body: some Collection<UInt8>, signature: String?, timestamp: String?, now: Date) throws(Failure) {
         guard let signature, let timestamp, !signature.isEmpty, !timestamp.isEmpty else { throw .missingHeaders }
-        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)),
-            let raw = Data(base64Encoded: signature.trimmingCharacters(in: .whitespaces)), raw.count == 64
+        let time = Self.trimmed(timestamp)
+        guard let seconds = Int64(time), let raw = Data(base64Encoded: String(Self.trimmed(signature))), raw.count == 64
         else { throw .malformedSignature }
         guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= Self.tolerance else { throw .staleTimestamp }
-        guard key.isValidSignature(raw, for: Self.message(body, timestamp.trimmingCharacters(in: .whitespaces))) else {
+        guard key.isValidSignature(raw, for: Self.message(body, String(time))) else {
             throw .badSignature
         }
+    }
+
+    /// A header value without the spaces and tabs around it (on every webhook: no Foundation here).
+    static func trimmed(_ value: String) -> Substring {
+        let blank = { (c: Character) in c == " " || c == "\t" }
+        guard let first = value.firstIndex(where: { !blank($0) }), let last = value.lastIndex(where: { !blank($0) }) else { return "" }
+        return value[first...last]
     }
 
     /// What Telnyx signs: `timestamp|rawBody`.
