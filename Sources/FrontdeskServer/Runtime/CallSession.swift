@@ -331,12 +331,15 @@ actor CallSession {
 
     private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) async throws {
         let time = now()
-        if speaker == .agent { lastAgentTurn = sequence }
+        // The turn's number is taken before the write: an event handled while it is awaited (a
+        // barge-in runs beside the turn) records under the next number, never the same one.
+        let turn = sequence
+        sequence += 1
+        if speaker == .agent { lastAgentTurn = turn }
         try await store.calls.append(
             TranscriptTurn(
-                callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,
+                callId: callId, sequence: turn, speaker: speaker, text: text, startedAt: time, endedAt: time,
                 confidence: confidence, latencyMs: latencyMs))
-        sequence += 1
     }
 
     /// Closes the call record: duration, cause, outcome, summary. Runs once.
