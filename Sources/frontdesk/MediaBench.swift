@@ -58,7 +58,7 @@ struct MediaBench: AsyncParsableCommand {
         // stay at the default: their delays are measured as the providers' own time.
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
-        let loopNice = Int(ProcessInfo.processInfo.environment["MEDIA_LOOP_NICE"] ?? "") ?? AppConfiguration().loopNice
+        let loopNice = ((try? AppConfiguration.fromEnvironment()) ?? AppConfiguration()).loopNice
         let callersRaised = await LoopPriority.raise(load.group, nice: loopNice, logger: quiet)
         for index in 0..<calls {
             let id = "v3:bench-media-\(index)"

@@ -26,7 +26,7 @@ struct MediaStreamController: Sendable {
                 // The stream's frames run on its socket's event loop (MediaCall.run), taken off the
                 // pipeline by a tap put there before anything is read.
                 let channel = context.requestContext.channel
-                let executor = EventLoopExecutor(context.requestContext.eventLoop)
+                let executor = EventLoopExecutor(channel.eventLoop)
                 let tap = await MediaFrameTap.install(on: channel)
                 if tap == nil { logger.warning("A media stream without its frame tap: frames go through the WebSocket handler") }
                 await self.run(
