@@ -54,6 +54,12 @@ let package = Package(
             pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev"])]
         ),
+        // libsodium (libsodium-dev): Ed25519 verification of Telnyx webhooks (the intake's largest cost).
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         // The Opus benchmark's baseline: the same loop in C against libopus (bench opus).
         .target(
             name: "COpusBaseline",
@@ -86,6 +92,7 @@ let package = Package(
                 "FrontdeskCore",
                 "FrontdeskStore",
                 "FrontdeskAudio",
+                "CSodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -3,7 +3,7 @@
 # Usage: scripts/ensure-system-packages.sh [extra-package …]
 set -euo pipefail
 
-packages=(libsqlite3-dev libopus-dev libopusenc-dev libspeexdsp-dev libespeak-ng-dev "$@")
+packages=(libsqlite3-dev libopus-dev libopusenc-dev libspeexdsp-dev libespeak-ng-dev libsodium-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

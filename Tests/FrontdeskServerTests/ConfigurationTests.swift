@@ -40,6 +40,8 @@ struct ConfigurationTests {
             ("TELNYX_PUBLIC_KEY", "AAAA"), ("FRONTDESK_JWT_SECRET", "short"), ("LLM_BASE_URL", "ftp://x"),
             ("FRONTDESK_INSECURE_WEBHOOKS", "maybe"), ("TTS_PROVIDER", "polly"), ("FRONTDESK_BCRYPT_COST", "40"),
             ("MEDIA_LOOP_NICE", "5"),
+            // 32 bytes, but a small-order point: no signature could ever be checked against it.
+            ("TELNYX_PUBLIC_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
           ])
     func badValues(_ name: String, _ value: String) {
         #expect {

@@ -78,6 +78,34 @@ struct TelnyxSignatureTests {
         }
     }
 
+    @Test("signatures from another implementation verify (swift-crypto signs, libsodium checks); one flipped bit does not")
+    func crossImplementation() throws {
+        let signer = TelnyxSigner()
+        let verifier = try TelnyxSignatureVerifier(publicKey: Data(base64Encoded: signer.publicKeyBase64)!)
+        for length in [0, 1, 63, 64, 65, 1_000, 70_000] {
+            let body = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ length) }
+            let headers = try signer.headers(for: body, at: Self.signedAt)
+            try verifier.verify(body: body, signature: headers.signature, timestamp: headers.timestamp, now: Self.signedAt)
+            var flipped = Array(Data(base64Encoded: headers.signature)!)
+            flipped[length % 64] ^= 0x01
+            #expect(throws: TelnyxSignatureVerifier.Failure.badSignature) {
+                try verifier.verify(body: body, signature: Data(flipped).base64EncodedString(), timestamp: headers.timestamp, now: Self.signedAt)
+            }
+        }
+        // Another account's key does not verify this account's events.
+        let other = try TelnyxSignatureVerifier(publicKey: Data(base64Encoded: TelnyxSigner().publicKeyBase64)!)
+        let headers = try signer.headers(for: Array(Self.body.utf8), at: Self.signedAt)
+        #expect(throws: TelnyxSignatureVerifier.Failure.badSignature) {
+            try other.verify(body: Array(Self.body.utf8), signature: headers.signature, timestamp: headers.timestamp, now: Self.signedAt)
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.invalidPublicKey, "32 zero bytes are a small-order point") {
+            try TelnyxSignatureVerifier(publicKey: Data(count: 32))
+        }
+        #expect(throws: TelnyxSignatureVerifier.Failure.invalidPublicKey) {
+            try TelnyxSignatureVerifier(publicKey: Data(count: 31))
+        }
+    }
+
     @Test("the signer used by the simulator makes the vector's signature from the vector's seed")
     func signer() throws {
         let signer = try TelnyxSigner(seed: Data((0..<32).map { UInt8($0) }))

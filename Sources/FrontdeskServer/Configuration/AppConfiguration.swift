@@ -98,9 +98,10 @@ public struct AppConfiguration: Sendable {
 
         config.telnyxAPIKey = reader.string("TELNYX_API_KEY")
         if let key = reader.string("TELNYX_PUBLIC_KEY") {
-            guard let data = Data(base64Encoded: key), data.count == 32 else {
+            guard let data = Data(base64Encoded: key), Ed25519PublicKey(data) != nil else {
                 throw ConfigurationError(
-                    variable: "TELNYX_PUBLIC_KEY", problem: "must be the base64 of a 32-byte Ed25519 public key")
+                    variable: "TELNYX_PUBLIC_KEY",
+                    problem: "must be the base64 of a 32-byte Ed25519 public key (a point of the curve: copy it from the Telnyx portal)")
             }
             config.telnyxPublicKey = data
         }

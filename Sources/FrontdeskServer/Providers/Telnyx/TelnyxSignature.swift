@@ -6,10 +6,11 @@ import Foundation
 /// seconds), and at most 300 s between the timestamp and now.
 public struct TelnyxSignatureVerifier: Sendable {
     public enum Failure: Error, Equatable, CustomStringConvertible {
-        case missingHeaders, malformedSignature, staleTimestamp, badSignature
+        case invalidPublicKey, missingHeaders, malformedSignature, staleTimestamp, badSignature
 
         public var description: String {
             switch self {
+            case .invalidPublicKey: "The public key is not 32 bytes encoding an Ed25519 point"
             case .missingHeaders: "The telnyx-signature-ed25519 and telnyx-timestamp headers are required"
             case .malformedSignature: "The signature is not base64 of 64 bytes, or the timestamp is not unix seconds"
             case .staleTimestamp: "The timestamp is more than 300 seconds from now (a replay or a wrong clock)"
@@ -18,11 +19,12 @@ public struct TelnyxSignatureVerifier: Sendable {
         }
     }
 
-    let key: Curve25519.Signing.PublicKey
+    let key: Ed25519PublicKey
     public static let tolerance: TimeInterval = 300
 
-    public init(publicKey: Data) throws {
-        key = try Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
+    public init(publicKey: Data) throws(Failure) {
+        guard let key = Ed25519PublicKey(publicKey) else { throw .invalidPublicKey }
+        self.key = key
     }
 
     public func verify(body: some Collection<UInt8>, signature: String?, timestamp: String?, now: Date) throws(Failure) {
@@ -31,7 +33,7 @@ public struct TelnyxSignatureVerifier: Sendable {
         guard let seconds = Int64(time), let raw = Data(base64Encoded: String(Self.trimmed(signature))), raw.count == 64
         else { throw .malformedSignature }
         guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= Self.tolerance else { throw .staleTimestamp }
-        guard key.isValidSignature(raw, for: Self.message(body, String(time))) else {
+        guard key.isValidSignature(Array(raw), for: Self.message(body, time)) else {
             throw .badSignature
         }
     }
@@ -44,8 +46,10 @@ public struct TelnyxSignatureVerifier: Sendable {
     }
 
     /// What Telnyx signs: `timestamp|rawBody`.
-    static func message(_ body: some Collection<UInt8>, _ timestamp: String) -> Data {
-        var message = Data(timestamp.utf8)
+    static func message(_ body: some Collection<UInt8>, _ timestamp: some StringProtocol) -> [UInt8] {
+        var message: [UInt8] = []
+        message.reserveCapacity(timestamp.utf8.count + 1 + body.count)
+        message.append(contentsOf: timestamp.utf8)
         message.append(UInt8(ascii: "|"))
         message.append(contentsOf: body)
         return message
