@@ -49,6 +49,8 @@ actor CallSession {
     private var interruptedThinking = false
     private var silenceTimer: Task<Void, Never>?
     private var durationTimer: Task<Void, Never>?
+    /// The latest of the call's transcript writes; each waits for the one before (see `persist`).
+    private var transcriptWrites: Task<Void, Never>?
 
     init(
         call: Call, agent: Agent, business: Business, lead: Lead?, transport: any CallTransport,
@@ -106,14 +108,14 @@ actor CallSession {
             callerTurns += 1
             if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
             lastCallerWordsAt = now()
-            try await record(.caller, words, confidence: confidence)
+            record(.caller, words, confidence: confidence)
             if state == .thinking {
                 queued.append(words)
             } else {
                 try await think(words)
             }
         case .dtmf(let digit):
-            try await record(.system, "Caller pressed \(digit)")
+            record(.system, "Caller pressed \(digit)")
             if digit == "0" {
                 cancelSilenceTimer()
                 let request = "I want to speak to a person"
@@ -183,10 +185,12 @@ actor CallSession {
             thinkingWork?.cancel()
             if !streamed.isEmpty {
                 streamed = []
-                try await record(.agent, text, latencyMs: firstWordsLatency)
+                record(.agent, text, latencyMs: firstWordsLatency)
             }
         } else if let turn = lastAgentTurn {
-            try await store.calls.updateTurnText(call: callId, sequence: turn, text: text)
+            persist("the heard part of turn \(turn)") { [callId] store in
+                try await store.calls.updateTurnText(call: callId, sequence: turn, text: text)
+            }
         }
         logger.info("The caller barged in", metadata: ["heard": "\(heard)"])
         if hangUpAfterSpeaking || transferTo != nil {
@@ -286,7 +290,7 @@ actor CallSession {
             rest = String(rest.dropFirst(sentence.count)).trimmingWhitespace()
         }
         if rest.isEmpty {
-            if !spoken.isEmpty { try await record(.agent, spoken.joined(separator: " "), latencyMs: firstWordsLatency) }
+            if !spoken.isEmpty { record(.agent, spoken.joined(separator: " "), latencyMs: firstWordsLatency) }
             // Nothing (more) to say: once the speech is done, act on a transfer or hang-up, else listen again.
             state = .speaking
             if outstandingSpeech == 0 { try await apply(.agentFinishedSpeaking) }
@@ -306,7 +310,7 @@ actor CallSession {
         let latency = firstWordsLatency ?? lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
         lastCallerWordsAt = nil
         firstWordsLatency = nil
-        try await record(.agent, (spoken + [text]).joined(separator: " "), latencyMs: latency)
+        record(.agent, (spoken + [text]).joined(separator: " "), latencyMs: latency)
         state = .speaking
         cancelSilenceTimer()
         outstandingSpeech += 1
@@ -329,17 +333,37 @@ actor CallSession {
         }
     }
 
-    private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) async throws {
+    /// A transcript turn, numbered now and stored in the background (`persist`).
+    private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) {
         let time = now()
-        // The turn's number is taken before the write: an event handled while it is awaited (a
-        // barge-in runs beside the turn) records under the next number, never the same one.
-        let turn = sequence
+        let turn = TranscriptTurn(
+            callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,
+            confidence: confidence, latencyMs: latencyMs)
         sequence += 1
-        if speaker == .agent { lastAgentTurn = turn }
-        try await store.calls.append(
-            TranscriptTurn(
-                callId: callId, sequence: turn, speaker: speaker, text: text, startedAt: time, endedAt: time,
-                confidence: confidence, latencyMs: latencyMs))
+        if speaker == .agent { lastAgentTurn = turn.sequence }
+        persist("transcript turn \(turn.sequence)") { store in try await store.calls.append(turn) }
+    }
+
+    /// Stores a transcript change off the reply's path: the caller's words and the agent's reply are
+    /// written while the reply is already on its way to the carrier, not before it (under load the
+    /// database's single writer queue would otherwise sit between the caller and the answer). The
+    /// writes stay in order — each waits for the one before, so a barge-in's trim lands after the turn
+    /// it trims — and the call's end waits for all of them before it closes the record. A write that
+    /// still fails after a retry is logged with the turn it lost; the call goes on.
+    private func persist(_ what: String, _ write: @escaping @Sendable (Store) async throws -> Void) {
+        let previous = transcriptWrites
+        transcriptWrites = Task { [store, logger] in
+            await previous?.value
+            for attempt in 1...2 {
+                do {
+                    return try await write(store)
+                } catch where attempt == 1 {
+                    try? await Task.sleep(for: .milliseconds(50))
+                } catch {
+                    logger.error("Could not store \(what)", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Closes the call record: duration, cause, outcome, summary. Runs once.
@@ -364,6 +388,8 @@ actor CallSession {
         call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
         if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
         call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")
+        // Every transcript write first (they run in their own tasks: a cancelled caller does not stop them).
+        await transcriptWrites?.value
         do {
             // The record is written even when the task that ended the call is being cancelled (a
             // closing stream or socket): a finished call is never lost.
