@@ -37,6 +37,7 @@ struct APIBench: AsyncParsableCommand {
         try Self.postScript.write(to: script, atomically: true, encoding: .utf8)
         let auth = "Authorization: Bearer \(token)"
         print("Phase 1/2: POST /api/leads for \(duration) s, \(connections) connections …")
+        let machineStart = MachineStats.cpuTicks()
         let writes = try Shell.run(
             wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
                   "-H", auth, "-H", "Content-Type: application/json", "\(base)/api/leads", "--", business])
@@ -44,6 +45,7 @@ struct APIBench: AsyncParsableCommand {
         let reads = try Shell.run(
             wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-H", auth,
                   "\(base)/api/leads?business_id=\(business)&limit=20"])
+        let stolen = MachineStats.stolenShare(since: machineStart)
 
         let rows = [("GET /api/leads?limit=20", WrkResult(reads)), ("POST /api/leads", WrkResult(writes))]
         print("")
@@ -54,7 +56,7 @@ struct APIBench: AsyncParsableCommand {
             print("| \(name) | \(result.requestsPerSecond) | \(result.p50) | \(result.p99) | \(result.non2xx) | \(target) |")
         }
         print("")
-        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; wrk -t\(threads) -c\(connections) -d\(duration)s; server and wrk share the machine)")
+        print(String(format: "(\(ProcessInfo.processInfo.activeProcessorCount) cores; wrk -t\(threads) -c\(connections) -d\(duration)s; server and wrk share the machine; the hypervisor took %.1f %% of its CPU time meanwhile (steal))", stolen * 100))
     }
 
     /// Unique phone numbers per request so every POST creates a lead.

@@ -74,12 +74,14 @@ struct MediaBench: AsyncParsableCommand {
         print("Measuring \(duration) s with \(load.connected.load(ordering: .relaxed)) calls up …")
         load.measuring.store(true, ordering: .relaxed)
         let cpuStart = ProcessStats.cpuSeconds(pid)
+        let machineStart = MachineStats.cpuTicks()
         let latenessBefore = Self.latenessHistogram(try await Self.mediaHealth(server.base))
         let wallStart = ContinuousClock.now
         try await Task.sleep(for: .seconds(Double(duration) / 2))
         let activeRSS = ProcessStats.rssKB(pid)
         try await Task.sleep(for: .seconds(Double(duration) / 2))
         let cpuEnd = ProcessStats.cpuSeconds(pid)
+        let stolen = MachineStats.stolenShare(since: machineStart)
         let latenessAfter = Self.latenessHistogram(try await Self.mediaHealth(server.base))
         let wall = ContinuousClock.now - wallStart
         load.measuring.store(false, ordering: .relaxed)
@@ -150,6 +152,7 @@ struct MediaBench: AsyncParsableCommand {
         print(String(format: "| outbound frame interval jitter as received, p50 / p99 (client, loopback) | %.1f / %.1f ms | |", client.jitterP50, client.jitterP99))
         print(String(format: "| agent frames received more than a slot late (gap over 30 ms, client, in the window) | %d of %d | |", client.lateFrames, windowFrames))
         print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
+        print(String(format: "| CPU time the hypervisor took from this machine (steal, /proc/stat, in the window) | %.1f %% | |", stolen * 100))
         print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
         print(String(format: "| runtime-added latency per turn (end of turn → first frame out, less the providers' own time), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
         print(String(format: "| — the whole of it, providers included (end of turn → first frame out), p50 / p99 | %.1f / %.1f ms | |", percentile(endToEnd, 0.5), percentile(endToEnd, 0.99)))
@@ -214,6 +217,29 @@ final class ToneSpeechServer: Sendable {
         }
         let (port, task) = try await LoopbackServer.start(router, name: "tone speech server")
         return ToneSpeechServer(port: port, task: task)
+    }
+}
+
+/// The whole machine's CPU time, from the first line of /proc/stat: on a virtual machine the `steal`
+/// column is time a vCPU wanted to run and the hypervisor gave to someone else. Pacing and latency
+/// tails follow it closely, so the benchmarks report it beside their figures.
+enum MachineStats {
+    /// (all ticks, stolen ticks) so far.
+    static func cpuTicks() -> (total: UInt64, steal: UInt64) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return (0, 0) }
+        // user nice system idle iowait irq softirq steal (guest time is already inside user).
+        let fields = line.split(separator: " ").dropFirst().prefix(8).compactMap { UInt64($0) }
+        guard fields.count == 8 else { return (0, 0) }
+        return (fields.reduce(0, +), fields[7])
+    }
+
+    /// The share of the machine's CPU time stolen since `start` (0 when /proc/stat is unreadable).
+    static func stolenShare(since start: (total: UInt64, steal: UInt64)) -> Double {
+        let now = cpuTicks()
+        guard now.total > start.total else { return 0 }
+        return Double(now.steal &- start.steal) / Double(now.total - start.total)
     }
 }
 

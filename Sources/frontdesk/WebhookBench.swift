@@ -64,9 +64,11 @@ struct WebhookBench: AsyncParsableCommand {
         try Self.script.write(to: script, atomically: true, encoding: .utf8)
 
         print("Loading POST /api/webrtc/webhook for \(duration) s, \(connections) connections, \(threads) wrk threads …")
+        let machineStart = MachineStats.cpuTicks()
         let output = try Shell.run(
             wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
                   "\(server.base)/api/webrtc/webhook", "--", events.path, String(threads)])
+        let stolen = MachineStats.stolenShare(since: machineStart)
         let result = WrkResult(output)
         // Which events went out: thread t sends its slice (calls with call % threads == t) in order, cycling.
         var sentUnique = 0
@@ -104,6 +106,7 @@ struct WebhookBench: AsyncParsableCommand {
         print("| events acted on | \(stored.processed) (all done \(String(format: "%.1f", Double(drained.components.seconds) + Double(drained.components.attoseconds) / 1e18)) s after the load) | all |")
         print("| calls closed | \(callsClosed) | |")
         print("| exactly once | \(exactlyOnce ? "yes" : "NO") | yes |")
+        print(String(format: "| CPU time the hypervisor took from this machine during the load (steal, /proc/stat) | %.1f %% | |", stolen * 100))
         print("")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; server, wrk and the Telnyx stand-in share the machine; Telnyx commands from the calls: \(standIn.count))")
         if !exactlyOnce { throw ExitCode.failure }
