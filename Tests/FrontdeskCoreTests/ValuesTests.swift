@@ -50,3 +50,37 @@ struct ValuesTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([Money].self, from: Data("[-1]".utf8)) }
     }
 }
+
+@Suite("Random tokens (request ids, record ids, secrets)")
+struct RandomTokenTests {
+    @Test("base32 ids: the asked length, Crockford's lower-case alphabet, every symbol about equally often")
+    func base32() {
+        let alphabet = Set("0123456789abcdefghjkmnpqrstvwxyz")
+        for count in [0, 1, 12, 13, 16, 25] {
+            let token = RandomToken.base32(count: count)
+            #expect(token.count == count)
+            #expect(token.allSatisfy(alphabet.contains))
+        }
+        #expect(RandomToken.base32(count: 16) != RandomToken.base32(count: 16))
+        // 32,000 symbols: each of the 32 expected 1,000 times (σ ≈ 31); a bias in how draws are
+        // split into 5-bit pieces would push some far outside 800…1,200.
+        var counts: [Character: Int] = [:]
+        for _ in 0..<2_000 { for c in RandomToken.base32(count: 16) { counts[c, default: 0] += 1 } }
+        #expect(Set(counts.keys) == alphabet)
+        #expect(counts.values.allSatisfy { (800...1_200).contains($0) }, "\(counts)")
+    }
+
+    @Test("hex secrets: two digits per byte, every digit about equally often")
+    func hex() {
+        #expect(RandomToken.hex(bytes: 0) == "")
+        for bytes in [1, 7, 8, 9, 32] {
+            let token = RandomToken.hex(bytes: bytes)
+            #expect(token.count == bytes * 2)
+            #expect(token.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        }
+        var counts: [Character: Int] = [:]
+        for _ in 0..<1_000 { for c in RandomToken.hex(bytes: 16) { counts[c, default: 0] += 1 } }
+        #expect(counts.count == 16)
+        #expect(counts.values.allSatisfy { (1_700...2_300).contains($0) }, "\(counts)")
+    }
+}

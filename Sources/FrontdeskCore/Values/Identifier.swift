@@ -32,21 +32,41 @@ public protocol IdentifierPrefixed: Sendable {
 }
 
 public enum RandomToken {
-    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// `count` random characters of lower-case Crockford base32 from the system CSPRNG.
+    /// `count` random characters of lower-case Crockford base32 from the system CSPRNG. Each 64-bit
+    /// draw (one `getrandom` call) gives 12 characters: every request gets an id, and a system call
+    /// per character showed up in the webhook benchmark's profile.
     public static func base32(count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        var chars: [Character] = []
+        var chars: [UInt8] = []
         chars.reserveCapacity(count)
-        for _ in 0..<count { chars.append(alphabet[Int(generator.next() % 32)]) }
-        return String(chars)
+        var bits: UInt64 = 0
+        var available = 0
+        for _ in 0..<count {
+            if available < 5 { (bits, available) = (generator.next(), 64) }
+            chars.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+            available -= 5
+        }
+        return String(decoding: chars, as: UTF8.self)
     }
 
-    /// A URL-safe secret of `bytes` random bytes, hex encoded.
+    /// A URL-safe secret of `bytes` random bytes, hex encoded (eight bytes per 64-bit draw).
     public static func hex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
-            .joined()
+        var chars: [UInt8] = []
+        chars.reserveCapacity(bytes * 2)
+        var bits: UInt64 = 0
+        var available = 0
+        for _ in 0..<bytes {
+            if available < 8 { (bits, available) = (generator.next(), 64) }
+            chars.append(hexDigits[Int(bits >> 4 & 15)])
+            chars.append(hexDigits[Int(bits & 15)])
+            bits >>= 8
+            available -= 8
+        }
+        return String(decoding: chars, as: UTF8.self)
     }
 }
