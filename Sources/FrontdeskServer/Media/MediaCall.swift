@@ -98,9 +98,10 @@ final class MediaCall: MediaFrameSink {
     private let eventStream: AsyncStream<CallEvent>
     private let jobs: AsyncStream<SpeechJob>.Continuation
     private let jobStream: AsyncStream<SpeechJob>
-    /// Both tracks' audio on its way to the recorder's task (encoding stays off the frame path).
-    private let recordings: AsyncStream<(caller: [Int16], agent: [Int16])>.Continuation
-    private let recordingStream: AsyncStream<(caller: [Int16], agent: [Int16])>
+    /// Where every call's raw recording writes run, in order: one serial queue of its own, so a
+    /// blocking file write never occupies the cooperative pool (two threads here) that the
+    /// conversations run on.
+    private static let recordingWrites = DispatchQueue(label: "frontdesk.recording-writes")
     /// Tells the idle sender there is audio to play.
     private let wake: AsyncStream<Void>.Continuation
     private let wakeStream: AsyncStream<Void>
@@ -178,7 +179,6 @@ final class MediaCall: MediaFrameSink {
         (eventStream, events) = AsyncStream<CallEvent>.makeStream()
         (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
         (wakeStream, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        (recordingStream, recordings) = AsyncStream<(caller: [Int16], agent: [Int16])>.makeStream()
     }
 
     var statistics: MediaStreamStatistics { stats.withLock { $0 } }
@@ -230,7 +230,6 @@ final class MediaCall: MediaFrameSink {
         let forwarder = Task { await self.forwardEvents() }
         let speaker = Task { await self.synthesizeSentences() }
         let pacer = Task(executorPreference: executor) { try await self.pace() }
-        let recorderTask = Task { await self.writeRecording() }
         let transcriber = Task(executorPreference: executor) {
             await withDiscardingTaskGroup { group in
                 for await utterance in self.finishedStream {
@@ -271,19 +270,11 @@ final class MediaCall: MediaFrameSink {
         _ = await pacer.result
         await speaker.value
         await forwarder.value
-        recordings.finish()
-        await recorderTask.value
-        finishRecording()
-    }
-
-    /// Writes the recording's raw audio as it comes (half a second at a time), on its own task; it
-    /// is encoded to Ogg Opus once the call is over (`RecordingEncoder`). The agent's side is padded
-    /// with silence where it was quiet.
-    private func writeRecording() async {
-        guard recording else { return }
-        for await chunk in recordingStream {
-            recorder.withLock { recorder in try? recorder?.write(caller: chunk.caller, agent: chunk.agent) }
+        if recording {
+            // After the last write queued above; then the file is closed and handed to the encoder.
+            await withCheckedContinuation { done in Self.recordingWrites.async { done.resume() } }
         }
+        finishRecording()
     }
 
     /// Reads what the WebSocket handler passes up until `stop` or the socket closes: the frames that
@@ -563,7 +554,11 @@ final class MediaCall: MediaFrameSink {
             defer { agent.removeFirst(count) }
             return Array(agent.prefix(count))
         }
-        recordings.yield((caller, agent))
+        // Half a second at a time, on the writes' queue; the file is encoded to Ogg Opus once the
+        // call is over (`RecordingEncoder`). The agent's side is padded with silence where it was quiet.
+        Self.recordingWrites.async {
+            self.recorder.withLock { recorder in try? recorder?.write(caller: caller, agent: agent) }
+        }
     }
 
     private func recordAgent(_ samples: [Int16]) {
