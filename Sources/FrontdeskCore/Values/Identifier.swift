@@ -35,37 +35,27 @@ public enum RandomToken {
     private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// `count` random characters of lower-case Crockford base32 from the system CSPRNG. Each 64-bit
-    /// draw (one `getrandom` call) gives 12 characters: every request gets an id, and a system call
-    /// per character showed up in the webhook benchmark's profile.
-    public static func base32(count: Int) -> String {
+    /// `count` random characters of lower-case Crockford base32 from the system CSPRNG.
+    public static func base32(count: Int) -> String { draw(count, bitsPerSymbol: 5, from: alphabet) }
+
+    /// A URL-safe secret of `bytes` random bytes, hex encoded.
+    public static func hex(bytes: Int) -> String { draw(bytes * 2, bitsPerSymbol: 4, from: hexDigits) }
+
+    /// `count` symbols, each from `bitsPerSymbol` fresh random bits. One 64-bit draw (one `getrandom`
+    /// call) serves 12 base32 or 16 hex symbols: every request gets an id, and a system call per
+    /// character showed up in the webhook benchmark's profile.
+    private static func draw(_ count: Int, bitsPerSymbol bits: Int, from symbols: [UInt8]) -> String {
         var generator = SystemRandomNumberGenerator()
         var chars: [UInt8] = []
         chars.reserveCapacity(count)
-        var bits: UInt64 = 0
+        let mask = UInt64(1) << bits - 1
+        var pool: UInt64 = 0
         var available = 0
         for _ in 0..<count {
-            if available < 5 { (bits, available) = (generator.next(), 64) }
-            chars.append(alphabet[Int(bits & 31)])
-            bits >>= 5
-            available -= 5
-        }
-        return String(decoding: chars, as: UTF8.self)
-    }
-
-    /// A URL-safe secret of `bytes` random bytes, hex encoded (eight bytes per 64-bit draw).
-    public static func hex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var chars: [UInt8] = []
-        chars.reserveCapacity(bytes * 2)
-        var bits: UInt64 = 0
-        var available = 0
-        for _ in 0..<bytes {
-            if available < 8 { (bits, available) = (generator.next(), 64) }
-            chars.append(hexDigits[Int(bits >> 4 & 15)])
-            chars.append(hexDigits[Int(bits & 15)])
-            bits >>= 8
-            available -= 8
+            if available < bits { (pool, available) = (generator.next(), 64) }
+            chars.append(symbols[Int(pool & mask)])
+            pool >>= UInt64(bits)
+            available -= bits
         }
         return String(decoding: chars, as: UTF8.self)
     }
