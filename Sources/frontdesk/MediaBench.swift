@@ -222,7 +222,8 @@ final class ToneSpeechServer: Sendable {
 
 /// The whole machine's CPU time, from the first line of /proc/stat: on a virtual machine the `steal`
 /// column is time a vCPU wanted to run and the hypervisor gave to someone else. Pacing and latency
-/// tails follow it closely, so the benchmarks report it beside their figures.
+/// tails follow it, loosely (a halted vCPU that the host resumes late counts as idle, not steal), so
+/// the benchmarks report it beside their figures.
 enum MachineStats {
     /// (all ticks, stolen ticks) so far.
     static func cpuTicks() -> (total: UInt64, steal: UInt64) {
