@@ -117,10 +117,7 @@ struct MediaBench: AsyncParsableCommand {
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let cpu = (cpuEnd - cpuStart) / seconds
         let perCallKB = Double(activeRSS - baselineRSS) / Double(max(1, calls))
-        func percentile(_ values: [Double], _ p: Double) -> Double {
-            values.isEmpty ? 0 : values[min(values.count - 1, Int(Double(values.count) * p))]
-        }
-        let p99Latency = percentile(latencies, 0.99)
+        let p99Latency = latencies.percentile(0.99)
         // Steady state: the frames sent within the measured window (the ramp's call set-ups excluded).
         let window = latenessAfter.merging(latenessBefore.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value > 0 }
         let windowFrames = window.values.reduce(0, +)
@@ -154,11 +151,11 @@ struct MediaBench: AsyncParsableCommand {
         print(String(format: "| CPU of the server | %.0f %% of a core, %.2f %% per call | |", cpu * 100, cpu * 100 / Double(calls)))
         print(String(format: "| CPU time the hypervisor took from this machine (steal, /proc/stat, in the window) | %.1f %% | |", stolen * 100))
         print(String(format: "| memory per active call (server RSS with the calls up − before) | %.0f KB (%.1f MB − %.1f MB over %d calls) | < 1 MB |", perCallKB, Double(activeRSS) / 1024, Double(baselineRSS) / 1024, calls))
-        print(String(format: "| runtime-added latency per turn (end of turn → first frame out, less the providers' own time), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, percentile(latencies, 0.5), p99Latency))
-        print(String(format: "| — the whole of it, providers included (end of turn → first frame out), p50 / p99 | %.1f / %.1f ms | |", percentile(endToEnd, 0.5), percentile(endToEnd, 0.99)))
+        print(String(format: "| runtime-added latency per turn (end of turn → first frame out, less the providers' own time), p50 / p99 over %d turns | %.1f / %.1f ms | p99 < 25 ms |", latencies.count, latencies.percentile(0.5), p99Latency))
+        print(String(format: "| — the whole of it, providers included (end of turn → first frame out), p50 / p99 | %.1f / %.1f ms | |", endToEnd.percentile(0.5), endToEnd.percentile(0.99)))
         func stage(_ name: String, _ value: (TurnLatency) -> Double) {
             let values = turns.map(value).sorted()
-            print(String(format: "| — stage: %@, p50 / p99 | %.1f / %.1f ms | |", name, percentile(values, 0.5), percentile(values, 0.99)))
+            print(String(format: "| — stage: %@, p50 / p99 | %.1f / %.1f ms | |", name, values.percentile(0.5), values.percentile(0.99)))
         }
         stage("turn detected → final transcript", \.transcriptMs)
         stage("transcript → first reply sentence", \.replyMs)

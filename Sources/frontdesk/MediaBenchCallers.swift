@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskAudio
+import FrontdeskCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -23,14 +24,14 @@ final class MediaLoad: Sendable {
     let measuring = Atomic<Bool>(false)
     fileprivate let stopping = Atomic<Bool>(false)
     fileprivate let gaps = Mutex<[Double]>([])
-    fileprivate let missed = Atomic<Int>(0)
+    fileprivate let late = Atomic<Int>(0)
     fileprivate let replies = Atomic<Int>(0)
     /// Every agent frame that reached a caller, the whole run.
     fileprivate let framesHeard = Atomic<Int>(0)
     fileprivate let speech: String
     fileprivate let silence: String
     private let loops: [LoopCallers]
-    private let channels = Mutex<[any Channel]>([])
+    private let channels = Mutex<[any NIOCore.Channel]>([])
 
     init(calls: Int) {
         self.calls = calls
@@ -90,8 +91,7 @@ final class MediaLoad: Sendable {
 
     func summary() -> Summary {
         let jitter = gaps.withLock { $0 }.map { abs($0 - 20) }.sorted()
-        func at(_ p: Double) -> Double { jitter.isEmpty ? 0 : jitter[min(jitter.count - 1, Int(Double(jitter.count) * p))] }
-        return Summary(jitterP50: at(0.5), jitterP99: at(0.99), lateFrames: missed.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed),
+        return Summary(jitterP50: jitter.percentile(0.5), jitterP99: jitter.percentile(0.99), lateFrames: late.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed),
             framesHeard: framesHeard.load(ordering: .relaxed))
     }
 }
@@ -237,7 +237,7 @@ private final class BenchCaller: ChannelInboundHandler, @unchecked Sendable {
             load.replies.add(1, ordering: .relaxed)  // a new reply after a pause
         } else if load.measuring.load(ordering: .relaxed) {
             gaps.append(ms)
-            if ms > 30 { load.missed.add(1, ordering: .relaxed) }  // a 20 ms slot went by before its frame came
+            if ms > 30 { load.late.add(1, ordering: .relaxed) }  // a 20 ms slot went by before its frame came
             if gaps.count >= 256 { flushGaps() }
         }
     }

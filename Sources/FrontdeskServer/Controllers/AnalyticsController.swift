@@ -65,9 +65,7 @@ struct AnalyticsController {
 
             init(_ latencies: [TurnLatency]) {
                 turns = latencies.count
-                func at(_ p: Double, _ sorted: [Double]) -> Double {
-                    sorted.isEmpty ? 0 : (sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 10).rounded() / 10
-                }
+                func at(_ p: Double, _ sorted: [Double]) -> Double { (sorted.percentile(p) * 10).rounded() / 10 }
                 let totals = latencies.map(\.totalMs).sorted()
                 (p50Ms, p95Ms, p99Ms) = (at(0.5, totals), at(0.95, totals), at(0.99, totals))
                 let runtime = latencies.map(\.runtimeMs).sorted()

@@ -121,7 +121,7 @@ final class MediaCall: MediaFrameSink {
         var counter = 0
         var received = 0
         var warnedNoSTT = false
-        /// The caller's audio goes to the recorder 25 frames at a time (one wake-up of its task per 500 ms).
+        /// The caller's audio goes to the recorder 25 frames at a time (one queued write per 500 ms).
         var unrecorded: [Int16] = []
     }
 

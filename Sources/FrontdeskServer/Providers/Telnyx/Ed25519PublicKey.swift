@@ -20,13 +20,14 @@ struct Ed25519PublicKey: Sendable {
     /// Whether `signature` (64 bytes) is this key's signature of `message` (never empty here: what
     /// Telnyx signs starts with the timestamp). libsodium also refuses non-canonical and small-order
     /// encodings, which no honest signer produces.
-    func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-        guard signature.count == 64, !message.isEmpty else { return false }
-        return signature.withUnsafeBufferPointer { signature in
-            message.withUnsafeBufferPointer { message in
+    func isValidSignature(_ signature: some ContiguousBytes, for message: [UInt8]) -> Bool {
+        signature.withUnsafeBytes { signature in
+            guard signature.count == 64, !message.isEmpty else { return false }
+            return message.withUnsafeBufferPointer { message in
                 bytes.withUnsafeBufferPointer { key in
                     crypto_sign_ed25519_verify_detached(
-                        signature.baseAddress!, message.baseAddress!, UInt64(message.count), key.baseAddress!) == 0
+                        signature.bindMemory(to: UInt8.self).baseAddress!, message.baseAddress!, UInt64(message.count),
+                        key.baseAddress!) == 0
                 }
             }
         }

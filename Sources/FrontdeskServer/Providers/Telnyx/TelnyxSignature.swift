@@ -33,7 +33,7 @@ public struct TelnyxSignatureVerifier: Sendable {
         guard let seconds = Int64(time), let raw = Data(base64Encoded: String(Self.trimmed(signature))), raw.count == 64
         else { throw .malformedSignature }
         guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= Self.tolerance else { throw .staleTimestamp }
-        guard key.isValidSignature(Array(raw), for: Self.message(body, time)) else {
+        guard key.isValidSignature(raw, for: Self.message(body, time)) else {
             throw .badSignature
         }
     }
