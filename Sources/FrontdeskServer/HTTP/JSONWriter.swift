@@ -107,6 +107,11 @@ struct JSONWriter {
         if let value { key(name); int(value) }
     }
 
+    mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
     mutating func field(_ name: StaticString, _ value: Date) {
         key(name)
         date(value)
@@ -142,10 +147,10 @@ extension Lead: DirectJSONEncodable {
 extension Pagination: DirectJSONEncodable {
     func writeJSON(to writer: inout JSONWriter) throws {
         writer.beginObject()
-        writer.key("page"); writer.int(page)
-        writer.key("limit"); writer.int(limit)
-        writer.key("total"); writer.int(total)
-        writer.key("pages"); writer.int(pages)
+        writer.field("page", page)
+        writer.field("limit", limit)
+        writer.field("total", total)
+        writer.field("pages", pages)
         writer.endObject()
     }
 }

@@ -81,10 +81,10 @@ struct WebhookReceipt: Encodable, Sendable, DirectJSONEncodable {
     /// Every webhook answers with one: written directly (the same JSON as `Encodable`'s).
     func writeJSON(to writer: inout JSONWriter) throws {
         writer.beginObject()
-        writer.key("received"); writer.bool(received)
-        writer.key("duplicate"); writer.bool(duplicate)
-        writer.key("event_id"); writer.string(eventId)
-        writer.key("event_type"); writer.string(eventType)
+        writer.field("received", received)
+        writer.field("duplicate", duplicate)
+        writer.field("event_id", eventId)
+        writer.field("event_type", eventType)
         writer.endObject()
     }
 }
