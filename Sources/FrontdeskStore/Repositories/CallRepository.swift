@@ -24,7 +24,9 @@ public struct CallRepository: Sendable {
     /// The call a provider knows by `providerCallId`.
     public func find(provider: String, providerCallId: String) async throws -> Call? {
         try await pool.read { db in
-            try Call.filter(Column("provider") == provider && Column("provider_call_id") == providerCallId).fetchOne(db)
+            try Call.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM calls WHERE provider = ? AND provider_call_id = ?"),
+                arguments: [provider, providerCallId])
         }
     }
 
@@ -59,21 +61,25 @@ public struct CallRepository: Sendable {
     public func start(_ call: Call, newLead: Lead?) async throws -> Started {
         try await pool.write { db in
             if let providerCallId = call.providerCallId,
-                let recorded = try Call.filter(Column("provider") == call.provider && Column("provider_call_id") == providerCallId).fetchOne(db)
+                let recorded = try Call.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM calls WHERE provider = ? AND provider_call_id = ?"),
+                    arguments: [call.provider, providerCallId])
             {
                 return .existing(recorded, lead: try recorded.leadId.flatMap { try Lead.fetchOne(db, key: $0.rawValue) })
             }
             var lead: Lead?
             if let newLead {
-                lead = try Lead.filter(Column("business_id") == newLead.businessId && Column("phone") == newLead.phone).fetchOne(db)
+                lead = try Lead.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM leads WHERE business_id = ? AND phone = ?"),
+                    arguments: [newLead.businessId, newLead.phone])
                 if lead == nil {
-                    try newLead.insert(db)
+                    try newLead.insertRow(db)
                     lead = newLead
                 }
             }
             var call = call
             call.leadId = lead?.id ?? call.leadId
-            try call.insert(db)
+            try call.insertRow(db)
             return .started(call, lead: lead)
         }
     }
@@ -81,14 +87,14 @@ public struct CallRepository: Sendable {
     /// Stores a finished call and, when given, its lead as re-scored at the end: one transaction.
     public func finish(_ call: Call, lead: Lead?) async throws {
         try await pool.write { db in
-            try lead?.update(db)
-            try call.update(db)
+            try lead?.updateRow(db)
+            try call.updateRow(db)
         }
     }
 
     /// A new call (one statement; `save` tries an update first).
     public func insert(_ call: Call) async throws {
-        try await pool.write { db in try call.insert(db) }
+        try await pool.write { db in try call.insertRow(db) }
     }
 
     public func save(_ call: Call) async throws {
@@ -100,7 +106,7 @@ public struct CallRepository: Sendable {
     public func append(_ turn: TranscriptTurn) async throws -> TranscriptTurn {
         try await pool.write { db in
             var turn = turn
-            try turn.insert(db)
+            try turn.insertTurn(db)
             return turn
         }
     }

@@ -26,7 +26,7 @@ public struct LeadRepository: Sendable {
 
     public func find(phone: PhoneNumber, in business: BusinessID) async throws -> Lead? {
         try await pool.read { db in
-            try Lead.filter(Column("business_id") == business && Column("phone") == phone).fetchOne(db)
+            try Lead.fetchOne(db.cachedStatement(sql: "SELECT * FROM leads WHERE business_id = ? AND phone = ?"), arguments: [business, phone])
         }
     }
 
@@ -62,11 +62,11 @@ public struct LeadRepository: Sendable {
 
     /// Inserts a new lead; a phone number the business already has a lead for is a conflict.
     public func insert(_ lead: Lead) async throws {
-        try await write { db in try lead.insert(db) }
+        try await write { db in try lead.insertRow(db) }
     }
 
     public func update(_ lead: Lead) async throws {
-        try await write { db in try lead.update(db) }
+        try await write { db in try lead.updateRow(db) }
     }
 
     public func delete(_ id: LeadID) async throws {

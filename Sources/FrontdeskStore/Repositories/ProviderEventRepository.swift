@@ -47,8 +47,9 @@ public struct ProviderEventRepository: Sendable {
                     INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
                     VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING
                     """)
+            let received = now.storageValue
             return try events.map { event in
-                try statement.execute(arguments: [event.provider, event.eventId, event.type, now, event.payload])
+                try statement.execute(arguments: [event.provider, event.eventId, event.type, received, event.payload])
                 return db.changesCount == 1
             }
         }
@@ -59,7 +60,8 @@ public struct ProviderEventRepository: Sendable {
         guard !events.isEmpty else { return }
         try await pool.write { db in
             let statement = try db.cachedStatement(sql: "UPDATE processed_events SET processed_at = ? WHERE provider = ? AND event_id = ?")
-            for event in events { try statement.execute(arguments: [now, event.provider, event.eventId]) }
+            let processed = now.storageValue
+            for event in events { try statement.execute(arguments: [processed, event.provider, event.eventId]) }
         }
     }
 
