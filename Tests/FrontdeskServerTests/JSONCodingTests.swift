@@ -41,4 +41,19 @@ struct DirectJSONTests {
         try list.writeJSON(to: &writer)
         #expect(try parsed(writer.bytes) == (try parsed(APIJSON.encoder.encode(list))))
     }
+
+    @Test("a provider request written directly reads back as JSONEncoder's, numbers included, and a non-finite number is refused")
+    func providerRequestParity() throws {
+        let body = JSONValue.object([
+            "payload": .string("Thanks — we're booked for 3:30 \"tomorrow\"\n"), "timeout_secs": .number(30), "speed": .number(1.25),
+            "tiny": .number(1e-7), "huge": .number(1e21), "negative": .number(-42), "flag": .bool(true), "none": .null,
+            "tracks": .array([.string("inbound"), .number(0.5), .object(["nested": .array([])])]),
+        ])
+        var writer = JSONWriter()
+        try body.writeJSON(to: &writer)
+        #expect(try parsed(writer.bytes) == (try parsed(JSONEncoder().encode(body))))
+        #expect(String(decoding: writer.bytes, as: UTF8.self).contains("\"timeout_secs\":30"))
+        var refused = JSONWriter()
+        #expect(throws: EncodingError.self) { try JSONValue.array([.number(.infinity)]).writeJSON(to: &refused) }
+    }
 }

@@ -78,6 +78,25 @@ struct JSONWriter {
 
     mutating func date(_ value: Date) { string(APIJSON.formatInstant(value)) }
 
+    /// A key known only at run time, escaped like any string.
+    mutating func dynamicKey(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A number as `JSONEncoder` writes it: integral values without a fraction ("30", not "30.0").
+    mutating func number(_ value: Double) throws {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not a JSON number"))
+        }
+        separate()
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
     /// JSON that is already encoded (e.g. a constant part of a request).
     mutating func raw(_ json: [UInt8]) {
         separate()
@@ -152,5 +171,28 @@ extension Pagination: DirectJSONEncodable {
         writer.field("total", total)
         writer.field("pages", pages)
         writer.endObject()
+    }
+}
+
+extension JSONValue: DirectJSONEncodable {
+    /// Provider requests (Telnyx commands) are written with this on every call.
+    func writeJSON(to writer: inout JSONWriter) throws {
+        switch self {
+        case .null: writer.null()
+        case .bool(let value): writer.bool(value)
+        case .number(let value): try writer.number(value)
+        case .string(let value): writer.string(value)
+        case .array(let items):
+            writer.beginArray()
+            for item in items { try item.writeJSON(to: &writer) }
+            writer.endArray()
+        case .object(let members):
+            writer.beginObject()
+            for (key, value) in members {
+                writer.dynamicKey(key)
+                try value.writeJSON(to: &writer)
+            }
+            writer.endObject()
+        }
     }
 }

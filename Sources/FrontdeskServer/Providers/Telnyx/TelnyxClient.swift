@@ -62,8 +62,9 @@ public struct TelnyxClient: Sendable {
     }
 
     private func post(_ path: String, _ body: [String: JSONValue]) async throws(Failure) -> JSONValue {
-        let bytes: Data
-        do { bytes = try JSONEncoder().encode(JSONValue.object(body)) } catch { throw .unavailable("the request could not be encoded") }
+        var writer = JSONWriter(capacity: 512)
+        do { try JSONValue.object(body).writeJSON(to: &writer) } catch { throw .unavailable("the request could not be encoded") }
+        let bytes = writer.bytes
         var lastProblem = ""
         for attempt in 0...backoff.count {
             if attempt > 0 {
