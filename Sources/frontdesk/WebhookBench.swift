@@ -65,6 +65,7 @@ struct WebhookBench: AsyncParsableCommand {
 
         print("Loading POST /api/webrtc/webhook for \(duration) s, \(connections) connections, \(threads) wrk threads …")
         let machineStart = MachineStats.cpuTicks()
+        let serverCPUStart = ProcessStats.cpuSeconds(server.process.processIdentifier)
         let output = try Shell.run(
             wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
                   "\(server.base)/api/webrtc/webhook", "--", events.path, String(threads)])
@@ -91,6 +92,8 @@ struct WebhookBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(200))
         }
         let drained = ContinuousClock.now - drainStart
+        // Less noisy than the rate on a shared machine: what each event cost the server, acting on it included.
+        let serverCPU = ProcessStats.cpuSeconds(server.process.processIdentifier) - serverCPUStart
         let callsClosed = try await store.calls.countEnded()
         // Requests still in flight when wrk stopped may not have been answered: at most one per connection.
         let exactlyOnce = stored.total <= sentUnique && stored.total >= sentUnique - connections && stored.processed == stored.total
@@ -105,6 +108,7 @@ struct WebhookBench: AsyncParsableCommand {
         print("| events in the database | \(stored.total) | = unique events sent (less ≤ \(connections) in flight at the stop), once each |")
         print("| events acted on | \(stored.processed) (all done \(String(format: "%.1f", Double(drained.components.seconds) + Double(drained.components.attoseconds) / 1e18)) s after the load) | all |")
         print("| calls closed | \(callsClosed) | |")
+        print(String(format: "| server CPU per event, acting on it included | %.0f µs | |", serverCPU / Double(max(1, stored.processed)) * 1e6))
         print("| exactly once | \(exactlyOnce ? "yes" : "NO") | yes |")
         print(String(format: "| CPU time the hypervisor took from this machine during the load (steal, /proc/stat) | %.1f %% | |", stolen * 100))
         print("")

@@ -6,20 +6,22 @@ import GRDB
 /// The rest of the code sees repositories of domain types, never SQL.
 public final class Store: Sendable {
     public let pool: DatabasePool
+    /// The repositories' access: GRDB's readers, and writes group-committed.
+    let database: StoreDatabase
     let memberships = MembershipCache()
     let routing = RoutingCache()
 
-    public var users: UserRepository { UserRepository(pool: pool, memberships: memberships) }
-    public var businesses: BusinessRepository { BusinessRepository(pool: pool, memberships: memberships, routing: routing) }
-    public var agents: AgentRepository { AgentRepository(pool: pool, routing: routing) }
-    public var leads: LeadRepository { LeadRepository(pool: pool) }
-    public var appointments: AppointmentRepository { AppointmentRepository(pool: pool) }
-    public var calls: CallRepository { CallRepository(pool: pool) }
-    public var messages: MessageRepository { MessageRepository(pool: pool) }
-    public var tokens: TokenRepository { TokenRepository(pool: pool) }
-    public var events: ProviderEventRepository { ProviderEventRepository(pool: pool) }
-    public var idempotency: IdempotencyRepository { IdempotencyRepository(pool: pool) }
-    public var conversations: ConversationRepository { ConversationRepository(pool: pool) }
+    public var users: UserRepository { UserRepository(pool: database, memberships: memberships) }
+    public var businesses: BusinessRepository { BusinessRepository(pool: database, memberships: memberships, routing: routing) }
+    public var agents: AgentRepository { AgentRepository(pool: database, routing: routing) }
+    public var leads: LeadRepository { LeadRepository(pool: database) }
+    public var appointments: AppointmentRepository { AppointmentRepository(pool: database) }
+    public var calls: CallRepository { CallRepository(pool: database) }
+    public var messages: MessageRepository { MessageRepository(pool: database) }
+    public var tokens: TokenRepository { TokenRepository(pool: database) }
+    public var events: ProviderEventRepository { ProviderEventRepository(pool: database) }
+    public var idempotency: IdempotencyRepository { IdempotencyRepository(pool: database) }
+    public var conversations: ConversationRepository { ConversationRepository(pool: database) }
 
     /// Opens (creating when needed) the database file at `path` and migrates it to the latest schema.
     public init(path: String) throws {
@@ -36,6 +38,7 @@ public final class Store: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
+        database = StoreDatabase(pool: pool, writer: GroupCommitWriter(pool: pool))
     }
 
     /// The names of the migrations applied so far.

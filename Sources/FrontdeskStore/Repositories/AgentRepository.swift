@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 public struct AgentRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
     let routing: RoutingCache
 
     public func find(_ id: AgentID) async throws -> Agent? {

@@ -24,7 +24,7 @@ public struct AppointmentFilter: Sendable {
 }
 
 public struct AppointmentRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func find(_ id: AppointmentID) async throws -> Appointment? {
         try await pool.read { db in try Appointment.fetchOne(db, key: id.rawValue) }

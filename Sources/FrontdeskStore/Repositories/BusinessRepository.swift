@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 public struct BusinessRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
     let memberships: MembershipCache
     let routing: RoutingCache
 

@@ -15,7 +15,7 @@ public struct CallFilter: Sendable {
 }
 
 public struct CallRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func find(_ id: CallID) async throws -> Call? {
         try await pool.read { db in try Call.fetchOne(db, key: id.rawValue) }

@@ -4,7 +4,7 @@ import GRDB
 
 /// The stored state of text conversations (JSON of `ConversationState`), one per business, channel, lead.
 public struct ConversationRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func state(business: BusinessID, channel: Channel, lead: LeadID) async throws -> ConversationState? {
         let json = try await pool.read { db in

@@ -17,7 +17,7 @@ public enum IdempotencyClaim: Sendable, Equatable {
 /// Stored first responses per (user, key), kept for 24 hours.
 public struct IdempotencyRepository: Sendable {
     public static let lifetime: TimeInterval = 86_400
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     /// Reserves `key` for this request (status 0 = in progress) in one transaction.
     public func claim(user: UserID, key: String, method: String, path: String, requestHash: String, now: Date)

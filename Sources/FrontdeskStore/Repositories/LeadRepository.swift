@@ -18,7 +18,7 @@ public struct LeadFilter: Sendable {
 }
 
 public struct LeadRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func find(_ id: LeadID) async throws -> Lead? {
         try await pool.read { db in try Lead.fetchOne(db, key: id.rawValue) }

@@ -17,7 +17,7 @@ public struct MessageFilter: Sendable {
 }
 
 public struct MessageRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func find(_ id: MessageID) async throws -> Message? {
         try await pool.read { db in try Message.fetchOne(db, key: id.rawValue) }

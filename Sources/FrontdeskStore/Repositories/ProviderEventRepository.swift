@@ -19,7 +19,7 @@ public struct PendingProviderEvent: Sendable, Equatable {
 
 /// Provider webhook events: the durable inbox and its deduplication by event id.
 public struct ProviderEventRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     /// Records the event; returns false when it had been recorded before (a duplicate delivery).
     public func recordIfNew(provider: String, eventId: String, type: String?, at now: Date) async throws -> Bool {

@@ -14,7 +14,7 @@ public enum RefreshOutcome: Sendable, Equatable {
 
 /// Refresh tokens (rotating, stored as hashes, grouped in families) and password-reset tokens.
 public struct TokenRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
 
     public func storeRefreshToken(hash: String, user: UserID, family: String, expiresAt: Date, now: Date)
         async throws

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 public struct UserRepository: Sendable {
-    let pool: DatabasePool
+    let pool: StoreDatabase
     let memberships: MembershipCache
 
     public func find(_ id: UserID) async throws -> User? {

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// What the repositories read and write through: reads go to GRDB's readers; writes are
+/// group-committed by `GroupCommitWriter`.
+struct StoreDatabase: Sendable {
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// Runs `body` in a savepoint of the next group transaction; durable (committed) when this returns.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+}
+
+/// Group commit for every write: writes that arrive while a transaction is being written go together
+/// into the next one, each in a savepoint of its own — a write that fails is rolled back alone and
+/// its caller gets the error, the others commit. Each caller resumes only after the commit, so a
+/// returned write is as durable as a transaction of its own. With many calls live this turns one
+/// transaction, one hop to the writer's queue and back and one WAL commit per write into one per
+/// batch (a call's start, its transcript turns and its end are separate writes).
+final class GroupCommitWriter: Sendable {
+    private struct Job: Sendable {
+        /// Runs the write; returns how to resume its caller once the batch is committed.
+        let perform: @Sendable (Database) -> @Sendable () -> Void
+        /// Resumes the caller with an error when the batch could not be committed.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct Queue: Sendable {
+        var jobs: [Job] = []
+        var writing = false
+    }
+
+    private let pool: DatabasePool
+    private let queue = Mutex(Queue())
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                perform: { db in
+                    let result: Result<T, any Error>
+                    do {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(db)
+                            return .commit
+                        }
+                        result = value.map { .success($0) } ?? .failure(DatabaseError(message: "the write returned nothing"))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return { continuation.resume(with: result) }
+                },
+                fail: { error in continuation.resume(throwing: error) })
+            let startWriting = queue.withLock { queue in
+                queue.jobs.append(job)
+                guard !queue.writing else { return false }
+                queue.writing = true
+                return true
+            }
+            if startWriting { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { queue in
+                defer { queue.jobs = [] }
+                if queue.jobs.isEmpty { queue.writing = false }
+                return queue.jobs
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let resumes = try await pool.write { db in batch.map { $0.perform(db) } }
+                for resume in resumes { resume() }
+            } catch {
+                for job in batch { job.fail(error) }
+            }
+        }
+    }
+}
