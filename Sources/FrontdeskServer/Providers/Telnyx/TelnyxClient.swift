@@ -43,10 +43,11 @@ public struct TelnyxClient: Sendable {
     }
 
     /// `POST /calls/{call_control_id}/actions/{action}` with `command_id` (idempotent retries) and an
-    /// optional `client_state` (base64 of `clientState`).
+    /// optional `client_state` (base64 of `clientState`). The default `commandId` is 128 random bits in
+    /// hex (Foundation's `UUID()` opened `/dev/urandom` per call: 1.5 % of the server on the webhook benchmark).
     public func command(
         _ action: String, callControlId: String, _ body: [String: JSONValue] = [:], clientState: String? = nil,
-        commandId: String = UUID().uuidString
+        commandId: String = RandomToken.hex(bytes: 16)
     ) async throws(Failure) {
         var body = body
         body["command_id"] = .string(commandId)
