@@ -196,6 +196,23 @@ struct StoreTests {
         #expect(try await temp.store.events.count(provider: "telnyx") == 1)
     }
 
+    @Test("an accepted event keeps its body until it is acted on; then only its id stays, and a redelivery is still a duplicate")
+    func eventBodyUntilActedOn() async throws {
+        let temp = try TemporaryStore()
+        let events = (1...3).map { PendingProviderEvent(provider: "telnyx", eventId: "evt-\($0)", type: "call.hangup", payload: Data("{\"n\":\($0)}".utf8)) }
+        #expect(try await temp.store.events.accept(events, at: temp.now) == [true, true, true])
+        #expect(try await temp.store.events.pending() == events)
+        try await temp.store.events.markProcessed([("telnyx", "evt-1"), ("telnyx", "evt-3")], at: temp.now)
+        #expect(try await temp.store.events.pending() == [events[1]])
+        let bodies = try await temp.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT event_id, payload FROM processed_events ORDER BY event_id")
+                .map { ($0["event_id"] as String, $0["payload"] as Data?) }
+        }
+        #expect(bodies.map(\.0) == ["evt-1", "evt-2", "evt-3"])
+        #expect(bodies.map { $0.1 == nil } == [true, false, true])
+        #expect(try await temp.store.events.accept([events[0]], at: temp.now) == [false])
+    }
+
     @Test("transcript turns are stored in order as they come")
     func transcripts() async throws {
         let temp = try TemporaryStore()

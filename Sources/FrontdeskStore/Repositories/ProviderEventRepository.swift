@@ -55,11 +55,12 @@ public struct ProviderEventRepository: Sendable {
         }
     }
 
-    /// Marks several events acted on, in one transaction.
+    /// Marks several events acted on, in one transaction. The body is dropped then: it is kept only for
+    /// a replay after a crash; the id stays for deduplication (and the table stays small).
     public func markProcessed(_ events: [(provider: String, eventId: String)], at now: Date) async throws {
         guard !events.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE processed_events SET processed_at = ? WHERE provider = ? AND event_id = ?")
+            let statement = try db.cachedStatement(sql: "UPDATE processed_events SET processed_at = ?, payload = NULL WHERE provider = ? AND event_id = ?")
             let processed = now.storageValue
             for event in events { try statement.execute(arguments: [processed, event.provider, event.eventId]) }
         }
