@@ -116,6 +116,22 @@ struct DSPTests {
         #expect(stalled.nextDeadline > start)  // the missed second is not sent in a burst
     }
 
+    @Test("Driven by a timer, the pacer reports each frame's lateness, waits out an early wake-up and re-anchors after a stall")
+    func pacerDrivenByTimer() {
+        let start = ContinuousClock.now
+        var pacer = FramePacer(interval: .milliseconds(20), maximumLag: .milliseconds(60), start: start)
+        #expect(pacer.frameDue(at: start) == .zero)  // the first frame leaves at once
+        #expect(pacer.frameDue(at: start + .milliseconds(10)) == nil)  // woke early: nothing due before 20 ms
+        #expect(pacer.frameDue(at: start + .milliseconds(23)) == .milliseconds(3))
+        // Lateness does not shift the schedule: the next slot is still 40 ms.
+        #expect(pacer.nextDeadline == start + .milliseconds(40))
+        #expect(pacer.frameDue(at: start + .milliseconds(40) - .microseconds(20)) == .zero)  // within the tolerance
+        // 100 ms late: start again from now instead of sending the missed frames back to back.
+        #expect(pacer.frameDue(at: start + .milliseconds(160)) == .zero)
+        #expect(pacer.reanchored == 1)
+        #expect(pacer.nextDeadline == start + .milliseconds(180))
+    }
+
     @Test("A recording is an Ogg Opus file with both tracks as two channels")
     func recording() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).opus").path

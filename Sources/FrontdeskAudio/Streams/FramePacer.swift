@@ -39,6 +39,22 @@ public struct FramePacer: Sendable {
         ticks += 1
     }
 
+    /// For a timer that fired at `now`: counts the frame that is due as sent and returns how late it
+    /// is, or nil when none is due yet (the timer fired early; wait until `nextDeadline`). A frame due
+    /// within `tolerance` counts as on time. Beyond `maximumLag` the schedule starts again from `now`.
+    public mutating func frameDue(at now: ContinuousClock.Instant, tolerance: Duration = .microseconds(50)) -> Duration? {
+        let deadline = nextDeadline
+        if now - deadline > maximumLag {
+            anchor = now
+            ticks = 1
+            reanchored += 1
+            return .zero
+        }
+        if deadline - now > tolerance { return nil }
+        ticks += 1
+        return max(.zero, now - deadline)
+    }
+
     /// Starts counting again from `instant` (after an idle pause).
     public mutating func restart(at instant: ContinuousClock.Instant = ContinuousClock.now) {
         anchor = instant

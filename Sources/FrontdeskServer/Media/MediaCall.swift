@@ -3,6 +3,7 @@ import FrontdeskAudio
 import FrontdeskCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import Synchronization
 
@@ -102,9 +103,8 @@ final class MediaCall: MediaFrameSink {
     /// blocking file write never occupies the cooperative pool (two threads here) that the
     /// conversations run on.
     private static let recordingWrites = DispatchQueue(label: "frontdesk.recording-writes")
-    /// Tells the idle sender there is audio to play.
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakeStream: AsyncStream<Void>
+    /// Sends the agent's frames every 20 ms from the socket's loop.
+    private let outbound: OutboundPacer
     private let utterances = Atomic<Int>(0)
     /// Where per-turn latencies go (the call's record).
     let onLatency: @Sendable (TurnLatency) async -> Void
@@ -178,7 +178,7 @@ final class MediaCall: MediaFrameSink {
         self.recorder = Mutex(recorder)
         (eventStream, events) = AsyncStream<CallEvent>.makeStream()
         (jobStream, jobs) = AsyncStream<SpeechJob>.makeStream()
-        (wakeStream, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        outbound = OutboundPacer(loop: socket.channel.eventLoop, sendsSilence: speech.settings.sendSilenceWhenIdle)
     }
 
     var statistics: MediaStreamStatistics { stats.withLock { $0 } }
@@ -229,7 +229,11 @@ final class MediaCall: MediaFrameSink {
         // when the stream ends: a hang-up in progress still finishes and stores the call.
         let forwarder = Task { await self.forwardEvents() }
         let speaker = Task { await self.synthesizeSentences() }
-        let pacer = Task(executorPreference: executor) { try await self.pace() }
+        let codec = try PayloadCodec(format: format)
+        let silence = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
+        outbound.start(
+            step: { late, resets in self.sendDueFrame(late: late, scheduleResets: resets, codec: codec, silence: silence) },
+            hasAudio: { !self.playback.withLock { $0.isEmpty } })
         let transcriber = Task(executorPreference: executor) {
             await withDiscardingTaskGroup { group in
                 for await utterance in self.finishedStream {
@@ -262,12 +266,10 @@ final class MediaCall: MediaFrameSink {
         }
         finishedUtterances.finish()
         await transcriber.value
-        pacer.cancel()
-        wake.finish()
+        await outbound.stop()
         jobs.finish()
         speaker.cancel()
         events.finish()
-        _ = await pacer.result
         await speaker.value
         await forwarder.value
         if recording {
@@ -451,7 +453,7 @@ final class MediaCall: MediaFrameSink {
                     let frames = framer.push(resampler.process(chunk))
                     if !frames.isEmpty {
                         playback.withLock { $0.append(frames, sentence: job.sentence, generation: job.generation) }
-                        wake.yield()
+                        outbound.wake()
                     }
                 }
             } catch {
@@ -462,61 +464,42 @@ final class MediaCall: MediaFrameSink {
                 if let last { playback.append([last], sentence: job.sentence, generation: job.generation) }
                 playback.finishSentence(job.sentence, generation: job.generation)
             }
-            wake.yield()
+            outbound.wake()
         }
     }
 
-    /// Sends a frame every 20 ms on the monotonic clock; marks follow each sentence's last frame.
-    /// While the agent is silent (and silence is not sent), the sender sleeps until there is audio and
-    /// then starts a new 20 ms schedule at once: the first frame of a reply does not wait for a slot.
-    private func pace() async throws {
-        let codec = try PayloadCodec(format: format)
-        let silence = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
-        var pacer = FramePacer()
-        var wakes = wakeStream.makeAsyncIterator()
-        var idle = !speech.settings.sendSilenceWhenIdle
-        while !Task.isCancelled {
-            if idle {
-                while playback.withLock({ $0.isEmpty }) {
-                    guard await wakes.next() != nil else { return }
-                }
-                pacer.restart()
-                idle = false
-            }
-            if let executor {
-                try await pacer.waitForNextFrame(sleep: executor.sleep(until:))
-            } else {
-                try await pacer.waitForNextFrame()
-            }
-            let late = ContinuousClock.now - pacer.nextDeadline + pacer.interval
-            var sentFrame = false
-            while !sentFrame, let item = playback.withLock({ $0.next() }) {
-                switch item {
-                case .frame(let samples, let sentence):
+    /// The frame due now (run by `OutboundPacer` on the socket's loop, `late` after its 20 ms slot):
+    /// the next frame of the agent's speech, with the marks that follow a sentence's last frame, or
+    /// silence when that is sent while idle. False when there was nothing to send.
+    private func sendDueFrame(late: Duration, scheduleResets: Int, codec: PayloadCodec, silence: [UInt8]) -> Bool {
+        var sentFrame = false
+        while !sentFrame, let item = playback.withLock({ $0.next() }) {
+            switch item {
+            case .frame(let samples, let sentence):
+                do {
                     send(.media(try codec.encode(samples)))
-                    recordAgent(samples)
-                    sentFrame = true
-                    stats.withLock { $0.framesSent += 1 }
-                    firstFrame(of: sentence)
-                case .mark(let sentence):
-                    send(.mark("s\(sentence)"))
-                }
-            }
-            if !sentFrame {
-                if speech.settings.sendSilenceWhenIdle {
-                    send(.media(silence))
-                } else {
-                    idle = true
+                } catch {
+                    logger.error("Could not encode an outbound frame", metadata: ["error": "\(error)"])
                     continue
                 }
-            }
-            let bucket = min(500, max(0, Int((Double(late.components.attoseconds) / 1e14).rounded()) + Int(late.components.seconds) * 10_000))
-            let resets = pacer.reanchored
-            stats.withLock {
-                $0.lateness[bucket] += 1
-                $0.scheduleResets = resets
+                recordAgent(samples)
+                sentFrame = true
+                stats.withLock { $0.framesSent += 1 }
+                firstFrame(of: sentence)
+            case .mark(let sentence):
+                send(.mark("s\(sentence)"))
             }
         }
+        if !sentFrame {
+            guard speech.settings.sendSilenceWhenIdle else { return false }
+            send(.media(silence))
+        }
+        let bucket = min(500, max(0, Int((Double(late.components.attoseconds) / 1e14).rounded()) + Int(late.components.seconds) * 10_000))
+        stats.withLock {
+            $0.lateness[bucket] += 1
+            $0.scheduleResets = scheduleResets
+        }
+        return true
     }
 
     private func send(_ frame: OutboundMediaFrame) {
