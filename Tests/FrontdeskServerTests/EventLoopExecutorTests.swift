@@ -14,7 +14,7 @@ struct EventLoopExecutorTests {
             await withTaskGroup(of: Bool.self) { tasks in
                 tasks.addTask { executor.eventLoop.inEventLoop }
                 tasks.addTask {
-                    try? await executor.sleep(until: .now + .milliseconds(2))
+                    try? await Task.sleep(for: .milliseconds(2))
                     return executor.eventLoop.inEventLoop
                 }
                 return await tasks.reduce(executor.eventLoop.inEventLoop) { $0 && $1 }
@@ -22,33 +22,6 @@ struct EventLoopExecutorTests {
         }
         #expect(onLoop)
         #expect(!executor.eventLoop.inEventLoop)
-        try await group.shutdownGracefully()
-    }
-
-    @Test("sleep waits until its deadline; cancelled before or while waiting it throws at once, never resuming twice")
-    func sleepAndCancel() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let executor = EventLoopExecutor(group.next())
-        let start = ContinuousClock.now
-        try await executor.sleep(until: start + .milliseconds(30))
-        #expect(ContinuousClock.now - start >= .milliseconds(30))
-
-        let long = Task { try await executor.sleep(until: .now + .seconds(30)) }
-        long.cancel()
-        await #expect(throws: CancellationError.self) { try await long.value }
-
-        // Many sleeps cancelled around the moment they fire, from other threads: each ends exactly once.
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for index in 0..<500 {
-                let sleeper = Task { try? await executor.sleep(until: .now + .microseconds(index % 50 * 20)) }
-                tasks.addTask {
-                    try await Task.sleep(for: .microseconds(index % 40 * 25))
-                    sleeper.cancel()
-                    await sleeper.value
-                }
-            }
-            try await tasks.waitForAll()
-        }
         try await group.shutdownGracefully()
     }
 }
