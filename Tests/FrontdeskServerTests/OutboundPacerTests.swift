@@ -14,27 +14,31 @@ struct OutboundPacerTests {
         let sent = Atomic<Int>(0)
         let offLoop = Atomic<Int>(0)
         let negativeLateness = Atomic<Int>(0)
+        /// Frames sent without an interval to the one before (a schedule's first), and with one.
+        let firstOfSchedule = Atomic<Int>(0)
+        let withInterval = Atomic<Int>(0)
 
         init(loop: any EventLoop) { self.loop = loop }
 
         /// Plays one queued frame if there is one.
-        func step(late: Duration) -> Bool {
+        func step(late: Duration, jitter: Duration?) -> Bool {
             if !loop.inEventLoop { offLoop.add(1, ordering: .relaxed) }
-            if late < .zero { negativeLateness.add(1, ordering: .relaxed) }
+            if late < .zero || (jitter ?? .zero) < .zero { negativeLateness.add(1, ordering: .relaxed) }
             guard queued.load(ordering: .relaxed) > 0 else { return false }
+            if jitter == nil { firstOfSchedule.add(1, ordering: .relaxed) } else { withInterval.add(1, ordering: .relaxed) }
             queued.subtract(1, ordering: .relaxed)
             sent.add(1, ordering: .relaxed)
             return true
         }
     }
 
-    @Test("it waits for audio, sends every queued frame from the loop's thread, goes quiet when the audio runs out and starts again when woken")
+    @Test("it waits for audio, sends every queued frame from the loop's thread, goes quiet when the audio runs out and starts a new schedule when woken")
     func idleUntilWoken() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let sender = Sender(loop: loop)
         let pacer = OutboundPacer(loop: loop, sendsSilence: false)
-        pacer.start(step: { late, _ in sender.step(late: late) }, hasAudio: { sender.queued.load(ordering: .relaxed) > 0 })
+        pacer.start(step: { late, jitter, _ in sender.step(late: late, jitter: jitter) }, hasAudio: { sender.queued.load(ordering: .relaxed) > 0 })
         try await Task.sleep(for: .milliseconds(60))
         #expect(sender.sent.load(ordering: .relaxed) == 0, "nothing is sent before there is audio")
 
@@ -50,6 +54,9 @@ struct OutboundPacerTests {
         try await eventually("three more frames") { sender.sent.load(ordering: .relaxed) == 8 }
         #expect(sender.offLoop.load(ordering: .relaxed) == 0)
         #expect(sender.negativeLateness.load(ordering: .relaxed) == 0)
+        // Two schedules (5 frames, then 3): each one's first frame has no interval before it.
+        #expect(sender.firstOfSchedule.load(ordering: .relaxed) == 2)
+        #expect(sender.withInterval.load(ordering: .relaxed) == 6)
         await pacer.stop()
         try await group.shutdownGracefully()
     }
@@ -61,7 +68,7 @@ struct OutboundPacerTests {
         let sender = Sender(loop: loop)
         sender.queued.store(1_000, ordering: .relaxed)
         let pacer = OutboundPacer(loop: loop, sendsSilence: false)
-        pacer.start(step: { late, _ in sender.step(late: late) }, hasAudio: { sender.queued.load(ordering: .relaxed) > 0 })
+        pacer.start(step: { late, jitter, _ in sender.step(late: late, jitter: jitter) }, hasAudio: { sender.queued.load(ordering: .relaxed) > 0 })
         try await eventually("the first frames") { sender.sent.load(ordering: .relaxed) >= 3 }
         await pacer.stop()
         let sentAtStop = sender.sent.load(ordering: .relaxed)

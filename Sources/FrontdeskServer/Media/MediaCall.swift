@@ -53,13 +53,23 @@ public struct MediaStreamStatistics: Sendable {
     /// Outbound frames not written because the carrier had stopped reading (see `MediaSocket`).
     public var framesUnsent = 0
     /// Outbound lateness against the 20 ms schedule, in 0.1 ms buckets (last bucket: ≥ 50 ms).
-    public var lateness = [Int](repeating: 0, count: 501)
+    public var lateness = MediaStreamStatistics.emptyHistogram
+    /// How far each outbound interval (frame to frame within a schedule) was from 20 ms, same buckets.
+    public var intervalJitter = MediaStreamStatistics.emptyHistogram
 
-    public func latenessPercentile(_ p: Double) -> Double {
-        let total = lateness.reduce(0, +)
+    public static let emptyHistogram = [Int](repeating: 0, count: 501)
+
+    /// The bucket of `duration` (0.1 ms each, the last one ≥ 50 ms).
+    static func bucket(_ duration: Duration) -> Int {
+        min(500, max(0, Int((Double(duration.components.attoseconds) / 1e14).rounded()) + Int(duration.components.seconds) * 10_000))
+    }
+
+    /// The `p` percentile of a histogram in milliseconds.
+    public static func percentile(_ p: Double, of histogram: [Int]) -> Double {
+        let total = histogram.reduce(0, +)
         guard total > 0 else { return 0 }
         var seen = 0
-        for (bucket, count) in lateness.enumerated() {
+        for (bucket, count) in histogram.enumerated() {
             seen += count
             if Double(seen) >= p * Double(total) { return Double(bucket) / 10 }
         }
@@ -232,7 +242,9 @@ final class MediaCall: MediaFrameSink {
         let codec = try PayloadCodec(format: format)
         let silence = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
         outbound.start(
-            step: { late, resets in self.sendDueFrame(late: late, scheduleResets: resets, codec: codec, silence: silence) },
+            step: { late, jitter, resets in
+                self.sendDueFrame(late: late, jitter: jitter, scheduleResets: resets, codec: codec, silence: silence)
+            },
             hasAudio: { !self.playback.withLock { $0.isEmpty } })
         let transcriber = Task(executorPreference: executor) {
             await withDiscardingTaskGroup { group in
@@ -471,7 +483,7 @@ final class MediaCall: MediaFrameSink {
     /// The frame due now (run by `OutboundPacer` on the socket's loop, `late` after its 20 ms slot):
     /// the next frame of the agent's speech, with the marks that follow a sentence's last frame, or
     /// silence when that is sent while idle. False when there was nothing to send.
-    private func sendDueFrame(late: Duration, scheduleResets: Int, codec: PayloadCodec, silence: [UInt8]) -> Bool {
+    private func sendDueFrame(late: Duration, jitter: Duration?, scheduleResets: Int, codec: PayloadCodec, silence: [UInt8]) -> Bool {
         var sentFrame = false
         while !sentFrame, let item = playback.withLock({ $0.next() }) {
             switch item {
@@ -494,9 +506,9 @@ final class MediaCall: MediaFrameSink {
             guard speech.settings.sendSilenceWhenIdle else { return false }
             send(.media(silence))
         }
-        let bucket = min(500, max(0, Int((Double(late.components.attoseconds) / 1e14).rounded()) + Int(late.components.seconds) * 10_000))
         stats.withLock {
-            $0.lateness[bucket] += 1
+            $0.lateness[MediaStreamStatistics.bucket(late)] += 1
+            if let jitter { $0.intervalJitter[MediaStreamStatistics.bucket(jitter)] += 1 }
             $0.scheduleResets = scheduleResets
         }
         return true

@@ -22,6 +22,11 @@ final class MediaTotals: Sendable {
         let latenessMaxMs: Double
         /// Outbound frames by lateness, `[ms, frames]` for each 0.1 ms bucket that has any (last: ≥ 50 ms).
         let latenessHistogram: [[Double]]
+        /// How far outbound intervals (frame to frame) were from 20 ms.
+        let intervalJitterP50Ms: Double
+        let intervalJitterP99Ms: Double
+        /// Outbound intervals by jitter, `[ms, intervals]`, as the lateness histogram.
+        let intervalJitterHistogram: [[Double]]
         /// Finished calls' recordings waiting to be encoded.
         let recordingsPending: Int
 
@@ -30,6 +35,8 @@ final class MediaTotals: Sendable {
             case framesIn = "frames_in", framesOut = "frames_out", framesLost = "frames_lost"
             case scheduleResets = "schedule_resets", framesUnsent = "frames_unsent", bargeIns = "barge_ins"
             case latenessP50Ms = "lateness_p50_ms", latenessP99Ms = "lateness_p99_ms", latenessMaxMs = "lateness_max_ms", latenessHistogram = "lateness_histogram"
+            case intervalJitterP50Ms = "interval_jitter_p50_ms", intervalJitterP99Ms = "interval_jitter_p99_ms"
+            case intervalJitterHistogram = "interval_jitter_histogram"
             case recordingsPending = "recordings_pending"
         }
     }
@@ -62,6 +69,7 @@ final class MediaTotals: Sendable {
             state.total.framesUnsent += statistics.framesUnsent
             state.total.bargeIns += statistics.bargeIns
             for (bucket, count) in statistics.lateness.enumerated() { state.total.lateness[bucket] += count }
+            for (bucket, count) in statistics.intervalJitter.enumerated() { state.total.intervalJitter[bucket] += count }
         }
     }
 
@@ -69,14 +77,23 @@ final class MediaTotals: Sendable {
         let (ended, live, active, streams) = state.withLock { ($0.total, Array($0.live.values), $0.active, $0.streams) }
         var total = ended
         for call in live {
-            for (bucket, count) in call.statistics.lateness.enumerated() where count > 0 { total.lateness[bucket] += count }
+            let statistics = call.statistics
+            for (bucket, count) in statistics.lateness.enumerated() where count > 0 { total.lateness[bucket] += count }
+            for (bucket, count) in statistics.intervalJitter.enumerated() where count > 0 { total.intervalJitter[bucket] += count }
+        }
+        func pairs(_ histogram: [Int]) -> [[Double]] {
+            histogram.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] }
         }
         let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
         return Snapshot(
             activeStreams: active, streams: streams, framesIn: total.framesReceived, framesOut: total.framesSent,
             framesLost: total.framesLost, scheduleResets: total.scheduleResets, framesUnsent: total.framesUnsent, bargeIns: total.bargeIns,
-            latenessP50Ms: total.latenessPercentile(0.5), latenessP99Ms: total.latenessPercentile(0.99), latenessMaxMs: max,
-            latenessHistogram: total.lateness.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] },
+            latenessP50Ms: MediaStreamStatistics.percentile(0.5, of: total.lateness),
+            latenessP99Ms: MediaStreamStatistics.percentile(0.99, of: total.lateness), latenessMaxMs: max,
+            latenessHistogram: pairs(total.lateness),
+            intervalJitterP50Ms: MediaStreamStatistics.percentile(0.5, of: total.intervalJitter),
+            intervalJitterP99Ms: MediaStreamStatistics.percentile(0.99, of: total.intervalJitter),
+            intervalJitterHistogram: pairs(total.intervalJitter),
             recordingsPending: recordingsPending)
     }
 }

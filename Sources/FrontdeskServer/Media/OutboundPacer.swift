@@ -12,8 +12,9 @@ import Synchronization
 /// Everything but `wake()` and `idle` runs on `loop`; the mutable state is confined to it.
 final class OutboundPacer: NIOScheduledCallbackHandler, @unchecked Sendable {
     /// Sends the frame due now, `late` after its slot; false when there was nothing to send (the
-    /// pacer goes idle until woken).
-    typealias Step = (_ late: Duration, _ scheduleResets: Int) -> Bool
+    /// pacer goes idle until woken). `jitter` is how far the interval since the previous frame was
+    /// from 20 ms (nil for a schedule's first frame).
+    typealias Step = (_ late: Duration, _ jitter: Duration?, _ scheduleResets: Int) -> Bool
 
     let loop: any EventLoop
     private let sendsSilence: Bool
@@ -25,6 +26,8 @@ final class OutboundPacer: NIOScheduledCallbackHandler, @unchecked Sendable {
     private var hasAudio: (() -> Bool)?
     private var scheduled: NIOScheduledCallback?
     private var stopped = false
+    /// The previous frame's lateness in this schedule (nil at a schedule's start).
+    private var previousLate: Duration?
 
     init(loop: any EventLoop, sendsSilence: Bool) {
         self.loop = loop
@@ -66,13 +69,18 @@ final class OutboundPacer: NIOScheduledCallbackHandler, @unchecked Sendable {
         guard waiting.load(ordering: .sequentiallyConsistent), !stopped, let hasAudio, sendsSilence || hasAudio() else { return }
         waiting.store(false, ordering: .sequentiallyConsistent)
         pacer.restart()
+        previousLate = nil
         fire()
     }
 
     private func fire() {
         guard !stopped, let step else { return }
+        let resets = pacer.reanchored
         guard let late = pacer.frameDue(at: .now) else { return schedule() }
-        if step(late, pacer.reanchored) { return schedule() }
+        if pacer.reanchored != resets { previousLate = nil }
+        let jitter = previousLate.map { late > $0 ? late - $0 : $0 - late }
+        previousLate = late
+        if step(late, jitter, pacer.reanchored) { return schedule() }
         // Nothing to play: wait for audio. Audio queued while deciding is not missed: either its
         // `wake()` sees `waiting`, or this check sees the audio.
         waiting.store(true, ordering: .sequentiallyConsistent)
