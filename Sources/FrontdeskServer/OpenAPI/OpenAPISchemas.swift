@@ -53,7 +53,8 @@ enum OpenAPISchemas {
             "media": object([
                 "active_streams": integer, "streams": integer, "frames_in": integer, "frames_out": integer, "frames_lost": integer,
                 "schedule_resets": integer, "frames_unsent": integer, "barge_ins": integer, "lateness_p50_ms": number, "lateness_p99_ms": number,
-                "lateness_max_ms": number, "lateness_histogram": array(array(number)), "recordings_pending": integer,
+                "lateness_max_ms": number, "lateness_histogram": array(array(number)), "interval_jitter_p50_ms": number,
+                "interval_jitter_p99_ms": number, "interval_jitter_histogram": array(array(number)), "recordings_pending": integer,
             ]),
         ]),
         "RegisterRequest": object(
