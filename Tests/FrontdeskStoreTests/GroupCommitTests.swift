@@ -70,6 +70,28 @@ struct GroupCommitTests {
     }
 }
 
+extension GroupCommitTests {
+    @Test("a write alone in its transaction that fails halfway leaves nothing behind either")
+    func loneFailedWrite() async throws {
+        let temp = try TemporaryStore()
+        let (_, business) = try await temp.business()
+        struct Halfway: Error {}
+        await #expect(throws: Halfway.self) {
+            try await temp.store.database.write { db in
+                try lead(business.id, phone: "+15553000001", now: temp.now).insertRow(db)
+                throw Halfway()
+            }
+        }
+        let stored = try await temp.store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leads WHERE business_id = ?", arguments: [business.id])
+        }
+        #expect(stored == 0)
+        // The writer goes on: the next write commits.
+        try await temp.store.leads.insert(lead(business.id, phone: "+15553000002", now: temp.now))
+        #expect(try await temp.store.leads.find(phone: PhoneNumber("+15553000002")!, in: business.id) != nil)
+    }
+}
+
 private func lead(_ business: BusinessID, phone: String, now: Date) -> Lead {
     Lead(
         id: .generate(), businessId: business, phone: PhoneNumber(phone), name: nil, email: nil, status: .new, source: .call,

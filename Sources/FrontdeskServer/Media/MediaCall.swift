@@ -233,14 +233,15 @@ final class MediaCall: MediaFrameSink {
     /// tap (or read here), the pacer, the speech worker and the session's events beside them.
     func run(frames: inout WebSocketInboundMessageStream.AsyncIterator) async throws {
         // Frames in and frames out run on the socket's event loop: a caller frame is handled where
-        // the socket reads it (MediaFrameTap), and the 20 ms timer is the loop's own. The
+        // the socket reads it (MediaFrameTap), and each 20 ms slot is the loop's own timer. The
         // conversation (the session, speech synthesis, the recording) runs on the global executor:
         // its slower work never delays a frame. The session's events are drained, not cancelled,
         // when the stream ends: a hang-up in progress still finishes and stores the call.
-        let forwarder = Task { await self.forwardEvents() }
-        let speaker = Task { await self.synthesizeSentences() }
+        // The outbound codec (an Opus encoder keeps state) is used by the pacer alone, on the loop.
         let codec = try PayloadCodec(format: format)
         let silence = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
+        let forwarder = Task { await self.forwardEvents() }
+        let speaker = Task { await self.synthesizeSentences() }
         outbound.start(
             step: { late, jitter, resets in
                 self.sendDueFrame(late: late, jitter: jitter, scheduleResets: resets, codec: codec, silence: silence)

@@ -20,14 +20,17 @@ struct StoreDatabase: Sendable {
 
 /// Group commit for every write: writes that arrive while a transaction is being written go together
 /// into the next one, each in a savepoint of its own — a write that fails is rolled back alone and
-/// its caller gets the error, the others commit. Each caller resumes only after the commit, so a
-/// returned write is as durable as a transaction of its own. With many calls live this turns one
-/// transaction, one hop to the writer's queue and back and one WAL commit per write into one per
-/// batch (a call's start, its transcript turns and its end are separate writes).
+/// its caller gets the error, the others commit (a write alone in its batch is the transaction). Each
+/// caller resumes only after the commit, so a returned write is as durable as a transaction of its
+/// own. With many calls live this turns one transaction, one hop to the writer's queue and back and
+/// one WAL commit per write into one per batch (a call's start, its transcript turns and its end are
+/// separate writes).
 final class GroupCommitWriter: Sendable {
     private struct Job: Sendable {
-        /// Runs the write; returns how to resume its caller once the batch is committed.
-        let perform: @Sendable (Database) -> @Sendable () -> Void
+        /// Runs the write — in a savepoint of its own when it shares the transaction, so that its
+        /// failure is its own; alone, its error rolls the transaction back — and returns how to resume
+        /// its caller once the batch is committed.
+        let perform: @Sendable (Database, _ shared: Bool) throws -> @Sendable () -> Void
         /// Resumes the caller with an error when the batch could not be committed.
         let fail: @Sendable (any Error) -> Void
     }
@@ -47,7 +50,11 @@ final class GroupCommitWriter: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
-                perform: { db in
+                perform: { db, shared in
+                    guard shared else {
+                        let value = try body(db)
+                        return { continuation.resume(returning: value) }
+                    }
                     let result: Result<T, any Error>
                     do {
                         var value: T?
@@ -81,7 +88,9 @@ final class GroupCommitWriter: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let resumes = try await pool.write { db in batch.map { $0.perform(db) } }
+                // A batch of one needs no savepoint (GRDB prepares its SQL anew each time).
+                let shared = batch.count > 1
+                let resumes = try await pool.write { db in try batch.map { try $0.perform(db, shared) } }
                 for resume in resumes { resume() }
             } catch {
                 for job in batch { job.fail(error) }
