@@ -1,6 +1,6 @@
 import Foundation
+import FrontdeskCore
 import FrontdeskStore
-import Synchronization
 
 /// Stores accepted webhook events durably before their 2xx, with group commit: events that arrive
 /// while a write is running are written together in the next transaction, and each request is
@@ -11,30 +11,24 @@ final class EventAcceptor: Sendable {
         let continuation: CheckedContinuation<Bool, any Error>
     }
 
-    private struct Queue: Sendable {
-        var waiting: [Waiting] = []
-        var writing = false
-    }
-
-    private let store: Store
-    private let now: @Sendable () -> Date
-    private let queue = Mutex(Queue())
+    private let waiting: BatchQueue<Waiting>
 
     init(store: Store, now: @escaping @Sendable () -> Date) {
-        self.store = store
-        self.now = now
+        // One write (and one statement prepared) for every event that came meanwhile.
+        waiting = BatchQueue { batch in
+            do {
+                let results = try await store.events.accept(batch.map(\.event), at: now())
+                for (waiting, isNew) in zip(batch, results) { waiting.continuation.resume(returning: isNew) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
     }
 
     /// True when the event is new; false for a duplicate delivery. Durable when this returns.
     func accept(_ event: PendingProviderEvent) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
-            let startWriter = queue.withLock { queue in
-                queue.waiting.append(Waiting(event: event, continuation: continuation))
-                guard !queue.writing else { return false }
-                queue.writing = true
-                return true
-            }
-            if startWriter { Task { await self.write() } }
+            waiting.add(Waiting(event: event, continuation: continuation))
         }
     }
 
@@ -47,22 +41,6 @@ final class EventAcceptor: Sendable {
         return WebhookReceipt(received: true, duplicate: !isNew, eventId: event.eventId, eventType: event.type ?? "")
     }
 
-    private func write() async {
-        while true {
-            let batch = queue.withLock { queue in
-                defer { queue.waiting = [] }
-                if queue.waiting.isEmpty { queue.writing = false }
-                return queue.waiting
-            }
-            guard !batch.isEmpty else { return }
-            do {
-                let results = try await store.events.accept(batch.map(\.event), at: now())
-                for (waiting, isNew) in zip(batch, results) { waiting.continuation.resume(returning: isNew) }
-            } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
-            }
-        }
-    }
 }
 
 /// What a provider's webhook is answered with: `duplicate` when the event id was seen before.

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Synchronization
+import FrontdeskCore
 
 /// What the repositories read and write through: reads go to GRDB's readers; writes are
 /// group-committed by `GroupCommitWriter`.
@@ -35,16 +35,19 @@ final class GroupCommitWriter: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    private struct Queue: Sendable {
-        var jobs: [Job] = []
-        var writing = false
-    }
-
-    private let pool: DatabasePool
-    private let queue = Mutex(Queue())
+    private let jobs: BatchQueue<Job>
 
     init(pool: DatabasePool) {
-        self.pool = pool
+        jobs = BatchQueue { batch in
+            do {
+                // A batch of one needs no savepoint (GRDB prepares its SQL anew each time).
+                let shared = batch.count > 1
+                let resumes = try await pool.write { db in try batch.map { try $0.perform(db, shared) } }
+                for resume in resumes { resume() }
+            } catch {
+                for job in batch { job.fail(error) }
+            }
+        }
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -69,32 +72,7 @@ final class GroupCommitWriter: Sendable {
                     return { continuation.resume(with: result) }
                 },
                 fail: { error in continuation.resume(throwing: error) })
-            let startWriting = queue.withLock { queue in
-                queue.jobs.append(job)
-                guard !queue.writing else { return false }
-                queue.writing = true
-                return true
-            }
-            if startWriting { Task { await self.drain() } }
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let batch = queue.withLock { queue in
-                defer { queue.jobs = [] }
-                if queue.jobs.isEmpty { queue.writing = false }
-                return queue.jobs
-            }
-            guard !batch.isEmpty else { return }
-            do {
-                // A batch of one needs no savepoint (GRDB prepares its SQL anew each time).
-                let shared = batch.count > 1
-                let resumes = try await pool.write { db in try batch.map { try $0.perform(db, shared) } }
-                for resume in resumes { resume() }
-            } catch {
-                for job in batch { job.fail(error) }
-            }
+            jobs.add(job)
         }
     }
 }
