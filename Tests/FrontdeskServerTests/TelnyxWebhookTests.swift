@@ -296,6 +296,20 @@ struct TelnyxWebhookTests {
         }
     }
 
+    @Test("a command reaches the call's own path, its id escaped once, with a fresh 128-bit command id each time")
+    func commandPath() async throws {
+        let server = try await TelnyxTestServer.start()
+        defer { server.stop() }
+        let client = server.client()
+        try await client.command("hangup", callControlId: "v3:a/b c%d")
+        try await client.command("hangup", callControlId: "v3:plain")
+        let sent = server.commands("hangup")
+        #expect(sent.map(\.path) == ["/v2/calls/v3:a%2Fb%20c%25d/actions/hangup", "/v2/calls/v3:plain/actions/hangup"])
+        #expect(sent.first?.callControlId == "v3:a/b c%d")
+        #expect(Set(sent.compactMap(\.commandId)).count == 2)
+        #expect(sent.allSatisfy { ($0.commandId ?? "").count == 32 })
+    }
+
     @Test("an unreachable Telnyx API: the call ends gracefully and its record is kept")
     func unreachable() async throws {
         let closed = URL(string: "http://127.0.0.1:9/v2")!

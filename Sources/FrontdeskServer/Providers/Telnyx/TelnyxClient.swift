@@ -25,6 +25,9 @@ public struct TelnyxClient: Sendable {
 
     let apiKey: String
     let baseURL: URL
+    /// `baseURL` as text without a trailing slash, and the authorization header: made once.
+    private let base: String
+    private let authorization: String
     let http: HTTPClient
     /// Per attempt.
     let timeout: TimeAmount
@@ -37,6 +40,9 @@ public struct TelnyxClient: Sendable {
     ) {
         self.apiKey = apiKey
         self.baseURL = baseURL
+        let text = baseURL.absoluteString
+        base = text.hasSuffix("/") ? String(text.dropLast()) : text
+        authorization = "Bearer \(apiKey)"
         self.http = http
         self.timeout = timeout
         self.backoff = backoff
@@ -72,9 +78,10 @@ public struct TelnyxClient: Sendable {
                 try? await Task.sleep(for: backoff[attempt - 1])
                 if Task.isCancelled { break }
             }
-            var request = HTTPClientRequest(url: baseURL.appendingPathComponent(path).absoluteString)
+            // `path` is escaped already (the call control id); nothing is escaped twice.
+            var request = HTTPClientRequest(url: base + "/" + path)
             request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+            request.headers.add(name: "Authorization", value: authorization)
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: bytes))
