@@ -497,7 +497,6 @@ final class MediaCall: MediaFrameSink {
                 }
                 recordAgent(samples)
                 sentFrame = true
-                stats.withLock { $0.framesSent += 1 }
                 firstFrame(of: sentence)
             case .mark(let sentence):
                 send(.mark("s\(sentence)"))
@@ -508,6 +507,7 @@ final class MediaCall: MediaFrameSink {
             send(.media(silence))
         }
         stats.withLock {
+            if sentFrame { $0.framesSent += 1 }
             $0.lateness[MediaStreamStatistics.bucket(late)] += 1
             if let jitter { $0.intervalJitter[MediaStreamStatistics.bucket(jitter)] += 1 }
             $0.scheduleResets = scheduleResets

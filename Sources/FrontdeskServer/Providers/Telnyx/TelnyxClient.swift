@@ -23,9 +23,8 @@ public struct TelnyxClient: Sendable {
         }
     }
 
-    let apiKey: String
     let baseURL: URL
-    /// `baseURL` as text without a trailing slash, and the authorization header: made once.
+    /// `baseURL` as text without a trailing slash, and the authorization header (`Bearer` the API key): made once.
     private let base: String
     private let authorization: String
     let http: HTTPClient
@@ -38,7 +37,6 @@ public struct TelnyxClient: Sendable {
         apiKey: String, baseURL: URL, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(5),
         backoff: [Duration] = [.milliseconds(200), .milliseconds(800), .seconds(2)]
     ) {
-        self.apiKey = apiKey
         self.baseURL = baseURL
         let text = baseURL.absoluteString
         base = text.hasSuffix("/") ? String(text.dropLast()) : text
