@@ -121,8 +121,8 @@ struct MediaBench: AsyncParsableCommand {
         // Steady state: the frames sent within the measured window (the ramp's call set-ups excluded).
         let window = Self.windowHistogram("lateness_histogram", before: healthBefore, after: healthAfter)
         let jitterWindow = Self.windowHistogram("interval_jitter_histogram", before: healthBefore, after: healthAfter)
-        let windowFrames = window.values.reduce(0, +)
-        let lateP99 = Self.percentile(0.99, of: window)
+        let windowFrames = window.reduce(0, +)
+        let lateP99 = MediaStreamStatistics.percentile(0.99, of: window)
         // Dropped: caller audio that never came, agent audio the sender skipped (a schedule restart
         // leaves a gap the carrier fills with silence) or could not write, and agent frames the
         // server sent that no caller received. A frame that came late is jitter, measured below.
@@ -137,8 +137,8 @@ struct MediaBench: AsyncParsableCommand {
         print("| frames in / out at the server (whole run) | \(media["frames_in"] ?? "?") / \(media["frames_out"] ?? "?") | |")
         print("| agent frames sent by the server / received by the callers (whole run) | \(framesOut - unsent) / \(client.framesHeard) | |")
         print("| dropped frames (inbound lost + sender schedule restarts + unsent + sent but not received) | \(dropped) (\(media["frames_lost"] ?? "?") + \(media["schedule_resets"] ?? "?") + \(unsent) + \(undelivered)) | 0 |")
-        print(String(format: "| outbound frame-interval jitter, abs(interval − 20 ms), p50 / p99 / max (server, %d intervals in the window) | %.1f / %.1f / %.1f ms | p99 < 5 ms |", jitterWindow.values.reduce(0, +), Self.percentile(0.5, of: jitterWindow), Self.percentile(0.99, of: jitterWindow), Double(jitterWindow.keys.max() ?? 0) / 10))
-        print(String(format: "| outbound pacing: frame lateness against its 20 ms slot, p50 / p99 / max (server, %d frames in the window) | %.1f / %.1f / %.1f ms | |", windowFrames, Self.percentile(0.5, of: window), lateP99, Double(window.keys.max() ?? 0) / 10))
+        print(String(format: "| outbound frame-interval jitter, abs(interval − 20 ms), p50 / p99 / max (server, %d intervals in the window) | %.1f / %.1f / %.1f ms | p99 < 5 ms |", jitterWindow.reduce(0, +), MediaStreamStatistics.percentile(0.5, of: jitterWindow), MediaStreamStatistics.percentile(0.99, of: jitterWindow), MediaStreamStatistics.maximum(of: jitterWindow)))
+        print(String(format: "| outbound pacing: frame lateness against its 20 ms slot, p50 / p99 / max (server, %d frames in the window) | %.1f / %.1f / %.1f ms | |", windowFrames, MediaStreamStatistics.percentile(0.5, of: window), lateP99, MediaStreamStatistics.maximum(of: window)))
         print(String(format: "| the same over the whole run, the calls' set-up (%d in %.1f s) included | %.1f / %.1f / %.1f ms | |", calls, Double(calls) / 200, media["lateness_p50_ms"] as? Double ?? -1, media["lateness_p99_ms"] as? Double ?? -1, media["lateness_max_ms"] as? Double ?? -1))
         print(String(format: "| outbound frame interval jitter as received, p50 / p99 (client, loopback) | %.1f / %.1f ms | |", client.jitterP50, client.jitterP99))
         print(String(format: "| agent frames received more than a slot late (gap over 30 ms, client, in the window) | %d of %d | |", client.lateFrames, windowFrames))
@@ -172,29 +172,19 @@ extension MediaBench {
         return ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any] ?? [:]
     }
 
-    /// One of the server's histograms (0.1 ms buckets) from its health.
-    static func histogram(_ key: String, _ media: [String: Any]) -> [Int: Int] {
-        var histogram: [Int: Int] = [:]
+    /// One of the server's histograms from its health, back in `MediaStreamStatistics`' 0.1 ms buckets.
+    static func histogram(_ key: String, _ media: [String: Any]) -> [Int] {
+        var histogram = MediaStreamStatistics.emptyHistogram
         for pair in media[key] as? [[Double]] ?? [] where pair.count == 2 {
-            histogram[Int((pair[0] * 10).rounded()), default: 0] += Int(pair[1])
+            let bucket = Int((pair[0] * 10).rounded())
+            if histogram.indices.contains(bucket) { histogram[bucket] += Int(pair[1]) }
         }
         return histogram
     }
 
     /// What a histogram gained between two snapshots of the server's health.
-    static func windowHistogram(_ key: String, before: [String: Any], after: [String: Any]) -> [Int: Int] {
-        histogram(key, after).merging(histogram(key, before).mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value > 0 }
-    }
-
-    /// The `p` percentile, in ms, of a histogram of 0.1 ms buckets.
-    static func percentile(_ p: Double, of histogram: [Int: Int]) -> Double {
-        let total = histogram.values.reduce(0, +)
-        var seen = 0
-        for (bucket, count) in histogram.sorted(by: { $0.key < $1.key }) {
-            seen += count
-            if Double(seen) >= p * Double(total) { return Double(bucket) / 10 }
-        }
-        return 0
+    static func windowHistogram(_ key: String, before: [String: Any], after: [String: Any]) -> [Int] {
+        zip(histogram(key, after), histogram(key, before)).map { max(0, $0 - $1) }
     }
 }
 

@@ -64,6 +64,11 @@ public struct MediaStreamStatistics: Sendable {
         min(500, max(0, Int((Double(duration.components.attoseconds) / 1e14).rounded()) + Int(duration.components.seconds) * 10_000))
     }
 
+    /// The largest value a histogram holds, in milliseconds (0 when empty).
+    public static func maximum(of histogram: [Int]) -> Double {
+        histogram.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
+    }
+
     /// The `p` percentile of a histogram in milliseconds.
     public static func percentile(_ p: Double, of histogram: [Int]) -> Double {
         let total = histogram.reduce(0, +)

@@ -84,12 +84,11 @@ final class MediaTotals: Sendable {
         func pairs(_ histogram: [Int]) -> [[Double]] {
             histogram.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] }
         }
-        let max = total.lateness.lastIndex { $0 > 0 }.map { Double($0) / 10 } ?? 0
         return Snapshot(
             activeStreams: active, streams: streams, framesIn: total.framesReceived, framesOut: total.framesSent,
             framesLost: total.framesLost, scheduleResets: total.scheduleResets, framesUnsent: total.framesUnsent, bargeIns: total.bargeIns,
             latenessP50Ms: MediaStreamStatistics.percentile(0.5, of: total.lateness),
-            latenessP99Ms: MediaStreamStatistics.percentile(0.99, of: total.lateness), latenessMaxMs: max,
+            latenessP99Ms: MediaStreamStatistics.percentile(0.99, of: total.lateness), latenessMaxMs: MediaStreamStatistics.maximum(of: total.lateness),
             latenessHistogram: pairs(total.lateness),
             intervalJitterP50Ms: MediaStreamStatistics.percentile(0.5, of: total.intervalJitter),
             intervalJitterP99Ms: MediaStreamStatistics.percentile(0.99, of: total.intervalJitter),

@@ -17,6 +17,9 @@ public struct CallFilter: Sendable {
 public struct CallRepository: Sendable {
     let pool: StoreDatabase
 
+    /// The call a provider knows by its own id (statement-cached; the start of a call asks it too).
+    private static let byProviderCallId = "SELECT * FROM calls WHERE provider = ? AND provider_call_id = ?"
+
     public func find(_ id: CallID) async throws -> Call? {
         try await pool.read { db in try Call.fetchOne(db, key: id.rawValue) }
     }
@@ -25,7 +28,7 @@ public struct CallRepository: Sendable {
     public func find(provider: String, providerCallId: String) async throws -> Call? {
         try await pool.read { db in
             try Call.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM calls WHERE provider = ? AND provider_call_id = ?"),
+                db.cachedStatement(sql: Self.byProviderCallId),
                 arguments: [provider, providerCallId])
         }
     }
@@ -62,7 +65,7 @@ public struct CallRepository: Sendable {
         try await pool.write { db in
             if let providerCallId = call.providerCallId,
                 let recorded = try Call.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM calls WHERE provider = ? AND provider_call_id = ?"),
+                    db.cachedStatement(sql: Self.byProviderCallId),
                     arguments: [call.provider, providerCallId])
             {
                 return .existing(recorded, lead: try recorded.leadId.flatMap { try Lead.fetchOne(db, key: $0.rawValue) })

@@ -28,12 +28,13 @@ public struct ProviderEventRepository: Sendable {
 
     /// Stores an accepted event with its body, durably, before it is acted on. False for a duplicate.
     public func accept(provider: String, eventId: String, type: String?, payload: Data?, at now: Date) async throws -> Bool {
-        try await pool.write { db in
+        let stamp = now.storageValue
+        return try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """, arguments: [provider, eventId, type, now, payload, payload == nil ? now : nil])
+                    """, arguments: [provider, eventId, type, stamp, payload, payload == nil ? stamp : .null])
             return db.changesCount == 1
         }
     }
