@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = logLevel
         let app = try await buildApplication(configuration: configuration, logger: logger)
         await LoopPriority.raise(nice: configuration.loopNice, logger: logger)
+        HaltPolling.report(logger: logger)
         try await app.runService()
     }
 }

@@ -26,6 +26,8 @@ struct MediaBench: AsyncParsableCommand {
     @Option(help: "Seconds measured once every call is up.") var duration = 30
     @Option(help: "Loopback port for the server under test.") var port = 38413
     @Flag(help: "Record every call (Ogg Opus), as production does by default.") var record = false
+    @Option(help: "On a VM with the haltpoll cpuidle driver: how long (ns) an idle vCPU polls before it halts, set for this run and restored after (root). See HaltPolling.")
+    var haltPollNs: Int?
 
     static let secret = String(repeating: "b", count: 48)
 
@@ -33,6 +35,14 @@ struct MediaBench: AsyncParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
+        var haltPollingBefore: Int?
+        if let haltPollNs {
+            do { haltPollingBefore = try HaltPolling.set(haltPollNs) } catch {
+                throw ValidationError("--halt-poll-ns: this machine's vCPU halt polling cannot be set (\(error)); it needs the haltpoll cpuidle driver and root")
+            }
+            print("vCPU halt polling set to \(haltPollNs) ns for this run (was \(haltPollingBefore ?? 0) ns)")
+        }
+        defer { if let haltPollingBefore { _ = try? HaltPolling.set(haltPollingBefore) } }
         let stt = try await ScriptedSpeechServer.start()
         defer { stt.stop() }
         stt.fallbackLine.withLock { $0 = "What are your hours?" }
@@ -162,11 +172,17 @@ struct MediaBench: AsyncParsableCommand {
         }
         print(String(format: "| agent replies heard by the callers / barge-ins | %d / %@ | |", client.replies, "\(media["barge_ins"] ?? "?")"))
         print("")
-        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the server's event loops at nice \(serverLoopNice.map(String.init).joined(separator: "/")) (MEDIA_LOOP_NICE), the callers' \(callersRaised > 0 ? "at \(loopNice) too" : "at the default priority (not allowed to raise them)"); the callers run in this process, the server in another; recording \(record ? "on" : "off"); the stand-in providers answer at once, but they run in this loaded process: their own time, as the runtime sees it, is taken out of the runtime's)")
+        print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; the server's event loops at nice \(serverLoopNice.map(String.init).joined(separator: "/")) (MEDIA_LOOP_NICE), the callers' \(callersRaised > 0 ? "at \(loopNice) too" : "at the default priority (not allowed to raise them)"); the callers run in this process, the server in another; recording \(record ? "on" : "off"); \(Self.describeHaltPolling()); the stand-in providers answer at once, but they run in this loaded process: their own time, as the runtime sees it, is taken out of the runtime's)")
     }
 }
 
 extension MediaBench {
+    static func describeHaltPolling() -> String {
+        guard let setting = HaltPolling.read() else { return "idle vCPUs: no haltpoll driver" }
+        return setting.haltsAtOnce
+            ? "idle vCPUs halt at once (haltpoll, guest_halt_poll_ns=0)"
+            : "idle vCPUs poll up to \(setting.pollNanoseconds / 1_000) µs before they halt (haltpoll)"
+    }
     static func mediaHealth(_ base: String) async throws -> [String: Any] {
         let (data, _) = try await HTTP.request("\(base)/api/health?detailed=true&cache=false")
         return ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any] ?? [:]
