@@ -183,6 +183,7 @@ extension MediaBench {
             ? "idle vCPUs halt at once (haltpoll, guest_halt_poll_ns=0)"
             : "idle vCPUs poll up to \(setting.pollNanoseconds / 1_000) µs before they halt (haltpoll)"
     }
+
     static func mediaHealth(_ base: String) async throws -> [String: Any] {
         let (data, _) = try await HTTP.request("\(base)/api/health?detailed=true&cache=false")
         return ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [String: Any])?["media"] as? [String: Any] ?? [:]
