@@ -28,6 +28,16 @@ public struct UTCTimestamp: Sendable, Equatable {
         year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     }
 
+    /// Appends `YYYY-MM-DD?hh:mm:ss`, `?` being `separator` (the API's `T`, the database's space).
+    public func appendDateAndTime(to bytes: inout [UInt8], separator: UInt8) {
+        Self.append(year, digits: 4, to: &bytes); bytes.append(UInt8(ascii: "-"))
+        Self.append(month, digits: 2, to: &bytes); bytes.append(UInt8(ascii: "-"))
+        Self.append(day, digits: 2, to: &bytes); bytes.append(separator)
+        Self.append(hour, digits: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
+        Self.append(minute, digits: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
+        Self.append(second, digits: 2, to: &bytes)
+    }
+
     /// Appends `value` as exactly `digits` decimal digits, zero-padded (years 0…9999 and the like).
     public static func append(_ value: Int64, digits: Int, to bytes: inout [UInt8]) {
         var divisor: Int64 = 1

@@ -33,17 +33,12 @@ enum APIJSON {
         let time = UTCTimestamp(millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded()))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
-        UTCTimestamp.append(time.year, digits: 4, to: &bytes); bytes.append(45)
-        UTCTimestamp.append(time.month, digits: 2, to: &bytes); bytes.append(45)
-        UTCTimestamp.append(time.day, digits: 2, to: &bytes); bytes.append(84)
-        UTCTimestamp.append(time.hour, digits: 2, to: &bytes); bytes.append(58)
-        UTCTimestamp.append(time.minute, digits: 2, to: &bytes); bytes.append(58)
-        UTCTimestamp.append(time.second, digits: 2, to: &bytes)
+        time.appendDateAndTime(to: &bytes, separator: UInt8(ascii: "T"))
         if time.millisecond != 0 {
-            bytes.append(46)
+            bytes.append(UInt8(ascii: "."))
             UTCTimestamp.append(time.millisecond, digits: 3, to: &bytes)
         }
-        bytes.append(90)
+        bytes.append(UInt8(ascii: "Z"))
         return String(decoding: bytes, as: UTF8.self)
     }
 

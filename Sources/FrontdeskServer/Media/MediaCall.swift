@@ -59,6 +59,12 @@ public struct MediaStreamStatistics: Sendable {
 
     public static let emptyHistogram = [Int](repeating: 0, count: 501)
 
+    /// Adds another stream's lateness and interval-jitter histograms to this one's.
+    mutating func addHistograms(of other: MediaStreamStatistics) {
+        for (bucket, count) in other.lateness.enumerated() where count > 0 { lateness[bucket] += count }
+        for (bucket, count) in other.intervalJitter.enumerated() where count > 0 { intervalJitter[bucket] += count }
+    }
+
     /// The bucket of `duration` (0.1 ms each, the last one ≥ 50 ms).
     static func bucket(_ duration: Duration) -> Int {
         min(500, max(0, Int((Double(duration.components.attoseconds) / 1e14).rounded()) + Int(duration.components.seconds) * 10_000))

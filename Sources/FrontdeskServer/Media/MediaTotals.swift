@@ -68,19 +68,14 @@ final class MediaTotals: Sendable {
             state.total.scheduleResets += statistics.scheduleResets
             state.total.framesUnsent += statistics.framesUnsent
             state.total.bargeIns += statistics.bargeIns
-            for (bucket, count) in statistics.lateness.enumerated() { state.total.lateness[bucket] += count }
-            for (bucket, count) in statistics.intervalJitter.enumerated() { state.total.intervalJitter[bucket] += count }
+            state.total.addHistograms(of: statistics)
         }
     }
 
     func snapshot(recordingsPending: Int) -> Snapshot {
         let (ended, live, active, streams) = state.withLock { ($0.total, Array($0.live.values), $0.active, $0.streams) }
         var total = ended
-        for call in live {
-            let statistics = call.statistics
-            for (bucket, count) in statistics.lateness.enumerated() where count > 0 { total.lateness[bucket] += count }
-            for (bucket, count) in statistics.intervalJitter.enumerated() where count > 0 { total.intervalJitter[bucket] += count }
-        }
+        for call in live { total.addHistograms(of: call.statistics) }
         func pairs(_ histogram: [Int]) -> [[Double]] {
             histogram.enumerated().filter { $0.element > 0 }.map { [Double($0.offset) / 10, Double($0.element)] }
         }

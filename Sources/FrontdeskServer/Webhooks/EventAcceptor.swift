@@ -40,7 +40,6 @@ final class EventAcceptor: Sendable {
         if isNew { inbox.enqueue(event, key: key, parsed: parsed) }
         return WebhookReceipt(received: true, duplicate: !isNew, eventId: event.eventId, eventType: event.type ?? "")
     }
-
 }
 
 /// What a provider's webhook is answered with: `duplicate` when the event id was seen before.

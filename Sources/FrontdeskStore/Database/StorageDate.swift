@@ -12,12 +12,8 @@ extension Date {
         let time = UTCTimestamp(millisecondsSince1970: millis)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(23)
-        UTCTimestamp.append(time.year, digits: 4, to: &bytes); bytes.append(UInt8(ascii: "-"))
-        UTCTimestamp.append(time.month, digits: 2, to: &bytes); bytes.append(UInt8(ascii: "-"))
-        UTCTimestamp.append(time.day, digits: 2, to: &bytes); bytes.append(UInt8(ascii: " "))
-        UTCTimestamp.append(time.hour, digits: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
-        UTCTimestamp.append(time.minute, digits: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
-        UTCTimestamp.append(time.second, digits: 2, to: &bytes); bytes.append(UInt8(ascii: "."))
+        time.appendDateAndTime(to: &bytes, separator: UInt8(ascii: " "))
+        bytes.append(UInt8(ascii: "."))
         UTCTimestamp.append(time.millisecond, digits: 3, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import FrontdeskCore
+import GRDB
 
 /// What the repositories read and write through: reads go to GRDB's readers; writes are
 /// group-committed by `GroupCommitWriter`.
