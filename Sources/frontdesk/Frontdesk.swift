@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let configuration: AppConfiguration
+        var configuration: AppConfiguration
         do {
             configuration = try AppConfiguration.fromEnvironment()
         } catch {
@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "frontdesk")
         logger.logLevel = logLevel
+        let descriptors = FileDescriptorLimit.raise(logger: logger)
+        configuration.connections.total = FileDescriptorLimit.connectionCap(
+            configured: configuration.connections.total, descriptors: descriptors)
         let app = try await buildApplication(configuration: configuration, logger: logger)
         await LoopPriority.raise(nice: configuration.loopNice, logger: logger)
         HaltPolling.report(logger: logger)

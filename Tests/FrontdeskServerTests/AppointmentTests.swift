@@ -39,6 +39,34 @@ struct AppointmentTests {
         }
     }
 
+    @Test("dates at the calendar's edges are refused with a 422 naming the field, and the list keeps working")
+    func calendarEdges() async throws {
+        try await TestApp().run { client in
+            let tenant = try await client.register()
+            try await client.openWeekdays(tenant)
+            func book(_ start: String) async throws -> APIResult {
+                try await client.call(
+                    .post, "/api/appointments", token: tenant.token,
+                    json: #"{"business_id":"\#(tenant.businessId)","scheduled_date":"\#(start)","duration":30}"#)
+            }
+            for edge in ["99999-01-05T15:00:00Z", "10000-01-05T15:00:00Z", "+10000-01-05T15:00:00Z", "0000-01-05T15:00:00Z",
+                         "1899-12-31T15:00:00Z", "3000-01-06T15:00:00Z", "2999-12-31T23:00:00-05:00", "2027-02-30T15:00:00Z", "2027-13-01T15:00:00Z"] {
+                let answer = try await book(edge)
+                #expect(answer.status == .unprocessableContent, "\(edge): \(answer.json)")
+                #expect(answer.details["scheduled_date"] != nil, "\(edge)")
+            }
+            // Inside the calendar but past how far ahead the business books (90 days by default).
+            let tooFar = try await book(nextWeekday(after: client.clock.now.addingTimeInterval(100 * 86_400), hour: 10))
+            #expect(tooFar.details["scheduled_date"]?.first?.contains("further ahead") == true)
+            let list = try await client.call(.get, "/api/appointments?business_id=\(tenant.businessId)", token: tenant.token)
+            #expect(list.status == .ok)
+            for bound in ["99999-01-01", "0001-01-01", "2026-02-30"] {
+                let filtered = try await client.call(.get, "/api/appointments?business_id=\(tenant.businessId)&start_date=\(bound)", token: tenant.token)
+                #expect(filtered.status == .unprocessableContent, "\(bound)")
+            }
+        }
+    }
+
     @Test("cancelling frees the slot; rescheduling is checked like a new booking; filters by date and status")
     func cancelRescheduleFilter() async throws {
         try await TestApp().run { client in

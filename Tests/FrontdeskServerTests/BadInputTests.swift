@@ -68,7 +68,7 @@ struct BadInputTests {
         }
     }
 
-    @Test("pagination edges: page 0 and junk are 422, limit 1000 is capped at 100, a page past the end is empty")
+    @Test("pagination edges: page 0, junk, an empty value and limit 1000 are 422; limit 100 is the most; a page past the end is empty")
     func pagination() async throws {
         try await TestApp().run { client in
             let tenant = try await client.register()
@@ -81,9 +81,16 @@ struct BadInputTests {
             let negative = try await client.call(.get, base + "&limit=-5", token: tenant.token)
             #expect(negative.details["limit"] != nil)
             let big = try await client.call(.get, base + "&limit=1000", token: tenant.token)
-            #expect(big.status == .ok)
-            #expect(big["pagination.limit"] as? Int == 100)
-            #expect(big.list("leads").count == 3)
+            #expect(big.status == .unprocessableContent)
+            #expect(big.details["limit"] != nil)
+            let empty = try await client.call(.get, base + "&limit=", token: tenant.token)
+            #expect(empty.status == .unprocessableContent)
+            #expect(empty.details["limit"] != nil)
+            #expect(try await client.call(.get, base + "&page=", token: tenant.token).status == .unprocessableContent)
+            let most = try await client.call(.get, base + "&limit=100", token: tenant.token)
+            #expect(most.status == .ok)
+            #expect(most["pagination.limit"] as? Int == 100)
+            #expect(most.list("leads").count == 3)
             let second = try await client.call(.get, base + "&limit=2&page=2", token: tenant.token)
             #expect(second.list("leads").count == 1)
             #expect(second["pagination.pages"] as? Int == 2)
@@ -98,15 +105,15 @@ struct BadInputTests {
     @Test("every response carries a request id and rate-limit headers; the limit answers 429 with Retry-After")
     func headersAndRateLimit() async throws {
         try await TestApp(limits: RateLimits(authenticated: 1000, anonymous: 3, webhooks: 10)).run { client in
-            let first = try await client.call(.get, "/api/health", headers: [HTTPField.Name("X-Request-ID")!: "trace-abc"])
+            let first = try await client.call(.get, "/api/nope", headers: [HTTPField.Name("X-Request-ID")!: "trace-abc"])
             #expect(first.headers[HTTPField.Name("X-Request-ID")!] == "trace-abc")
             #expect(first.json["requestId"] as? String == "trace-abc")
             #expect(first.headers[HTTPField.Name("X-RateLimit-Limit")!] == "3")
             #expect(first.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "2")
             #expect(Int(first.headers[HTTPField.Name("X-RateLimit-Reset")!] ?? "") != nil)
-            _ = try await client.call(.get, "/api/health")
             _ = try await client.call(.get, "/api/nope")
-            let limited = try await client.call(.get, "/api/health")
+            _ = try await client.call(.get, "/api/nope")
+            let limited = try await client.call(.get, "/api/nope")
             #expect(limited.status == .tooManyRequests)
             #expect(limited.code == "RATE_LIMIT_EXCEEDED")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)

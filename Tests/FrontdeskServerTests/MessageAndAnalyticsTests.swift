@@ -88,6 +88,8 @@ struct MessageAndAnalyticsTests {
         try await app.run { client in
             let document = try await client.call(.get, "/api/openapi.json")
             #expect(document.json["openapi"] as? String == "3.1.0")
+            // Paths start with /api/: the server URL is the bare public URL (else clients call /api/api/…).
+            #expect((document.json["servers"] as? [[String: Any]])?.first?["url"] as? String == "http://localhost:3000")
             let paths = try #require(document.json["paths"] as? [String: [String: Any]])
             for route in routes {
                 #expect(paths[route.path]?[route.method.lowercased()] != nil, "\(route.method) \(route.path) is not in openapi.json")

@@ -144,6 +144,45 @@ struct TelnyxWebhookTests {
         return (token, business)
     }
 
+    @Test("a text is never sent twice by a retry: a 500 or a timeout after sending is recorded as unconfirmed; a 429 is tried again with the same Idempotency-Key and body")
+    func messageRetriesAreSafe() async throws {
+        let server = try await TelnyxTestServer.start()
+        defer { server.stop() }
+        let client = TelnyxClient(apiKey: "KEY_TEST", baseURL: server.baseURL, timeout: .milliseconds(300), backoff: [.milliseconds(20), .milliseconds(40)])
+        server.failuresToGive.withLock { $0 = 1 }
+        await #expect(throws: TelnyxClient.Failure.self) { _ = try await client.sendMessage(from: "+15550100123", to: "+15557654321", text: "one") }
+        #expect(server.commands("messages").count == 1, "a 500 after sending is not repeated")
+        server.stallsToGive.withLock { $0 = 1 }
+        do {
+            _ = try await client.sendMessage(from: "+15550100123", to: "+15557654321", text: "two")
+            Issue.record("a timeout must not look like a success")
+        } catch {
+            guard case .uncertain = error else { Issue.record("\(error)"); return }
+        }
+        #expect(server.commands("messages").count == 2, "a timeout is not repeated")
+        server.rateLimitsToGive.withLock { $0 = 2 }
+        let id = try await client.sendMessage(from: "+15550100123", to: "+15557654321", text: "three")
+        #expect(id != nil)
+        let attempts = server.commands("messages").filter { $0.body["text"]?.text == "three" }
+        #expect(attempts.count == 3)
+        #expect(Set(attempts.compactMap(\.idempotencyKey)).count == 1, "one Idempotency-Key across the retries")
+        #expect(Set(attempts.map(\.raw)).count == 1, "byte-identical bodies")
+    }
+
+    @Test("an SMS whose send was not confirmed is stored as unconfirmed with the reason, and sent once")
+    func unconfirmedSMS() async throws {
+        try await withTelnyx { _, server, client in
+            let (token, business) = try await Self.login(client)
+            server.failuresToGive.withLock { $0 = 1 }
+            let sent = try await client.call(
+                .post, "/api/sms", token: token, json: #"{"business_id":"\#(business)","phone":"+15557654321","message":"See you soon"}"#)
+            #expect(sent.status == .created)
+            #expect(sent["status"] as? String == "unconfirmed")
+            #expect((sent["error"] as? String)?.contains("not sent again") == true)
+            #expect(server.commands("messages").count == 1)
+        }
+    }
+
     @Test("a call: answered, greeted, transcribed, booked, confirmed by text, and closed with its transcript")
     func bookingCall() async throws {
         try await withTelnyx { telnyx, server, client in

@@ -98,6 +98,28 @@ struct TwilioTests {
         }
     }
 
+    @Test("the same text delivered three times (one MessageSid) is stored and answered once; each delivery gets the same TwiML")
+    func smsRedelivered() async throws {
+        try await withTwilio { client in
+            let text = [("MessageSid", "SMdup1"), ("From", "+15557654321"), ("To", "+15550100123"), ("Body", "Where are you located?"), ("NumMedia", "0")]
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<3 { group.addTask { try await post(client, "/api/twilio/sms", text).body } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(answers).count == 1)
+            #expect(answers[0].contains("Harbor Street"))
+            let (token, business) = try await TelnyxWebhookTests.login(client)
+            let messages = try await client.call(.get, "/api/sms?business_id=\(business)", token: token).list("messages")
+            #expect(messages.filter { $0["direction"] as? String == "inbound" }.count == 1)
+            #expect(messages.filter { $0["direction"] as? String == "outbound" }.count == 1)
+            let another = try await post(client, "/api/twilio/sms", [("MessageSid", "SMdup2")] + text.dropFirst())
+            #expect(another.body.contains("Harbor Street"))
+            #expect(try await client.call(.get, "/api/sms?business_id=\(business)", token: token).list("messages").count == 4)
+            let missing = try await post(client, "/api/twilio/sms", Array(text.dropFirst()))
+            #expect(missing.status == .unprocessableContent)
+        }
+    }
+
     @Test("texts are answered with TwiML Messages; STOP opts out and later texts get no answer")
     func sms() async throws {
         try await withTwilio { client in

@@ -40,6 +40,7 @@ struct StoreTests {
         let temp = try TemporaryStore()
         #expect(try temp.store.appliedMigrations() == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters", "v3-conversations", "v4-call-llm-usage",
             "v5-webhook-inbox-and-opt-outs", "v6-media-mode", "v7-first-token-latency", "v8-speech-provider-latency",
+            "v9-unreadable-appointment-dates",
         ])
         let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
             (
@@ -56,7 +57,7 @@ struct StoreTests {
         }
         // Opening the same file again does not re-run migrations.
         let again = try Store(path: temp.folder.appendingPathComponent("db/test.sqlite").path)
-        #expect(try again.appliedMigrations().count == 9)
+        #expect(try again.appliedMigrations().count == 10)
     }
 
     @Test("a business round-trips with its settings, and deleting it removes what it owns")
@@ -170,7 +171,7 @@ struct StoreTests {
         let (user, _) = try await temp.business()
         let later = temp.now.addingTimeInterval(86_400)
         try await temp.store.tokens.storeRefreshToken(hash: "h1", user: user.id, family: "f", expiresAt: later, now: temp.now)
-        #expect(try await temp.store.tokens.rotate(hash: "h1", newHash: "h2", newExpiresAt: later, now: temp.now) == .rotated(user.id))
+        #expect(try await temp.store.tokens.rotate(hash: "h1", newHash: "h2", newExpiresAt: later, now: temp.now) == .rotated(user.id, session: "f"))
         #expect(try await temp.store.tokens.rotate(hash: "h1", newHash: "h3", newExpiresAt: later, now: temp.now) == .reuseDetected)
         #expect(try await temp.store.tokens.rotate(hash: "h2", newHash: "h4", newExpiresAt: later, now: temp.now) == .reuseDetected)
         #expect(try await temp.store.tokens.rotate(hash: "nope", newHash: "h5", newExpiresAt: later, now: temp.now) == .invalid)

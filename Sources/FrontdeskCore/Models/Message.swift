@@ -15,6 +15,8 @@ public enum MessageDirection: String, Sendable, Codable, CaseIterable {
 /// configured — it did not leave this machine.
 public enum MessageStatus: String, Sendable, Codable, CaseIterable {
     case queued, outbox, sent, delivered, failed, received
+    /// The provider may have taken it but never confirmed (a timeout after sending): not sent again.
+    case unconfirmed
 }
 
 /// An SMS or e-mail, either way.

@@ -62,10 +62,19 @@ public struct LocalDate: Hashable, Sendable, Comparable, Codable, CustomStringCo
         self.day = day
     }
 
+    /// The years a date or instant from outside may name (the API, settings): anything else is refused
+    /// as a mistake, so no stored date is ever out of the calendar code's reach.
+    public static let acceptedYears = 1900...2999
+    /// `acceptedYears` as UTC instants: from the first instant of 1900 to before the first of 3000.
+    public static let earliestInstant = Date(timeIntervalSince1970: -2_208_988_800)
+    public static let latestInstant = Date(timeIntervalSince1970: 32_503_680_000)
+
+    /// `YYYY-MM-DD` with a year in `acceptedYears` and a day that exists.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+            parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Self.acceptedYears.contains(y)
         else { return nil }
         self.init(year: y, month: m, day: d)
     }

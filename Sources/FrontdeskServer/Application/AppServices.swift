@@ -27,6 +27,8 @@ struct AppServices: Sendable {
     let twilioStreams: TwilioStreams
     /// Media streams across the process (health, benchmarks).
     let mediaTotals = MediaTotals()
+    /// Failed logins per account, and the growing wait after them.
+    let loginThrottle = LoginThrottle()
     let now: @Sendable () -> Date
     /// When this process started (for uptime).
     let startedAt: Date

@@ -2,6 +2,7 @@ import Foundation
 import FrontdeskCore
 import FrontdeskStore
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 
@@ -50,9 +51,17 @@ public func buildApplication(
     let sockets = Router(context: SocketRequestContext.self)
     RetellLLMSocket(services: services, logger: logger).addRoutes(to: sockets)
     MediaStreamController(services: services, speech: services.speech, logger: logger).addRoutes(to: sockets)
+    var limits = configuration.connections
+    limits.maxBodyBytes = configuration.maxBodyBytes
+    let registry = ConnectionRegistry(limits: limits, logger: logger)
+    let socketResponder = sockets.buildResponder()
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: sockets),
+        server: HTTPServerBuilder { responder in
+            GuardedChildChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: socketResponder, configuration: .init()),
+                registry: registry)
+        },
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Frontdesk"),
         onServerRunning: { channel in
@@ -68,6 +77,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     -> AppServices
 {
     let store = try Store(path: configuration.databasePath)
+    store.unreadableRows.onReport { table, id, problem in
+        logger.error("A stored row cannot be read: left out of the list", metadata: ["table": "\(table)", "id": "\(id)", "problem": "\(problem)"])
+    }
     let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
     let telnyx = dependencies.telnyx ?? configuration.telnyxAPIKey.map {
         TelnyxClient(apiKey: $0, baseURL: configuration.telnyxAPIBase)
@@ -195,7 +207,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     let router = Router(context: AppRequestContext.self)
     router.add(
         middleware: APIMiddleware(
-            tokens: services.tokens, limiter: RateLimiter(), limits: services.configuration.rateLimits,
+            tokens: services.tokens, store: services.store, limiter: RateLimiter(), limits: services.configuration.rateLimits,
             routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes, now: services.now))
     let api = router.group("api")
     HealthController(services: services).addRoutes(to: api.group("health"))
@@ -213,7 +225,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     RetellWebhookController(services: services).addRoutes(to: api.group("retell"))
     TwilioController(services: services, logger: Logger(label: "twilio")).addRoutes(to: api.group("twilio"))
     let document = (try? JSONSerialization.data(
-        withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString + "/api"),
+        withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString),
         options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     api.get("openapi.json") { _, _ in
         Response(

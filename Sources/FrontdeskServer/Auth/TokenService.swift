@@ -10,13 +10,15 @@ public struct AccessClaims: JWTPayload, Equatable {
     public var role: Role
     public var iat: Int
     public var exp: Int
+    /// The login (refresh-token family) the token was issued for: revoking the login revokes it.
+    public var sid: String?
 
     public var userId: UserID { UserID(rawValue: sub) }
 
     enum CodingKeys: String, CodingKey {
         case sub
         case businessId = "business_id"
-        case role, iat, exp
+        case role, iat, exp, sid
     }
 
     /// Expiry is checked by `TokenService` against its own clock (so tests can move time).
@@ -39,11 +41,11 @@ public struct TokenService: Sendable {
         self.now = now
     }
 
-    public func issueAccessToken(user: UserID, business: BusinessID?, role: Role) async throws -> String {
+    public func issueAccessToken(user: UserID, business: BusinessID?, role: Role, session: String?) async throws -> String {
         let issuedAt = Int(now().timeIntervalSince1970)
         let claims = AccessClaims(
             sub: user.rawValue, businessId: business?.rawValue, role: role, iat: issuedAt,
-            exp: issuedAt + Self.accessTokenLifetime)
+            exp: issuedAt + Self.accessTokenLifetime, sid: session)
         return try await keys.sign(claims)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskAudio
+import NIOCore
 
 /// A bad configuration value, reported as one line at start-up.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
@@ -35,6 +36,8 @@ public struct AppConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// Largest accepted request body.
     public var maxBodyBytes = 1 << 20
+    /// Connection limits: read timeout, per-client and total caps.
+    public var connections = ConnectionLimits()
     /// bcrypt cost (work factor 2^cost).
     public var bcryptCost = 10
     /// Create the demo business, agent and login when the database is empty.
@@ -93,6 +96,12 @@ public struct AppConfiguration: Sendable {
         config.rateLimits.webhooks =
             try reader.int("FRONTDESK_RATE_LIMIT_WEBHOOKS", in: 1...100_000_000) ?? config.rateLimits.webhooks
         config.maxBodyBytes = try reader.int("FRONTDESK_MAX_BODY_BYTES", in: 1024...(64 << 20)) ?? config.maxBodyBytes
+        if let seconds = try reader.int("FRONTDESK_READ_TIMEOUT_SECONDS", in: 1...3600) {
+            config.connections.readTimeout = .seconds(Int64(seconds))
+        }
+        config.connections.perClient =
+            try reader.int("FRONTDESK_MAX_CONNECTIONS_PER_CLIENT", in: 1...1_000_000) ?? config.connections.perClient
+        config.connections.total = try reader.int("FRONTDESK_MAX_CONNECTIONS", in: 1...1_000_000) ?? config.connections.total
         config.bcryptCost = try reader.int("FRONTDESK_BCRYPT_COST", in: 4...16) ?? config.bcryptCost
         config.seedDemo = try reader.flag("FRONTDESK_DEMO") ?? true
 

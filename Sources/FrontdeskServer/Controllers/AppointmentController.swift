@@ -272,6 +272,11 @@ struct AppointmentController {
         guard appointment.scheduledDate > services.now() else {
             throw AppError.validation(field: "scheduled_date", "must be in the future")
         }
+        let rules = business.settings.booking
+        guard appointment.scheduledDate <= services.now().addingTimeInterval(TimeInterval(rules.maxDaysAhead * 86_400)) else {
+            throw AppError.validation(
+                field: "scheduled_date", "is further ahead than this business books (\(rules.maxDaysAhead) days; settings.booking.max_days_ahead)")
+        }
         guard hours.isOpen(from: appointment.scheduledDate, minutes: appointment.duration) else {
             throw AppError.validation(
                 field: "scheduled_date", "is outside the business hours (\(business.settings.timezone.identifier))")

@@ -14,6 +14,7 @@ struct AuthController {
         group.post("refresh", use: refresh)
         group.post("forgot-password", use: forgotPassword)
         group.post("reset-password", use: resetPassword)
+        group.post("logout", use: logout)
         group.get("me", use: me)
     }
 
@@ -71,7 +72,7 @@ struct AuthController {
         var validator = Validator()
         let email = EmailAddress(body.email)
         validator.check(email != nil, "email", "must be a valid email address")
-        Self.checkPassword(body.password, into: &validator)
+        Self.checkPassword(body.password, email: body.email, into: &validator)
         let businessName = body.businessName.trimmingWhitespace()
         validator.check((1...200).contains(businessName.count), "business_name", "must be 1–200 characters")
         validator.check((body.firstName?.count ?? 0) <= 100, "first_name", "must be at most 100 characters")
@@ -100,13 +101,26 @@ struct AuthController {
         var request = request
         let body = try await request.decodeJSON(LoginBody.self, context: context)
         let invalid = AppError(.invalidCredentials, "Invalid email or password")
+        let now = services.now()
+        if case .wait(let seconds) = services.loginThrottle.check(body.email, now: now) {
+            context.logger.notice("Login throttled after repeated failures", metadata: ["retry_after": "\(seconds)"])
+            throw AppError(
+                .rateLimitExceeded, "Too many failed logins for this account; try again in \(seconds) s", retryAfter: seconds)
+        }
         guard let email = EmailAddress(body.email), let user = try await services.store.users.find(email: email)
         else {
             // Same work as a real check, so response time does not reveal which e-mails exist.
             _ = try await services.passwords.verify(body.password, hash: services.passwords.unknownAccountHash)
+            _ = services.loginThrottle.failed(body.email, now: now)
             throw invalid
         }
-        guard try await services.passwords.verify(body.password, hash: user.passwordHash) else { throw invalid }
+        guard try await services.passwords.verify(body.password, hash: user.passwordHash) else {
+            if services.loginThrottle.failed(body.email, now: now) {
+                try await warnOwner(user, context: context)
+            }
+            throw invalid
+        }
+        services.loginThrottle.succeeded(body.email)
         let primary = try await services.store.users.memberships(of: user.id).first
         return APIResponse(
             try await tokens(for: user, business: primary?.businessId, role: primary?.role ?? .user),
@@ -132,13 +146,13 @@ struct AuthController {
         case .reuseDetected:
             context.logger.warning("Refresh token reused: its whole family is revoked")
             throw AppError(.authInvalidToken, "Refresh token was already used; all sessions of this login are revoked")
-        case .rotated(let userId):
+        case .rotated(let userId, let session):
             guard let user = try await services.store.users.find(userId) else {
                 throw AppError(.authInvalidToken, "Invalid or expired refresh token")
             }
             let primary = try await services.store.users.memberships(of: user.id).first
             let access = try await services.tokens.issueAccessToken(
-                user: user.id, business: primary?.businessId, role: primary?.role ?? .user)
+                user: user.id, business: primary?.businessId, role: primary?.role ?? .user, session: session)
             return APIResponse(
                 TokenResponse(
                     token: access, refreshToken: next.token,
@@ -198,6 +212,31 @@ struct AuthController {
         return APIResponse(Empty(), message: "Password updated; please log in again")
     }
 
+    /// `POST /auth/logout`: ends this login — its refresh tokens and, at once, its access tokens.
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Empty> {
+        let claims = try context.requireUser()
+        guard let session = claims.sid else {
+            throw AppError(.authInvalidToken, "This token names no login; log in again to get one that does")
+        }
+        try await services.store.tokens.revokeSession(session, user: claims.userId, now: services.now())
+        context.logger.info("Logged out", metadata: ["user_id": "\(claims.userId)"])
+        return APIResponse(Empty(), message: "Logged out")
+    }
+
+    /// After `LoginThrottle.notifyAt` failures in a row, the account's owner hears of it by email.
+    private func warnOwner(_ user: User, context: AppRequestContext) async throws {
+        guard let business = try await services.store.users.memberships(of: user.id).first?.businessId else { return }
+        context.logger.warning("Repeated failed logins: the account's owner is told", metadata: ["user_id": "\(user.id)"])
+        let text = """
+            There have been \(LoginThrottle.notifyAt) failed attempts to log in to your Frontdesk account.
+            Each further attempt now waits longer (up to 15 minutes); your own login still works after the wait.
+            If this was not you, reset your password (POST /api/auth/forgot-password) — that also ends every session.
+            """
+        _ = try await services.messenger.send(
+            OutboundMessage(channel: .email, to: user.email.value, subject: "Failed logins on your Frontdesk account", body: text),
+            business: business, lead: nil, logger: context.logger)
+    }
+
     struct MeView: Encodable, Sendable {
         let user: UserView
         let memberships: [Membership]
@@ -215,12 +254,14 @@ struct AuthController {
                 memberships: memberships))
     }
 
+    /// A new login (session): its refresh-token family, and an access token that names it.
     private func tokens(for user: User, business: BusinessID?, role: Role) async throws -> TokenResponse {
         let now = services.now()
-        let access = try await services.tokens.issueAccessToken(user: user.id, business: business, role: role)
+        let session = RandomToken.base32(count: 20)
+        let access = try await services.tokens.issueAccessToken(user: user.id, business: business, role: role, session: session)
         let refresh = TokenService.newOpaqueToken(prefix: "rt")
         try await services.store.tokens.storeRefreshToken(
-            hash: refresh.hash, user: user.id, family: RandomToken.base32(count: 20),
+            hash: refresh.hash, user: user.id, family: session,
             expiresAt: now.addingTimeInterval(TokenService.refreshTokenLifetime), now: now)
         return TokenResponse(token: access, refreshToken: refresh.token, user: Self.view(user, business: business, role: role))
     }
@@ -231,9 +272,9 @@ struct AuthController {
             lastName: user.lastName)
     }
 
-    static func checkPassword(_ password: String, into validator: inout Validator) {
-        validator.check(password.count >= 8, "password", "must be at least 8 characters")
-        // bcrypt reads only the first 72 bytes.
-        validator.check(password.utf8.count <= 72, "password", "must be at most 72 bytes")
+    static func checkPassword(_ password: String, email: String? = nil, into validator: inout Validator) {
+        if let problem = PasswordPolicy.problem(with: password, email: email) {
+            validator.add("password", problem)
+        }
     }
 }

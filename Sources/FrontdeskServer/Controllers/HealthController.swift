@@ -59,8 +59,30 @@ struct HealthController {
         } else {
             report = try await check(now: now, detailed: false)
         }
-        let status: HTTPResponse.Status = report.overall == "healthy" ? .ok : .serviceUnavailable
-        return try APIResponse(report, status: status).response(from: request, context: context)
+        guard report.overall == "healthy" else {
+            // Unhealthy: the error envelope's success, error and code around the same report.
+            let body = try APIJSON.encoder.encode(
+                UnhealthyEnvelope(
+                    error: "Service unhealthy: " + (report.checks ?? []).filter { $0.status != "healthy" }.map(\.message)
+                        .joined(separator: "; "),
+                    data: report, timestamp: Date(), requestId: context.requestId))
+            return Response(
+                status: .serviceUnavailable, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: .init(bytes: body)))
+        }
+        return try APIResponse(report).response(from: request, context: context)
+    }
+
+    /// `success: false` and `SERVICE_UNAVAILABLE` like any error, with the report that says why.
+    struct UnhealthyEnvelope: Encodable {
+        let success = false
+        let error: String
+        let code = ErrorCode.serviceUnavailable
+        let data: Report
+        let timestamp: Date
+        let requestId: String
+
+        enum CodingKeys: String, CodingKey { case success, error, code, data, timestamp, requestId }
     }
 
     private func check(now: Date, detailed: Bool) async throws -> Report {
@@ -68,22 +90,24 @@ struct HealthController {
         let start = clock.now
         var healthy = true
         var message: String
+        var failure = ""
         do {
             try await services.store.ping()
         } catch {
             healthy = false
+            failure = String(describing: error)
         }
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         let rounded = (ms * 1000).rounded() / 1000
-        message = healthy ? "Database is healthy. Query time: \(rounded)ms" : "Database query failed"
+        message = healthy ? "Database is healthy. Query time: \(rounded)ms" : "Database check failed: \(failure)"
         let checks = [
             Check(
                 name: "database", status: healthy ? "healthy" : "unhealthy", message: message, duration: rounded,
                 timestamp: now)
         ]
         return Report(
-            overall: healthy ? "healthy" : "unhealthy", checks: detailed ? checks : nil, timestamp: now,
+            overall: healthy ? "healthy" : "unhealthy", checks: detailed || !healthy ? checks : nil, timestamp: now,
             version: Self.version, uptime: max(0, Int(now.timeIntervalSince(services.startedAt) * 1000)),
             environment: services.configuration.environment, media: detailed ? services.mediaTotals.snapshot(recordingsPending: services.recordings?.pending ?? 0) : nil)
     }

@@ -20,6 +20,8 @@ final class TwilioController: Sendable {
     let logger: Logger
     /// The TwiML transport of each live call.
     private let transports = Mutex<[String: TwiMLTransport]>([:])
+    /// One delivery of a text at a time per `MessageSid` (a redelivery waits for the first's answer).
+    private let smsOnce = KeyedLock()
 
     init(services: AppServices, logger: Logger) {
         self.services = services
@@ -154,12 +156,35 @@ final class TwilioController: Sendable {
 
     // MARK: SMS
 
+    /// Twilio redelivers a text's webhook when it did not get an answer in time: each `MessageSid` is
+    /// acted on once, and a redelivery is answered with the same TwiML (nothing stored or sent again).
     func sms(_ request: Request, context: AppRequestContext) async throws -> Response {
         var request = request
         let form = try await verifiedForm(&request, context: context)
         guard let from = form["From"].flatMap(PhoneNumber.init), let to = form["To"].flatMap(PhoneNumber.init) else {
             throw AppError.validation(["From": ["must be an E.164 number"], "To": ["must be an E.164 number"]])
         }
+        guard let sid = form["MessageSid"], !sid.isEmpty, sid.utf8.count <= 64 else {
+            throw AppError.validation(field: "MessageSid", "is required")
+        }
+        return try await smsOnce.withLock(sid) {
+            let events = services.store.events
+            switch try await events.claim(provider: Self.smsEvents, eventId: sid, type: "sms", at: services.now()) {
+            case .answered(let answer):
+                context.logger.info("A redelivered Twilio text: answered as before", metadata: ["message_sid": "\(sid)"])
+                return twiml(String(decoding: answer, as: UTF8.self))
+            case .new, .unfinished:
+                let verbs = try await answer(sms: form, from: from, to: to, context: context)
+                try await events.storeAnswer(provider: Self.smsEvents, eventId: sid, answer: Data(verbs.utf8))
+                return twiml(verbs)
+            }
+        }
+    }
+
+    /// The processed-events provider under which texts' `MessageSid`s are kept.
+    static let smsEvents = "twilio-sms"
+
+    private func answer(sms form: [String: String], from: PhoneNumber, to: PhoneNumber, context: AppRequestContext) async throws -> String {
         let replies = Mutex<[String]>([])
         let store = services.store
         let now = services.now
@@ -176,6 +201,6 @@ final class TwilioController: Sendable {
                     providerMessageId: nil, error: nil, createdAt: time, updatedAt: time))
             replies.withLock { $0.append(body) }
         }
-        return twiml(replies.withLock { $0 }.map { "<Message>\(TwiML.escape($0))</Message>" }.joined())
+        return replies.withLock { $0 }.map { "<Message>\(TwiML.escape($0))</Message>" }.joined()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -11,6 +12,7 @@ struct APIMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let tokens: TokenService
+    let store: Store
     let limiter: RateLimiter
     let limits: RateLimits
     let routeTable: RouteTable
@@ -31,26 +33,34 @@ struct APIMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
         context.caller = await caller(of: request)
 
-        let decision = rateLimit(request, context: context)
+        // Health (and the OpenAPI document) are never rate-limited: monitors probe them all day.
+        let exempt = Self.isExemptFromRateLimit(request.uri.path)
+        let decision = exempt ? nil : rateLimit(request, context: context)
         var response: Response
-        if decision.allowed {
+        if decision?.allowed ?? true {
             do {
                 response = try await next(request, context)
             } catch {
                 response = errorResponse(error, request: request, context: context)
             }
         } else {
-            let wait = max(1, decision.reset - Int(now().timeIntervalSince1970))
+            let wait = max(1, (decision?.reset ?? 0) - Int(now().timeIntervalSince1970))
             context.logger.notice("Rate limit exceeded")
             response = ErrorMapping.response(
                 for: AppError(.rateLimitExceeded, "Rate limit exceeded, retry in \(wait) s", retryAfter: wait),
                 requestId: context.requestId)
         }
         response.headers[Self.requestIdHeader] = context.requestId
-        response.headers[Self.limitHeader] = String(decision.limit)
-        response.headers[Self.remainingHeader] = String(decision.remaining)
-        response.headers[Self.resetHeader] = String(decision.reset)
+        if let decision {
+            response.headers[Self.limitHeader] = String(decision.limit)
+            response.headers[Self.remainingHeader] = String(decision.remaining)
+            response.headers[Self.resetHeader] = String(decision.reset)
+        }
         return response
+    }
+
+    static func isExemptFromRateLimit(_ path: String) -> Bool {
+        path == "/api/health" || path == "/api/health/" || path.hasPrefix("/api/health/") || path == "/api/openapi.json"
     }
 
     private func errorResponse(_ error: any Error, request: Request, context: Context) -> Response {
@@ -74,7 +84,14 @@ struct APIMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return .invalidToken("Authorization must be 'Bearer <token>'")
         }
-        return await tokens.verify(String(parts[1]))
+        let caller = await tokens.verify(String(parts[1]))
+        guard case .authenticated(let claims) = caller else { return caller }
+        // Signature and expiry are not enough: the login may be revoked, or the account gone.
+        switch (try? await store.tokens.accessState(user: claims.userId, session: claims.sid)) ?? .valid {
+        case .valid: return caller
+        case .sessionRevoked: return .invalidToken("This login has ended (logged out or revoked); log in again")
+        case .accountGone: return .invalidToken("The account no longer exists")
+        }
     }
 
     private func rateLimit(_ request: Request, context: Context) -> RateLimiter.Decision {

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// The one place where errors become HTTP statuses and envelopes.
 enum ErrorMapping {
@@ -32,6 +33,9 @@ enum ErrorMapping {
             return error
         case is NIOTooManyBytesError:
             return AppError(.payloadTooLarge, "Request body is too large")
+        case is HTTPParserError:
+            // A body that broke off or is framed wrongly (a bad chunk size, a truncated chunk).
+            return AppError(.badRequest, "Request body is malformed: \(error)")
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: return AppError(.payloadTooLarge, "Request body is too large")

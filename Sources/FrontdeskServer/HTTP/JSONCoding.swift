@@ -42,10 +42,24 @@ enum APIJSON {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Accepts ISO 8601 date-times with `Z` or an offset, with or without fractional seconds.
+    /// Accepts ISO 8601 date-times with `Z` or an offset, with or without fractional seconds, with a
+    /// four-digit year inside `LocalDate.acceptedYears` (Foundation's parser reads `99999-01-05` as year
+    /// 9999, and a stored year past 9999 cannot be read back).
     static func parseInstant(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: false).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return nil
+        let bytes = Array(text.utf8.prefix(5))
+        guard bytes.count == 5, bytes[0..<4].allSatisfy({ (0x30...0x39).contains($0) }), bytes[4] == UInt8(ascii: "-"),
+            let year = Int(text.prefix(4)), LocalDate.acceptedYears.contains(year), text.utf8.count <= 40,
+            // A day that exists (Foundation's parser moves February 30 to March 2).
+            LocalDate(String(text.prefix(10))) != nil
+        else { return nil }
+        var parsed: Date?
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: false).parse(text) {
+            parsed = date
+        } else if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) {
+            parsed = date
+        }
+        // An offset can move the instant across a year's edge: the UTC instant must be in range too.
+        guard let parsed, parsed >= LocalDate.earliestInstant, parsed < LocalDate.latestInstant else { return nil }
+        return parsed
     }
 }

@@ -103,18 +103,18 @@ struct QueryReader {
         }
     }
 
-    /// `page` (from 1) and `limit` (1–100; larger values are capped at 100).
+    /// `page` (from 1) and `limit` (1–100). A present but empty value is refused like any non-number.
     func page() throws(AppError) -> PageRequest {
         var validator = Validator()
         var page = 1
         var limit = 20
-        if let text = string("page") {
+        if let text = parameters["page"] {
             if let value = Int(text), (1...1_000_000).contains(value) { page = value } else {
                 validator.add("page", "must be a whole number from 1 to 1000000")
             }
         }
-        if let text = string("limit") {
-            if let value = Int(text), value >= 1 { limit = min(value, 100) } else {
+        if let text = parameters["limit"] {
+            if let value = Int(text), (1...100).contains(value) { limit = value } else {
                 validator.add("limit", "must be a whole number from 1 to 100")
             }
         }

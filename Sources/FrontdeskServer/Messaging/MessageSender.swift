@@ -62,10 +62,15 @@ struct Messenger: Sendable {
         } else {
             do {
                 receipt = try await sender.send(outbound)
+            } catch TelnyxClient.Failure.uncertain(let reason) {
+                // Recorded as it is: maybe sent. Not tried again — a text must not go out twice.
+                logger.warning("Sending not confirmed; not repeated", metadata: ["provider": "\(sender.providerName)", "reason": "\(reason)"])
+                receipt = SendReceipt(status: .unconfirmed, providerMessageId: nil)
+                failure = "The provider did not confirm the message (\(reason)); it may have been sent, so it was not sent again"
             } catch {
-            logger.warning("Sending failed", metadata: ["provider": "\(sender.providerName)", "error": "\(error)"])
-            receipt = SendReceipt(status: .failed, providerMessageId: nil)
-            failure = "The provider did not accept the message"
+                logger.warning("Sending failed", metadata: ["provider": "\(sender.providerName)", "error": "\(error)"])
+                receipt = SendReceipt(status: .failed, providerMessageId: nil)
+                failure = "The provider did not accept the message"
             }
         }
         let time = now()

@@ -27,6 +27,7 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/auth/refresh", summary: "Rotate a refresh token (reuse revokes the whole family)", tag: "auth", auth: false, body: "RefreshRequest", response: "TokenResponse"),
         .init(method: "POST", path: "/api/auth/forgot-password", summary: "Send a single-use reset token by email (outbox by default)", tag: "auth", auth: false, body: "ForgotPasswordRequest"),
         .init(method: "POST", path: "/api/auth/reset-password", summary: "Set a new password with a reset token", tag: "auth", auth: false, body: "ResetPasswordRequest"),
+        .init(method: "POST", path: "/api/auth/logout", summary: "End this login: its refresh tokens and its access tokens stop working at once", tag: "auth"),
         .init(method: "GET", path: "/api/auth/me", summary: "The current user and its memberships", tag: "auth"),
         .init(method: "GET", path: "/api/businesses", summary: "Businesses of the current user", tag: "businesses", query: pageQuery + ["search"], response: "BusinessList"),
         .init(method: "POST", path: "/api/businesses", summary: "Create a business (the caller becomes its admin)", tag: "businesses", body: "BusinessRequest", response: "Business", status: "201"),
@@ -75,7 +76,7 @@ enum OpenAPIDocument {
     /// Constraints the server enforces, so generated clients and fuzzers know them.
     nonisolated(unsafe) static let querySchemas: [String: [String: Any]] = [  // built once, never mutated
         "page": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
-        "limit": ["type": "integer", "minimum": 1],
+        "limit": ["type": "integer", "minimum": 1, "maximum": 100],
         "business_id": ["type": "string", "minLength": 1],
         "duration": ["type": "integer", "minimum": 5, "maximum": 480],
         "start_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
@@ -95,7 +96,7 @@ enum OpenAPIDocument {
 
     static let queryDescriptions: [String: (type: String, description: String)] = [
         "page": ("integer", "Page number, from 1 (default 1)"),
-        "limit": ("integer", "Items per page, 1–100 (default 20; larger values are capped at 100)"),
+        "limit": ("integer", "Items per page, 1–100 (default 20)"),
         "business_id": ("string", "Business id (required)"),
         "status": ("string", "Filter by status"),
         "source": ("string", "Filter by source"),
@@ -150,6 +151,12 @@ enum OpenAPIDocument {
                 "422": errorResponse("Validation failed (details per field)"),
                 "429": errorResponse("Rate limit exceeded (Retry-After)"),
             ]
+            if op.path == "/api/health" {
+                responses["503"] = [
+                    "description": "Unhealthy: the same report with success false and code SERVICE_UNAVAILABLE",
+                    "content": ["application/json": ["schema": unhealthyEnvelope(op.response)]],
+                ]
+            }
             if op.path == "/api/auth/login" || op.path == "/api/auth/refresh" {
                 responses["401"] = errorResponse("Wrong credentials, or an invalid, expired or reused refresh token")
             }
@@ -195,6 +202,18 @@ enum OpenAPIDocument {
             "type": "object", "required": ["success", "data", "timestamp", "requestId"],
             "properties": [
                 "success": ["type": "boolean", "const": true], "data": ref(name), "message": ["type": "string"],
+                "timestamp": ["type": "string", "format": "date-time"], "requestId": ["type": "string"],
+            ],
+        ]
+    }
+
+    /// The health report when a check fails: the error envelope's fields around the same data.
+    static func unhealthyEnvelope(_ name: String) -> [String: Any] {
+        [
+            "type": "object", "required": ["success", "error", "code", "data", "timestamp", "requestId"],
+            "properties": [
+                "success": ["type": "boolean", "const": false], "error": ["type": "string"],
+                "code": ["type": "string", "const": ErrorCode.serviceUnavailable.rawValue], "data": ref(name),
                 "timestamp": ["type": "string", "format": "date-time"], "requestId": ["type": "string"],
             ],
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -12,6 +13,8 @@ public final class TelnyxStandIn: Sendable {
         public let path: String
         /// The JSON body as sent (decoded when asked: under load the stand-in only records).
         public let raw: Data
+        /// The request's `Idempotency-Key` header, if any.
+        public var idempotencyKey: String? = nil
         public var body: JSONValue { (try? JSONParser.parse(raw)) ?? .null }
         /// When it arrived.
         public var receivedAt = ContinuousClock.now
@@ -32,6 +35,12 @@ public final class TelnyxStandIn: Sendable {
     public let received = Mutex<[Received]>([])
     /// Requests answered 500 before the stand-in behaves again (each still recorded).
     public let failuresToGive = Mutex(0)
+    /// Requests answered 429 (rate limited: not taken) before the stand-in behaves again.
+    public let rateLimitsToGive = Mutex(0)
+    /// Requests answered only after this long (longer than a client's timeout: a request that may have
+    /// been taken but was never confirmed), before the stand-in behaves again.
+    public let stallsToGive = Mutex(0)
+    public let stall = Duration.seconds(1)
     public let port: Int
     private let task: Task<Void, any Error>
 
@@ -51,9 +60,28 @@ public final class TelnyxStandIn: Sendable {
             var request = request
             let bytes = try await request.collectBody(upTo: 1 << 20)
             guard let server = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
-            let entry = Received(path: request.uri.path, raw: Data(bytes.readableBytesView))
+            let entry = Received(
+                path: request.uri.path, raw: Data(bytes.readableBytesView),
+                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
             server.received.withLock { $0.append(entry) }
-            let fail = server.failuresToGive.withLock { count -> Bool in
+            // Each request's fate is decided as it arrives (a stalled one does not take a later one's).
+            let stalls = server.stallsToGive.withLock { count -> Bool in
+                guard count > 0 else { return false }
+                count -= 1
+                return true
+            }
+            let rateLimited = !stalls && server.rateLimitsToGive.withLock { count -> Bool in
+                guard count > 0 else { return false }
+                count -= 1
+                return true
+            }
+            if stalls { try await Task.sleep(for: server.stall) }
+            if rateLimited {
+                return Response(
+                    status: .tooManyRequests,
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"code":"10011","title":"Too many requests"}]}"#)))
+            }
+            let fail = !stalls && server.failuresToGive.withLock { count -> Bool in
                 guard count > 0 else { return false }
                 count -= 1
                 return true

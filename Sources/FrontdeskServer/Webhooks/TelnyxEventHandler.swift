@@ -94,7 +94,7 @@ struct TelnyxEventHandler: Sendable {
             // Never left ringing: answered, told, and hung up after the message.
             logger.warning(
                 "A call to a number no agent answers", metadata: ["to": "\(event.phone("to") ?? "?")", "telnyx_event": Self.label(event)])
-            try await client.command("answer", callControlId: call, clientState: "unassigned")
+            try await client.command("answer", callControlId: call, clientState: "unassigned", commandId: Self.commandId(event, "answer"))
             return
         }
         if agent.voiceSettings.mode == .media {
@@ -109,7 +109,7 @@ struct TelnyxEventHandler: Sendable {
                 "stream_auth_token": .string(services.mediaTokens.token(for: call)),
             ]
             if services.speech.settings.sendSilenceWhenIdle { body["send_silence_when_idle"] = .bool(true) }
-            try await client.command("answer", callControlId: call, body, clientState: "media")
+            try await client.command("answer", callControlId: call, body, clientState: "media", commandId: Self.commandId(event, "answer"))
             return
         }
         let transport = TelnyxCallTransport(
@@ -124,11 +124,17 @@ struct TelnyxEventHandler: Sendable {
             return
         }
         do {
-            try await client.command("answer", callControlId: call, clientState: "agent")
+            try await client.command("answer", callControlId: call, clientState: "agent", commandId: Self.commandId(event, "answer"))
         } catch {
             logger.error("Could not answer the call", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
             await session.handle(.hangUp(cause: "answer_failed"))
         }
+    }
+
+    /// A command an event causes has an id made from the event's: when the event is acted on again
+    /// (a replay after a crash), the command goes out with the same `command_id` and Telnyx runs it once.
+    static func commandId(_ event: TelnyxEvent, _ action: String) -> String {
+        "\(event.id)-\(action)"
     }
 
     private func callAnswered(_ event: TelnyxEvent, logger: Logger) async throws {
@@ -138,7 +144,7 @@ struct TelnyxEventHandler: Sendable {
                 "speak", callControlId: call,
                 ["payload": .string("Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye."),
                  "voice": .string("female"), "language": .string("en-US")],
-                clientState: "unassigned")
+                clientState: "unassigned", commandId: Self.commandId(event, "speak"))
             return
         }
         if event.clientState == "media" { return }  // the stream's start frame begins the conversation
@@ -147,7 +153,7 @@ struct TelnyxEventHandler: Sendable {
             try await client.command(
                 "transcription_start", callControlId: call,
                 ["language": .string(session.agent.voiceSettings.language), "transcription_tracks": .string("inbound")],
-                clientState: "agent")
+                clientState: "agent", commandId: Self.commandId(event, "transcription_start"))
         } catch {
             logger.error("Could not start transcription", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
         }

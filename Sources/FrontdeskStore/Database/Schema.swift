@@ -285,6 +285,21 @@ enum Schema {
                     ALTER TABLE call_turn_latencies ADD COLUMN text_to_speech_ms DOUBLE;
                     """)
         }
+        migrator.registerMigration("v9-unreadable-appointment-dates") { db in
+            // Earlier builds accepted years past 9999 (`99999-01-05`), which could not be read back and
+            // broke the business's appointment list. Such rows are kept, cancelled, moved to the last
+            // day of 2999 (out of every slot), and their notes say what their date had been.
+            try db.execute(
+                sql: """
+                    UPDATE appointments
+                    SET notes = trim(COALESCE(notes, '') || char(10)
+                          || 'Cancelled by Frontdesk: its stored date could not be read (' || CAST(scheduled_date AS TEXT) || ').'),
+                        status = 'cancelled',
+                        scheduled_date = '2999-12-31 00:00:00.000'
+                    WHERE typeof(scheduled_date) <> 'text'
+                       OR scheduled_date NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]*'
+                    """)
+        }
         return migrator
     }
 }

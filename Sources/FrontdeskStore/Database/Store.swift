@@ -10,6 +10,8 @@ public final class Store: Sendable {
     let database: StoreDatabase
     let memberships = MembershipCache()
     let routing = RoutingCache()
+    /// Rows lists skipped because they could not be decoded (the application logs each).
+    public let unreadableRows = UnreadableRows()
 
     public var users: UserRepository { UserRepository(pool: database, memberships: memberships) }
     public var businesses: BusinessRepository { BusinessRepository(pool: database, memberships: memberships, routing: routing) }
@@ -38,7 +40,7 @@ public final class Store: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
-        database = StoreDatabase(pool: pool, writer: GroupCommitWriter(pool: pool))
+        database = StoreDatabase(pool: pool, writer: GroupCommitWriter(pool: pool), unreadable: unreadableRows)
     }
 
     /// The names of the migrations applied so far.
@@ -47,9 +49,20 @@ public final class Store: Sendable {
     }
 
     /// A trivial query, for health checks.
+    /// Reads the migration table and checks the schema is the one this build expects: a database file
+    /// that cannot be read, or one swapped for an older or damaged copy, fails.
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        let expected = Schema.migrator.migrations.count
+        let applied = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0 }
+        guard applied == expected else { throw StoreHealthError(applied: applied, expected: expected) }
     }
+}
+
+/// The database answers, but its schema is not the one this build migrated it to.
+public struct StoreHealthError: Error, CustomStringConvertible {
+    public let applied: Int
+    public let expected: Int
+    public var description: String { "schema has \(applied) of \(expected) migrations" }
 }
 
 /// One page of a list and the total number of matching rows.

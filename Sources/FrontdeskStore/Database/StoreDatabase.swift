@@ -7,6 +7,8 @@ import GRDB
 struct StoreDatabase: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    /// Where lists report rows they could not decode.
+    let unreadable: UnreadableRows
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)

@@ -39,7 +39,7 @@ public struct AppointmentRepository: Sendable {
             if let to = filter.to { request = request.filter(Column("scheduled_date") < to) }
             let total = try request.fetchCount(db)
             let items = try request.order(Column("scheduled_date"), Column("id"))
-                .limit(page.limit, offset: page.offset).fetchAll(db)
+                .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
     }

@@ -25,7 +25,7 @@ public struct BusinessRepository: Sendable {
             }
             let total = try request.fetchCount(db)
             let items = try request.order(Column("created_at").desc, Column("id").desc)
-                .limit(page.limit, offset: page.offset).fetchAll(db)
+                .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
     }

@@ -30,7 +30,7 @@ public struct MessageRepository: Sendable {
             if let status = filter.status { request = request.filter(Column("status") == status) }
             let total = try request.fetchCount(db)
             let items = try request.order(Column("created_at").desc, Column("id").desc)
-                .limit(page.limit, offset: page.offset).fetchAll(db)
+                .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
     }

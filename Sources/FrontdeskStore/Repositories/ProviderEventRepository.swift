@@ -17,6 +17,13 @@ public struct PendingProviderEvent: Sendable, Equatable {
     }
 }
 
+/// What claiming a webhook's event id found.
+public enum EventClaim: Sendable, Equatable {
+    case new
+    case answered(Data)
+    case unfinished
+}
+
 /// Provider webhook events: the durable inbox and its deduplication by event id.
 public struct ProviderEventRepository: Sendable {
     let pool: StoreDatabase
@@ -24,6 +31,33 @@ public struct ProviderEventRepository: Sendable {
     /// Records the event; returns false when it had been recorded before (a duplicate delivery).
     public func recordIfNew(provider: String, eventId: String, type: String?, at now: Date) async throws -> Bool {
         try await accept(provider: provider, eventId: eventId, type: type, payload: nil, at: now)
+    }
+
+    /// For a webhook answered with the result of acting on it (Twilio's TwiML): takes the event id the
+    /// first time (`.new`); a redelivery gets the stored answer (`.answered`), or `.unfinished` when the
+    /// first delivery never stored one (it failed or the process stopped) and it should be acted on again.
+    public func claim(provider: String, eventId: String, type: String?, at now: Date) async throws -> EventClaim {
+        let stamp = now.storageValue
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
+                    VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING
+                    """, arguments: [provider, eventId, type, stamp, stamp])
+            if db.changesCount == 1 { return .new }
+            let answer = try Data.fetchOne(
+                db, sql: "SELECT payload FROM processed_events WHERE provider = ? AND event_id = ?", arguments: [provider, eventId])
+            return answer.map(EventClaim.answered) ?? .unfinished
+        }
+    }
+
+    /// Stores the answer given to a claimed event, for its redeliveries.
+    public func storeAnswer(provider: String, eventId: String, answer: Data) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE processed_events SET payload = ? WHERE provider = ? AND event_id = ?",
+                arguments: [answer, provider, eventId])
+        }
     }
 
     /// Stores an accepted event with its body, durably, before it is acted on. False for a duplicate.

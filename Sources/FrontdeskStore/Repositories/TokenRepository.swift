@@ -4,12 +4,19 @@ import GRDB
 
 /// What presenting a refresh token led to.
 public enum RefreshOutcome: Sendable, Equatable {
-    /// The token was valid and has been replaced; the user may have a new pair.
-    case rotated(UserID)
+    /// The token was valid and has been replaced; the user may have a new pair in the same session (family).
+    case rotated(UserID, session: String)
     /// Unknown or expired.
     case invalid
     /// An already used token came back: the whole family has been revoked.
     case reuseDetected
+}
+
+/// Whether an access token may still be used.
+public enum AccessState: Sendable, Equatable {
+    case valid
+    case sessionRevoked
+    case accountGone
 }
 
 /// Refresh tokens (rotating, stored as hashes, grouped in families) and password-reset tokens.
@@ -53,7 +60,7 @@ public struct TokenRepository: Sendable {
                     INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, created_at)
                     VALUES (?, ?, ?, ?, ?)
                     """, arguments: [newHash, user, family, newExpiresAt, now])
-            return .rotated(user)
+            return .rotated(user, session: family)
         }
     }
 
@@ -63,6 +70,32 @@ public struct TokenRepository: Sendable {
             try db.execute(
                 sql: "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE user_id = ?",
                 arguments: [now, user])
+        }
+    }
+
+    /// Revokes one login (its refresh-token family): a log-out.
+    public func revokeSession(_ session: String, user: UserID, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family_id = ? AND user_id = ?",
+                arguments: [now, session, user])
+        }
+    }
+
+    /// Whether an access token of `user` issued for login `session` may still be used: the account
+    /// exists and the login has not been revoked (log-out, refresh-token reuse, password reset).
+    /// One indexed read per authenticated request, so it holds across restarts and instances.
+    public func accessState(user: UserID, session: String?) async throws -> AccessState {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT EXISTS(SELECT 1 FROM users WHERE id = ?),
+                           EXISTS(SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL)
+                    """)
+            guard let row = try Row.fetchOne(statement, arguments: [user, session ?? ""]) else { return .accountGone }
+            if !(row[0] as Bool) { return .accountGone }
+            if row[1] as Bool { return .sessionRevoked }
+            return .valid
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import FrontdeskCore
 import Logging
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 
 /// Telnyx's REST API (`TELNYX_API_BASE`, `Authorization: Bearer TELNYX_API_KEY`): Call Control
@@ -14,13 +15,26 @@ public struct TelnyxClient: Sendable {
         case rejected(status: Int, message: String)
         /// No usable answer after every retry.
         case unavailable(String)
+        /// The request may have been taken (a timeout or a 5xx after it was sent) and was not repeated,
+        /// because repeating it could do it twice (a text sent twice).
+        case uncertain(String)
 
         public var description: String {
             switch self {
             case .rejected(let status, let message): "Telnyx rejected the request (\(status)): \(message)"
             case .unavailable(let reason): "Telnyx could not be reached: \(reason)"
+            case .uncertain(let reason): "Telnyx may have taken the request, but did not confirm it (\(reason)); not repeated"
             }
         }
+    }
+
+    /// When a failed attempt may be tried again.
+    enum Retry {
+        /// The request carries an id the provider deduplicates (`command_id`): after any failure.
+        case always
+        /// Only when the request cannot have been taken: it never reached Telnyx (no connection) or
+        /// Telnyx said so (429). A timeout or a 5xx after sending is reported as `uncertain`.
+        case onlyWhenNotTaken
     }
 
     let baseURL: URL
@@ -60,13 +74,29 @@ public struct TelnyxClient: Sendable {
         _ = try await post("calls/\(id)/actions/\(action)", body)
     }
 
-    /// `POST /messages`; returns Telnyx's message id.
-    public func sendMessage(from: String, to: String, text: String) async throws(Failure) -> String? {
-        let answer = try await post("messages", ["from": .string(from), "to": .string(to), "text": .string(text)])
+    /// `POST /messages`; returns Telnyx's message id. The request carries an `Idempotency-Key` (the same
+    /// on every attempt, with a byte-identical body), and is tried again only when it cannot have been
+    /// taken — a text is never sent twice by a retry.
+    public func sendMessage(
+        from: String, to: String, text: String, idempotencyKey: String = RandomToken.hex(bytes: 16)
+    ) async throws(Failure) -> String? {
+        let answer = try await post(
+            "messages", ["from": .string(from), "to": .string(to), "text": .string(text)], idempotencyKey: idempotencyKey,
+            retry: .onlyWhenNotTaken)
         return answer["data"]?["id"]?.text
     }
 
-    private func post(_ path: String, _ body: [String: JSONValue]) async throws(Failure) -> JSONValue {
+    /// A failure that happened before the request could reach Telnyx (nothing was sent).
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) { return true }
+        return false
+    }
+
+    private func post(
+        _ path: String, _ body: [String: JSONValue], idempotencyKey: String? = nil, retry: Retry = .always
+    ) async throws(Failure) -> JSONValue {
         var writer = JSONWriter(capacity: 512)
         do { try JSONValue.object(body).writeJSON(to: &writer) } catch { throw .unavailable("the request could not be encoded") }
         let bytes = writer.bytes
@@ -82,6 +112,7 @@ public struct TelnyxClient: Sendable {
             request.headers.add(name: "Authorization", value: authorization)
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json")
+            if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
             request.body = .bytes(ByteBuffer(bytes: bytes))
             do {
                 let response = try await http.execute(request, timeout: timeout)
@@ -91,14 +122,16 @@ public struct TelnyxClient: Sendable {
                     return (try? JSONParser.parse(answer.readableBytesView)) ?? .null
                 }
                 let message = String(buffer: answer).prefix(300)
-                if status >= 500 || status == 429 {
+                if status == 429 || (status >= 500 && retry == .always) {
                     lastProblem = "HTTP \(status) \(message)"
                     continue
                 }
+                if status >= 500 { throw Failure.uncertain("HTTP \(status) \(message)") }
                 throw Failure.rejected(status: status, message: String(message))
             } catch let failure as Failure {
                 throw failure
             } catch {
+                if retry == .onlyWhenNotTaken, !Self.neverSent(error) { throw .uncertain("\(error)") }
                 lastProblem = "\(error)"
             }
         }

@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Stored rows that could not be decoded (written by an older build, or by hand): a list skips them
+/// and goes on, and each is reported here — the application logs them — instead of failing the page.
+public final class UnreadableRows: Sendable {
+    public typealias Handler = @Sendable (_ table: String, _ id: String, _ problem: String) -> Void
+
+    private let handler = Mutex<Handler?>(nil)
+    private let seen = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Who hears of each unreadable row (the application's log).
+    public func onReport(_ body: @escaping Handler) { handler.withLock { $0 = body } }
+
+    /// How many were met since the process started.
+    public var count: Int { seen.load(ordering: .relaxed) }
+
+    func report(table: String, id: String, problem: any Error) {
+        seen.add(1, ordering: .relaxed)
+        let handler = handler.withLock { $0 }
+        handler?(table, id, String(describing: problem))
+    }
+}
+
+extension QueryInterfaceRequest where RowDecoder: FetchableRecord & TableRecord {
+    /// Like `fetchAll`, but a row that cannot be decoded is reported and skipped.
+    func fetchReadable(_ db: Database, reporting unreadable: UnreadableRows) throws -> [RowDecoder] {
+        let rows = try asRequest(of: Row.self).fetchCursor(db)
+        var items: [RowDecoder] = []
+        while let row = try rows.next() {
+            do {
+                items.append(try RowDecoder(row: row))
+            } catch {
+                unreadable.report(table: RowDecoder.databaseTableName, id: (row["id"] as String?) ?? "?", problem: error)
+            }
+        }
+        return items
+    }
+}
