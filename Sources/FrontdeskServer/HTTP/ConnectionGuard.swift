@@ -198,6 +198,16 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 refuse(refusal, context: context)
                 return
             }
+            if head.headers.contains(name: "upgrade") {
+                // A WebSocket upgrade: the upgrade handler takes the connection from here (the media
+                // streams and Retell's socket have their own ends); the guard steps aside.
+                timer?.cancel()
+                timer = nil
+                release()
+                context.fireChannelRead(data)
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+                return
+            }
             requestsOpen += 1
             readingBody = true
         case .body:
