@@ -201,11 +201,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             if head.headers.contains(name: "upgrade") {
                 // A WebSocket upgrade: the upgrade handler takes the connection from here (the media
                 // streams and Retell's socket have their own ends); the guard steps aside.
-                timer?.cancel()
-                timer = nil
-                release()
                 context.fireChannelRead(data)
-                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)  // handlerRemoved releases
                 return
             }
             requestsOpen += 1
@@ -247,15 +244,6 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch unwrapOutboundIn(data) {
         case .head(let head):
-            if head.status == .switchingProtocols {
-                // A WebSocket from here on: the guard's work is done.
-                context.write(data, promise: promise)
-                timer?.cancel()
-                timer = nil
-                release()
-                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-                return
-            }
             answering = true
             if readingBody {
                 // Answered before the body was read (413, 401 …): not worth draining; close after.
@@ -301,7 +289,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         timer?.cancel()
         timer = nil
         if notice { registry.notices.hit("malformed or refused request answered \(refusal.status.code)", client: client) }
-        let body = ErrorBody.json(message: refusal.message, code: refusal.code)
+        let body = ByteBuffer(bytes: ErrorMapping.body(for: AppError(refusal.code, refusal.message), requestId: "req_" + RandomToken.base32(count: 16)))
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(body.readableBytes))
@@ -385,22 +373,6 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let (guardHandler, context) = bound.value
             guardHandler.readTimedOut(context: context, bodyStall: bodyStall)
         }
-    }
-}
-
-/// The API's error envelope, written without the request's context (the connection is refused before
-/// there is a request).
-enum ErrorBody {
-    static func json(message: String, code: ErrorCode) -> ByteBuffer {
-        var writer = JSONWriter(capacity: 192)
-        writer.beginObject()
-        writer.field("success", false)
-        writer.field("error", message as String?)
-        writer.field("code", code.rawValue as String?)
-        writer.field("timestamp", Date())
-        writer.field("requestId", "req_" + RandomToken.base32(count: 16) as String?)
-        writer.endObject()
-        return ByteBuffer(bytes: writer.bytes)
     }
 }
 

@@ -55,10 +55,15 @@ enum ErrorMapping {
         return AppError(.internalServerError, "Internal server error")
     }
 
-    static func response(for error: AppError, requestId: String) -> Response {
+    /// The error envelope's bytes (also written by the connection guard, before there is a request).
+    static func body(for error: AppError, requestId: String) -> Data {
         let envelope = ErrorEnvelope(
             error: error.message, code: error.code, details: error.details, timestamp: Date(), requestId: requestId)
-        let body = (try? APIJSON.encoder.encode(envelope)) ?? Data("{\"success\":false}".utf8)
+        return (try? APIJSON.encoder.encode(envelope)) ?? Data("{\"success\":false}".utf8)
+    }
+
+    static func response(for error: AppError, requestId: String) -> Response {
+        let body = body(for: error, requestId: requestId)
         var response = Response(
             status: status(for: error.code), headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: .init(bytes: body)))

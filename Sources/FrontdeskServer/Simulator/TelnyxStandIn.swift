@@ -65,27 +65,15 @@ public final class TelnyxStandIn: Sendable {
                 idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
             server.received.withLock { $0.append(entry) }
             // Each request's fate is decided as it arrives (a stalled one does not take a later one's).
-            let stalls = server.stallsToGive.withLock { count -> Bool in
-                guard count > 0 else { return false }
-                count -= 1
-                return true
-            }
-            let rateLimited = !stalls && server.rateLimitsToGive.withLock { count -> Bool in
-                guard count > 0 else { return false }
-                count -= 1
-                return true
-            }
+            let stalls = takeOne(server.stallsToGive)
+            let rateLimited = !stalls && takeOne(server.rateLimitsToGive)
             if stalls { try await Task.sleep(for: server.stall) }
             if rateLimited {
                 return Response(
                     status: .tooManyRequests,
                     body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"code":"10011","title":"Too many requests"}]}"#)))
             }
-            let fail = !stalls && server.failuresToGive.withLock { count -> Bool in
-                guard count > 0 else { return false }
-                count -= 1
-                return true
-            }
+            let fail = !stalls && takeOne(server.failuresToGive)
             if fail {
                 return Response(
                     status: .internalServerError,
@@ -136,5 +124,14 @@ public final class TelnyxStandIn: Sendable {
             try? await Task.sleep(for: .milliseconds(2))
         }
         return received.withLock { Array($0.dropFirst(mark)) }
+    }
+}
+
+/// Takes one from a count of misbehaviours still to give; false when none are left.
+private func takeOne(_ count: borrowing Mutex<Int>) -> Bool {
+    count.withLock { count in
+        guard count > 0 else { return false }
+        count -= 1
+        return true
     }
 }
