@@ -6,17 +6,16 @@ run:
 	swift build --product frontdesk
 	.build/debug/frontdesk serve
 
+# Every test: the Swift tests (unit, HTTP, provider protocols, the real binary killed and restarted),
+# every scenario in every simulator mode, the API fuzzed from its OpenAPI document, and a short run of
+# each parser fuzz target (libFuzzer + AddressSanitizer, its own build folder).
 test:
 	@scripts/ensure-system-packages.sh
 	swift build --build-tests
 	swift test --skip-build
-	.build/debug/frontdesk simulate --quiet Scenarios/*.yaml
-	.build/debug/frontdesk simulate --llm --quiet Scenarios/*.yaml
-	.build/debug/frontdesk simulate --provider twilio --quiet Scenarios/*.yaml
-	.build/debug/frontdesk simulate --provider retell --quiet Scenarios/*.yaml
-	.build/debug/frontdesk simulate --audio --quiet Scenarios/01-booking-happy-path.yaml Scenarios/09-dtmf-zero.yaml Scenarios/20-barge-in.yaml
-	.build/debug/frontdesk simulate --audio --provider twilio --quiet Scenarios/07-ask-for-a-person.yaml Scenarios/20-barge-in.yaml
-	.build/debug/frontdesk simulate --audio --llm --audio-codec opus --quiet Scenarios/20-barge-in.yaml
+	scripts/simulate-all.sh
+	scripts/fuzz-api.sh
+	scripts/fuzz-parsers.sh 30000
 
 build:
 	@scripts/ensure-system-packages.sh
@@ -38,7 +37,9 @@ bench: release
 	.build-release/release/frontdesk bench media --calls 50 --duration 20
 	.build-release/release/frontdesk bench media --calls 200 --duration 20
 
-# Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI); no server errors allowed.
+# Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI), then every parser of outside
+# input a million runs each (libFuzzer): no server error, schema mismatch, crash, hang or sanitizer report.
 fuzz:
 	@scripts/ensure-system-packages.sh
-	scripts/fuzz-api.sh
+	scripts/fuzz-api.sh --max-examples 200
+	scripts/fuzz-parsers.sh 1000000

@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Simulator scripts are YAML.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // The fuzz targets' in-memory channel (NIOEmbedded); already under Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
@@ -116,6 +118,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer targets for every parser of outside input (scripts/fuzz-parsers.sh builds them with
+        // -sanitize=fuzzer); in the ordinary build, a replayer of saved inputs.
+        .executableTarget(
+            name: "FrontdeskFuzz",
+            dependencies: [
+                "FrontdeskServer",
+                "FrontdeskAudio",
+                "FrontdeskCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

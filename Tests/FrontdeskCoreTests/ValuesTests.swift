@@ -24,12 +24,22 @@ struct ValuesTests {
         #expect(EmailAddress("a@b@example.com") == nil)
     }
 
+    @Test("money: cents, never negative, never a trillion — even when rounding would reach it")
+    func moneyBounds() {
+        #expect(Money(major: 49.5)?.cents == 4950)
+        #expect(Money(major: 999_999_999_999.99)?.cents == 99_999_999_999_999)
+        // Found by schemathesis: this rounded up to 1e12 and was stored past the documented maximum.
+        #expect(Money(major: 999_999_999_999.9999) == nil)
+        #expect(Money(major: -0.01) == nil && Money(major: .infinity) == nil && Money(major: .nan) == nil)
+    }
+
     @Test("wall-clock times and local dates")
     func wallClockAndDates() {
         #expect(WallClockTime("09:30")?.minutes == 570)
         #expect(WallClockTime("24:00")?.minutes == 1440)
         #expect(WallClockTime("24:30") == nil)
         #expect(WallClockTime("9:5") == nil)
+        #expect(WallClockTime("+9:30") == nil && WallClockTime("-0:30") == nil && WallClockTime(":30") == nil, "signs and empty hours are not times")
         #expect(LocalDate("2024-02-29") != nil)
         #expect(LocalDate("2023-02-29") == nil)
         #expect(LocalDate("2024-12-31")!.adding(days: 1) == LocalDate("2025-01-01"))

@@ -117,15 +117,18 @@ struct HTTPHardeningTests {
 
     @Test("connections over the per-client cap are closed at once; health still answers")
     func perClientCap() async throws {
-        try await withServer(readTimeout: .seconds(5), perClient: 8) { _, port in
+        // A read timeout far beyond the test's length: on a loaded machine the 8 held connections must
+        // still be open when they are looked at (a 5 s timeout closed one of them once).
+        try await withServer(readTimeout: .seconds(60), perClient: 8) { _, port in
             var held: [RawConnection] = []
             for _ in 0..<30 { held.append(try RawConnection(port: port)) }
             // The first ones stay open (idle, within the read timeout); the rest were closed at once.
             try await Task.sleep(for: .milliseconds(300))
             var refused: [RawConnection] = []
             for connection in held where await connection.response(timeout: 0.1).closed { refused.append(connection) }
-            // 8 fit under the cap.
-            #expect(refused.count == 22)
+            // 8 fit under the cap, one of them perhaps the test client's own keep-alive connection
+            // (it connects when the test starts, from the same address).
+            #expect((7...8).contains(held.count - refused.count), "\(held.count - refused.count) held open")
             held.removeAll()
             try await Task.sleep(for: .milliseconds(200))
             #expect(await Self.health(port))

@@ -42,4 +42,26 @@ struct MediaFrameTests {
         #expect(OutboundMediaFrame.media([0, 1, 2]).text(carrier: .telnyx, streamId: nil) == #"{"event":"media","media":{"payload":"AAEC"}}"#)
         #expect(OutboundMediaFrame.mark("s1").text(carrier: .twilio, streamId: "MZ1") == #"{"event":"mark","streamSid":"MZ1","mark":{"name":"s1"}}"#)
     }
+
+    @Test("numbers a carrier should never send (1e300, 2.5, NaN as text) are no chunk or rate, never a trap")
+    func hostileNumbers() throws {
+        // Found by the media fuzz target: Int(1e300) traps.
+        #expect(try InboundMediaFrame.parse(#"{"event":"media","media":{"chunk":1e300,"payload":""}}"#) == .media(chunk: nil, track: nil, payload: []))
+        #expect(try InboundMediaFrame.parse(#"{"event":"media","media":{"chunk":"NaN","payload":""}}"#) == .media(chunk: nil, track: nil, payload: []))
+        #expect(try InboundMediaFrame.parse(#"{"event":"media","media":{"chunk":2.5,"payload":""}}"#) == .media(chunk: nil, track: nil, payload: []))
+        let start = try InboundMediaFrame.parse(#"{"event":"start","stream_id":"s","start":{"call_control_id":"c","media_format":{"encoding":"PCMU","sample_rate":-1e300}}}"#)
+        guard case .start(let info) = start else { Issue.record("not a start frame: \(start)"); return }
+        #expect(info.sampleRate == nil)
+    }
+
+    @Test("a stream id with quotes or control characters still gives valid JSON back to the carrier")
+    func outboundEscapes() throws {
+        let hostile = "MZ\"},\"event\":\"stop\n"
+        for frame in [OutboundMediaFrame.clear, .mark(hostile), .media([1])] {
+            let text = frame.text(carrier: .twilio, streamId: hostile)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            #expect(object["streamSid"] as? String == hostile)
+            #expect(object["event"] as? String != "stop")
+        }
+    }
 }

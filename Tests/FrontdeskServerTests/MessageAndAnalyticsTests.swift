@@ -1,5 +1,6 @@
 import Foundation
-import FrontdeskServer
+import FrontdeskCore
+@testable import FrontdeskServer
 import HTTPTypes
 import Testing
 
@@ -103,6 +104,33 @@ struct MessageAndAnalyticsTests {
                     }
                 }
             }
+        }
+    }
+
+    @Test("the document's limits are the validation's: times, zones and booking ranges agree with what the server accepts")
+    func openAPIIsTheTruth() throws {
+        let schemas = OpenAPISchemas.all
+        // HH:mm: the pattern matches exactly the times WallClockTime accepts.
+        let pattern = try Regex(OpenAPISchemas.wallClock["pattern"] as! String)
+        for text in ["00:00", "09:30", "23:59", "24:00", "24:01", "9:30", "+9:30", "12:60", "25:00", "", "1200", "ab:cd"] {
+            let documented = text.wholeMatch(of: pattern) != nil
+            #expect(documented == (WallClockTime(text) != nil), "\(text)")
+        }
+        // Every zone offered is accepted, and the common ones are offered.
+        #expect(OpenAPISchemas.zones.allSatisfy { BusinessTimeZone($0) != nil })
+        #expect(OpenAPISchemas.zones.contains("America/New_York") && !OpenAPISchemas.zones.contains("EST"))
+        // The booking ranges decode at their bounds and fail one past them.
+        let booking = (((schemas["BusinessSettings"] as? [String: Any])?["properties"] as? [String: Any])?["booking"]
+            as? [String: Any])?["properties"] as? [String: [String: Any]] ?? [:]
+        #expect(booking.count == 7)
+        for (key, range) in booking {
+            guard let low = range["minimum"] as? Int, let high = range["maximum"] as? Int else {
+                Issue.record("\(key) has no range"); continue
+            }
+            func decodes(_ value: Int) -> Bool {
+                (try? JSONDecoder().decode(BookingRules.self, from: Data(#"{"\#(key)":\#(value)}"#.utf8))) != nil
+            }
+            #expect(decodes(low) && decodes(high) && !decodes(low - 1) && !decodes(high + 1), "\(key)")
         }
     }
 

@@ -69,6 +69,26 @@ struct RetellWebhookTests {
         }
     }
 
+    @Test("times and lengths no call can have (1e300 ms, negative) are ignored: the call is recorded and the server keeps answering")
+    func hostileNumbers() async throws {
+        // Found by review after the fuzzer's media finding: Int(1e300 / 1000) trapped the whole server.
+        try await withRetell { client, signer in
+            let ended = #"{"event":"call_ended","call":{"call_id":"ret_x","from_number":"+15557654321","to_number":"+15550100123","start_timestamp":-1e300,"end_timestamp":1e300,"duration_ms":1e300,"disconnection_reason":"user_hangup"}}"#
+            #expect(try await post(client, signer, ended).status == .ok)
+            let (token, business) = try await TelnyxWebhookTests.login(client)
+            try await eventually("call closed") {
+                let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+                return calls.list("calls").first?["status"] as? String == "completed"
+            }
+            let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+            let id = try #require(calls.list("calls").first?["id"] as? String)
+            let call = try await client.call(.get, "/api/calls/\(id)", token: token)
+            #expect(call.status == .ok)
+            #expect((call["duration"] as? Int).map { (0...86_400).contains($0) } ?? true, "\(call["duration"] ?? "none")")
+            #expect(try await client.call(.get, "/api/health").status == .ok)
+        }
+    }
+
     @Test("the seed's conversation.ended shape is accepted; unsigned and wrongly signed events are 401")
     func seedShapeAndSignatures() async throws {
         try await withRetell { client, signer in

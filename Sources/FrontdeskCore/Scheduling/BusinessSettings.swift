@@ -6,9 +6,12 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
 
     public init(cents: Int) { self.cents = cents }
 
+    /// 0 to 999,999,999,999.99, rounded to the cent (what rounds up to a trillion is refused too).
     public init?(major: Double) {
-        guard major.isFinite, major >= 0, major < 1e12 else { return nil }
-        cents = Int((major * 100).rounded())
+        guard major.isFinite, major >= 0 else { return nil }
+        let cents = (major * 100).rounded()
+        guard cents < 1e14 else { return nil }
+        self.cents = Int(cents)
     }
 
     public var major: Double { Double(cents) / 100 }

@@ -11,7 +11,8 @@ public struct WallClockTime: Hashable, Sendable, Comparable, Codable, CustomStri
 
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2,
+        guard parts.count == 2, (1...2).contains(parts[0].count), parts[1].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             let hour = Int(parts[0]), let minute = Int(parts[1]),
             (0...24).contains(hour), (0...59).contains(minute), hour * 60 + minute <= 1440
         else { return nil }

@@ -62,6 +62,14 @@ extension JSONValue {
         }
     }
 
+    /// A whole number, leniently: `double` when it is finite, integral and fits an `Int` (so `1e300`,
+    /// `2.5` or "NaN" from a carrier is nil, never a trap).
+    public var integer: Int? {
+        guard let value = double, value.isFinite, value == value.rounded(),
+              value >= -9_007_199_254_740_992, value <= 9_007_199_254_740_992 else { return nil }
+        return Int(value)
+    }
+
     /// A flag, leniently: a bool, or "true"/"false".
     public var bool: Bool? {
         switch self {

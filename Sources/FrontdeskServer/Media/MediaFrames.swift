@@ -42,7 +42,7 @@ enum InboundMediaFrame: Sendable, Equatable {
         if fields[0]?.text == "media" {
             guard case .string(let payload)? = fields[1] else { throw Failure(description: "a media frame without a payload") }
             guard let bytes = Base64.decode(payload) else { throw Failure(description: "a media payload that is not base64") }
-            return .media(chunk: fields[2]?.double.map { Int($0) }, track: fields[3]?.text, payload: bytes)
+            return .media(chunk: fields[2]?.integer, track: fields[3]?.text, payload: bytes)
         }
         return try parseWhole(text)
     }
@@ -64,7 +64,7 @@ enum InboundMediaFrame: Sendable, Equatable {
                 throw Failure(description: "a media frame without a payload")
             }
             guard let bytes = Base64.decode(payload) else { throw Failure(description: "a media payload that is not base64") }
-            return .media(chunk: media["chunk"]?.double.map { Int($0) }, track: media["track"]?.text, payload: bytes)
+            return .media(chunk: media["chunk"]?.integer, track: media["track"]?.text, payload: bytes)
         case "connected": return .connected
         case "start":
             guard let start = root["start"] else { throw Failure(description: "a start frame without `start`") }
@@ -78,7 +78,7 @@ enum InboundMediaFrame: Sendable, Equatable {
                 streamId: root["stream_id"]?.text ?? root["streamSid"]?.text ?? start["streamSid"]?.text,
                 from: start["from"]?.text, to: start["to"]?.text, clientState: start["client_state"]?.text,
                 parameters: parameters, encoding: format?["encoding"]?.text,
-                sampleRate: (format?["sample_rate"] ?? format?["sampleRate"])?.double.map { Int($0) }))
+                sampleRate: (format?["sample_rate"] ?? format?["sampleRate"])?.integer))
         case "dtmf":
             guard let digit = root["dtmf"]?["digit"]?.text else { throw Failure(description: "a dtmf frame without a digit") }
             return .dtmf(digit)
@@ -125,14 +125,21 @@ enum OutboundMediaFrame: Sendable {
 
     /// The JSON text frame in `carrier`'s dialect (`streamSid` on Twilio's).
     func text(carrier: MediaCarrier, streamId: String?) -> String {
-        let sid = carrier == .twilio ? #","streamSid":"\#(streamId ?? "")""# : ""
+        // The stream id and a mark's name come from outside: written as JSON strings, escaped.
+        let sid = carrier == .twilio ? #","streamSid":"# + Self.quoted(streamId ?? "") : ""
         switch self {
         case .media(let payload):
             return #"{"event":"media"\#(sid),"media":{"payload":"\#(Base64.encode(payload))"}}"#
         case .mark(let name):
-            return #"{"event":"mark"\#(sid),"mark":{"name":"\#(name)"}}"#
+            return #"{"event":"mark"\#(sid),"mark":{"name":"# + Self.quoted(name) + "}}"
         case .clear:
             return #"{"event":"clear"\#(sid)}"#
         }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var writer = JSONWriter(capacity: text.utf8.count + 8)
+        writer.string(text)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import FrontdeskCore
+
 /// Component schemas of the OpenAPI document.
 /// (`nonisolated(unsafe)`: these dictionaries are built once and never mutated, so sharing them is safe.)
 enum OpenAPISchemas {
@@ -15,9 +18,23 @@ enum OpenAPISchemas {
     nonisolated(unsafe) static let dateTime: [String: Any] = ["type": "string", "format": "date-time"]
     nonisolated(unsafe) static let phone: [String: Any] = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
     nonisolated(unsafe) static let nullablePhone: [String: Any] = ["type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
-    nonisolated(unsafe) static let email: [String: Any] = ["type": "string", "format": "email", "minLength": 3, "maxLength": 254]
-    nonisolated(unsafe) static let password: [String: Any] = ["type": "string", "minLength": 8, "maxLength": 72]
+    nonisolated(unsafe) static let email: [String: Any] = [
+        "type": "string", "format": "email", "minLength": 3, "maxLength": 254, "example": "owner@harbor-dental.example",
+        "description": "user@domain.tld: a domain of dot-separated labels of at most 63 letters, digits or hyphens",
+    ]
+    nonisolated(unsafe) static let password: [String: Any] = [
+        "type": "string", "minLength": 8, "maxLength": 72, "example": "tide-pool-lantern-42",
+        "description": "8–72 bytes, at least 4 different characters; not a common password, a keyboard or alphabet run, or the account's email",
+    ]
     nonisolated(unsafe) static let nonEmpty: [String: Any] = ["type": "string", "minLength": 1, "maxLength": 200]
+    /// An id in a request: never empty.
+    nonisolated(unsafe) static let id: [String: Any] = ["type": "string", "minLength": 1, "maxLength": 100]
+    static func text(max: Int, min: Int = 0) -> [String: Any] { ["type": "string", "minLength": min, "maxLength": max] }
+    static func range(_ minimum: Int, _ maximum: Int) -> [String: Any] { ["type": "integer", "minimum": minimum, "maximum": maximum] }
+    /// The zones a business may have: what `BusinessTimeZone` accepts.
+    nonisolated(unsafe) static let zones: [String] = TimeZone.knownTimeZoneIdentifiers.filter { BusinessTimeZone($0) != nil }.sorted()
+    /// `HH:mm` (or `H:mm`), 00:00–24:00 (24:00 only as a closing time).
+    nonisolated(unsafe) static let wallClock: [String: Any] = ["type": "string", "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "09:00"]
     nonisolated(unsafe) static let factor: [String: Any] = ["type": "number", "minimum": 0.25, "maximum": 4]
     static func enumeration(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
     static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
@@ -28,8 +45,8 @@ enum OpenAPISchemas {
     nonisolated(unsafe) static let dayHours: [String: Any] = [
         "description": "{open, close} (HH:mm), a list of them, or null/\"closed\"",
         "oneOf": [
-            object(["open": string, "close": string], required: ["open", "close"]),
-            array(object(["open": string, "close": string], required: ["open", "close"])),
+            object(["open": wallClock, "close": wallClock], required: ["open", "close"]),
+            array(object(["open": wallClock, "close": wallClock], required: ["open", "close"])),
             ["type": "null"], enumeration(["closed"]),
         ],
     ]
@@ -58,25 +75,33 @@ enum OpenAPISchemas {
             ]),
         ]),
         "RegisterRequest": object(
-            ["email": email, "password": password, "business_name": nonEmpty, "first_name": nullableString, "last_name": nullableString],
+            ["email": email, "password": password, "business_name": nonEmpty,
+             "first_name": ["type": ["string", "null"], "maxLength": 100], "last_name": ["type": ["string", "null"], "maxLength": 100]],
             required: ["email", "password", "business_name"]),
         "LoginRequest": object(["email": string, "password": string], required: ["email", "password"]),
-        "RefreshRequest": object(["refresh_token": string], required: ["refresh_token"]),
+        "RefreshRequest": object(["refresh_token": id], required: ["refresh_token"]),
         "ForgotPasswordRequest": object(["email": email], required: ["email"]),
-        "ResetPasswordRequest": object(["token": string, "password": password], required: ["token", "password"]),
+        "ResetPasswordRequest": object(["token": id, "password": password], required: ["token", "password"]),
         "TokenResponse": object([
             "token": string, "refresh_token": string, "token_type": string, "expires_in": integer,
             "user": object(["id": string, "email": string, "business_id": string, "role": enumeration(["admin", "user", "agent"])]),
         ]),
         "BusinessSettings": object([
-            "timezone": ["type": "string", "description": "IANA zone, e.g. America/New_York"],
+            "timezone": ["type": "string", "enum": zones, "description": "IANA zone (region/city, or UTC), e.g. America/New_York"],
             "business_hours": weeklyHours,
-            "date_overrides": ["type": "object", "additionalProperties": dayHours, "description": "YYYY-MM-DD → hours ([] = closed)"],
-            "services": array(object(["name": string, "price": number, "duration": integer])),
-            "fallback_number": nullablePhone, "address": nullableString, "phone": nullablePhone,
+            "date_overrides": [
+                "type": "object", "additionalProperties": dayHours, "propertyNames": ["pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+                "description": "YYYY-MM-DD → hours ([] = closed)",
+            ],
+            "services": array(object(
+                ["name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"], "price": ["type": "number", "minimum": 0, "maximum": 999_999_999_999.99],
+                 "duration": ["type": "integer", "minimum": 5, "maximum": 480]],
+                required: ["name"])),
+            "fallback_number": nullablePhone, "address": ["type": ["string", "null"], "maxLength": 500], "phone": nullablePhone,
             "booking": object([
-                "default_duration": integer, "slot_interval": integer, "buffer_before": integer, "buffer_after": integer,
-                "minimum_notice": integer, "max_per_day": ["type": ["integer", "null"]], "max_days_ahead": integer,
+                "default_duration": range(5, 480), "slot_interval": range(5, 240), "buffer_before": range(0, 240),
+                "buffer_after": range(0, 240), "minimum_notice": range(0, 43_200),
+                "max_per_day": ["type": ["integer", "null"], "minimum": 1, "maximum": 1000], "max_days_ahead": range(1, 730),
             ]),
         ]),
         "BusinessRequest": object(
@@ -93,7 +118,7 @@ enum OpenAPISchemas {
         "MemberRequest": object(["email": email, "role": enumeration(["admin", "user", "agent"])], required: ["email", "role"]),
         "Membership": object(["user_id": string, "business_id": string, "role": enumeration(["admin", "user", "agent"]), "created_at": dateTime]),
         "AgentRequest": object([
-            "business_id": string, "name": string, "phone_number": phone,
+            "business_id": id, "name": text(max: 100, min: 1), "phone_number": phone,
             "voice_settings": object(["voice_id": string, "speed": factor, "pitch": factor, "language": string, "mode": enumeration(["provider", "media"])]),
             "behavior_settings": object([
                 "personality": string, "conversation_style": string,
@@ -110,7 +135,7 @@ enum OpenAPISchemas {
         ]),
         "AgentList": list("agents", "Agent"),
         "ExecuteRequest": object([
-            "input": object(["leadId": string, "message": string, "context": ["type": "object"]], required: ["message"])
+            "input": object(["leadId": id, "message": text(max: 2000, min: 1), "context": ["type": "object"]], required: ["message"])
         ], required: ["input"]),
         "ExecuteResult": object([
             "output": object([
@@ -129,9 +154,9 @@ enum OpenAPISchemas {
             "total_calls_today": integer, "uptime": ["type": "integer", "description": "milliseconds"],
         ]),
         "LeadRequest": object([
-            "business_id": string, "phone": phone, "name": string, "email": email,
+            "business_id": id, "phone": phone, "name": text(max: 200), "email": email,
             "source": enumeration(["call", "sms", "email", "web", "referral", "other"]),
-            "status": enumeration(["new", "contacted", "qualified", "unqualified", "converted"]), "notes": string,
+            "status": enumeration(["new", "contacted", "qualified", "unqualified", "converted"]), "notes": text(max: 10_000),
         ]),
         "Lead": object([
             "id": string, "business_id": string, "phone": phone, "name": string, "email": string, "status": string,
@@ -148,8 +173,13 @@ enum OpenAPISchemas {
             ])
         ], required: ["criteria"]),
         "AppointmentRequest": object([
-            "business_id": string, "lead_id": string, "scheduled_date": dateTime, "duration": integer, "type": string,
-            "notes": string, "status": enumeration(["scheduled", "confirmed", "completed", "cancelled", "no_show"]),
+            "business_id": id, "lead_id": id,
+            "scheduled_date": [
+                "type": "string", "format": "date-time",
+                "description": "With a zone; in the future and within the business's booking window (max_days_ahead)",
+            ],
+            "duration": ["type": "integer", "minimum": 5, "maximum": 480], "type": text(max: 100),
+            "notes": text(max: 10_000), "status": enumeration(["scheduled", "confirmed", "completed", "cancelled", "no_show"]),
         ]),
         "Appointment": object([
             "id": string, "business_id": string, "lead_id": nullableString, "scheduled_date": dateTime,
@@ -161,7 +191,7 @@ enum OpenAPISchemas {
             "business_id": string, "timezone": string, "duration": integer, "start_date": string, "end_date": string,
             "slots": array(object(["start": dateTime, "end": dateTime, "local_date": string, "local_time": string])),
         ]),
-        "RemindRequest": object(["method": enumeration(["sms", "email"]), "message": string], required: ["method"]),
+        "RemindRequest": object(["method": enumeration(["sms", "email"]), "message": text(max: 1600, min: 1)], required: ["method"]),
         "Call": object([
             "id": string, "business_id": string, "agent_id": nullableString, "lead_id": nullableString, "phone": phone,
             "direction": string, "provider": string, "status": enumeration(["in_progress", "completed", "failed"]),
@@ -194,9 +224,9 @@ enum OpenAPISchemas {
                 "speech_to_text_ms": number, "text_to_speech_ms": number, "runtime_ms": number,
             ])),
         ]),
-        "SMSRequest": object(["business_id": string, "lead_id": string, "phone": phone, "message": string], required: ["business_id", "message"]),
+        "SMSRequest": object(["business_id": id, "lead_id": id, "phone": phone, "message": text(max: 1600, min: 1)], required: ["business_id", "message"]),
         "EmailRequest": object(
-            ["business_id": string, "lead_id": string, "to": email, "subject": nonEmpty, "content": ["type": "string", "minLength": 1]],
+            ["business_id": id, "lead_id": id, "to": email, "subject": nonEmpty, "content": text(max: 100_000, min: 1)],
             required: ["business_id", "subject", "content"]),
         "Message": object([
             "id": string, "business_id": string, "lead_id": nullableString, "channel": enumeration(["sms", "email"]),

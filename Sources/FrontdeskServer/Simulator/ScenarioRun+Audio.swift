@@ -23,6 +23,7 @@ struct AudioSetup: Sendable {
 extension ScenarioRun {
     mutating func runAudioCall() async throws {
         guard let audio else { return }
+        clock?.runInRealTime()
         let agent = try await api.call(.GET, "/api/agents/\(agentId)")
         var voice = agent.data["voice_settings"] as? [String: Any] ?? [:]
         let originalMode = voice["mode"] as? String ?? "provider"

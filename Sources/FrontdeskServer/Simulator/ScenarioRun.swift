@@ -32,6 +32,8 @@ struct ScenarioRun {
     var hours: OpeningHours!
     var originalSettings: [String: Any]?
     var existing: [String] = []
+    /// Every appointment the script set up, by id: its start as created (the conversation may move it).
+    var setUp: [String: Date] = [:]
     /// The provider's id of the call (Telnyx call_control_id, Twilio CallSid).
     var callControlId: String?
     var callEnded = false
@@ -139,6 +141,7 @@ struct ScenarioRun {
                 throw SimulatorError("appointment at \(appointment.at): \(created.problem) \(created.json["details"] ?? "")")
             }
             if appointment.caller == true { existing.append(id) }
+            setUp[id] = start
         }
     }
 
@@ -436,6 +439,20 @@ struct ScenarioRun {
         return nil
     }
 
+    /// The slots the conversation booked, as local "YYYY-MM-DD HH:mm": appointments that hold a slot
+    /// and were either not set up by the script or now start somewhere else than they were set up.
+    /// (Judged by the start itself, not by `updated_at`: the scripted clock may not move between the
+    /// setup and the change.)
+    static func booked(_ appointments: [[String: Any]], setUp: [String: Date], hours: OpeningHours) -> [String] {
+        appointments.compactMap { appointment in
+            guard let status = (appointment["status"] as? String).flatMap(AppointmentStatus.init(rawValue:)), status.holdsSlot,
+                let start = (appointment["scheduled_date"] as? String).flatMap(APIJSON.parseInstant)
+            else { return nil }
+            if let id = appointment["id"] as? String, let original = setUp[id], original == start { return nil }
+            return "\(hours.localDate(of: start)) \(hours.localTime(of: start))"
+        }
+    }
+
     private mutating func check() async throws {
         let expect = scenario.expect
         let call = try await closedCall()
@@ -452,16 +469,7 @@ struct ScenarioRun {
         var booked: [String] = []
         if let leadId {
             let list = try await api.call(.GET, "/api/appointments?business_id=\(businessId)&lead_id=\(leadId)&limit=100")
-            for appointment in list.list("appointments") {
-                guard let status = (appointment["status"] as? String).flatMap(AppointmentStatus.init(rawValue:)), status.holdsSlot,
-                    let start = (appointment["scheduled_date"] as? String).flatMap(APIJSON.parseInstant)
-                else { continue }
-                let id = appointment["id"] as? String ?? ""
-                // New bookings, and set-up appointments the conversation moved.
-                if !existing.contains(id) || appointment["updated_at"] as? String != appointment["created_at"] as? String {
-                    booked.append("\(hours.localDate(of: start)) \(hours.localTime(of: start))")
-                }
-            }
+            booked = Self.booked(list.list("appointments"), setUp: setUp, hours: hours)
         }
         if let wanted = expect.appointment {
             if wanted == "none" {

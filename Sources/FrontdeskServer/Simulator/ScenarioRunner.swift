@@ -192,11 +192,24 @@ public struct ScenarioRunner: Sendable {
 }
 
 final class SimulatorClock: Sendable {
-    private let current: Mutex<Date>
-    init(_ start: Date) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func set(_ date: Date) { current.withLock { $0 = date } }
-    func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    private struct State {
+        var base: Date
+        /// Set once the clock runs: time goes on from `base` as real time does.
+        var runningSince: ContinuousClock.Instant?
+        var now: Date {
+            guard let runningSince else { return base }
+            let elapsed = (ContinuousClock.now - runningSince).components
+            return base.addingTimeInterval(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        }
+    }
+    private let state: Mutex<State>
+    init(_ start: Date) { state = Mutex(State(base: start)) }
+    var now: Date { state.withLock { $0.now } }
+    func set(_ date: Date) { state.withLock { $0 = State(base: date, runningSince: $0.runningSince.map { _ in .now }) } }
+    func advance(seconds: TimeInterval) { state.withLock { $0.base = $0.base.addingTimeInterval(seconds) } }
+    /// From here on the clock moves with real time (an audio call is played in real time, so its
+    /// records — a moved appointment's `updated_at`, the call's duration — carry real gaps).
+    func runInRealTime() { state.withLock { $0 = State(base: $0.now, runningSince: .now) } }
 }
 
 struct SimulatorError: Error, CustomStringConvertible {

@@ -66,8 +66,8 @@ struct RetellEventHandler: Sendable {
         let ranHere = !(try await store.calls.turns(of: call.id)).isEmpty
         if call.status == .inProgress { call.status = .completed }
         call.endedAt = event.instant("end_timestamp") ?? call.endedAt ?? time
-        if let millis = event.call["duration_ms"]?.double {
-            call.duration = Int((millis / 1000).rounded())
+        if let seconds = event.seconds("duration_ms") {
+            call.duration = seconds
         } else if let ended = call.endedAt {
             call.duration = max(0, Int(ended.timeIntervalSince(call.startedAt).rounded()))
         }

@@ -25,8 +25,18 @@ public struct RetellEvent: Sendable {
 
     public func string(_ key: String) -> String? { call[key]?.text }
 
-    /// A time given in unix milliseconds.
-    public func instant(_ key: String) -> Date? { call[key]?.double.map { Date(timeIntervalSince1970: $0 / 1000) } }
+    /// A time given in unix milliseconds; nil unless it is a time a call can have (2000–2100), so a
+    /// hostile `1e300` never becomes a date no reader can store or subtract.
+    public func instant(_ key: String) -> Date? {
+        guard let millis = call[key]?.double, millis.isFinite, (946_684_800_000...4_102_444_800_000).contains(millis) else { return nil }
+        return Date(timeIntervalSince1970: millis / 1000)
+    }
+
+    /// A length given in milliseconds, as whole seconds; nil unless 0 ms – 7 days.
+    public func seconds(_ key: String) -> Int? {
+        guard let millis = call[key]?.double, millis.isFinite, (0...604_800_000).contains(millis) else { return nil }
+        return Int((millis / 1000).rounded())
+    }
 
     /// The transcript as (speaker, words): `transcript_object` when present, else the `transcript` text
     /// ("Agent: …\nUser: …").

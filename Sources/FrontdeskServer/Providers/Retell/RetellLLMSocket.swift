@@ -89,7 +89,7 @@ final class RetellLLMSocket: Sendable {
                 case "ping_pong":
                     try await outbound.write(.text(Self.json(["response_type": "ping_pong", "timestamp": frame["timestamp"]?.double ?? 0])))
                 case "response_required", "reminder_required":
-                    guard let id = frame["response_id"]?.double.map(Int.init) else { continue }
+                    guard let id = frame["response_id"]?.integer else { continue }
                     let words = frame["interaction_type"]?.text == "reminder_required"
                         ? nil
                         : frame["transcript"]?.array?.last(where: { $0["role"]?.text == "user" })?["content"]?.text

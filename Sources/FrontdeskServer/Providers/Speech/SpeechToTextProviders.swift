@@ -116,15 +116,11 @@ final class DeepgramUtterance: UtteranceRecognizer {
 
     /// Takes one `Results` frame; true once the finalised result is in.
     private static func receive(_ text: String, into state: borrowing Mutex<State>) -> Bool {
-        guard let frame = try? JSONParser.parse(text) else { return false }
-        guard frame["type"]?.text == "Results" else { return false }
-        let alternative = frame["channel"]?["alternatives"]?.array?.first
-        let words = alternative?["transcript"]?.text ?? ""
-        let isFinal = frame["is_final"]?.bool ?? false
-        let finalized = frame["from_finalize"]?.bool ?? false
+        guard let result = ResultFrame(text) else { return false }
+        let (words, isFinal, finalized) = (result.words, result.isFinal, result.finalized)
         let waiter: (CheckedContinuation<Transcription, any Error>, Transcription)? = state.withLock { state in
             if isFinal {
-                if !words.isEmpty { state.finals.append((words, alternative?["confidence"]?.double ?? 1)) }
+                if !words.isEmpty { state.finals.append((words, result.confidence)) }
                 state.interim = ""
             } else {
                 state.interim = words
@@ -137,6 +133,24 @@ final class DeepgramUtterance: UtteranceRecognizer {
         }
         waiter.map { $0.0.resume(returning: $0.1) }
         return finalized
+    }
+
+    /// What one `Results` frame says (nil for any other frame, or one that is not JSON).
+    struct ResultFrame: Equatable {
+        var words: String
+        /// 0…1; 1 when the frame gives none (or gives something that is not a confidence).
+        var confidence: Double
+        var isFinal: Bool
+        var finalized: Bool
+
+        init?(_ text: String) {
+            guard let frame = try? JSONParser.parse(text), frame["type"]?.text == "Results" else { return nil }
+            let alternative = frame["channel"]?["alternatives"]?.array?.first
+            words = alternative?["transcript"]?.text ?? ""
+            confidence = alternative?["confidence"]?.double.flatMap { (0...1).contains($0) ? $0 : nil } ?? 1
+            isFinal = frame["is_final"]?.bool ?? false
+            finalized = frame["from_finalize"]?.bool ?? false
+        }
     }
 
     private static func transcription(_ state: State) -> Transcription {
