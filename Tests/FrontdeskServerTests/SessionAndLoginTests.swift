@@ -60,8 +60,12 @@ struct SessionAndLoginTests {
         let app = TestApp()
         try await app.run { client in
             let tenant = try await client.register()
+            // The token has just been accepted (its login remembered as valid for up to a second) …
+            #expect(try await client.call(.get, "/api/auth/me", token: tenant.token).status == .ok)
             let database = try DatabaseQueue(path: app.configuration.databasePath)
             try await database.write { db in try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [tenant.userId]) }
+            // … and an account deleted outside the API is refused within that second.
+            try await Task.sleep(for: .milliseconds(1100))
             for path in ["/api/businesses", "/api/auth/me", "/api/leads?business_id=\(tenant.businessId)"] {
                 let answer = try await client.call(.get, path, token: tenant.token)
                 #expect(answer.status == .unauthorized, "\(path)")

@@ -74,8 +74,13 @@ struct RobustnessTests {
         _ = try await temp.store.tokens.rotate(hash: "b1", newHash: "b2", newExpiresAt: later, now: temp.now)
         #expect(try await temp.store.tokens.rotate(hash: "b1", newHash: "b3", newExpiresAt: later, now: temp.now) == .reuseDetected)
         #expect(try await temp.store.tokens.accessState(user: user.id, session: "login-b") == .sessionRevoked)
+        // A revocation is remembered for good; a valid login for a second (`AccessStateCache`), so an
+        // account deleted outside the store's API is refused within that second.
+        #expect(try await temp.store.tokens.accessState(user: user.id, session: "login-c") == .valid)
         try await temp.store.pool.write { db in try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [user.id]) }
-        #expect(try await temp.store.tokens.accessState(user: user.id, session: "login-b") == .accountGone)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await temp.store.tokens.accessState(user: user.id, session: "login-c") == .accountGone)
+        #expect(try await temp.store.tokens.accessState(user: user.id, session: "login-b") == .sessionRevoked, "revoked stays revoked")
     }
 
     @Test("a webhook claimed once: redeliveries get the stored answer, or act again when none was stored")

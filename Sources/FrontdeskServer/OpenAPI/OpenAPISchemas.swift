@@ -202,13 +202,20 @@ enum OpenAPISchemas {
         "CallList": list("calls", "Call"),
         "TelnyxEvent": object([
             "data": object([
-                "record_type": string, "event_type": string, "id": string, "occurred_at": string,
+                "record_type": string, "event_type": text(max: 200, min: 1), "id": text(max: 200, min: 1), "occurred_at": string,
                 "payload": object([:]),
-            ]),
+            ], required: ["event_type"]),
             "meta": object([:]),
-        ]),
-        "RetellEvent": object(["event": string, "call": object(["call_id": string, "from_number": string, "to_number": string])]),
-        "TwilioForm": object(["CallSid": string, "MessageSid": string, "From": string, "To": string, "CallStatus": string, "SpeechResult": string, "Digits": string, "Body": string]),
+        ], required: ["data"]),
+        "RetellEvent": object(
+            ["event": text(max: 200, min: 1), "call": object(["call_id": string, "from_number": string, "to_number": string])],
+            required: ["event"]),
+        "TwilioVoiceForm": object(
+            ["CallSid": ["type": "string", "minLength": 1], "From": string, "To": string, "CallStatus": string, "SpeechResult": string, "Digits": string],
+            required: ["CallSid"]),
+        "TwilioSMSForm": object(
+            ["MessageSid": text(max: 64, min: 1), "From": phone, "To": phone, "Body": string],
+            required: ["MessageSid", "From", "To"]),
         "TwiML": string,
         "WebhookReceipt": object(["received": boolean, "duplicate": boolean, "event_id": string, "event_type": string]),
         "CallDetail": object([

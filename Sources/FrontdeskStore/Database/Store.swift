@@ -10,6 +10,7 @@ public final class Store: Sendable {
     let database: StoreDatabase
     let memberships = MembershipCache()
     let routing = RoutingCache()
+    let accessStates = AccessStateCache()
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows = UnreadableRows()
 
@@ -20,7 +21,7 @@ public final class Store: Sendable {
     public var appointments: AppointmentRepository { AppointmentRepository(pool: database) }
     public var calls: CallRepository { CallRepository(pool: database) }
     public var messages: MessageRepository { MessageRepository(pool: database) }
-    public var tokens: TokenRepository { TokenRepository(pool: database) }
+    public var tokens: TokenRepository { TokenRepository(pool: database, cache: accessStates) }
     public var events: ProviderEventRepository { ProviderEventRepository(pool: database) }
     public var idempotency: IdempotencyRepository { IdempotencyRepository(pool: database) }
     public var conversations: ConversationRepository { ConversationRepository(pool: database) }

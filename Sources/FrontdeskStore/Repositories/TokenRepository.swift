@@ -22,6 +22,7 @@ public enum AccessState: Sendable, Equatable {
 /// Refresh tokens (rotating, stored as hashes, grouped in families) and password-reset tokens.
 public struct TokenRepository: Sendable {
     let pool: StoreDatabase
+    let cache: AccessStateCache
 
     public func storeRefreshToken(hash: String, user: UserID, family: String, expiresAt: Date, now: Date)
         async throws
@@ -38,7 +39,8 @@ public struct TokenRepository: Sendable {
     /// Uses the refresh token `hash` once and stores its successor `newHash` in the same family — in one
     /// transaction, so two concurrent uses of one token cannot both succeed.
     public func rotate(hash: String, newHash: String, newExpiresAt: Date, now: Date) async throws -> RefreshOutcome {
-        try await pool.write { db in
+        let cache = cache
+        return try await pool.write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?",
@@ -49,6 +51,7 @@ public struct TokenRepository: Sendable {
                 try db.execute(
                     sql: "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family_id = ?",
                     arguments: [now, family])
+                cache.remember(.sessionRevoked, user: row["user_id"], session: family)
                 return .reuseDetected
             }
             let expiresAt: Date = row["expires_at"]
@@ -71,6 +74,7 @@ public struct TokenRepository: Sendable {
                 sql: "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE user_id = ?",
                 arguments: [now, user])
         }
+        cache.revokeAll(user: user)
     }
 
     /// Revokes one login (its refresh-token family): a log-out.
@@ -80,13 +84,16 @@ public struct TokenRepository: Sendable {
                 sql: "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE family_id = ? AND user_id = ?",
                 arguments: [now, session, user])
         }
+        cache.remember(.sessionRevoked, user: user, session: session)
     }
 
     /// Whether an access token of `user` issued for login `session` may still be used: the account
     /// exists and the login has not been revoked (log-out, refresh-token reuse, password reset).
-    /// One indexed read per authenticated request, so it holds across restarts and instances.
+    /// Answered from memory when this process looked less than a second ago or made the revocation
+    /// itself (`AccessStateCache`); otherwise one indexed read, so it holds across restarts and instances.
     public func accessState(user: UserID, session: String?) async throws -> AccessState {
-        try await pool.read { db in
+        if let known = cache.state(user: user, session: session) { return known }
+        let state = try await pool.read { db -> AccessState in
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT EXISTS(SELECT 1 FROM users WHERE id = ?),
@@ -97,6 +104,8 @@ public struct TokenRepository: Sendable {
             if row[1] as Bool { return .sessionRevoked }
             return .valid
         }
+        cache.remember(state, user: user, session: session)
+        return state
     }
 
     public func storePasswordReset(hash: String, user: UserID, expiresAt: Date, now: Date) async throws {
