@@ -22,8 +22,10 @@ scripts/ensure-system-packages.sh
 # Its own build folder: every module is instrumented for coverage and checked by AddressSanitizer.
 mkdir -p .build-fuzz
 echo "building the fuzz targets ($configuration, libFuzzer + AddressSanitizer) in .build-fuzz/ …"
-# -enable-testing: the targets reach internal parsers (`@testable import`), in release builds too.
-if ! swift build -c "$configuration" --product FrontdeskFuzz --scratch-path .build-fuzz -Xswiftc -enable-testing \
+# The targets reach internal parsers (`@testable import`): release builds need -enable-testing.
+testing=()
+[ "$configuration" = release ] && testing=(-Xswiftc -enable-testing)
+if ! swift build -c "$configuration" --product FrontdeskFuzz --scratch-path .build-fuzz "${testing[@]}" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFRONTDESK_FUZZING >.build-fuzz/build.log 2>&1; then
   grep -E "error:" .build-fuzz/build.log | head -20 >&2
   echo "the fuzz build failed (.build-fuzz/build.log)" >&2
