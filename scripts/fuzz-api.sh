@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # schemathesis in its own virtual environment under .build/ (kept out of git, reused between runs).
 venv=.build/schemathesis-venv
+command -v curl >/dev/null || scripts/ensure-system-packages.sh curl
 if [ ! -x "$venv/bin/schemathesis" ]; then
   command -v python3 >/dev/null || scripts/ensure-system-packages.sh python3 python3-venv
   python3 -m venv "$venv" 2>/dev/null || { scripts/ensure-system-packages.sh python3-venv && python3 -m venv "$venv"; }
