@@ -137,7 +137,10 @@ enum OutboundMediaFrame: Sendable {
         }
     }
 
+    /// Sent with every outbound frame (50 a second per call): the usual id needs no escaping and is
+    /// quoted without a writer.
     private static func quoted(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var writer = JSONWriter(capacity: text.utf8.count + 8)
         writer.string(text)
         return String(decoding: writer.bytes, as: UTF8.self)
