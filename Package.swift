@@ -8,6 +8,19 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Products used by several targets (each target declares every module it imports; scripts/check-layers.sh checks).
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let websocket: Target.Dependency = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+let wsClient: Target.Dependency = .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioWebSocket: Target.Dependency = .product(name: "NIOWebSocket", package: "swift-nio")
+
 let package = Package(
     name: "frontdesk",
     platforms: [.macOS(.v15)],
@@ -34,8 +47,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Simulator scripts are YAML.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        // The fuzz targets' in-memory channel (NIOEmbedded); already under Hummingbird.
+        // Channels, event loops, HTTP/1 and WebSocket frames (media streams, the connection guard).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        // HTTP field names and statuses shared with Hummingbird and the WebSocket client.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
@@ -73,51 +88,89 @@ let package = Package(
             dependencies: ["COpus", "CSpeexDSP", "CEspeakNG"],
             swiftSettings: swiftSettings
         ),
-        // Domain types and pure rules (business hours, scoring, validation): no I/O.
+        // The leaf every layer shares: the hot-path JSON reader and writer, hex, base64, UTC instants.
+        .target(
+            name: "FrontdeskWire",
+            dependencies: [crypto],
+            swiftSettings: swiftSettings
+        ),
+        // Domain types and pure rules (business hours, scoring, the conversation engine) and the
+        // protocols the layers above implement (call transport, LLM, receptionist tools): no I/O.
         .target(
             name: "FrontdeskCore",
             swiftSettings: swiftSettings
         ),
-        // SQLite: schema, migrations, repositories.
+        // SQLite: schema, migrations, repositories; its own errors.
         .target(
             name: "FrontdeskStore",
             dependencies: [
                 "FrontdeskCore",
+                "FrontdeskWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The Hummingbird application: buildApplication, middleware, controllers.
+        // Live calls and conversations: call sessions, the conversation service and its LLM policy,
+        // messaging, the provider inbox. No provider client, no HTTP.
         .target(
-            name: "FrontdeskServer",
+            name: "FrontdeskCalls",
+            dependencies: ["FrontdeskCore", "FrontdeskStore", "FrontdeskWire", log],
+            swiftSettings: swiftSettings
+        ),
+        // Media-mode calls over carrier WebSockets: the pipeline, pacing, recordings, speech protocols.
+        .target(
+            name: "FrontdeskMedia",
             dependencies: [
-                "FrontdeskCore",
-                "FrontdeskStore",
-                "FrontdeskAudio",
-                "CSodium",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
+                "FrontdeskAudio", "FrontdeskCalls", "FrontdeskCore", "FrontdeskWire", log, crypto,
+                nioCore, nioPosix, nioWebSocket, websocket,
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, bench.
+        // The outside world's clients and each carrier's event handling beside them: Telnyx, Twilio,
+        // Retell, the LLM and the speech providers.
+        .target(
+            name: "FrontdeskProviders",
+            dependencies: [
+                "FrontdeskCalls", "FrontdeskMedia", "FrontdeskStore", "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "CSodium",
+                log, crypto, httpClient, nioCore, nioHTTP1, nioPosix, nioWebSocket, websocket, wsClient, httpTypes,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition: buildApplication, configuration, middleware, auth, OpenAPI and every route.
+        .target(
+            name: "FrontdeskServer",
+            dependencies: [
+                "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore", "FrontdeskCore", "FrontdeskWire",
+                "FrontdeskAudio",
+                hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                websocket, .product(name: "JWTKit", package: "jwt-kit"), crypto, log, nioCore, nioHTTP1, nioPosix,
+                nioWebSocket, httpTypes,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `frontdesk simulate`: scripted calls against a real server, with stand-ins for the carriers,
+        // the model and speech (test keys live here, not in the product).
+        .target(
+            name: "FrontdeskSimulator",
+            dependencies: [
+                "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore", "FrontdeskCore",
+                "FrontdeskWire", "FrontdeskAudio",
+                hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"), websocket, wsClient, httpClient, log, nioCore,
+                nioHTTP1, nioPosix, nioWebSocket, httpTypes, crypto,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, simulate, bench.
         .executableTarget(
             name: "frontdesk",
             dependencies: [
-                "FrontdeskServer",
-                "FrontdeskAudio",
-                "COpusBaseline",
-                "FrontdeskCore",
-                "FrontdeskStore",
+                "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore",
+                "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                hummingbird, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,13 +179,10 @@ let package = Package(
         .executableTarget(
             name: "FrontdeskFuzz",
             dependencies: [
-                "FrontdeskServer",
+                "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskCore", "FrontdeskWire",
                 "FrontdeskAudio",
-                "FrontdeskCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), nioHTTP1, log, hummingbird,
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,21 +198,16 @@ let package = Package(
         ),
         .testTarget(
             name: "FrontdeskStoreTests",
-            dependencies: ["FrontdeskStore", "FrontdeskCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FrontdeskStore", "FrontdeskCore", "FrontdeskWire", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FrontdeskServerTests",
             dependencies: [
-                "FrontdeskServer",
-                "FrontdeskAudio",
-                "FrontdeskStore",
-                "FrontdeskCore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore",
+                "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), hummingbird, websocket, wsClient, log, httpClient,
+                .product(name: "GRDB", package: "GRDB.swift"), nioCore, nioPosix, nioHTTP1, nioWebSocket, httpTypes, crypto,
             ],
             swiftSettings: swiftSettings
         ),

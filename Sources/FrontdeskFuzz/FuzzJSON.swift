@@ -1,5 +1,6 @@
 import Foundation
 @testable import FrontdeskServer
+import FrontdeskWire
 
 enum FuzzJSON {
     static let paths = JSONParser.Paths([["event"], ["media", "payload"], ["media", "chunk"], ["data", "payload", "to"], ["a"]])

@@ -1,3 +1,4 @@
+import FrontdeskProviders
 @testable import FrontdeskServer
 
 enum FuzzLLMStream {

@@ -1,6 +1,9 @@
 import Foundation
 import FrontdeskAudio
+import FrontdeskMedia
+import FrontdeskProviders
 @testable import FrontdeskServer
+import FrontdeskWire
 
 enum FuzzMedia {
     /// One text frame as the media socket reads it, then what the socket does with it: the format a

@@ -1,5 +1,7 @@
+import FrontdeskWire
 import Foundation
 import FrontdeskCore
+import FrontdeskProviders
 @testable import FrontdeskServer
 
 /// Webhook bodies as the providers post them. An input is `header line \n second line \n body`: the

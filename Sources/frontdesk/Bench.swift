@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
 import FoundationNetworking
+import FrontdeskCore
+#if canImport(FoundationNetworking)
 #endif
 
 struct Bench: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskProviders
 import FrontdeskServer
 import Hummingbird
 import Synchronization

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
+import FrontdeskMedia
 import FrontdeskServer
+import FrontdeskSimulator
 import FrontdeskStore
 import HTTPTypes
 import Hummingbird

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import Yams
 
 /// `frontdesk simulate Scenarios/*.yaml`: scripted calls and text conversations, played as signed

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import FrontdeskStore
 
 /// Issue 4: signed Telnyx webhooks through the real server (a child process: verify, dedupe, persist,

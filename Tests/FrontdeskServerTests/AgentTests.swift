@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCore
 import FrontdeskServer
 import HTTPTypes
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+@testable import FrontdeskCalls
 import FrontdeskCore
 @testable import FrontdeskServer
 import FrontdeskStore

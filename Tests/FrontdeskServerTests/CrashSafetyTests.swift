@@ -1,10 +1,12 @@
 import Foundation
-import Synchronization
-#if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
+@testable import FrontdeskProviders
 @testable import FrontdeskServer
+@testable import FrontdeskSimulator
+import Synchronization
 import Testing
+#if canImport(FoundationNetworking)
+#endif
 
 /// Runs the real `frontdesk serve` binary (built next to the test bundle by `swift build --build-tests`).
 @Suite("The real server process")

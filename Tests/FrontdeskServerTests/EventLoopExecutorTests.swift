@@ -1,3 +1,4 @@
+@testable import FrontdeskMedia
 @testable import FrontdeskServer
 import Logging
 import NIOCore

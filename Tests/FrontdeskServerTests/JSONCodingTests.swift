@@ -1,7 +1,8 @@
 import Foundation
 import FrontdeskCore
-import FrontdeskStore
 @testable import FrontdeskServer
+import FrontdeskStore
+@testable import FrontdeskWire
 import Testing
 
 @Suite("API JSON")

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskServer
+import FrontdeskWire
 import Testing
 
 @Suite("JSONParser: the webhooks' and media frames' JSON reader")

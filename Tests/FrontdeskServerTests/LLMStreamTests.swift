@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import FrontdeskCore
+@testable import FrontdeskProviders
 @testable import FrontdeskServer
 import Hummingbird
 import HummingbirdTesting

@@ -1,9 +1,10 @@
+@testable import FrontdeskMedia
+@testable import FrontdeskServer
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
 import Testing
 
-@testable import FrontdeskServer
 
 @Suite("The media frame tap: caller frames handed over on the socket's loop, in order")
 struct MediaFrameTapTests {

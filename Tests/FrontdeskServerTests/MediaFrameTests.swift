@@ -1,4 +1,5 @@
 import Foundation
+@testable import FrontdeskMedia
 @testable import FrontdeskServer
 import Testing
 

@@ -2,7 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,7 +1,10 @@
 import AsyncHTTPClient
 import Foundation
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskWire
 import Hummingbird
 import HummingbirdWSClient
 import Logging

@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 @testable import FrontdeskServer
+@testable import FrontdeskSimulator
 import Testing
 
 /// How the simulator tells what a conversation booked (issue 15, item 7: an audio-mode reschedule was

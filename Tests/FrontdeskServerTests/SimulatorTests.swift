@@ -1,5 +1,7 @@
 import Foundation
+import FrontdeskCore
 import FrontdeskServer
+import FrontdeskSimulator
 import Testing
 
 @Suite("The simulator")

@@ -1,5 +1,8 @@
 import Foundation
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket

@@ -1,5 +1,9 @@
+import FrontdeskWire
+import FrontdeskSimulator
 import Foundation
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskServer
 import FrontdeskStore
 import HTTPTypes

@@ -1,5 +1,7 @@
 import Foundation
 import FrontdeskCore
+@testable import FrontdeskMedia
+@testable import FrontdeskProviders
 @testable import FrontdeskServer
 import HTTPTypes
 import HummingbirdTesting

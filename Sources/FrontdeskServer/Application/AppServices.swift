@@ -1,5 +1,8 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskStore
 
 /// What the controllers share: storage, tokens, hashing, messaging, the clock.
@@ -33,6 +36,8 @@ struct AppServices: Sendable {
     /// When this process started (for uptime).
     let startedAt: Date
 
+    /// Texts from any provider: stored, then answered.
+    var texts: InboundTexts { InboundTexts(store: store, calls: calls, conversations: conversations, now: now) }
     var tenancy: Tenancy { Tenancy(store: store) }
     var idempotency: Idempotency { Idempotency(store: store, now: now) }
 

@@ -1,5 +1,8 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskStore
 import Hummingbird
 import HummingbirdCore
@@ -49,7 +52,7 @@ public func buildApplication(
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
     let sockets = Router(context: SocketRequestContext.self)
-    RetellLLMSocket(services: services, logger: logger).addRoutes(to: sockets)
+    RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger)).addRoutes(to: sockets)
     MediaStreamController(services: services, speech: services.speech, logger: logger).addRoutes(to: sockets)
     var limits = configuration.connections
     limits.maxBodyBytes = configuration.maxBodyBytes
@@ -114,9 +117,12 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         speech: speech, recordings: speech.settings.recordingsDirectory.map { RecordingEncoder(directory: $0, logger: logger) },
         mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
         now: dependencies.now, startedAt: dependencies.now())
-    let telnyxHandler = TelnyxEventHandler(services: services, client: telnyx, logger: logger)
+    let telnyxHandler = TelnyxEventHandler(
+        store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
+        publicURL: configuration.publicURL, mediaTokens: services.mediaTokens, now: dependencies.now, logger: logger)
     services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
-    let retellHandler = RetellEventHandler(services: services, logger: logger)
+    let retellHandler = RetellEventHandler(
+        store: store, calls: services.calls, conversations: conversations, now: dependencies.now, logger: logger)
     services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0, parsed: $1 as? RetellEvent) }
     if let telnyx {
         logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")

@@ -5,10 +5,10 @@ import Logging
 
 /// On an empty database: a demo dental practice with hours, services and a holiday, an active agent on
 /// a demo number, and a demo login — so `frontdesk serve` is useful at once.
-struct DemoSeeder {
-    static let email = "demo@frontdesk.local"
-    static let password = "frontdesk-demo"
-    static let agentNumber = "+15550100123"
+package struct DemoSeeder {
+    package static let email = "demo@frontdesk.local"
+    package static let password = "frontdesk-demo"
+    package static let agentNumber = "+15550100123"
 
     let services: AppServices
     let logger: Logger

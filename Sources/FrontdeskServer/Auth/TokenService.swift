@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import FrontdeskCore
+import FrontdeskWire
 import JWTKit
 
 /// The claims of an access token (the seed's `JWTPayload`).

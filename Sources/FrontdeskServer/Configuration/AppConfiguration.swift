@@ -1,5 +1,8 @@
 import Foundation
 import FrontdeskAudio
+import FrontdeskCalls
+import FrontdeskMedia
+import FrontdeskProviders
 import NIOCore
 
 /// A bad configuration value, reported as one line at start-up.

@@ -1,6 +1,8 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskStore
+import FrontdeskWire
 import Hummingbird
 import Logging
 

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskStore
 import Hummingbird
@@ -302,12 +303,5 @@ struct AppointmentController {
         validator.check((5...480).contains(duration), "duration", "must be 5–480 minutes")
         validator.check((type?.count ?? 0) <= 100, "type", "must be at most 100 characters")
         validator.check((notes?.count ?? 0) <= 10_000, "notes", "must be at most 10000 characters")
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskStore
 import Hummingbird

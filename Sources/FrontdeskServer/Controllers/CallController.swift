@@ -1,3 +1,4 @@
+import FrontdeskMedia
 import Foundation
 import FrontdeskCore
 import FrontdeskStore

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskMedia
 import FrontdeskStore
 import Hummingbird
 import Logging

@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskStore
+import FrontdeskWire
 import Hummingbird
 import Logging
 

@@ -1,5 +1,7 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskProviders
 import FrontdeskStore
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,8 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskStore
 import HTTPTypes
 import Hummingbird
@@ -188,7 +191,7 @@ final class TwilioController: Sendable {
         let replies = Mutex<[String]>([])
         let store = services.store
         let now = services.now
-        try await InboundTexts(services: services).receive(
+        try await services.texts.receive(
             from: from, to: to, text: form["Body"] ?? "", provider: Self.provider, providerMessageId: form["MessageSid"],
             logger: context.logger
         ) { body, business, lead, evenIfOptedOut in

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskWire
 import HTTPTypes
 import Hummingbird
 import NIOCore

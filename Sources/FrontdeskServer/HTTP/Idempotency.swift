@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import FrontdeskCore
 import FrontdeskStore
+import FrontdeskWire
 import HTTPTypes
 import Hummingbird
 

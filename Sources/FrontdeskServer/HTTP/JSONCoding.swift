@@ -1,17 +1,10 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskWire
 
 /// The API's JSON: ISO 8601 instants in UTC (`2024-01-15T10:30:00Z`), keys as the types name them.
-enum APIJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(formatInstant(date))
-        }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
+package enum APIJSON {
+    static let encoder: JSONEncoder = JSONWriter.encoder
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -27,25 +20,12 @@ enum APIJSON {
         return decoder
     }()
 
-    /// `2024-01-15T10:30:00Z`, or `2024-01-15T10:30:00.123Z` when there are milliseconds. Integer
-    /// arithmetic only: this runs for every instant of every response.
-    static func formatInstant(_ date: Date) -> String {
-        let time = UTCTimestamp(millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded()))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        time.appendDateAndTime(to: &bytes, separator: UInt8(ascii: "T"))
-        if time.millisecond != 0 {
-            bytes.append(UInt8(ascii: "."))
-            UTCTimestamp.append(time.millisecond, digits: 3, to: &bytes)
-        }
-        bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    package static func formatInstant(_ date: Date) -> String { InstantText.format(date) }
 
     /// Accepts ISO 8601 date-times with `Z` or an offset, with or without fractional seconds, with a
     /// four-digit year inside `LocalDate.acceptedYears` (Foundation's parser reads `99999-01-05` as year
     /// 9999, and a stored year past 9999 cannot be read back).
-    static func parseInstant(_ text: String) -> Date? {
+    package static func parseInstant(_ text: String) -> Date? {
         let bytes = Array(text.utf8.prefix(5))
         guard bytes.count == 5, bytes[0..<4].allSatisfy({ (0x30...0x39).contains($0) }), bytes[4] == UInt8(ascii: "-"),
             let year = Int(text.prefix(4)), LocalDate.acceptedYears.contains(year), text.utf8.count <= 40,

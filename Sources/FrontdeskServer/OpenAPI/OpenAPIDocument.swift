@@ -1,5 +1,8 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskProviders
+import FrontdeskStore
 
 /// `GET /api/openapi.json`: every route with its parameters and schemas (OpenAPI 3.1).
 /// A test compares the router's registered routes with this document, so a new route without an

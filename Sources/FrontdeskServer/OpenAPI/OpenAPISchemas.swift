@@ -1,5 +1,7 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
+import FrontdeskProviders
 
 /// Component schemas of the OpenAPI document.
 /// (`nonisolated(unsafe)`: these dictionaries are built once and never mutated, so sharing them is safe.)

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskWire
 import GRDB
 
 extension Date {

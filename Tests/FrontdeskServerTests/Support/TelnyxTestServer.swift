@@ -1,5 +1,7 @@
 import Foundation
+import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import NIOCore
 import Testing
 

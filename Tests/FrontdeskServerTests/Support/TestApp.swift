@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskProviders
 import FrontdeskServer
 import HTTPTypes
 import Hummingbird

@@ -1,0 +1,110 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Logging
+import Synchronization
+
+/// The live calls, by provider and provider call id. Transports (and the simulator) start a call here
+/// and send its events to the session; the session removes itself when the call ends.
+package final class CallRuntime: Sendable {
+    private let store: Store
+    private let conversations: ConversationService
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    /// Overrides the agents' silence timeout (tests and the simulator use short ones).
+    private let silenceOverride: Duration?
+    private let sessions = Mutex<[String: CallSession]>([:])
+
+    package init(
+        store: Store, conversations: ConversationService, now: @escaping @Sendable () -> Date, logger: Logger,
+        silenceOverride: Duration? = nil
+    ) {
+        self.store = store
+        self.conversations = conversations
+        self.now = now
+        self.logger = logger
+        self.silenceOverride = silenceOverride
+    }
+
+    package enum StartError: Error, Equatable {
+        /// No agent answers this number.
+        case unknownNumber
+        /// The provider's call was already handled and has ended.
+        case alreadyEnded
+    }
+
+    /// The lead with the caller's number in the business, created when new (nil without a number).
+    package func lead(for phone: PhoneNumber?, business: BusinessID, source: LeadSource) async throws -> Lead? {
+        guard let phone else { return nil }
+        if let found = try await store.leads.find(phone: phone, in: business) { return found }
+        let time = now()
+        let created = Lead(
+            id: .generate(), businessId: business, phone: phone, name: nil, email: nil, status: .new,
+            source: source, notes: nil, createdAt: time, updatedAt: time)
+        do {
+            try await store.leads.insert(created)
+            return created
+        } catch let error as AppError where error.code == .resourceAlreadyExists {
+            return try await store.leads.find(phone: phone, in: business)  // created meanwhile
+        }
+    }
+
+    /// Starts a call to `to` from `from`: finds the agent that answers `to`, matches or creates the lead
+    /// by the caller's number, stores the call (in progress) and registers its session. A repeated start
+    /// for the same provider call returns the existing session.
+    /// `silence` replaces the agent's silence timeout (a provider that reports silence itself).
+    package func start(
+        provider: String, providerCallId: String, from: PhoneNumber?, to: PhoneNumber, transport: any CallTransport,
+        silence: Duration? = nil
+    ) async throws -> CallSession {
+        let key = provider + ":" + providerCallId
+        if let existing = sessions.withLock({ $0[key] }) { return existing }
+        guard let agent = try await store.agents.find(phoneNumber: to),
+            let business = try await store.businesses.find(agent.businessId)
+        else { throw StartError.unknownNumber }
+        let time = now()
+        let newLead = from.map { phone in
+            Lead(
+                id: .generate(), businessId: business.id, phone: phone, name: nil, email: nil, status: .new,
+                source: .call, notes: nil, createdAt: time, updatedAt: time)
+        }
+        let fresh = Call(
+            id: .generate(), businessId: business.id, agentId: agent.id, leadId: nil, phone: from,
+            direction: .inbound, provider: provider, providerCallId: providerCallId, status: .inProgress, duration: nil,
+            recordingUrl: nil, outcome: nil, summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
+        // One transaction: the record a provider webhook may have made first, or the lead and the call.
+        let call: Call
+        let lead: Lead?
+        switch try await store.calls.start(fresh, newLead: newLead) {
+        case .started(let started, let matched):
+            (call, lead) = (started, matched)
+        case .existing(let recorded, let matched):
+            guard recorded.status == .inProgress else { throw StartError.alreadyEnded }
+            (call, lead) = (recorded, matched)
+        }
+        let timing = CallSession.Timing(
+            silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
+            maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
+        let session = CallSession(
+            call: call, agent: agent, business: business, lead: lead, transport: transport,
+            conversations: conversations, store: store, now: now, timing: timing, logger: logger,
+            onEnd: { [weak self] _ in self?.sessions.withLock { _ = $0.removeValue(forKey: key) } })
+        return sessions.withLock { sessions in
+            if let raced = sessions[key] { return raced }
+            sessions[key] = session
+            return session
+        }
+    }
+
+    package func session(provider: String, providerCallId: String) -> CallSession? {
+        sessions.withLock { $0[provider + ":" + providerCallId] }
+    }
+
+    /// Calls in progress, for status and draining.
+    var activeCount: Int { sessions.withLock { $0.count } }
+
+    /// Live calls answered by `agent`.
+    package func activeCount(agent: AgentID) -> Int {
+        sessions.withLock { $0.values.filter { $0.agent.id == agent }.count }
+    }
+}

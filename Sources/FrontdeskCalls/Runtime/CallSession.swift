@@ -1,0 +1,451 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import FrontdeskWire
+import Logging
+
+/// The one owner of a live call: every event for the call goes through this actor, so duplicate or
+/// out-of-order webhooks, timers and replies never race. It keeps the call's state machine and its
+/// conversation, writes each transcript turn as it happens, and finalises the call record at the end.
+package actor CallSession {
+    struct Timing: Sendable {
+        /// Silence before a reprompt (and again before a polite hang-up).
+        var silence: Duration
+        /// The longest a call may last.
+        var maxDuration: Duration
+    }
+
+    package nonisolated let callId: CallID
+    package nonisolated let agent: Agent
+    nonisolated let business: Business
+    private(set) var lead: Lead?
+    private let transport: any CallTransport
+    private let conversations: ConversationService
+    private let store: Store
+    private let now: @Sendable () -> Date
+    private let timing: Timing
+    private let logger: Logger
+    private let onEnd: @Sendable (CallID) -> Void
+
+    package private(set) var state: CallState = .ringing
+    private(set) var conversation = ConversationState()
+    private var call: Call
+    private var sequence = 0
+    private var silences = 0
+    private var callerTurns = 0
+    private var lastCallerWordsAt: Date?
+    private var queued: [String] = []
+    /// Speech handed to the carrier that it has not reported finished.
+    private var outstandingSpeech = 0
+    /// Sentences of the current reply already spoken while the model still streams.
+    private var streamed: [String] = []
+    private var firstWordsLatency: Int?
+    private var transferTo: PhoneNumber?
+    private var hangUpAfterSpeaking = false
+    private var summary: [String] = []
+    /// The sequence of the agent's latest transcript turn (a barge-in trims it to what was heard).
+    private var lastAgentTurn: Int?
+    /// The engine working on the caller's words; a barge-in cancels it.
+    private var thinkingWork: Task<ConversationService.TurnResult, any Error>?
+    private var interruptedThinking = false
+    private var silenceTimer: Task<Void, Never>?
+    private var durationTimer: Task<Void, Never>?
+    /// The latest of the call's transcript writes; each waits for the one before (see `persist`).
+    private var transcriptWrites: Task<Void, Never>?
+
+    init(
+        call: Call, agent: Agent, business: Business, lead: Lead?, transport: any CallTransport,
+        conversations: ConversationService, store: Store, now: @escaping @Sendable () -> Date, timing: Timing,
+        logger: Logger, onEnd: @escaping @Sendable (CallID) -> Void
+    ) {
+        self.call = call
+        self.callId = call.id
+        self.agent = agent
+        self.business = business
+        self.lead = lead
+        self.transport = transport
+        self.conversations = conversations
+        self.store = store
+        self.now = now
+        self.timing = timing
+        var logger = logger
+        logger[metadataKey: "call_id"] = .string(call.id.rawValue)
+        self.logger = logger
+        self.onEnd = onEnd
+    }
+
+    /// Feeds one event to the call. Returns false (and logs) when the state does not accept it.
+    @discardableResult
+    package func handle(_ event: CallEvent) async -> Bool {
+        guard CallTransitions.accepts(event, in: state) else {
+            logger.notice("Ignored call event", metadata: ["event": "\(event.kind.rawValue)", "state": "\(state.rawValue)"])
+            return false
+        }
+        do {
+            try await apply(event)
+        } catch {
+            logger.error("Call failed; ending it", metadata: ["error": "\(error)"])
+            try? await transport.hangUp()
+            await finish(cause: "error", status: .failed)
+        }
+        return true
+    }
+
+    private func apply(_ event: CallEvent) async throws {
+        switch event {
+        case .answered:
+            startDurationTimer()
+            try await answer()
+        case .callerSaid(let text, let isFinal, let confidence):
+            cancelSilenceTimer()
+            guard isFinal else { return }  // the caller is talking: no reprompt
+            let words = text.trimmingWhitespace()
+            guard !words.isEmpty else {
+                // Heard nothing usable: wait for the caller again, with the silence timer running.
+                if state == .listening { startSilenceTimer() }
+                return
+            }
+            silences = 0
+            callerTurns += 1
+            if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
+            lastCallerWordsAt = now()
+            record(.caller, words, confidence: confidence)
+            if state == .thinking {
+                queued.append(words)
+            } else {
+                try await think(words)
+            }
+        case .dtmf(let digit):
+            record(.system, "Caller pressed \(digit)")
+            if digit == "0" {
+                cancelSilenceTimer()
+                let request = "I want to speak to a person"
+                if state == .thinking { queued.append(request) } else { try await think(request) }
+            }
+        case .agentFinishedSpeaking:
+            outstandingSpeech = max(0, outstandingSpeech - 1)
+            // Streamed sentences may finish while the engine still thinks; act once all speech is done.
+            guard outstandingSpeech == 0, state == .speaking || state == .transferring else { return }
+            if hangUpAfterSpeaking {
+                try await transport.hangUp()
+                await finish(cause: "agent_hangup", status: .completed)
+            } else if let number = transferTo {
+                transferTo = nil
+                state = .transferring
+                try await transport.transfer(to: number)
+            } else if state == .speaking {
+                state = .listening
+                startSilenceTimer()
+            }
+        case .silenceTimeout:
+            silences += 1
+            if silences == 1 {
+                try await speak("Are you still there? I can book an appointment for you or answer questions about our hours, location and prices.")
+            } else {
+                conversation.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : nil)
+                hangUpAfterSpeaking = true
+                try await speak("I haven't heard anything, so I'll let you go. Please call back any time. Goodbye!")
+            }
+        case .maxDurationReached:
+            hangUpAfterSpeaking = true
+            try await speak("I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye!")
+        case .transferResult(let succeeded):
+            if succeeded {
+                summary.append("Transferred to the team.")
+                conversation.outcome = .transferred
+                await finish(cause: "transferred", status: .completed)
+            } else {
+                conversation.pending = .takeMessage
+                conversation.ended = false
+                try await speak("I'm sorry, I couldn't reach anyone. I can take a message: what would you like me to pass on?")
+            }
+        case .hangUp(let cause):
+            await finish(cause: cause, status: .completed)
+        case .interrupted(let heard):
+            try await interrupted(heard: heard)
+        }
+    }
+
+    /// The call is being recorded: where the recording will be served and where its file is.
+    package func setRecording(url: String, path: String) async {
+        call.recordingUrl = url
+        do {
+            try await store.calls.setRecording(callId, url: url, path: path)
+        } catch {
+            logger.error("Could not store where the recording is", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The caller talked over the agent: the reply stops where the caller stopped hearing it.
+    private func interrupted(heard: String) async throws {
+        outstandingSpeech = 0
+        let text = heard.isEmpty ? "[interrupted before any of the reply was heard]" : heard
+        if state == .thinking {
+            // The model is still writing: stop it; what was streamed and heard is the agent's turn.
+            interruptedThinking = true
+            thinkingWork?.cancel()
+            if !streamed.isEmpty {
+                streamed = []
+                record(.agent, text, latencyMs: firstWordsLatency)
+            }
+        } else if let turn = lastAgentTurn {
+            persist("the heard part of turn \(turn)") { [callId] store in
+                try await store.calls.updateTurnText(call: callId, sequence: turn, text: text)
+            }
+        }
+        logger.info("The caller barged in", metadata: ["heard": "\(heard)"])
+        if hangUpAfterSpeaking || transferTo != nil {
+            state = .speaking
+            try await apply(.agentFinishedSpeaking)
+        } else if state != .ended {
+            state = .listening
+        }
+    }
+
+    private func answer() async throws {
+        let hours = OpeningHours(settings: business.settings)
+        guard agent.isActive else {
+            // A stopped agent does not converse (product.md): the unavailable message, then a person or a message.
+            let intro = "Thanks for calling \(business.name). Our receptionist isn't available right now."
+            if let fallback = business.settings.fallbackNumber {
+                transferTo = fallback
+                summary.append("Agent stopped: forwarded to the fallback number.")
+                conversation.outcome = .transferred
+                try await speak(intro + " Let me put you through to the team.")
+            } else {
+                conversation.pending = .takeMessage
+                try await speak(intro + " I can take a message: what would you like me to pass on?")
+            }
+            return
+        }
+        let greeting = ScriptedPolicy().greeting(
+            ReceptionistContext(
+                businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
+                callerPhone: lead?.phone, channel: .voice, now: now()))
+        let open = isOpen(hours: agent.workingHours.map { var s = business.settings; s.businessHours = $0; return OpeningHours(settings: s) } ?? hours)
+        try await speak(open ? greeting : greeting + " We're closed right now, but I can still book an appointment for you or take a message.")
+    }
+
+    private func isOpen(hours: OpeningHours) -> Bool {
+        let time = now()
+        return hours.windows(on: hours.localDate(of: time)).contains { $0.contains(time) }
+    }
+
+    /// Runs the caller's words through the engine and carries out its answer.
+    private func think(_ words: String) async throws {
+        state = .thinking
+        streamed = []
+        firstWordsLatency = nil
+        interruptedThinking = false
+        let work = Task { [conversations, conversation, agent, business, lead, logger] in
+            try await conversations.respond(
+                words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,
+                onSentence: { [weak self] sentence in await self?.speakWhileThinking(sentence) },
+                onFirstText: { [transport] in transport.modelStarted() })
+        }
+        thinkingWork = work
+        let result: ConversationService.TurnResult
+        do {
+            result = try await work.value
+            thinkingWork = nil
+        } catch {
+            thinkingWork = nil
+            // A barge-in stopped the engine: the caller's next words start the next turn.
+            guard interruptedThinking else { throw error }
+            interruptedThinking = false
+            return
+        }
+        if interruptedThinking {
+            // The barge-in came as the engine finished: keep what it did, say nothing of it.
+            interruptedThinking = false
+            conversation = result.state
+            if let updated = result.lead { lead = updated }
+            return
+        }
+        conversation = result.state
+        call.llmPromptTokens += result.usage.promptTokens
+        call.llmCompletionTokens += result.usage.completionTokens
+        if let updated = result.lead { lead = updated }
+        // The actor took other events while the engine worked: the caller may have hung up.
+        guard state != .ended else { return }
+        for change in result.changes {
+            switch change {
+            case .booked(let a): summary.append("Booked \(a.type ?? "an appointment") for \(InstantText.format(a.scheduledDate)).")
+            case .rescheduled(let a): summary.append("Moved an appointment to \(InstantText.format(a.scheduledDate)).")
+            case .cancelled: summary.append("Cancelled an appointment.")
+            }
+        }
+        for action in result.actions {
+            switch action {
+            case .transfer(let number): transferTo = number
+            case .hangUp: hangUpAfterSpeaking = true
+            case .takeMessage(let message): summary.append("Message taken: \(message)")
+            case .say, .sendSMS, .updateLead: break
+            }
+        }
+        // What the stream already spoke is not said twice.
+        let spoken = streamed
+        streamed = []
+        var rest = result.reply
+        for sentence in spoken where rest.hasPrefix(sentence) {
+            rest = String(rest.dropFirst(sentence.count)).trimmingWhitespace()
+        }
+        if rest.isEmpty {
+            if !spoken.isEmpty { record(.agent, spoken.joined(separator: " "), latencyMs: firstWordsLatency) }
+            // Nothing (more) to say: once the speech is done, act on a transfer or hang-up, else listen again.
+            state = .speaking
+            if outstandingSpeech == 0 { try await apply(.agentFinishedSpeaking) }
+        } else {
+            try await speak(rest, after: spoken)
+        }
+        if !queued.isEmpty, state != .ended {
+            let next = queued.removeFirst()
+            try await think(next)
+        }
+    }
+
+    /// Says `text`; the transcript turn holds the whole reply (with what the stream already spoke) and
+    /// the time from the caller's last words to the agent's first.
+    private func speak(_ text: String, after spoken: [String] = []) async throws {
+        guard state != .ended else { return }
+        let latency = firstWordsLatency ?? lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
+        lastCallerWordsAt = nil
+        firstWordsLatency = nil
+        record(.agent, (spoken + [text]).joined(separator: " "), latencyMs: latency)
+        state = .speaking
+        cancelSilenceTimer()
+        outstandingSpeech += 1
+        try await transport.speak(text)
+    }
+
+    /// A sentence the model finished while it still streams: spoken at once.
+    private func speakWhileThinking(_ sentence: String) async {
+        guard state == .thinking else { return }
+        if streamed.isEmpty {
+            firstWordsLatency = lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
+            lastCallerWordsAt = nil
+        }
+        streamed.append(sentence)
+        outstandingSpeech += 1
+        do {
+            try await transport.speak(sentence)
+        } catch {
+            logger.warning("Could not speak a streamed sentence", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A transcript turn, numbered now and stored in the background (`persist`).
+    private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) {
+        let time = now()
+        let turn = TranscriptTurn(
+            callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,
+            confidence: confidence, latencyMs: latencyMs)
+        sequence += 1
+        if speaker == .agent { lastAgentTurn = turn.sequence }
+        persist("transcript turn \(turn.sequence)") { store in try await store.calls.append(turn) }
+    }
+
+    /// Stores a transcript change off the reply's path: the caller's words and the agent's reply are
+    /// written while the reply is already on its way to the carrier, not before it (under load the
+    /// database's single writer queue would otherwise sit between the caller and the answer). The
+    /// writes stay in order — each waits for the one before, so a barge-in's trim lands after the turn
+    /// it trims — and the call's end waits for all of them before it closes the record. A write that
+    /// still fails after a retry is logged with the turn it lost; the call goes on.
+    private func persist(_ what: String, _ write: @escaping @Sendable (Store) async throws -> Void) {
+        let previous = transcriptWrites
+        transcriptWrites = Task { [store, logger] in
+            await previous?.value
+            for attempt in 1...2 {
+                do {
+                    return try await write(store)
+                } catch where attempt == 1 {
+                    try? await Task.sleep(for: .milliseconds(50))
+                } catch {
+                    logger.error("Could not store \(what)", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Closes the call record: duration, cause, outcome, summary. Runs once.
+    private func finish(cause: String, status: CallStatus) async {
+        guard state != .ended else { return }
+        state = .ended
+        cancelSilenceTimer()
+        durationTimer?.cancel()
+        let ended = now()
+        call.status = status
+        call.endedAt = ended
+        call.duration = max(0, Int(ended.timeIntervalSince(call.startedAt).rounded()))
+        call.hangupCause = cause
+        call.leadId = lead?.id
+        // Scored at the end too: a caller who gave no signal still has a score (contact captured).
+        var rescored: Lead?
+        if let current = lead, current.qualificationScore == nil {
+            rescored = ConversationService.scored(LeadUpdate(), lead: current, at: ended)
+            lead = rescored
+        }
+        call.cost = conversations.pricing.cost(prompt: call.llmPromptTokens, completion: call.llmCompletionTokens)
+        call.outcome = conversation.outcome ?? (callerTurns == 0 ? .abandoned : .informationOnly)
+        if conversation.outcome == nil, let score = lead?.qualificationScore, score >= 70 { call.outcome = .qualified }
+        call.summary = summary.isEmpty ? Self.describe(call.outcome!) : summary.joined(separator: " ")
+        // Every transcript write first (they run in their own tasks: a cancelled caller does not stop them).
+        await transcriptWrites?.value
+        do {
+            // The record is written even when the task that ended the call is being cancelled (a
+            // closing stream or socket): a finished call is never lost.
+            let (store, call) = (store, call)
+            try await Task { try await store.calls.finish(call, lead: rescored) }.value
+        } catch {
+            logger.error("Could not store the finished call", metadata: ["error": "\(error)"])
+        }
+        logger.info("Call ended", metadata: ["cause": "\(cause)", "outcome": "\(call.outcome!.rawValue)"])
+        onEnd(callId)
+    }
+
+    package static func describe(_ outcome: CallOutcome) -> String {
+        switch outcome {
+        case .abandoned: "The caller hung up or stayed silent before saying anything."
+        case .informationOnly: "The caller asked questions; nothing was booked."
+        case .qualified: "A qualified lead; nothing was booked yet."
+        case .spam: "Spam caller; the call was ended."
+        case .booked: "An appointment was booked."
+        case .transferred: "Transferred to the team."
+        case .messageTaken: "A message was taken."
+        case .failed: "The call failed."
+        }
+    }
+
+    // MARK: timers (each sends its event back into this actor)
+
+    private func startSilenceTimer() {
+        cancelSilenceTimer()
+        let delay = timing.silence
+        silenceTimer = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.timerFired(.silenceTimeout)
+        }
+    }
+
+    private func cancelSilenceTimer() {
+        silenceTimer?.cancel()
+        silenceTimer = nil
+    }
+
+    private func startDurationTimer() {
+        let limit = timing.maxDuration
+        durationTimer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            await self?.timerFired(.maxDurationReached)
+        }
+    }
+
+    /// A timer's event. The timer lets go of its task first: what the event sets off (a reprompt, a
+    /// hang-up, storing the call) cancels timers, and must not cancel itself halfway.
+    private func timerFired(_ event: CallEvent) async {
+        if event == .silenceTimeout { silenceTimer = nil } else { durationTimer = nil }
+        await handle(event)
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Speech-to-text for media mode, one caller utterance at a time: the turn detector opens an
+/// utterance when the caller starts talking, streams its audio, and asks for the final words when
+/// the caller has stopped.
+public protocol SpeechToText: Sendable {
+    /// What the log and the simulator call it (`deepgram`, `openai`, …).
+    var name: String { get }
+    /// Opens an utterance of 16-bit mono audio at `sampleRate`, with the provider's connection (if it
+    /// has one) on `executor`'s event loop — a media stream's own: its results reach the stream
+    /// without a thread hop. Never waits on the network: audio sent before the provider is reached is
+    /// queued, so a media stream can open an utterance from inside its frame handling.
+    func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer
+}
+
+extension SpeechToText {
+    /// Opens an utterance with the connection on any loop.
+    public func utterance(sampleRate: Int) throws -> any UtteranceRecognizer {
+        try utterance(sampleRate: sampleRate, on: nil)
+    }
+}
+
+/// One utterance being recognised.
+public protocol UtteranceRecognizer: Sendable {
+    /// More of the caller's audio (queued; never waits on the network).
+    func send(_ samples: [Int16])
+    /// The caller stopped: the final words (empty when nothing was recognised).
+    func finish() async throws -> Transcription
+    /// Abandons the utterance.
+    func cancel() async
+}
+
+public struct Transcription: Sendable, Equatable {
+    public var text: String
+    public var confidence: Double?
+
+    public init(text: String, confidence: Double? = nil) {
+        self.text = text
+        self.confidence = confidence
+    }
+}
+
+/// Text-to-speech for media mode: audio as it is made, so playback starts before the sentence is done.
+public protocol TextToSpeech: Sendable {
+    var name: String { get }
+    /// The rate of the samples it produces.
+    var sampleRate: Int { get }
+    func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error>
+}
+
+public struct SpeechProviderError: Error, CustomStringConvertible, Equatable {
+    public let provider: String
+    public let message: String
+    public var description: String { "\(provider): \(message)" }
+
+    public init(_ provider: String, _ message: String) {
+        self.provider = provider
+        self.message = message
+    }
+}
+
+/// 16-bit little-endian PCM bytes as samples, carrying an odd byte over to the next chunk.
+package struct PCMAccumulator {
+    private var carry: UInt8?
+
+    package init() {}
+
+    package mutating func samples(from bytes: some Collection<UInt8>) -> [Int16] {
+        var result: [Int16] = []
+        result.reserveCapacity((bytes.count + 1) / 2)
+        var low = carry
+        carry = nil
+        for byte in bytes {
+            if let first = low {
+                result.append(Int16(bitPattern: UInt16(first) | UInt16(byte) << 8))
+                low = nil
+            } else {
+                low = byte
+            }
+        }
+        carry = low
+        return result
+    }
+}
+
+/// A mono 16-bit WAV file of `samples` (for per-utterance transcription uploads).
+package func wavFile(_ samples: [Int16], sampleRate: Int) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(44 + samples.count * 2)
+    func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+    func append16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+    let dataSize = UInt32(samples.count * 2)
+    bytes += Array("RIFF".utf8); append32(36 + dataSize); bytes += Array("WAVE".utf8)
+    bytes += Array("fmt ".utf8); append32(16); append16(1); append16(1)
+    append32(UInt32(sampleRate)); append32(UInt32(sampleRate * 2)); append16(2); append16(16)
+    bytes += Array("data".utf8); append32(dataSize)
+    for sample in samples { append16(UInt16(bitPattern: sample)) }
+    return bytes
+}

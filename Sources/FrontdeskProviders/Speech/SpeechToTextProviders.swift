@@ -1,0 +1,282 @@
+import AsyncHTTPClient
+import Foundation
+import FrontdeskAudio
+import FrontdeskMedia
+import FrontdeskWire
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// Deepgram-style streaming recognition: a WebSocket to `{base}/v1/listen` per utterance, audio as
+/// binary frames (`mulaw` at 8 kHz, else `linear16`), `Results` frames back (interim and final),
+/// `Finalize` when the caller has stopped (its results come back with `from_finalize`), then
+/// `CloseStream`.
+public struct DeepgramSpeechToText: SpeechToText {
+    let baseURL: URL
+    let apiKey: String?
+    let model: String
+    let logger: Logger
+    public var name: String { "deepgram streaming at \(baseURL.absoluteString)" }
+
+    public init(baseURL: URL, apiKey: String?, model: String = "nova-2-phonecall", logger: Logger) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+        self.logger = logger
+    }
+
+    /// The `/v1/listen` URL for audio at `sampleRate` (µ-law at 8 kHz, else 16-bit PCM).
+    public func url(sampleRate: Int) -> String {
+        var components = URLComponents(url: baseURL.appendingPathComponent("v1/listen"), resolvingAgainstBaseURL: false)!
+        if components.scheme == "https" { components.scheme = "wss" } else if components.scheme == "http" { components.scheme = "ws" }
+        components.queryItems = [
+            URLQueryItem(name: "encoding", value: sampleRate == 8_000 ? "mulaw" : "linear16"),
+            URLQueryItem(name: "sample_rate", value: String(sampleRate)),
+            URLQueryItem(name: "channels", value: "1"),
+            URLQueryItem(name: "model", value: model),
+            URLQueryItem(name: "interim_results", value: "true"),
+            URLQueryItem(name: "punctuate", value: "true"),
+        ]
+        return components.string!
+    }
+
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer {
+        DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, executor: executor, logger: logger)
+    }
+}
+
+package final class DeepgramUtterance: UtteranceRecognizer {
+    private enum Command { case audio([UInt8]), finish }
+
+    private struct State {
+        var finals: [(text: String, confidence: Double)] = []
+        var interim = ""
+        var done = false
+        var waiter: CheckedContinuation<Transcription, any Error>?
+        var failure: (any Error)?
+    }
+
+    /// The state the connection's task and the caller share.
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let commands: AsyncStream<Command>.Continuation
+    private let shared = Shared()
+    private let connection: Task<Void, Never>
+    private let mulaw: Bool
+    /// Audio goes out 100 ms at a time (Deepgram takes 20–250 ms chunks): a fifth of the messages of
+    /// sending every 20 ms frame, and no later end of turn — `finish` sends what is left first.
+    private let pending = Mutex<[UInt8]>([])
+    private let chunkBytes: Int
+
+    init(url: String, apiKey: String?, sampleRate: Int, executor: EventLoopExecutor?, logger: Logger) {
+        mulaw = sampleRate == 8_000
+        chunkBytes = sampleRate / 10 * (mulaw ? 1 : 2)
+        let (stream, commands) = AsyncStream<Command>.makeStream()
+        self.commands = commands
+        var configuration = WebSocketClientConfiguration()
+        if let apiKey { configuration.additionalHeaders[.authorization] = "Token \(apiKey)" }
+        let shared = self.shared
+        // On the media stream's loop when it has one: audio out and results in without a thread hop.
+        let group: any EventLoopGroup = executor?.eventLoop ?? MultiThreadedEventLoopGroup.singleton
+        connection = Task(executorPreference: executor) {
+            do {
+                try await WebSocketClient.connect(url: url, configuration: configuration, eventLoopGroup: group, logger: logger) { inbound, outbound, _ in
+                    let reader = Task(executorPreference: executor) {
+                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = message else { continue }
+                            if DeepgramUtterance.receive(text, into: shared.state) { break }
+                        }
+                    }
+                    for await command in stream {
+                        switch command {
+                        case .audio(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                        case .finish: try await outbound.write(.text(#"{"type":"Finalize"}"#))
+                        }
+                    }
+                    _ = await reader.result
+                    try? await outbound.write(.text(#"{"type":"CloseStream"}"#))
+                    try? await outbound.close(.normalClosure, reason: nil)
+                }
+                DeepgramUtterance.end(shared.state, failure: SpeechProviderError("deepgram", "the connection closed before the final result"))
+            } catch {
+                DeepgramUtterance.end(shared.state, failure: error)
+            }
+        }
+    }
+
+    deinit {
+        commands.finish()
+        connection.cancel()
+    }
+
+    /// Takes one `Results` frame; true once the finalised result is in.
+    private static func receive(_ text: String, into state: borrowing Mutex<State>) -> Bool {
+        guard let result = ResultFrame(text) else { return false }
+        let (words, isFinal, finalized) = (result.words, result.isFinal, result.finalized)
+        let waiter: (CheckedContinuation<Transcription, any Error>, Transcription)? = state.withLock { state in
+            if isFinal {
+                if !words.isEmpty { state.finals.append((words, result.confidence)) }
+                state.interim = ""
+            } else {
+                state.interim = words
+            }
+            guard finalized else { return nil }
+            state.done = true
+            let result = transcription(state)
+            defer { state.waiter = nil }
+            return state.waiter.map { ($0, result) }
+        }
+        waiter.map { $0.0.resume(returning: $0.1) }
+        return finalized
+    }
+
+    /// What one `Results` frame says (nil for any other frame, or one that is not JSON).
+    package struct ResultFrame: Equatable {
+        var words: String
+        /// 0…1; 1 when the frame gives none (or gives something that is not a confidence).
+        package var confidence: Double
+        var isFinal: Bool
+        var finalized: Bool
+
+        package init?(_ text: String) {
+            guard let frame = try? JSONParser.parse(text), frame["type"]?.text == "Results" else { return nil }
+            let alternative = frame["channel"]?["alternatives"]?.array?.first
+            words = alternative?["transcript"]?.text ?? ""
+            confidence = alternative?["confidence"]?.double.flatMap { (0...1).contains($0) ? $0 : nil } ?? 1
+            isFinal = frame["is_final"]?.bool ?? false
+            finalized = frame["from_finalize"]?.bool ?? false
+        }
+    }
+
+    private static func transcription(_ state: State) -> Transcription {
+        let text = state.finals.map(\.text).joined(separator: " ")
+        let confidence = state.finals.isEmpty ? nil : state.finals.map(\.confidence).reduce(0, +) / Double(state.finals.count)
+        return Transcription(text: text, confidence: confidence)
+    }
+
+    private static func end(_ state: borrowing Mutex<State>, failure: any Error) {
+        let waiter = state.withLock { state -> CheckedContinuation<Transcription, any Error>? in
+            if !state.done { state.failure = failure }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(throwing: failure)
+    }
+
+    package func send(_ samples: [Int16]) {
+        let encoded = mulaw ? samples.map(G711.muLaw) : L16.encode(samples, order: .littleEndian)
+        let chunk = pending.withLock { pending -> [UInt8]? in
+            pending += encoded
+            guard pending.count >= chunkBytes else { return nil }
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        if let chunk { commands.yield(.audio(chunk)) }
+    }
+
+    package func finish() async throws -> Transcription {
+        let rest = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        if !rest.isEmpty { commands.yield(.audio(rest)) }
+        commands.yield(.finish)
+        commands.finish()
+        let shared = self.shared
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
+                    if state.done { return .success(Self.transcription(state)) }
+                    if let failure = state.failure { return .failure(failure) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        } onCancel: {
+            let waiter = shared.state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(throwing: CancellationError())
+            connection.cancel()
+        }
+    }
+
+    package func cancel() async {
+        commands.finish()
+        connection.cancel()
+    }
+}
+
+/// OpenAI-compatible `POST {base}/audio/transcriptions` (multipart: the utterance as WAV, `model`),
+/// once per utterance when the caller has stopped.
+public struct OpenAISpeechToText: SpeechToText {
+    let baseURL: URL
+    let apiKey: String?
+    let model: String
+    let http: HTTPClient
+    public var name: String { "openai-compatible /audio/transcriptions at \(baseURL.absoluteString)" }
+
+    public init(baseURL: URL, apiKey: String?, model: String = "whisper-1", http: HTTPClient = .shared) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+        self.http = http
+    }
+
+    public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer {
+        Utterance(client: self, sampleRate: sampleRate)
+    }
+
+    public final class Utterance: UtteranceRecognizer {
+        let client: OpenAISpeechToText
+        let sampleRate: Int
+        private let samples = Mutex<[Int16]>([])
+
+        init(client: OpenAISpeechToText, sampleRate: Int) {
+            self.client = client
+            self.sampleRate = sampleRate
+        }
+
+        public func send(_ more: [Int16]) { samples.withLock { $0 += more } }
+
+        public func finish() async throws -> Transcription {
+            let audio = samples.withLock { $0 }
+            let boundary = "frontdesk-" + UUID().uuidString
+            var body: [UInt8] = []
+            func field(_ name: String, _ value: String) {
+                body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+            }
+            field("model", client.model)
+            field("response_format", "json")
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"utterance.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8)
+            body += wavFile(audio, sampleRate: sampleRate)
+            body += Array("\r\n--\(boundary)--\r\n".utf8)
+            var request = HTTPClientRequest(url: client.baseURL.appendingPathComponent("audio/transcriptions").absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+            if let apiKey = client.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await client.http.execute(request, timeout: .seconds(15))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            guard response.status == .ok else {
+                throw SpeechProviderError("openai stt", "HTTP \(response.status.code): \(text.prefix(300))")
+            }
+            guard let json = try? JSONParser.parse(text), let words = json["text"]?.text else {
+                throw SpeechProviderError("openai stt", "the answer has no `text`")
+            }
+            return Transcription(text: words.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+
+        public func cancel() async {}
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import FrontdeskCalls
+import FrontdeskCore
+import FrontdeskMedia
+import FrontdeskStore
+import FrontdeskWire
+import Logging
+
+/// Acts on Telnyx events (after the webhook answered): Call Control voice in provider-speech mode
+/// — answer, greet, transcribe, converse, transfer, hang up — and messaging (`message.received` runs
+/// the receptionist over SMS; delivery reports update the stored message).
+package struct TelnyxEventHandler: Sendable {
+    package static let provider = "telnyx"
+
+    let store: Store
+    let calls: CallRuntime
+    let messenger: Messenger
+    let texts: InboundTexts
+    let client: TelnyxClient?
+    /// Media mode: the stream settings, where carriers reach the stream, and the tokens it checks.
+    let media: MediaSettings
+    let publicURL: URL
+    let mediaTokens: MediaStreamTokens
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    package init(
+        store: Store, calls: CallRuntime, messenger: Messenger, texts: InboundTexts, client: TelnyxClient?, media: MediaSettings, publicURL: URL,
+        mediaTokens: MediaStreamTokens, now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.calls = calls
+        self.messenger = messenger
+        self.texts = texts
+        self.client = client
+        self.media = media
+        self.publicURL = publicURL
+        self.mediaTokens = mediaTokens
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Events of one call, or of one texting pair of numbers, are handled in order.
+    package static func orderingKey(_ event: TelnyxEvent) -> String {
+        if let call = event.string("call_control_id") { return "call:" + call }
+        if event.type.hasPrefix("message.") {
+            return "sms:" + (event.phone("from") ?? "") + ">" + (event.phone("to") ?? "")
+        }
+        return "event:" + event.id
+    }
+
+    package func handle(_ pending: PendingProviderEvent, parsed: TelnyxEvent? = nil) async {
+        guard let event = parsed ?? (try? TelnyxEvent.parse(pending.payload)) else { return }
+        // A text's logger is handed on (the outbox logs what it records), so it carries the event;
+        // call events name it in their own lines instead: StreamLogHandler renders its metadata anew
+        // on every change, which cost 2 % of the server per event on the webhook benchmark.
+        var logger = logger
+        if event.type.hasPrefix("message.") { logger[metadataKey: "telnyx_event"] = Self.label(event) }
+        do {
+            try await dispatch(event, logger: logger)
+        } catch {
+            logger.error("Telnyx event failed", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
+        }
+    }
+
+    /// How the log names an event.
+    static func label(_ event: TelnyxEvent) -> Logger.MetadataValue { "\(event.type) \(event.id)" }
+
+    private func dispatch(_ event: TelnyxEvent, logger: Logger) async throws {
+        switch event.type {
+        case "call.initiated": try await callInitiated(event, logger: logger)
+        case "call.answered": try await callAnswered(event, logger: logger)
+        case "call.transcription":
+            let data = event.payload["transcription_data"]
+            guard data?["transcription_track"]?.text ?? "inbound" == "inbound",
+                let text = data?["transcript"]?.text
+            else { return }
+            await session(event)?.handle(
+                .callerSaid(text, isFinal: data?["is_final"]?.bool ?? true, confidence: data?["confidence"]?.double))
+        case "call.dtmf.received":
+            // A media stream reports the key itself (its `dtmf` frame): not counted twice.
+            guard let digit = event.string("digit"), event.clientState != "media" else { return }
+            await session(event)?.handle(.dtmf(digit))
+        case "call.speak.ended":
+            if event.clientState == "unassigned", let call = event.string("call_control_id") {
+                try await client?.command("hangup", callControlId: call)
+                return
+            }
+            await session(event)?.handle(.agentFinishedSpeaking)
+        case "call.bridged":
+            await session(event)?.handle(.transferResult(succeeded: true))
+        case "call.hangup": try await callHungUp(event)
+        case "message.received": try await messageReceived(event, logger: logger)
+        case "message.sent", "message.finalized": try await deliveryReport(event)
+        default:
+            logger.debug("Telnyx event type not acted on", metadata: ["telnyx_event": Self.label(event)])
+        }
+    }
+
+    private func session(_ event: TelnyxEvent) -> CallSession? {
+        guard let call = event.string("call_control_id") else { return nil }
+        let session = calls.session(provider: Self.provider, providerCallId: call)
+        if session == nil { logger.info("No live call for this event", metadata: ["call_control_id": "\(call)", "event": "\(event.type)"]) }
+        return session
+    }
+
+    // MARK: voice
+
+    private func callInitiated(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard let call = event.string("call_control_id") else { return }
+        guard ["incoming", "inbound"].contains(event.string("direction") ?? "incoming") else { return }
+        guard let client else {
+            logger.error("A call arrived but TELNYX_API_KEY is not set: Frontdesk cannot answer it", metadata: ["telnyx_event": Self.label(event)])
+            return
+        }
+        // A redelivered or replayed start of a call already live (one that ended: `alreadyEnded` below).
+        if calls.session(provider: Self.provider, providerCallId: call) != nil { return }
+        guard let to = event.phone("to").flatMap(PhoneNumber.init),
+            let agent = try await store.agents.find(phoneNumber: to)
+        else {
+            // Never left ringing: answered, told, and hung up after the message.
+            logger.warning(
+                "A call to a number no agent answers", metadata: ["to": "\(event.phone("to") ?? "?")", "telnyx_event": Self.label(event)])
+            try await client.command("answer", callControlId: call, clientState: "unassigned", commandId: Self.commandId(event, "answer"))
+            return
+        }
+        if agent.voiceSettings.mode == .media {
+            // Media mode: the call runs over the stream; its session starts with the stream's `start`.
+            let codec = media.telnyxCodec
+            var body: [String: JSONValue] = [
+                "stream_url": .string(MediaURLs.telnyx(publicURL: publicURL)),
+                "stream_track": .string("inbound_track"),
+                "stream_bidirectional_mode": .string("rtp"),
+                "stream_bidirectional_codec": .string(codec),
+                "stream_codec": .string(codec),
+                "stream_auth_token": .string(mediaTokens.token(for: call)),
+            ]
+            if media.sendSilenceWhenIdle { body["send_silence_when_idle"] = .bool(true) }
+            try await client.command("answer", callControlId: call, body, clientState: "media", commandId: Self.commandId(event, "answer"))
+            return
+        }
+        let transport = TelnyxCallTransport(
+            client: client, callControlId: call, voice: agent.voiceSettings.voiceId ?? "female",
+            language: agent.voiceSettings.language, agentNumber: to.e164)
+        let session: CallSession
+        do {
+            session = try await calls.start(
+                provider: Self.provider, providerCallId: call, from: event.phone("from").flatMap(PhoneNumber.init), to: to,
+                transport: transport)
+        } catch CallRuntime.StartError.alreadyEnded {
+            return
+        }
+        do {
+            try await client.command("answer", callControlId: call, clientState: "agent", commandId: Self.commandId(event, "answer"))
+        } catch {
+            logger.error("Could not answer the call", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
+            await session.handle(.hangUp(cause: "answer_failed"))
+        }
+    }
+
+    /// A command an event causes has an id made from the event's: when the event is acted on again
+    /// (a replay after a crash), the command goes out with the same `command_id` and Telnyx runs it once.
+    static func commandId(_ event: TelnyxEvent, _ action: String) -> String {
+        "\(event.id)-\(action)"
+    }
+
+    private func callAnswered(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard let call = event.string("call_control_id"), let client else { return }
+        if event.clientState == "unassigned" {
+            try await client.command(
+                "speak", callControlId: call,
+                ["payload": .string("Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye."),
+                 "voice": .string("female"), "language": .string("en-US")],
+                clientState: "unassigned", commandId: Self.commandId(event, "speak"))
+            return
+        }
+        if event.clientState == "media" { return }  // the stream's start frame begins the conversation
+        guard let session = session(event) else { return }
+        do {
+            try await client.command(
+                "transcription_start", callControlId: call,
+                ["language": .string(session.agent.voiceSettings.language), "transcription_tracks": .string("inbound")],
+                clientState: "agent", commandId: Self.commandId(event, "transcription_start"))
+        } catch {
+            logger.error("Could not start transcription", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
+        }
+        await session.handle(.answered)
+    }
+
+    private func callHungUp(_ event: TelnyxEvent) async throws {
+        guard let call = event.string("call_control_id") else { return }
+        let cause = event.string("hangup_cause") ?? "normal_clearing"
+        if let session = calls.session(provider: Self.provider, providerCallId: call) {
+            await session.handle(.hangUp(cause: cause))
+        } else if var stored = try await store.calls.find(provider: Self.provider, providerCallId: call),
+            stored.status == .inProgress
+        {
+            // The call outlived its session (a restart): close the record.
+            let time = now()
+            stored.status = .completed
+            stored.endedAt = time
+            stored.duration = max(0, Int(time.timeIntervalSince(stored.startedAt).rounded()))
+            stored.hangupCause = cause
+            stored.outcome = stored.outcome ?? .informationOnly
+            try await store.calls.save(stored)
+        }
+    }
+
+    // MARK: messaging
+
+    private func messageReceived(_ event: TelnyxEvent, logger: Logger) async throws {
+        guard event.string("direction") ?? "inbound" == "inbound" else { return }
+        guard let from = event.phone("from").flatMap(PhoneNumber.init), let to = event.phone("to").flatMap(PhoneNumber.init) else {
+            logger.warning("A text without usable from/to numbers")
+            return
+        }
+        let messenger = messenger
+        try await texts.receive(
+            from: from, to: to, text: event.string("text") ?? "", provider: Self.provider, providerMessageId: event.string("id"),
+            logger: logger
+        ) { body, business, lead, evenIfOptedOut in
+            _ = try await messenger.send(
+                OutboundMessage(channel: .sms, to: from.e164, from: to.e164, body: body), business: business.id,
+                lead: lead?.id, logger: logger, evenIfOptedOut: evenIfOptedOut)
+        }
+    }
+
+    private func deliveryReport(_ event: TelnyxEvent) async throws {
+        guard let id = event.string("id") else { return }
+        let reported = event.payload["to"]?.array?.first?["status"]?.text ?? event.string("status") ?? ""
+        let status: MessageStatus
+        switch reported {
+        case "delivered": status = .delivered
+        case "sent": status = .sent
+        case "queued", "sending": status = .queued
+        case "sending_failed", "delivery_failed", "delivery_unconfirmed", "expired": status = .failed
+        default: return
+        }
+        let error = status == .failed
+            ? (event.payload["errors"]?.array?.first?["detail"]?.text ?? event.payload["errors"]?.array?.first?["title"]?.text ?? reported)
+            : nil
+        try await store.messages.updateStatus(
+            provider: Self.provider, providerMessageId: id, status: status, error: error, at: now())
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskWire
+
+/// A simulator script (YAML or JSON): who calls or texts the demo business, what they say, and what
+/// must be true afterwards.
+public struct Scenario: Decodable, Sendable {
+    public struct Step: Decodable, Sendable {
+        /// The caller's words.
+        public var caller: String?
+        /// A key pressed (voice).
+        public var dtmf: String?
+        /// Silence timeouts in a row (voice).
+        public var silence: Int?
+        /// The caller hangs up (voice).
+        public var hangup: Bool?
+        /// Text the agent's last reply must contain (scripted policy).
+        public var expectReply: String?
+        /// What the test model answers to this caller line, one entry per chat completion (LLM mode).
+        public var model: [ModelReply]?
+        /// Audio mode: the caller starts this line while the agent is still talking (barge-in).
+        public var bargeIn: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case caller, dtmf, silence, hangup, model
+            case expectReply = "expect_reply"
+            case bargeIn = "barge_in"
+        }
+    }
+
+    /// One chat completion the scripted test model streams: text, tool calls, or both.
+    public struct ModelReply: Decodable, Sendable {
+        public struct ToolCall: Decodable, Sendable {
+            public var name: String
+            public var arguments: JSONValue?
+            /// Text the runtime's tool result (sent back in the next request) must contain.
+            public var expectResult: String?
+
+            enum CodingKeys: String, CodingKey {
+                case name, arguments
+                case expectResult = "expect_result"
+            }
+        }
+
+        public var say: String?
+        public var tools: [ToolCall]?
+
+        public init(say: String? = nil, tools: [ToolCall]? = nil) {
+            self.say = say
+            self.tools = tools
+        }
+    }
+
+    public struct ExistingAppointment: Decodable, Sendable {
+        /// Local wall-clock start in the business's zone, "2026-11-24 10:00".
+        public var at: String
+        public var duration: Int?
+        public var type: String?
+        /// Whether it belongs to the caller (for cancel and reschedule scripts).
+        public var caller: Bool?
+    }
+
+    public struct Expectations: Decodable, Sendable {
+        /// Local "YYYY-MM-DD HH:mm" of the caller's booked appointment, or "none".
+        public var appointment: String?
+        public var outcome: CallOutcome?
+        public var leadStatus: LeadStatus?
+        /// Inclusive range, e.g. [70, 100].
+        public var leadScore: [Int]?
+        public var transferred: Bool?
+        public var smsContains: String?
+        public var cancelled: Bool?
+        public var hungUp: Bool?
+        /// Text the agent's first words must contain.
+        public var greeting: String?
+
+        enum CodingKeys: String, CodingKey {
+            case appointment, outcome, transferred, cancelled, greeting
+            case leadStatus = "lead_status"
+            case leadScore = "lead_score"
+            case smsContains = "sms_contains"
+            case hungUp = "hung_up"
+        }
+    }
+
+    public var name: String
+    public var channel: Channel = .voice
+    /// The caller's number.
+    public var caller: String = "+15551234567"
+    /// Local time of the call in the business's zone, "2026-11-23 10:00" (default: next Monday 10:00).
+    public var now: String?
+    /// Top-level settings keys laid over the demo business's settings (e.g. other hours).
+    public var settings: [String: JSONValue]?
+    public var appointments: [ExistingAppointment] = []
+    public var agentStopped: Bool = false
+    /// The agent's behaviour settings for this script (escalation triggers, greeting, …).
+    public var behavior: BehaviorSettings?
+    public var steps: [Step]
+    public var expect: Expectations
+
+    enum CodingKeys: String, CodingKey {
+        case name, channel, caller, now, settings, appointments, steps, expect
+        case agentStopped = "agent_stopped"
+        case behavior = "behavior_settings"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        channel = try c.decodeIfPresent(Channel.self, forKey: .channel) ?? .voice
+        caller = try c.decodeIfPresent(String.self, forKey: .caller) ?? "+15551234567"
+        now = try c.decodeIfPresent(String.self, forKey: .now)
+        settings = try c.decodeIfPresent([String: JSONValue].self, forKey: .settings)
+        appointments = try c.decodeIfPresent([ExistingAppointment].self, forKey: .appointments) ?? []
+        agentStopped = try c.decodeIfPresent(Bool.self, forKey: .agentStopped) ?? false
+        behavior = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behavior)
+        steps = try c.decode([Step].self, forKey: .steps)
+        expect = try c.decodeIfPresent(Expectations.self, forKey: .expect) ?? Expectations()
+    }
+}
+
