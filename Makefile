@@ -10,7 +10,8 @@ run:
 # every scenario in every simulator mode, the API fuzzed from its OpenAPI document, and a short run of
 # each parser fuzz target (libFuzzer + AddressSanitizer, its own build folder).
 test:
-	@scripts/ensure-system-packages.sh
+	@scripts/ensure-system-packages.sh python3
+	scripts/check-layers.py
 	swift build --build-tests
 	swift test --skip-build
 	scripts/simulate-all.sh

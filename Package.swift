@@ -169,7 +169,7 @@ let package = Package(
                 "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
-                hummingbird, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
+                hummingbird, wsClient, httpTypes, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -208,6 +208,7 @@ let package = Package(
                 "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), hummingbird, websocket, wsClient, log, httpClient,
                 .product(name: "GRDB", package: "GRDB.swift"), nioCore, nioPosix, nioHTTP1, nioWebSocket, httpTypes, crypto,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

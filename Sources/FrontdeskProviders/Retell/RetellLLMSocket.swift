@@ -3,7 +3,6 @@ import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskStore
 import FrontdeskWire
-import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore

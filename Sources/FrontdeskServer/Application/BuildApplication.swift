@@ -52,8 +52,13 @@ public func buildApplication(
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
     let sockets = Router(context: SocketRequestContext.self)
-    RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger)).addRoutes(to: sockets)
-    MediaStreamController(services: services, speech: services.speech, logger: logger).addRoutes(to: sockets)
+    RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger))
+        .addRoutes(to: sockets)
+    MediaStreamController(
+        configuration: configuration, store: services.store, calls: services.calls, telnyx: services.telnyx,
+        recordings: services.recordings, mediaTokens: services.mediaTokens, twilioStreams: services.twilioStreams,
+        mediaTotals: services.mediaTotals, speech: services.speech, logger: logger
+    ).addRoutes(to: sockets)
     var limits = configuration.connections
     limits.maxBodyBytes = configuration.maxBodyBytes
     let registry = ConnectionRegistry(limits: limits, logger: logger)
@@ -143,7 +148,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         logger.warning("FRONTDESK_INSECURE_WEBHOOKS=1: unsigned webhooks are ACCEPTED. Never use this in production.")
     }
     if configuration.seedDemo {
-        try await DemoSeeder(services: services, logger: logger).seedIfEmpty()
+        try await DemoSeeder(
+            configuration: configuration, store: store, passwords: services.passwords, now: dependencies.now, logger: logger
+        ).seedIfEmpty()
     }
     // Recordings of calls cut off by a stop or crash: encoded now.
     services.recordings?.recoverLeftovers()
@@ -216,20 +223,36 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
             tokens: services.tokens, store: services.store, limiter: RateLimiter(), limits: services.configuration.rateLimits,
             routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes, now: services.now))
     let api = router.group("api")
-    HealthController(services: services).addRoutes(to: api.group("health"))
-    AuthController(services: services).addRoutes(to: api.group("auth"))
-    BusinessController(services: services).addRoutes(to: api.group("businesses"))
-    AgentController(services: services).addRoutes(to: api.group("agents"))
-    LeadController(services: services).addRoutes(to: api.group("leads"))
-    AppointmentController(services: services).addRoutes(to: api.group("appointments"))
-    CallController(services: services).addRoutes(to: api.group("calls"))
-    MessageController(services: services, channel: .sms).addRoutes(to: api.group("sms"))
-    MessageController(services: services, channel: .email).addRoutes(to: api.group("emails"))
-    AnalyticsController(services: services).addRoutes(to: api.group("analytics"))
-    let telnyxWebhooks = TelnyxWebhookController(services: services)
-    telnyxWebhooks.addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
-    RetellWebhookController(services: services).addRoutes(to: api.group("retell"))
-    TwilioController(services: services, logger: Logger(label: "twilio")).addRoutes(to: api.group("twilio"))
+    // Each controller gets what it uses: the store, the tenancy checks, and its own few services.
+    let (store, tenancy, now) = (services.store, services.tenancy, services.now)
+    HealthController(
+        configuration: services.configuration, store: store, recordings: services.recordings, mediaTotals: services.mediaTotals,
+        now: now, startedAt: services.startedAt
+    ).addRoutes(to: api.group("health"))
+    AuthController(
+        store: store, tokens: services.tokens, passwords: services.passwords, messenger: services.messenger,
+        loginThrottle: services.loginThrottle, now: now
+    ).addRoutes(to: api.group("auth"))
+    BusinessController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("businesses"))
+    AgentController(store: store, conversations: services.conversations, calls: services.calls, now: now, tenancy: tenancy)
+        .addRoutes(to: api.group("agents"))
+    LeadController(store: store, now: now, idempotency: services.idempotency, tenancy: tenancy).addRoutes(to: api.group("leads"))
+    AppointmentController(
+        store: store, messenger: services.messenger, now: now, idempotency: services.idempotency, tenancy: tenancy
+    ).addRoutes(to: api.group("appointments"))
+    CallController(store: store, recordings: services.recordings, tenancy: tenancy).addRoutes(to: api.group("calls"))
+    MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .sms).addRoutes(to: api.group("sms"))
+    MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .email)
+        .addRoutes(to: api.group("emails"))
+    AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
+    TelnyxWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)
+        .addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
+    RetellWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)
+        .addRoutes(to: api.group("retell"))
+    TwilioController(
+        configuration: services.configuration, store: store, calls: services.calls, mediaTokens: services.mediaTokens,
+        twilioStreams: services.twilioStreams, now: now, texts: services.texts, logger: Logger(label: "twilio")
+    ).addRoutes(to: api.group("twilio"))
     let document = (try? JSONSerialization.data(
         withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString),
         options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -10,23 +10,26 @@ package struct DemoSeeder {
     package static let password = "frontdesk-demo"
     package static let agentNumber = "+15550100123"
 
-    let services: AppServices
+    let configuration: AppConfiguration
+    let store: Store
+    let passwords: PasswordHasher
+    let now: @Sendable () -> Date
     let logger: Logger
 
     func seedIfEmpty() async throws {
-        guard try await services.store.businesses.count() == 0 else { return }
-        let now = services.now()
+        guard try await store.businesses.count() == 0 else { return }
+        let now = now()
         let user = User(
-            id: .generate(), email: EmailAddress(Self.email)!, passwordHash: try await services.passwords.hash(Self.password),
+            id: .generate(), email: EmailAddress(Self.email)!, passwordHash: try await passwords.hash(Self.password),
             firstName: "Demo", lastName: "Owner", createdAt: now, updatedAt: now)
         let business = Business(id: .generate(), name: "Bright Smile Dental", settings: Self.settings(now: now), createdAt: now, updatedAt: now)
-        try await services.store.users.register(user, business: business)
+        try await store.users.register(user, business: business)
         let agent = Agent(
             id: .generate(), businessId: business.id, name: "Riley", phoneNumber: PhoneNumber(Self.agentNumber),
             voiceSettings: VoiceSettings(), behaviorSettings: BehaviorSettings(), workingHours: nil, status: .active,
             startedAt: now, createdAt: now, updatedAt: now)
-        try await services.store.agents.save(agent)
-        let port = services.configuration.port
+        try await store.agents.save(agent)
+        let port = configuration.port
         logger.notice(
             """
             Demo business created (the database was empty):

@@ -8,7 +8,11 @@ import Logging
 
 /// AI agents: CRUD, start/stop, live status.
 struct AgentController {
-    let services: AppServices
+    let store: Store
+    let conversations: ConversationService
+    let calls: CallRuntime
+    let now: @Sendable () -> Date
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -86,21 +90,21 @@ struct AgentController {
         validator.check((1...2000).contains(message.count), "input.message", "must be 1–2000 characters")
         validator.check(agent.isActive, "agent", "is stopped; start it to let it converse")
         try validator.throwIfInvalid()
-        guard let business = try await services.store.businesses.find(agent.businessId) else { throw AppError.notFound("Business") }
+        guard let business = try await store.businesses.find(agent.businessId) else { throw AppError.notFound("Business") }
         var lead: Lead?
         if let raw = body.input.leadId {
-            lead = try await services.store.leads.find(LeadID(rawValue: raw))
+            lead = try await store.leads.find(LeadID(rawValue: raw))
             guard lead?.businessId == business.id else {
                 throw AppError.validation(field: "input.leadId", "is not a lead of this agent's business")
             }
         }
-        let result = try await services.conversations.turn(
+        let result = try await conversations.turn(
             message, agent: agent, business: business, lead: lead, channel: .api, logger: context.logger)
         return APIResponse(
             ExecuteView(
                 output: .init(response: result.reply, actions: Self.actions(result), confidence: result.confidence),
                 usage: .init(inputTokens: result.usage.promptTokens, outputTokens: result.usage.completionTokens),
-                policy: services.conversations.llm == nil ? "scripted" : "llm",
+                policy: conversations.llm == nil ? "scripted" : "llm",
                 lead: result.lead,
                 conversation: .init(turn: result.state.turn, ended: result.state.ended, outcome: result.state.outcome, kept: lead != nil)))
     }
@@ -167,10 +171,10 @@ struct AgentController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.business(query.string("business_id"), for: claims)
         let status = try query.enum("status", AgentStatus.self)
         let page = try query.page()
-        let result = try await services.store.agents.list(business: business, status: status, page: page)
+        let result = try await store.agents.list(business: business, status: status, page: page)
         return APIResponse(ListView(agents: result.items.map(AgentView.init), pagination: Pagination(page, total: result.total)))
     }
 
@@ -198,15 +202,15 @@ struct AgentController {
         let claims = try context.requireUser()
         var request = request
         let body = try await request.decodeJSON(CreateBody.self, context: context)
-        let business = try await services.tenancy.business(body.businessId, for: claims, minimum: .admin)
-        let now = services.now()
+        let business = try await tenancy.business(body.businessId, for: claims, minimum: .admin)
+        let now = now()
         let status = body.status ?? .active
         let agent = Agent(
             id: .generate(), businessId: business, name: try Self.validName(body.name), phoneNumber: body.phoneNumber,
             voiceSettings: body.voiceSettings ?? VoiceSettings(), behaviorSettings: body.behaviorSettings ?? BehaviorSettings(),
             workingHours: body.workingHours, status: status, startedAt: status == .active ? now : nil, createdAt: now,
             updatedAt: now)
-        try await services.store.agents.save(agent)
+        try await store.agents.save(agent)
         return APIResponse(AgentView(agent: agent), status: .created, message: "Agent created")
     }
 
@@ -251,15 +255,15 @@ struct AgentController {
         if let voice = body.voiceSettings { agent.voiceSettings = voice }
         if let behavior = body.behaviorSettings { agent.behaviorSettings = behavior }
         if let hours = body.workingHours { agent.workingHours = hours }
-        agent.updatedAt = services.now()
-        try await services.store.agents.save(agent)
+        agent.updatedAt = now()
+        try await store.agents.save(agent)
         return APIResponse(AgentView(agent: agent), message: "Agent updated")
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let agent = try await agent(request, context, claims, minimum: .admin)
-        try await services.store.agents.delete(agent.id)
+        try await store.agents.delete(agent.id)
         return APIResponse(Deleted(id: agent.id.rawValue), message: "Agent deleted")
     }
 
@@ -277,11 +281,11 @@ struct AgentController {
         let claims = try context.requireUser()
         var agent = try await agent(request, context, claims, minimum: .user)
         if agent.status != status {
-            let now = services.now()
+            let now = now()
             agent.status = status
             agent.startedAt = status == .active ? now : nil
             agent.updatedAt = now
-            try await services.store.agents.save(agent)
+            try await store.agents.save(agent)
             context.logger.info("Agent \(status == .active ? "started" : "stopped")", metadata: ["agent_id": "\(agent.id)"])
         }
         return APIResponse(
@@ -310,15 +314,15 @@ struct AgentController {
     }
 
     private func statusView(_ agent: Agent) async throws -> StatusView {
-        let business = try await services.store.businesses.find(agent.businessId)
+        let business = try await store.businesses.find(agent.businessId)
         let hours = OpeningHours(settings: business?.settings ?? .default)
-        let now = services.now()
+        let now = now()
         let midnight = hours.startOfDay(hours.localDate(of: now))
-        let today = try await services.store.agents.callsSince(agent.id, since: midnight)
+        let today = try await store.agents.callsSince(agent.id, since: midnight)
         let uptime = agent.startedAt.map { max(0, Int((now.timeIntervalSince($0) * 1000).rounded())) } ?? 0
         // Live calls come from the runtime: a row left "in progress" by a crash is not a live call.
         return StatusView(
-            id: agent.id, status: agent.status, activeCalls: services.calls.activeCount(agent: agent.id),
+            id: agent.id, status: agent.status, activeCalls: calls.activeCount(agent: agent.id),
             totalCallsToday: today,
             uptime: agent.isActive ? uptime : 0)
     }
@@ -328,8 +332,8 @@ struct AgentController {
         _ request: Request, _ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent
     ) async throws -> Agent {
         let id = try context.parameters.id("id", as: AgentID.self)
-        return try await services.owned(
-            "Agent", by: claims, minimum: minimum, load: { try await services.store.agents.find(id) }, business: \.businessId)
+        return try await tenancy.owned(
+            "Agent", by: claims, minimum: minimum, load: { try await store.agents.find(id) }, business: \.businessId)
     }
 
     static func validName(_ raw: String) throws(AppError) -> String {

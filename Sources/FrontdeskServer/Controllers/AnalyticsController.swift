@@ -6,7 +6,9 @@ import Logging
 
 /// Figures computed from the stored leads, appointments and calls.
 struct AnalyticsController {
-    let services: AppServices
+    let store: Store
+    let now: @Sendable () -> Date
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("overview", use: overview)
@@ -109,7 +111,7 @@ struct AnalyticsController {
         let claims = try context.requireUser()
         let (business, from, to) = try await scope(request, claims)
         let hours = OpeningHours(settings: business.settings)
-        let now = services.now()
+        let now = now()
         let today = hours.localDate(of: now)
         let todayStart = hours.startOfDay(today)
         let todayEnd = hours.startOfDay(today.adding(days: 1))
@@ -117,7 +119,7 @@ struct AnalyticsController {
         let lastMonthStart = hours.startOfDay(
             LocalDate(hours.calendar.date(byAdding: .month, value: -1, to: monthStart)!, in: hours.calendar))
 
-        let store = services.store
+        let store = store
         let leads = try await store.leads.counts(business: business.id, from: from, to: to, today: todayStart)
         let appointments = try await store.appointments.counts(
             business: business.id, from: from, to: to, todayStart: todayStart, todayEnd: todayEnd)
@@ -176,7 +178,7 @@ struct AnalyticsController {
     @Sendable func scoredLeads(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Scored> {
         let claims = try context.requireUser()
         let (business, from, to) = try await scope(request, claims)
-        let leads = try await services.store.leads.scored(business: business.id, from: from, to: to)
+        let leads = try await store.leads.scored(business: business.id, from: from, to: to)
         let scores = leads.compactMap(\.qualificationScore)
         let bands = scores.map(ScoreBand.init(score:))
         var bySource: [String: Int] = [:]
@@ -199,7 +201,7 @@ struct AnalyticsController {
     /// The business and the optional `[start_date, end_date]` range (days in the business's zone).
     private func scope(_ request: Request, _ claims: AccessClaims) async throws -> (Business, Date?, Date?) {
         let query = QueryReader(request)
-        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
+        let business = try await tenancy.business(queryValue: query.string("business_id"), for: claims)
         let hours = OpeningHours(settings: business.settings)
         let from = try query.dateBound("start_date")?.start(in: hours)
         let to = try query.dateBound("end_date")?.end(in: hours)

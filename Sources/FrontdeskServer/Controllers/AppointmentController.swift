@@ -7,7 +7,11 @@ import Logging
 
 /// Appointments: CRUD inside business hours with no double booking, cancel, remind.
 struct AppointmentController {
-    let services: AppServices
+    let store: Store
+    let messenger: Messenger
+    let now: @Sendable () -> Date
+    let idempotency: Idempotency
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -27,7 +31,7 @@ struct AppointmentController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
+        let business = try await tenancy.business(queryValue: query.string("business_id"), for: claims)
         let businessId = business.id
         let hours = OpeningHours(settings: business.settings)
         let filter = AppointmentFilter(
@@ -36,7 +40,7 @@ struct AppointmentController {
             from: try query.dateBound("start_date")?.start(in: hours),
             to: try query.dateBound("end_date")?.end(in: hours))
         let page = try query.page()
-        let result = try await services.store.appointments.list(filter, page: page)
+        let result = try await store.appointments.list(filter, page: page)
         return APIResponse(ListView(appointments: result.items, pagination: Pagination(page, total: result.total)))
     }
 
@@ -76,7 +80,7 @@ struct AppointmentController {
     @Sendable func availability(_ request: Request, context: AppRequestContext) async throws -> APIResponse<AvailabilityView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.business(queryValue: query.string("business_id"), for: claims)
+        let business = try await tenancy.business(queryValue: query.string("business_id"), for: claims)
         var validator = Validator()
         let start = query.string("start_date").flatMap(LocalDate.init)
         let end = query.string("end_date").flatMap(LocalDate.init)
@@ -96,10 +100,10 @@ struct AppointmentController {
         let calculator = AvailabilityCalculator(settings: business.settings)
         let hours = calculator.hours
         // Appointments up to a day around the range can reach into it with their buffers.
-        let busy = try await services.store.appointments.live(
+        let busy = try await store.appointments.live(
             business: business.id, from: hours.startOfDay(start!.adding(days: -1)), to: hours.startOfDay(end!.adding(days: 2))
         ).map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
-        let slots = calculator.slots(from: start!, through: end!, duration: duration, busy: busy, now: services.now())
+        let slots = calculator.slots(from: start!, through: end!, duration: duration, busy: busy, now: now())
         let views = slots.map { slot in
             SlotView(
                 start: slot.start, end: slot.end, localDate: hours.localDate(of: slot.start).description,
@@ -130,14 +134,14 @@ struct AppointmentController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let claims = try context.requireUser()
-        return try await services.idempotency.run(request, context: context, claims: claims) { data in
+        return try await idempotency.run(request, context: context, claims: claims) { data in
             let response = try await create(try Request.decodeJSON(CreateBody.self, from: data), claims: claims)
             return (response.status, try response.encodedBody(requestId: context.requestId))
         }
     }
 
     private func create(_ body: CreateBody, claims: AccessClaims) async throws -> APIResponse<Appointment> {
-        let business = try await services.business(BusinessID(rawValue: body.businessId), for: claims)
+        let business = try await tenancy.business(BusinessID(rawValue: body.businessId), for: claims)
         let leadId = try await checkedLead(body.leadId, business: business.id)
         let service = business.settings.service(named: body.type)
         let duration = body.duration ?? service?.duration ?? business.settings.booking.defaultDuration
@@ -145,7 +149,7 @@ struct AppointmentController {
         Self.checkFields(duration: duration, type: body.type, notes: body.notes, into: &validator)
         validator.check(body.status != .cancelled, "status", "a new appointment cannot be cancelled")
         try validator.throwIfInvalid()
-        let now = services.now()
+        let now = now()
         let appointment = Appointment(
             id: .generate(), businessId: business.id, leadId: leadId, scheduledDate: body.scheduledDate,
             duration: duration, status: body.status ?? .scheduled, type: body.type, notes: body.notes,
@@ -179,7 +183,7 @@ struct AppointmentController {
         var request = request
         let body = try await request.decodeJSON(UpdateBody.self, context: context)
         var appointment = try await appointment(context, claims)
-        guard let business = try await services.store.businesses.find(appointment.businessId) else {
+        guard let business = try await store.businesses.find(appointment.businessId) else {
             throw AppError.notFound("Business")
         }
         let before = appointment
@@ -195,14 +199,14 @@ struct AppointmentController {
         var validator = Validator()
         Self.checkFields(duration: appointment.duration, type: appointment.type, notes: appointment.notes, into: &validator)
         try validator.throwIfInvalid()
-        appointment.updatedAt = services.now()
+        appointment.updatedAt = now()
         let movesSlot =
             appointment.scheduledDate != before.scheduledDate || appointment.duration != before.duration
             || (appointment.status.holdsSlot && !before.status.holdsSlot)
         if movesSlot && appointment.status.holdsSlot {
             try await book(appointment, in: business)
         } else {
-            try await services.store.appointments.save(
+            try await store.appointments.save(
                 appointment, rules: business.settings.booking, hours: OpeningHours(settings: business.settings))
         }
         return APIResponse(appointment, message: "Appointment updated")
@@ -213,8 +217,8 @@ struct AppointmentController {
         var appointment = try await appointment(context, claims)
         if appointment.status != .cancelled {
             appointment.status = .cancelled
-            appointment.updatedAt = services.now()
-            try await services.store.appointments.setStatus(appointment.id, .cancelled, at: appointment.updatedAt)
+            appointment.updatedAt = now()
+            try await store.appointments.setStatus(appointment.id, .cancelled, at: appointment.updatedAt)
         }
         return APIResponse(appointment, message: "Appointment cancelled")
     }
@@ -236,10 +240,10 @@ struct AppointmentController {
         if let text = body.message, text.trimmingWhitespace().isEmpty || text.count > 1600 {
             throw AppError.validation(field: "message", "must be 1–1600 characters")
         }
-        guard let business = try await services.store.businesses.find(appointment.businessId) else {
+        guard let business = try await store.businesses.find(appointment.businessId) else {
             throw AppError.notFound("Business")
         }
-        let lead = try await appointment.leadId.asyncFlatMap { try await services.store.leads.find($0) }
+        let lead = try await appointment.leadId.asyncFlatMap { try await store.leads.find($0) }
         let text = body.message ?? Self.reminderText(appointment, business: business)
         let outbound: OutboundMessage
         switch body.method {
@@ -255,7 +259,7 @@ struct AppointmentController {
             outbound = OutboundMessage(
                 channel: .email, to: email.value, subject: "Appointment reminder — \(business.name)", body: text)
         }
-        let message = try await services.messenger.send(
+        let message = try await messenger.send(
             outbound, business: business.id, lead: lead?.id, logger: context.logger)
         return APIResponse(message, status: .created, message: "Reminder \(message.status == .outbox ? "recorded in the outbox" : "sent")")
     }
@@ -270,11 +274,11 @@ struct AppointmentController {
     /// Checks opening hours, then books in one write transaction (overlaps and daily limits checked there).
     private func book(_ appointment: Appointment, in business: Business) async throws {
         let hours = OpeningHours(settings: business.settings)
-        guard appointment.scheduledDate > services.now() else {
+        guard appointment.scheduledDate > now() else {
             throw AppError.validation(field: "scheduled_date", "must be in the future")
         }
         let rules = business.settings.booking
-        guard appointment.scheduledDate <= services.now().addingTimeInterval(TimeInterval(rules.maxDaysAhead * 86_400)) else {
+        guard appointment.scheduledDate <= now().addingTimeInterval(TimeInterval(rules.maxDaysAhead * 86_400)) else {
             throw AppError.validation(
                 field: "scheduled_date", "is further ahead than this business books (\(rules.maxDaysAhead) days; settings.booking.max_days_ahead)")
         }
@@ -282,12 +286,12 @@ struct AppointmentController {
             throw AppError.validation(
                 field: "scheduled_date", "is outside the business hours (\(business.settings.timezone.identifier))")
         }
-        try await services.store.appointments.save(appointment, rules: business.settings.booking, hours: hours)
+        try await store.appointments.save(appointment, rules: business.settings.booking, hours: hours)
     }
 
     private func checkedLead(_ raw: String?, business: BusinessID) async throws -> LeadID? {
         guard let raw else { return nil }
-        guard let lead = try await services.store.leads.find(LeadID(rawValue: raw)), lead.businessId == business else {
+        guard let lead = try await store.leads.find(LeadID(rawValue: raw)), lead.businessId == business else {
             throw AppError.validation(field: "lead_id", "is not a lead of this business")
         }
         return lead.id
@@ -295,8 +299,8 @@ struct AppointmentController {
 
     private func appointment(_ context: AppRequestContext, _ claims: AccessClaims) async throws -> Appointment {
         let id = try context.parameters.id("id", as: AppointmentID.self)
-        return try await services.owned(
-            "Appointment", by: claims, load: { try await services.store.appointments.find(id) }, business: \.businessId)
+        return try await tenancy.owned(
+            "Appointment", by: claims, load: { try await store.appointments.find(id) }, business: \.businessId)
     }
 
     static func checkFields(duration: Int, type: String?, notes: String?, into validator: inout Validator) {

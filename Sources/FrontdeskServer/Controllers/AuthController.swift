@@ -7,7 +7,12 @@ import Logging
 
 /// Register, log in, rotate refresh tokens, reset passwords, who am I.
 struct AuthController {
-    let services: AppServices
+    let store: Store
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let messenger: Messenger
+    let loginThrottle: LoginThrottle
+    let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("register", use: register)
@@ -80,13 +85,13 @@ struct AuthController {
         validator.check((body.lastName?.count ?? 0) <= 100, "last_name", "must be at most 100 characters")
         try validator.throwIfInvalid()
 
-        let now = services.now()
+        let now = now()
         let user = User(
-            id: .generate(), email: email!, passwordHash: try await services.passwords.hash(body.password),
+            id: .generate(), email: email!, passwordHash: try await passwords.hash(body.password),
             firstName: body.firstName, lastName: body.lastName, createdAt: now, updatedAt: now)
         let business = Business(
             id: .generate(), name: businessName, settings: .default, createdAt: now, updatedAt: now)
-        try await services.store.users.register(user, business: business)
+        try await store.users.register(user, business: business)
         context.logger.info("Registered user", metadata: ["user_id": "\(user.id)", "business_id": "\(business.id)"])
         return APIResponse(
             try await tokens(for: user, business: business.id, role: .admin), status: .created,
@@ -102,27 +107,27 @@ struct AuthController {
         var request = request
         let body = try await request.decodeJSON(LoginBody.self, context: context)
         let invalid = AppError(.invalidCredentials, "Invalid email or password")
-        let now = services.now()
-        if case .wait(let seconds) = services.loginThrottle.check(body.email, now: now) {
+        let now = now()
+        if case .wait(let seconds) = loginThrottle.check(body.email, now: now) {
             context.logger.notice("Login throttled after repeated failures", metadata: ["retry_after": "\(seconds)"])
             throw AppError(
                 .rateLimitExceeded, "Too many failed logins for this account; try again in \(seconds) s", retryAfter: seconds)
         }
-        guard let email = EmailAddress(body.email), let user = try await services.store.users.find(email: email)
+        guard let email = EmailAddress(body.email), let user = try await store.users.find(email: email)
         else {
             // Same work as a real check, so response time does not reveal which e-mails exist.
-            _ = try await services.passwords.verify(body.password, hash: services.passwords.unknownAccountHash)
-            _ = services.loginThrottle.failed(body.email, now: now)
+            _ = try await passwords.verify(body.password, hash: passwords.unknownAccountHash)
+            _ = loginThrottle.failed(body.email, now: now)
             throw invalid
         }
-        guard try await services.passwords.verify(body.password, hash: user.passwordHash) else {
-            if services.loginThrottle.failed(body.email, now: now) {
+        guard try await passwords.verify(body.password, hash: user.passwordHash) else {
+            if loginThrottle.failed(body.email, now: now) {
                 try await warnOwner(user, context: context)
             }
             throw invalid
         }
-        services.loginThrottle.succeeded(body.email)
-        let primary = try await services.store.users.memberships(of: user.id).first
+        loginThrottle.succeeded(body.email)
+        let primary = try await store.users.memberships(of: user.id).first
         return APIResponse(
             try await tokens(for: user, business: primary?.businessId, role: primary?.role ?? .user),
             message: "Logged in")
@@ -136,9 +141,9 @@ struct AuthController {
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> APIResponse<TokenResponse> {
         var request = request
         let body = try await request.decodeJSON(RefreshBody.self, context: context)
-        let now = services.now()
+        let now = now()
         let next = TokenService.newOpaqueToken(prefix: "rt")
-        let outcome = try await services.store.tokens.rotate(
+        let outcome = try await store.tokens.rotate(
             hash: TokenService.hash(body.refreshToken), newHash: next.hash,
             newExpiresAt: now.addingTimeInterval(TokenService.refreshTokenLifetime), now: now)
         switch outcome {
@@ -148,11 +153,11 @@ struct AuthController {
             context.logger.warning("Refresh token reused: its whole family is revoked")
             throw AppError(.authInvalidToken, "Refresh token was already used; all sessions of this login are revoked")
         case .rotated(let userId, let session):
-            guard let user = try await services.store.users.find(userId) else {
+            guard let user = try await store.users.find(userId) else {
                 throw AppError(.authInvalidToken, "Invalid or expired refresh token")
             }
-            let primary = try await services.store.users.memberships(of: user.id).first
-            let access = try await services.tokens.issueAccessToken(
+            let primary = try await store.users.memberships(of: user.id).first
+            let access = try await tokens.issueAccessToken(
                 user: user.id, business: primary?.businessId, role: primary?.role ?? .user, session: session)
             return APIResponse(
                 TokenResponse(
@@ -171,12 +176,12 @@ struct AuthController {
         }
         // The answer is the same whether or not the account exists.
         let answer = APIResponse(Empty(), message: "If an account exists for this email, a reset link has been sent")
-        guard let user = try await services.store.users.find(email: email),
-            let business = try await services.store.users.memberships(of: user.id).first?.businessId
+        guard let user = try await store.users.find(email: email),
+            let business = try await store.users.memberships(of: user.id).first?.businessId
         else { return answer }
-        let now = services.now()
+        let now = now()
         let reset = TokenService.newOpaqueToken(prefix: "reset")
-        try await services.store.tokens.storePasswordReset(
+        try await store.tokens.storePasswordReset(
             hash: reset.hash, user: user.id, expiresAt: now.addingTimeInterval(TokenService.resetTokenLifetime),
             now: now)
         let text = """
@@ -184,7 +189,7 @@ struct AuthController {
             Your reset token (valid for 1 hour, usable once): \(reset.token)
             Use it with POST /api/auth/reset-password. If you did not ask for this, ignore this email.
             """
-        _ = try await services.messenger.send(
+        _ = try await messenger.send(
             OutboundMessage(channel: .email, to: email.value, subject: "Reset your Frontdesk password", body: text),
             business: business, lead: nil, logger: context.logger)
         return answer
@@ -201,15 +206,15 @@ struct AuthController {
         var validator = Validator()
         Self.checkPassword(body.password, into: &validator)
         try validator.throwIfInvalid()
-        let now = services.now()
-        guard let userId = try await services.store.tokens.consumePasswordReset(
+        let now = now()
+        guard let userId = try await store.tokens.consumePasswordReset(
             hash: TokenService.hash(body.token), now: now)
         else {
             throw AppError.validation(field: "token", "is invalid, expired or already used")
         }
-        try await services.store.users.updatePassword(
-            userId, hash: try await services.passwords.hash(body.password), at: now)
-        try await services.store.tokens.revokeAll(user: userId, now: now)
+        try await store.users.updatePassword(
+            userId, hash: try await passwords.hash(body.password), at: now)
+        try await store.tokens.revokeAll(user: userId, now: now)
         return APIResponse(Empty(), message: "Password updated; please log in again")
     }
 
@@ -219,21 +224,21 @@ struct AuthController {
         guard let session = claims.sid else {
             throw AppError(.authInvalidToken, "This token names no login; log in again to get one that does")
         }
-        try await services.store.tokens.revokeSession(session, user: claims.userId, now: services.now())
+        try await store.tokens.revokeSession(session, user: claims.userId, now: now())
         context.logger.info("Logged out", metadata: ["user_id": "\(claims.userId)"])
         return APIResponse(Empty(), message: "Logged out")
     }
 
     /// After `LoginThrottle.notifyAt` failures in a row, the account's owner hears of it by email.
     private func warnOwner(_ user: User, context: AppRequestContext) async throws {
-        guard let business = try await services.store.users.memberships(of: user.id).first?.businessId else { return }
+        guard let business = try await store.users.memberships(of: user.id).first?.businessId else { return }
         context.logger.warning("Repeated failed logins: the account's owner is told", metadata: ["user_id": "\(user.id)"])
         let text = """
             There have been \(LoginThrottle.notifyAt) failed attempts to log in to your Frontdesk account.
             Each further attempt now waits longer (up to 15 minutes); your own login still works after the wait.
             If this was not you, reset your password (POST /api/auth/forgot-password) — that also ends every session.
             """
-        _ = try await services.messenger.send(
+        _ = try await messenger.send(
             OutboundMessage(channel: .email, to: user.email.value, subject: "Failed logins on your Frontdesk account", body: text),
             business: business, lead: nil, logger: context.logger)
     }
@@ -245,10 +250,10 @@ struct AuthController {
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> APIResponse<MeView> {
         let claims = try context.requireUser()
-        guard let user = try await services.store.users.find(claims.userId) else {
+        guard let user = try await store.users.find(claims.userId) else {
             throw AppError(.authInvalidToken, "The account no longer exists")
         }
-        let memberships = try await services.store.users.memberships(of: user.id)
+        let memberships = try await store.users.memberships(of: user.id)
         return APIResponse(
             MeView(
                 user: Self.view(user, business: memberships.first?.businessId, role: memberships.first?.role ?? claims.role),
@@ -257,11 +262,11 @@ struct AuthController {
 
     /// A new login (session): its refresh-token family, and an access token that names it.
     private func tokens(for user: User, business: BusinessID?, role: Role) async throws -> TokenResponse {
-        let now = services.now()
+        let now = now()
         let session = RandomToken.base32(count: 20)
-        let access = try await services.tokens.issueAccessToken(user: user.id, business: business, role: role, session: session)
+        let access = try await tokens.issueAccessToken(user: user.id, business: business, role: role, session: session)
         let refresh = TokenService.newOpaqueToken(prefix: "rt")
-        try await services.store.tokens.storeRefreshToken(
+        try await store.tokens.storeRefreshToken(
             hash: refresh.hash, user: user.id, family: session,
             expiresAt: now.addingTimeInterval(TokenService.refreshTokenLifetime), now: now)
         return TokenResponse(token: access, refreshToken: refresh.token, user: Self.view(user, business: business, role: role))

@@ -7,7 +7,9 @@ import Logging
 
 /// Businesses the caller belongs to: list (search, pages), create, read, update (settings merge), delete.
 struct BusinessController {
-    let services: AppServices
+    let store: Store
+    let now: @Sendable () -> Date
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -29,7 +31,7 @@ struct BusinessController {
         let page = try query.page()
         let search = query.string("search")
         if let search, search.count > 200 { throw AppError.validation(field: "search", "must be at most 200 characters") }
-        let result = try await services.store.businesses.list(for: claims.userId, search: search, page: page)
+        let result = try await store.businesses.list(for: claims.userId, search: search, page: page)
         return APIResponse(ListView(businesses: result.items, pagination: Pagination(page, total: result.total)))
     }
 
@@ -43,17 +45,17 @@ struct BusinessController {
         var request = request
         let body = try await request.decodeJSON(CreateBody.self, context: context)
         let name = try Self.validName(body.name)
-        let now = services.now()
+        let now = now()
         let business = Business(
             id: .generate(), name: name, settings: body.settings ?? .default, createdAt: now, updatedAt: now)
-        try await services.store.businesses.create(business, owner: claims.userId)
+        try await store.businesses.create(business, owner: claims.userId)
         return APIResponse(business, status: .created, message: "Business created")
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Business> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: BusinessID.self)
-        return APIResponse(try await services.business(id, for: claims))
+        return APIResponse(try await tenancy.business(id, for: claims))
     }
 
     struct UpdateBody: Decodable {
@@ -67,21 +69,21 @@ struct BusinessController {
         let id = try context.parameters.id("id", as: BusinessID.self)
         var request = request
         let body = try await request.decodeJSON(UpdateBody.self, context: context)
-        var business = try await services.business(id, for: claims, minimum: .admin)
+        var business = try await tenancy.business(id, for: claims, minimum: .admin)
         if let name = body.name { business.name = try Self.validName(name) }
         if let patch = body.settings {
             business.settings = try Self.merge(patch, into: business.settings)
         }
-        business.updatedAt = services.now()
-        try await services.store.businesses.update(business)
+        business.updatedAt = now()
+        try await store.businesses.update(business)
         return APIResponse(business, message: "Business updated")
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: BusinessID.self)
-        _ = try await services.business(id, for: claims, minimum: .admin)
-        try await services.store.businesses.delete(id)
+        _ = try await tenancy.business(id, for: claims, minimum: .admin)
+        try await store.businesses.delete(id)
         return APIResponse(Deleted(id: id.rawValue), message: "Business deleted")
     }
 
@@ -96,15 +98,15 @@ struct BusinessController {
         let id = try context.parameters.id("id", as: BusinessID.self)
         var request = request
         let body = try await request.decodeJSON(MemberBody.self, context: context)
-        _ = try await services.business(id, for: claims, minimum: .admin)
-        guard let email = EmailAddress(body.email), let user = try await services.store.users.find(email: email) else {
+        _ = try await tenancy.business(id, for: claims, minimum: .admin)
+        guard let email = EmailAddress(body.email), let user = try await store.users.find(email: email) else {
             throw AppError.validation(field: "email", "has no Frontdesk account; ask them to register first")
         }
         guard user.id != claims.userId else {
             throw AppError.validation(field: "email", "is your own account; you cannot change your own role")
         }
-        let membership = Membership(userId: user.id, businessId: id, role: body.role, createdAt: services.now())
-        try await services.store.users.addMembership(membership)
+        let membership = Membership(userId: user.id, businessId: id, role: body.role, createdAt: now())
+        try await store.users.addMembership(membership)
         return APIResponse(membership, status: .created, message: "Member added as \(body.role.rawValue)")
     }
 

@@ -9,7 +9,9 @@ import Logging
 
 /// The call log, and one call with its transcript turns.
 struct CallController {
-    let services: AppServices
+    let store: Store
+    let recordings: RecordingEncoder?
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -37,13 +39,13 @@ struct CallController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.business(query.string("business_id"), for: claims)
         let filter = CallFilter(
             business: business, leadId: query.string("lead_id").map(LeadID.init(rawValue:)),
             status: try query.enum("status", CallStatus.self))
         let page = try query.page()
-        let result = try await services.store.calls.list(filter, page: page)
-        let transcripts = try await services.store.calls.transcripts(of: result.items.map(\.id))
+        let result = try await store.calls.list(filter, page: page)
+        let transcripts = try await store.calls.transcripts(of: result.items.map(\.id))
         return APIResponse(
             ListView(
                 calls: result.items.map { CallSummaryView(call: $0, transcript: transcripts[$0.id]) },
@@ -80,11 +82,11 @@ struct CallController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<CallView> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: CallID.self)
-        let call = try await services.owned(
-            "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
-        let turns = try await services.store.calls.turns(of: call.id)
-        let lead = try await call.leadId.asyncFlatMap { try await services.store.leads.find($0) }
-        let latencies = try await services.store.calls.latencies(of: call.id)
+        let call = try await tenancy.owned(
+            "Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
+        let turns = try await store.calls.turns(of: call.id)
+        let lead = try await call.leadId.asyncFlatMap { try await store.leads.find($0) }
+        let latencies = try await store.calls.latencies(of: call.id)
         return APIResponse(CallView(call: call, turns: turns, leadScore: lead?.qualificationScore, latencies: latencies))
     }
 
@@ -92,14 +94,14 @@ struct CallController {
     @Sendable func recording(_ request: Request, context: AppRequestContext) async throws -> Response {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: CallID.self)
-        let call = try await services.owned(
-            "Call", by: claims, load: { try await services.store.calls.find(id) }, business: \.businessId)
-        guard let path = try await services.store.calls.recordingPath(call.id) else { throw AppError.notFound("Recording") }
+        let call = try await tenancy.owned(
+            "Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
+        guard let path = try await store.calls.recordingPath(call.id) else { throw AppError.notFound("Recording") }
         if call.status == .inProgress {
             throw AppError(.resourceNotFound, "The call is still in progress: its recording is ready when it ends")
         }
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            if services.recordings?.isEncoding(path) == true {
+            if recordings?.isEncoding(path) == true {
                 throw AppError(.resourceNotFound, "The call's recording is being encoded: it is ready in a few seconds")
             }
             throw AppError.notFound("Recording")

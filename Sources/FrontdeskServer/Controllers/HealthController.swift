@@ -10,7 +10,12 @@ import Synchronization
 struct HealthController {
     static let version = "0.1.0"
 
-    let services: AppServices
+    let configuration: AppConfiguration
+    let store: Store
+    let recordings: RecordingEncoder?
+    let mediaTotals: MediaTotals
+    let now: @Sendable () -> Date
+    let startedAt: Date
     /// The last detailed report, reused for a few seconds when `cache` is not false.
     let cache = ReportCache()
 
@@ -47,7 +52,7 @@ struct HealthController {
         let query = QueryReader(request)
         let detailed = try query.bool("detailed") ?? false
         let useCache = try query.bool("cache") ?? true
-        let now = services.now()
+        let now = now()
         var report: Report
         if detailed {
             if useCache, let cached = cache.value.withLock({ $0 }), now.timeIntervalSince(cached.at) < 5 {
@@ -93,7 +98,7 @@ struct HealthController {
         var message: String
         var failure = ""
         do {
-            try await services.store.ping()
+            try await store.ping()
         } catch {
             healthy = false
             failure = String(describing: error)
@@ -109,7 +114,7 @@ struct HealthController {
         ]
         return Report(
             overall: healthy ? "healthy" : "unhealthy", checks: detailed || !healthy ? checks : nil, timestamp: now,
-            version: Self.version, uptime: max(0, Int(now.timeIntervalSince(services.startedAt) * 1000)),
-            environment: services.configuration.environment, media: detailed ? services.mediaTotals.snapshot(recordingsPending: services.recordings?.pending ?? 0) : nil)
+            version: Self.version, uptime: max(0, Int(now.timeIntervalSince(startedAt) * 1000)),
+            environment: configuration.environment, media: detailed ? mediaTotals.snapshot(recordingsPending: recordings?.pending ?? 0) : nil)
     }
 }

@@ -7,7 +7,10 @@ import Logging
 
 /// Leads: CRUD with status/source filters, and rule-based qualification.
 struct LeadController {
-    let services: AppServices
+    let store: Store
+    let now: @Sendable () -> Date
+    let idempotency: Idempotency
+    let tenancy: Tenancy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -37,7 +40,7 @@ struct LeadController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.business(query.string("business_id"), for: claims)
         var phone: PhoneNumber?
         if let raw = query.string("phone") {
             guard let number = PhoneNumber(raw) else { throw AppError.validation(field: "phone", "must be an E.164 number like +15551234567") }
@@ -47,7 +50,7 @@ struct LeadController {
             business: business, status: try query.enum("status", LeadStatus.self),
             source: try query.enum("source", LeadSource.self), phone: phone)
         let page = try query.page()
-        let result = try await services.store.leads.list(filter, page: page)
+        let result = try await store.leads.list(filter, page: page)
         return APIResponse(ListView(leads: result.items, pagination: Pagination(page, total: result.total)))
     }
 
@@ -68,26 +71,26 @@ struct LeadController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let claims = try context.requireUser()
-        return try await services.idempotency.run(request, context: context, claims: claims) { data in
+        return try await idempotency.run(request, context: context, claims: claims) { data in
             let response = try await create(try Request.decodeJSON(CreateBody.self, from: data), claims: claims)
             return (response.status, try response.encodedBody(requestId: context.requestId))
         }
     }
 
     private func create(_ body: CreateBody, claims: AccessClaims) async throws -> APIResponse<Lead> {
-        let business = try await services.tenancy.business(body.businessId, for: claims)
+        let business = try await tenancy.business(body.businessId, for: claims)
         var validator = Validator()
         validator.check(
             body.phone != nil || body.email != nil || !(body.name?.trimmingWhitespace().isEmpty ?? true), "phone",
             "a lead needs at least a phone, an email or a name")
         Self.checkText(name: body.name, notes: body.notes, into: &validator)
         try validator.throwIfInvalid()
-        let now = services.now()
+        let now = now()
         let lead = Lead(
             id: .generate(), businessId: business, phone: body.phone, name: body.name?.trimmingWhitespace(),
             email: body.email, status: body.status ?? .new, source: body.source ?? .web, notes: body.notes,
             createdAt: now, updatedAt: now)
-        try await services.store.leads.insert(lead)
+        try await store.leads.insert(lead)
         return APIResponse(lead, status: .created, message: "Lead created")
     }
 
@@ -119,15 +122,15 @@ struct LeadController {
         if let status = body.status { lead.status = status }
         if let source = body.source { lead.source = source }
         if let notes = body.notes { lead.notes = notes }
-        lead.updatedAt = services.now()
-        try await services.store.leads.update(lead)
+        lead.updatedAt = now()
+        try await store.leads.update(lead)
         return APIResponse(lead, message: "Lead updated")
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Deleted> {
         let claims = try context.requireUser()
         let lead = try await lead(context, claims, minimum: .user)
-        try await services.store.leads.delete(lead.id)
+        try await store.leads.delete(lead.id)
         return APIResponse(Deleted(id: lead.id.rawValue), message: "Lead deleted")
     }
 
@@ -140,27 +143,27 @@ struct LeadController {
         var request = request
         let body = try await request.decodeJSON(QualifyBody.self, context: context)
         var lead = try await lead(context, claims)
-        let business = try await services.store.businesses.find(lead.businessId)
+        let business = try await store.businesses.find(lead.businessId)
         var signals = body.criteria.signals(offered: business?.settings.services ?? [])
         if lead.phone != nil || lead.email != nil {
             signals.append(FiredSignal(signal: .contactCaptured, source: "lead record"))
         }
-        if try await services.store.leads.hasLiveAppointment(lead.id) {
+        if try await store.leads.hasLiveAppointment(lead.id) {
             signals.append(FiredSignal(signal: .bookedAppointment, source: "appointments"))
         }
-        let explanation = LeadScorer.score(signals, disqualifier: body.criteria.disqualified, at: services.now())
+        let explanation = LeadScorer.score(signals, disqualifier: body.criteria.disqualified, at: now())
         lead.qualificationScore = explanation.score
         lead.scoreExplanation = explanation
         lead.status = LeadScorer.status(after: explanation, current: lead.status)
-        lead.updatedAt = services.now()
-        try await services.store.leads.update(lead)
+        lead.updatedAt = now()
+        try await store.leads.update(lead)
         return APIResponse(lead, message: "Lead scored \(explanation.score) (\(explanation.band.rawValue))")
     }
 
     private func lead(_ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent) async throws -> Lead {
         let id = try context.parameters.id("id", as: LeadID.self)
-        return try await services.owned(
-            "Lead", by: claims, minimum: minimum, load: { try await services.store.leads.find(id) }, business: \.businessId)
+        return try await tenancy.owned(
+            "Lead", by: claims, minimum: minimum, load: { try await store.leads.find(id) }, business: \.businessId)
     }
 
     static func checkText(name: String?, notes: String?, into validator: inout Validator) {

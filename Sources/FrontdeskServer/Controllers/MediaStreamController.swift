@@ -17,7 +17,14 @@ import Synchronization
 /// `start` frame names the call and the audio format; the stream's token is checked; the call then
 /// runs in a `CallSession` with a `MediaCall` as its transport.
 struct MediaStreamController: Sendable {
-    let services: AppServices
+    let configuration: AppConfiguration
+    let store: Store
+    let calls: CallRuntime
+    let telnyx: TelnyxClient?
+    let recordings: RecordingEncoder?
+    let mediaTokens: MediaStreamTokens
+    let twilioStreams: TwilioStreams
+    let mediaTotals: MediaTotals
     let speech: MediaSpeech
     let logger: Logger
 
@@ -65,7 +72,7 @@ struct MediaStreamController: Sendable {
             }
             logger[metadataKey: "provider_call_id"] = .string(callId)
             let presented = token ?? start.parameters["token"]
-            if !services.mediaTokens.isValid(presented, for: callId), !services.configuration.insecureWebhooks {
+            if !mediaTokens.isValid(presented, for: callId), !configuration.insecureWebhooks {
                 logger.warning("A media stream without a valid token was refused")
                 try? await socket.close(.policyViolation, reason: "invalid stream token")
                 return
@@ -93,10 +100,10 @@ struct MediaStreamController: Sendable {
         executor: EventLoopExecutor, logger: Logger
     ) async throws {
         // Who called whom: the start frame (Telnyx), the stream's parameters (Twilio), or the record a webhook made.
-        let recorded = try await services.store.calls.find(provider: carrier.provider, providerCallId: callId)
+        let recorded = try await store.calls.find(provider: carrier.provider, providerCallId: callId)
         let from = (start.from ?? start.parameters["from"]).flatMap(PhoneNumber.init) ?? recorded?.phone
         var to = (start.to ?? start.parameters["to"]).flatMap(PhoneNumber.init)
-        if to == nil, let agent = try await recorded?.agentId.asyncFlatMap({ try await services.store.agents.find($0) }) {
+        if to == nil, let agent = try await recorded?.agentId.asyncFlatMap({ try await self.store.agents.find($0) }) {
             to = agent.phoneNumber
         }
         guard let to else {
@@ -107,23 +114,23 @@ struct MediaStreamController: Sendable {
         let recordingPath = speech.settings.recordingsDirectory.map { directory in
             URL(fileURLWithPath: directory).appendingPathComponent("\(carrier.rawValue)-\(Hex.sha256(Data(callId.utf8)).prefix(24)).opus").path
         }
-        let store = services.store
+        let store = store
         let session = SessionBox()
         let media = try MediaCall(
             carrier: carrier, format: format, streamId: start.streamId, speech: speech, socket: socket, tap: tap, executor: executor,
-            recordingPath: recordingPath, encoder: services.recordings, logger: logger,
+            recordingPath: recordingPath, encoder: recordings, logger: logger,
             onLatency: { latency in
                 guard let id = session.callId else { return }
                 try? await store.calls.recordLatency(latency, call: id)
             })
         let control: (any CallControl)? = switch carrier {
-        case .telnyx: services.telnyx.map { TelnyxCallControl(client: $0, callControlId: callId, agentNumber: to.e164) }
-        case .twilio: services.twilioStreams.control(callSid: callId, socket: socket)
+        case .telnyx: telnyx.map { TelnyxCallControl(client: $0, callControlId: callId, agentNumber: to.e164) }
+        case .twilio: twilioStreams.control(callSid: callId, socket: socket)
         }
         let transport = MediaCallTransport(media: media, control: control)
         let live: CallSession
         do {
-            live = try await services.calls.start(provider: carrier.provider, providerCallId: callId, from: from, to: to, transport: transport)
+            live = try await calls.start(provider: carrier.provider, providerCallId: callId, from: from, to: to, transport: transport)
         } catch {
             logger.warning("A media stream for a call Frontdesk cannot take", metadata: ["error": "\(error)"])
             try? await socket.close(.policyViolation, reason: "no agent answers \(to.e164)")
@@ -136,10 +143,10 @@ struct MediaStreamController: Sendable {
         }
         logger.info("Media stream started", metadata: ["format": "\(format)", "stt": "\(speech.stt?.name ?? "none")", "tts": "\(speech.tts.name)"])
         await live.handle(.answered)
-        services.mediaTotals.started(media)
+        mediaTotals.started(media)
         try await media.run(frames: &frames)
         let statistics = media.statistics
-        services.mediaTotals.ended(media, statistics)
+        mediaTotals.ended(media, statistics)
         logger.info("Media stream ended", metadata: [
             "frames_in": "\(statistics.framesReceived)", "frames_out": "\(statistics.framesSent)",
             "lost": "\(statistics.framesLost)", "unsent": "\(socket.framesUnsent)", "barge_ins": "\(statistics.bargeIns)"])

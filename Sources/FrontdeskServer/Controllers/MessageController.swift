@@ -7,7 +7,9 @@ import Logging
 
 /// `GET|POST /sms` and `GET|POST /emails`: the message log of one channel, and sending on it.
 struct MessageController {
-    let services: AppServices
+    let store: Store
+    let messenger: Messenger
+    let tenancy: Tenancy
     let channel: MessageChannel
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -23,12 +25,12 @@ struct MessageController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await services.tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.business(query.string("business_id"), for: claims)
         let filter = MessageFilter(
             business: business, channel: channel, leadId: query.string("lead_id").map(LeadID.init(rawValue:)),
             status: try query.enum("status", MessageStatus.self))
         let page = try query.page()
-        let result = try await services.store.messages.list(filter, page: page)
+        let result = try await store.messages.list(filter, page: page)
         return APIResponse(ListView(messages: result.items, pagination: Pagination(page, total: result.total)))
     }
 
@@ -53,10 +55,10 @@ struct MessageController {
         let claims = try context.requireUser()
         var request = request
         let body = try await request.decodeJSON(SendBody.self, context: context)
-        let business = try await services.business(BusinessID(rawValue: body.businessId), for: claims)
+        let business = try await tenancy.business(BusinessID(rawValue: body.businessId), for: claims)
         var lead: Lead?
         if let raw = body.leadId {
-            lead = try await services.store.leads.find(LeadID(rawValue: raw))
+            lead = try await store.leads.find(LeadID(rawValue: raw))
             guard lead?.businessId == business.id else {
                 throw AppError.validation(field: "lead_id", "is not a lead of this business")
             }
@@ -81,7 +83,7 @@ struct MessageController {
             try validator.throwIfInvalid()
             outbound = OutboundMessage(channel: .email, to: to!.value, subject: subject, body: content)
         }
-        let message = try await services.messenger.send(outbound, business: business.id, lead: lead?.id, logger: context.logger)
+        let message = try await messenger.send(outbound, business: business.id, lead: lead?.id, logger: context.logger)
         let note = message.status == .outbox ? "recorded in the outbox (no provider configured)" : message.status.rawValue
         return APIResponse(message, status: .created, message: "\(channel == .sms ? "SMS" : "Email") \(note)")
     }

@@ -9,12 +9,18 @@ import Hummingbird
 /// `POST /api/retell/webhook`: `x-retell-signature` checked first, the event stored (deduplicated by
 /// event and call) before the 2xx, and acted on afterwards by the inbox.
 struct RetellWebhookController {
-    let services: AppServices
+    let configuration: AppConfiguration
+    let inbox: ProviderInbox
+    let acceptor: EventAcceptor
+    let now: @Sendable () -> Date
     let verifier: RetellSignatureVerifier?
 
-    init(services: AppServices) {
-        self.services = services
-        verifier = services.configuration.retellAPIKey.map(RetellSignatureVerifier.init(apiKey:))
+    init(configuration: AppConfiguration, inbox: ProviderInbox, acceptor: EventAcceptor, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.inbox = inbox
+        self.acceptor = acceptor
+        self.now = now
+        verifier = configuration.retellAPIKey.map(RetellSignatureVerifier.init(apiKey:))
     }
 
     static let signatureHeader = HTTPField.Name("x-retell-signature")!
@@ -27,12 +33,12 @@ struct RetellWebhookController {
         var request = request
         let body = try await request.collectBody(context: context)
         let header = request.headers[Self.signatureHeader]
-        if !(header == nil && services.configuration.insecureWebhooks) {
+        if !(header == nil && configuration.insecureWebhooks) {
             guard let verifier else {
                 throw AppError(.webhookSignatureInvalid, "Retell webhooks need RETELL_API_KEY to be checked; it is not set")
             }
             do {
-                try verifier.verify(body: body, header: header, now: services.now())
+                try verifier.verify(body: body, header: header, now: now())
             } catch let failure as RetellSignatureVerifier.Failure {
                 throw AppError(.webhookSignatureInvalid, failure.description)
             }
@@ -45,8 +51,8 @@ struct RetellWebhookController {
         } catch {
             throw AppError.validation(field: "event", "is required")
         }
-        return APIResponse(try await services.acceptor.intake(
+        return APIResponse(try await acceptor.intake(
             PendingProviderEvent(provider: RetellEventHandler.provider, eventId: event.dedupeId, type: event.event, payload: body),
-            into: services.inbox, key: RetellEventHandler.orderingKey(event), parsed: event))
+            into: inbox, key: RetellEventHandler.orderingKey(event), parsed: event))
     }
 }

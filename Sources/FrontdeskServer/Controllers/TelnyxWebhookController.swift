@@ -10,12 +10,18 @@ import Hummingbird
 /// The signature is checked before anything else; the event is stored (deduplicated by `data.id`)
 /// before the 2xx, and acted on afterwards by the inbox, so Telnyx gets its answer within milliseconds.
 struct TelnyxWebhookController {
-    let services: AppServices
+    let configuration: AppConfiguration
+    let inbox: ProviderInbox
+    let acceptor: EventAcceptor
+    let now: @Sendable () -> Date
     let verifier: TelnyxSignatureVerifier?
 
-    init(services: AppServices) {
-        self.services = services
-        verifier = services.configuration.telnyxPublicKey.flatMap { try? TelnyxSignatureVerifier(publicKey: $0) }
+    init(configuration: AppConfiguration, inbox: ProviderInbox, acceptor: EventAcceptor, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.inbox = inbox
+        self.acceptor = acceptor
+        self.now = now
+        verifier = configuration.telnyxPublicKey.flatMap { try? TelnyxSignatureVerifier(publicKey: $0) }
     }
 
     static let signatureHeader = HTTPField.Name("telnyx-signature-ed25519")!
@@ -38,20 +44,20 @@ struct TelnyxWebhookController {
         } catch {
             throw AppError.validation(field: "data.event_type", "is required")
         }
-        return APIResponse(try await services.acceptor.intake(
+        return APIResponse(try await acceptor.intake(
             PendingProviderEvent(provider: TelnyxEventHandler.provider, eventId: event.id, type: event.type, payload: body),
-            into: services.inbox, key: TelnyxEventHandler.orderingKey(event), parsed: event))
+            into: inbox, key: TelnyxEventHandler.orderingKey(event), parsed: event))
     }
 
     private func verify(_ body: Data, _ headers: HTTPFields) throws {
         let signature = headers[Self.signatureHeader]
         let timestamp = headers[Self.timestampHeader]
-        if signature == nil, timestamp == nil, services.configuration.insecureWebhooks { return }
+        if signature == nil, timestamp == nil, configuration.insecureWebhooks { return }
         guard let verifier else {
             throw AppError(.webhookSignatureInvalid, "Telnyx webhooks need TELNYX_PUBLIC_KEY to be checked; it is not set")
         }
         do {
-            try verifier.verify(body: body, signature: signature, timestamp: timestamp, now: services.now())
+            try verifier.verify(body: body, signature: signature, timestamp: timestamp, now: now())
         } catch let failure as TelnyxSignatureVerifier.Failure {
             throw AppError(.webhookSignatureInvalid, failure.description)
         }

@@ -18,7 +18,13 @@ final class TwilioController: Sendable {
     static let provider = "twilio"
     static let signatureHeader = HTTPField.Name("x-twilio-signature")!
 
-    let services: AppServices
+    let configuration: AppConfiguration
+    let store: Store
+    let calls: CallRuntime
+    let mediaTokens: MediaStreamTokens
+    let twilioStreams: TwilioStreams
+    let now: @Sendable () -> Date
+    let texts: InboundTexts
     let verifier: TwilioSignatureVerifier?
     let logger: Logger
     /// The TwiML transport of each live call.
@@ -26,10 +32,19 @@ final class TwilioController: Sendable {
     /// One delivery of a text at a time per `MessageSid` (a redelivery waits for the first's answer).
     private let smsOnce = KeyedLock()
 
-    init(services: AppServices, logger: Logger) {
-        self.services = services
+    init(
+        configuration: AppConfiguration, store: Store, calls: CallRuntime, mediaTokens: MediaStreamTokens,
+        twilioStreams: TwilioStreams, now: @escaping @Sendable () -> Date, texts: InboundTexts, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.calls = calls
+        self.mediaTokens = mediaTokens
+        self.twilioStreams = twilioStreams
+        self.now = now
+        self.texts = texts
         self.logger = logger
-        verifier = services.configuration.twilioAuthToken.map(TwilioSignatureVerifier.init(authToken:))
+        verifier = configuration.twilioAuthToken.map(TwilioSignatureVerifier.init(authToken:))
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -39,7 +54,7 @@ final class TwilioController: Sendable {
 
     var voiceURL: String { base + "/api/twilio/voice" }
     var base: String {
-        let text = services.configuration.publicURL.absoluteString
+        let text = configuration.publicURL.absoluteString
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
@@ -48,7 +63,7 @@ final class TwilioController: Sendable {
         let body = try await request.collectBody(context: context)
         let parameters = FormBody.parse(body)
         let signature = request.headers[Self.signatureHeader]
-        if !(signature == nil && services.configuration.insecureWebhooks) {
+        if !(signature == nil && configuration.insecureWebhooks) {
             guard let verifier else {
                 throw AppError(.webhookSignatureInvalid, "Twilio webhooks need TWILIO_AUTH_TOKEN to be checked; it is not set")
             }
@@ -76,12 +91,12 @@ final class TwilioController: Sendable {
         let status = form["CallStatus"] ?? "in-progress"
         if request.uri.query?.contains("stream_ended=1") == true {
             // A media-mode call's stream closed: a transfer decided on the stream, else the end.
-            if let number = services.twilioStreams.takeTransfer(callSid: callSid) {
+            if let number = twilioStreams.takeTransfer(callSid: callSid) {
                 return twiml("<Dial timeout=\"30\">\(TwiML.escape(number.e164))</Dial>")
             }
             return twiml("<Hangup/>")
         }
-        let live = services.calls.session(provider: Self.provider, providerCallId: callSid)
+        let live = calls.session(provider: Self.provider, providerCallId: callSid)
         let transport: TwiMLTransport
         let session: CallSession
         if let live, let known = transports.withLock({ $0[callSid] }) {
@@ -102,22 +117,22 @@ final class TwilioController: Sendable {
             }
         } else {
             if Self.finished.contains(status) { return twiml("") }
-            guard let to = form["To"].flatMap(PhoneNumber.init), let agent = try await services.store.agents.find(phoneNumber: to) else {
+            guard let to = form["To"].flatMap(PhoneNumber.init), let agent = try await store.agents.find(phoneNumber: to) else {
                 logger.warning("A Twilio call to a number no agent answers", metadata: ["to": "\(form["To"] ?? "?")"])
                 return twiml("<Say>Sorry, this number isn't set up to take calls yet. Please try again later. Goodbye.</Say><Hangup/>")
             }
             if agent.voiceSettings.mode == .media {
                 // Media mode: the call's audio comes over a stream; the session starts with its `start` frame.
-                let parameters = [("token", services.mediaTokens.token(for: callSid)), ("from", form["From"] ?? ""), ("to", to.e164)]
+                let parameters = [("token", mediaTokens.token(for: callSid)), ("from", form["From"] ?? ""), ("to", to.e164)]
                     .map { "<Parameter name=\"\($0.0)\" value=\"\(TwiML.escape($0.1))\"/>" }.joined()
-                let stream = MediaURLs.twilio(publicURL: services.configuration.publicURL)
+                let stream = MediaURLs.twilio(publicURL: configuration.publicURL)
                 return twiml(
                     "<Connect><Stream url=\"\(TwiML.escape(stream))\">\(parameters)</Stream></Connect>"
                         + "<Redirect method=\"POST\">\(TwiML.escape(voiceURL + "?stream_ended=1"))</Redirect>")
             }
             transport = TwiMLTransport()
             do {
-                session = try await services.calls.start(
+                session = try await calls.start(
                     provider: Self.provider, providerCallId: callSid, from: form["From"].flatMap(PhoneNumber.init), to: to,
                     transport: transport, silence: .seconds(3600))  // the Gather's timeout reports silence
             } catch CallRuntime.StartError.alreadyEnded {
@@ -171,8 +186,8 @@ final class TwilioController: Sendable {
             throw AppError.validation(field: "MessageSid", "is required")
         }
         return try await smsOnce.withLock(sid) {
-            let events = services.store.events
-            switch try await events.claim(provider: Self.smsEvents, eventId: sid, type: "sms", at: services.now()) {
+            let events = store.events
+            switch try await events.claim(provider: Self.smsEvents, eventId: sid, type: "sms", at: now()) {
             case .answered(let answer):
                 context.logger.info("A redelivered Twilio text: answered as before", metadata: ["message_sid": "\(sid)"])
                 return twiml(String(decoding: answer, as: UTF8.self))
@@ -189,9 +204,9 @@ final class TwilioController: Sendable {
 
     private func answer(sms form: [String: String], from: PhoneNumber, to: PhoneNumber, context: AppRequestContext) async throws -> String {
         let replies = Mutex<[String]>([])
-        let store = services.store
-        let now = services.now
-        try await services.texts.receive(
+        let store = store
+        let now = now
+        try await texts.receive(
             from: from, to: to, text: form["Body"] ?? "", provider: Self.provider, providerMessageId: form["MessageSid"],
             logger: context.logger
         ) { body, business, lead, evenIfOptedOut in
