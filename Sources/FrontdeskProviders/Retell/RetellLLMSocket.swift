@@ -29,15 +29,11 @@ package final class RetellLLMSocket: Sendable {
     /// The transport of each live Retell call, so a reconnecting socket (auto_reconnect) takes over.
     let transports = Mutex<[String: RetellTransport]>([:])
 
-    static func json(_ object: [String: Any]) -> String {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
     /// One connection of `/api/retell/llm/{call_id}` (the route is the server's).
     package func run(callId: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var logger = logger
         logger[metadataKey: "retell_call_id"] = .string(callId)
-        try await outbound.write(.text(Self.json(["response_type": "config", "config": ["auto_reconnect": true, "call_details": true]])))
+        try await outbound.write(.text(RetellFrame.config.text))
         let reconnected = transports.withLock { $0[callId] }
         let transport = reconnected ?? RetellTransport()
         let generation = transport.attach(outbound)
@@ -53,7 +49,7 @@ package final class RetellLLMSocket: Sendable {
             while to == nil, let message = try await iterator.next() {
                 guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
                 if frame["interaction_type"]?.text == "ping_pong" {
-                    try await outbound.write(.text(Self.json(["response_type": "ping_pong", "timestamp": frame["timestamp"]?.double ?? 0])))
+                    try await outbound.write(.text(RetellFrame.pingPong(timestamp: frame["timestamp"]?.double ?? 0).text))
                 } else if frame["interaction_type"]?.text == "call_details" {
                     to = frame["call"]?["to_number"]?.text.flatMap(PhoneNumber.init)
                     from = frame["call"]?["from_number"]?.text.flatMap(PhoneNumber.init)
@@ -84,7 +80,7 @@ package final class RetellLLMSocket: Sendable {
                 guard case .text(let text) = message, let frame = try? JSONParser.parse(text) else { continue }
                 switch frame["interaction_type"]?.text {
                 case "ping_pong":
-                    try await outbound.write(.text(Self.json(["response_type": "ping_pong", "timestamp": frame["timestamp"]?.double ?? 0])))
+                    try await outbound.write(.text(RetellFrame.pingPong(timestamp: frame["timestamp"]?.double ?? 0).text))
                 case "response_required", "reminder_required":
                     guard let id = frame["response_id"]?.integer else { continue }
                     let words = frame["interaction_type"]?.text == "reminder_required"
@@ -186,9 +182,9 @@ final class RetellTransport: CallTransport {
 
     func takeSpoken() -> Int { state.withLock { state in defer { state.spoken = 0 }; return state.spoken } }
 
-    private func send(_ object: [String: Any], for id: Int) async throws {
+    private func send(_ frame: RetellFrame, for id: Int) async throws {
         let writer: WebSocketOutboundWriter? = state.withLock { $0.latest == id ? $0.writer : nil }
-        try await writer?.write(.text(RetellLLMSocket.json(object)))
+        try await writer?.write(.text(frame.text))
     }
 
     func speak(_ text: String) async throws {
@@ -196,7 +192,7 @@ final class RetellTransport: CallTransport {
             state.spoken += 1
             return state.current
         }
-        try await send(["response_type": "response", "response_id": id, "content": text + " ", "content_complete": false], for: id)
+        try await send(.response(id: id, content: text + " ", complete: false), for: id)
     }
 
     func transfer(to number: PhoneNumber) async throws { state.withLock { $0.transferTo = number.e164 } }
@@ -205,9 +201,6 @@ final class RetellTransport: CallTransport {
 
     func complete(_ id: Int) async {
         let (endCall, transfer) = state.withLock { ($0.endCall, $0.transferTo) }
-        var frame: [String: Any] = ["response_type": "response", "response_id": id, "content": "", "content_complete": true]
-        if endCall { frame["end_call"] = true }
-        if let transfer { frame["transfer_number"] = transfer }
-        try? await send(frame, for: id)
+        try? await send(.response(id: id, content: "", complete: true, endCall: endCall, transferNumber: transfer), for: id)
     }
 }
