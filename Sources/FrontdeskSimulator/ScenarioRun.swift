@@ -357,22 +357,28 @@ struct ScenarioRun {
     // MARK: texts, as Telnyx Messaging
 
     /// One text per caller line; `deliver` sends it as the carrier would and returns the replies to
-    /// the caller with when each arrived.
-    private mutating func runTexts(deliver: (_ words: String) async throws -> [(text: String, at: Double)]) async throws {
+    /// the caller with when each arrived (`expecting`: the words the step expects in the reply).
+    private mutating func runTexts(
+        deliver: (_ words: String, _ expecting: String?) async throws -> [(text: String, at: Double)]
+    ) async throws {
         for (index, step) in scenario.steps.enumerated() {
             guard let words = step.caller else { continue }
             clock?.advance(seconds: 30)
             let before = elapsedMs
             lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
             model?.script(step.model ?? [])
-            let replies = try await deliver(words)
+            let expecting = model == nil ? step.expectReply : step.model?.last(where: { $0.say != nil })?.say
+            let replies = try await deliver(words, expecting)
             for reply in replies { lines.append(.init(at: reply.at, speaker: "Agent", text: reply.text, latencyMs: reply.at - before)) }
             checkReply(replies.last.map { [$0.text] } ?? [], step: step, index: index)
         }
     }
 
-    /// A Telnyx `message.received`; the replies arrive at the stand-in.
-    private func telnyxText(_ words: String) async throws -> [(text: String, at: Double)] {
+    /// A Telnyx `message.received`; the replies arrive at the stand-in. A confirmation text goes out
+    /// during the turn and the reply after it, so a reply the step expects is waited for (up to
+    /// `pace.reply`) rather than taken to be over at the first quiet moment, which a busy machine can
+    /// leave between the two.
+    private func telnyxText(_ words: String, expecting: String?) async throws -> [(text: String, at: Double)] {
         let mark = standIn.count
         try await api.telnyx(
             "message.received",
@@ -380,13 +386,17 @@ struct ScenarioRun {
              "from": ["phone_number": caller, "carrier": "Simulator", "line_type": "Wireless"],
              "to": [["phone_number": agentNumber, "status": "delivered"]], "media": [], "errors": []],
             path: "/api/sms/webhook")
-        let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { toCaller($0) }
+        let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { received in
+            guard toCaller(received) else { return false }
+            guard let expecting else { return true }
+            return Self.words(received.body["text"]?.text ?? "").localizedCaseInsensitiveContains(Self.words(expecting))
+        }
         return texts.filter(toCaller).map { ($0.body["text"]?.text ?? "", Self.ms($0.receivedAt - started)) }
     }
 
     /// A Twilio SMS form; the reply is the TwiML (confirmations still go out through the messaging
     /// provider, the Telnyx stand-in here).
-    private func twilioText(_ words: String) async throws -> [(text: String, at: Double)] {
+    private func twilioText(_ words: String, expecting _: String?) async throws -> [(text: String, at: Double)] {
         let twiml = try await api.twilio(
             "/api/twilio/sms",
             [("MessageSid", "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()), ("AccountSid", "ACsimulator"),
