@@ -31,7 +31,7 @@ enum FuzzJSON {
         let text = String(decoding: bytes, as: UTF8.self)
         guard let date = APIJSON.parseInstant(text) else { return }
         // An accepted instant is one the API can write and read back.
-        let written = APIJSON.formatInstant(date)
+        let written = InstantText.format(date)
         let again = APIJSON.parseInstant(written)
         fuzzCheck(again != nil, "\(text.debugDescription) was accepted but its written form \(written) is not")
         if let again { fuzzCheck(abs(again.timeIntervalSince(date)) < 0.001, "\(text.debugDescription) → \(written) moved") }

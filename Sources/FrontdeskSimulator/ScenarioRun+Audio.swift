@@ -60,7 +60,7 @@ extension ScenarioRun {
         } else {
             callControlId = "v3:sim-audio-" + UUID().uuidString.lowercased()
             let mark = standIn.count
-            try await api.telnyx("call.initiated", payload(["state": "parked", "start_time": APIJSON.formatInstant(clock?.now ?? Date())]))
+            try await api.telnyx("call.initiated", payload(["state": "parked", "start_time": InstantText.format(clock?.now ?? Date())]))
             let answered = await standIn.settle(after: mark, quiet: .zero, timeout: pace.reply) {
                 $0.callControlId == callControlId && $0.action == "answer"
             }

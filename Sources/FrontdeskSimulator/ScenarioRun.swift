@@ -131,7 +131,7 @@ struct ScenarioRun {
                 throw SimulatorError("appointment at \"\(appointment.at)\" is not \"YYYY-MM-DD HH:mm\"")
             }
             var body: [String: Any] = [
-                "business_id": businessId, "scheduled_date": APIJSON.formatInstant(start),
+                "business_id": businessId, "scheduled_date": InstantText.format(start),
                 "duration": appointment.duration ?? 30, "notes": "simulator setup",
             ]
             if let type = appointment.type { body["type"] = type }
@@ -208,7 +208,7 @@ struct ScenarioRun {
     private mutating func runCall() async throws {
         callControlId = "v3:sim-" + UUID().uuidString.lowercased()
         var mark = standIn.count
-        try await api.telnyx("call.initiated", payload(["state": "parked", "start_time": APIJSON.formatInstant(clock?.now ?? Date())]))
+        try await api.telnyx("call.initiated", payload(["state": "parked", "start_time": InstantText.format(clock?.now ?? Date())]))
         let answered = await standIn.settle(after: mark, quiet: .zero, timeout: pace.reply) {
             $0.callControlId == callControlId && $0.action == "answer"
         }

@@ -3,6 +3,7 @@ import FoundationNetworking
 @testable import FrontdeskProviders
 @testable import FrontdeskServer
 @testable import FrontdeskSimulator
+import FrontdeskWire
 import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
@@ -99,7 +100,7 @@ struct CrashSafetyTests {
 
     /// One signed `call.initiated` for a new inbound call to the demo agent.
     static func callInitiated(call: String, from: String, signer: TelnyxSigner) throws -> (body: Data, signature: String, timestamp: String) {
-        let body = Data(#"{"data":{"record_type":"event","event_type":"call.initiated","id":"ev-\#(call)","occurred_at":"\#(APIJSON.formatInstant(Date()))","payload":{"call_control_id":"\#(call)","direction":"incoming","from":"\#(from)","to":"\#(DemoSeeder.agentNumber)","state":"parked"}},"meta":{"attempt":1}}"#.utf8)
+        let body = Data(#"{"data":{"record_type":"event","event_type":"call.initiated","id":"ev-\#(call)","occurred_at":"\#(InstantText.format(Date()))","payload":{"call_control_id":"\#(call)","direction":"incoming","from":"\#(from)","to":"\#(DemoSeeder.agentNumber)","state":"parked"}},"meta":{"attempt":1}}"#.utf8)
         let signed = try signer.headers(for: body, at: Date())
         return (body, signed.signature, signed.timestamp)
     }

@@ -14,7 +14,7 @@ struct JSONCodingTests {
             (4_102_444_799.999, "2099-12-31T23:59:59.999Z"), (-86_400.5, "1969-12-30T23:59:59.500Z"),
           ])
     func instants(_ seconds: Double, _ expected: String) {
-        let text = APIJSON.formatInstant(Date(timeIntervalSince1970: seconds))
+        let text = InstantText.format(Date(timeIntervalSince1970: seconds))
         #expect(text == expected)
         #expect(abs(APIJSON.parseInstant(text)!.timeIntervalSince1970 - seconds) < 0.001)
     }

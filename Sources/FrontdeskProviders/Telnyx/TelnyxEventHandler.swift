@@ -25,8 +25,8 @@ package struct TelnyxEventHandler: Sendable {
     let logger: Logger
 
     package init(
-        store: Store, calls: CallRuntime, messenger: Messenger, texts: InboundTexts, client: TelnyxClient?, media: MediaSettings, publicURL: URL,
-        mediaTokens: MediaStreamTokens, now: @escaping @Sendable () -> Date, logger: Logger
+        store: Store, calls: CallRuntime, messenger: Messenger, texts: InboundTexts, client: TelnyxClient?,
+        media: MediaSettings, publicURL: URL, mediaTokens: MediaStreamTokens, now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
         self.calls = calls
@@ -214,7 +214,6 @@ package struct TelnyxEventHandler: Sendable {
             logger.warning("A text without usable from/to numbers")
             return
         }
-        let messenger = messenger
         try await texts.receive(
             from: from, to: to, text: event.string("text") ?? "", provider: Self.provider, providerMessageId: event.string("id"),
             logger: logger

@@ -6,9 +6,9 @@ import Synchronization
 /// Twilio media calls: closing the stream hands the call back to TwiML, whose `<Redirect>` asks
 /// `/api/twilio/voice` what next — a `<Dial>` for a transfer decided here, else `<Hangup/>`.
 package final class TwilioStreams: Sendable {
+    private let transfers = Mutex<[String: PhoneNumber]>([:])
 
     package init() {}
-    private let transfers = Mutex<[String: PhoneNumber]>([:])
 
     package func control(callSid: String, socket: MediaSocket) -> any CallControl {
         Control(callSid: callSid, socket: socket, streams: self)

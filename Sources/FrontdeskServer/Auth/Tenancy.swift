@@ -17,7 +17,7 @@ struct Tenancy: Sendable {
     }
 
     /// The `business_id` query parameter (or body field), checked for membership.
-    func business(_ raw: String?, for claims: AccessClaims, minimum: Role = .agent) async throws -> BusinessID {
+    func businessId(_ raw: String?, for claims: AccessClaims, minimum: Role = .agent) async throws -> BusinessID {
         guard let raw, !raw.isEmpty else { throw AppError.validation(field: "business_id", "is required") }
         let id = BusinessID(rawValue: raw)
         try await authorize(claims, business: id, minimum: minimum)
@@ -40,7 +40,7 @@ struct Tenancy: Sendable {
     /// The business named by a `business_id` query value: 422 when missing, 404 when the caller is
     /// not a member (or it does not exist).
     func business(queryValue raw: String?, for claims: AccessClaims, minimum: Role = .agent) async throws -> Business {
-        try await business(try await business(raw, for: claims, minimum: minimum), for: claims, minimum: minimum)
+        try await business(try await businessId(raw, for: claims, minimum: minimum), for: claims, minimum: minimum)
     }
 
     /// The business, or 404 — after checking the caller belongs to it with at least `minimum`.

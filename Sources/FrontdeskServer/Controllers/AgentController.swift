@@ -147,7 +147,7 @@ struct AgentController {
 
     static func appointment(_ a: Appointment) -> [String: JSONValue] {
         [
-            "appointment_id": .string(a.id.rawValue), "scheduled_date": .string(APIJSON.formatInstant(a.scheduledDate)),
+            "appointment_id": .string(a.id.rawValue), "scheduled_date": .string(InstantText.format(a.scheduledDate)),
             "duration": .number(Double(a.duration)), "type": a.type.map { .string($0) } ?? .null,
         ]
     }
@@ -171,7 +171,7 @@ struct AgentController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.businessId(query.string("business_id"), for: claims)
         let status = try query.enum("status", AgentStatus.self)
         let page = try query.page()
         let result = try await store.agents.list(business: business, status: status, page: page)
@@ -202,7 +202,7 @@ struct AgentController {
         let claims = try context.requireUser()
         var request = request
         let body = try await request.decodeJSON(CreateBody.self, context: context)
-        let business = try await tenancy.business(body.businessId, for: claims, minimum: .admin)
+        let business = try await tenancy.businessId(body.businessId, for: claims, minimum: .admin)
         let now = now()
         let status = body.status ?? .active
         let agent = Agent(

@@ -119,7 +119,6 @@ struct AnalyticsController {
         let lastMonthStart = hours.startOfDay(
             LocalDate(hours.calendar.date(byAdding: .month, value: -1, to: monthStart)!, in: hours.calendar))
 
-        let store = store
         let leads = try await store.leads.counts(business: business.id, from: from, to: to, today: todayStart)
         let appointments = try await store.appointments.counts(
             business: business.id, from: from, to: to, todayStart: todayStart, todayEnd: todayEnd)

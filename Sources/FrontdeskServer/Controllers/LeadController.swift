@@ -40,7 +40,7 @@ struct LeadController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.businessId(query.string("business_id"), for: claims)
         var phone: PhoneNumber?
         if let raw = query.string("phone") {
             guard let number = PhoneNumber(raw) else { throw AppError.validation(field: "phone", "must be an E.164 number like +15551234567") }
@@ -78,7 +78,7 @@ struct LeadController {
     }
 
     private func create(_ body: CreateBody, claims: AccessClaims) async throws -> APIResponse<Lead> {
-        let business = try await tenancy.business(body.businessId, for: claims)
+        let business = try await tenancy.businessId(body.businessId, for: claims)
         var validator = Validator()
         validator.check(
             body.phone != nil || body.email != nil || !(body.name?.trimmingWhitespace().isEmpty ?? true), "phone",

@@ -103,7 +103,7 @@ struct MediaStreamController: Sendable {
         let recorded = try await store.calls.find(provider: carrier.provider, providerCallId: callId)
         let from = (start.from ?? start.parameters["from"]).flatMap(PhoneNumber.init) ?? recorded?.phone
         var to = (start.to ?? start.parameters["to"]).flatMap(PhoneNumber.init)
-        if to == nil, let agent = try await recorded?.agentId.asyncFlatMap({ try await self.store.agents.find($0) }) {
+        if to == nil, let agent = try await recorded?.agentId.asyncFlatMap({ try await store.agents.find($0) }) {
             to = agent.phoneNumber
         }
         guard let to else {
@@ -114,7 +114,6 @@ struct MediaStreamController: Sendable {
         let recordingPath = speech.settings.recordingsDirectory.map { directory in
             URL(fileURLWithPath: directory).appendingPathComponent("\(carrier.rawValue)-\(Hex.sha256(Data(callId.utf8)).prefix(24)).opus").path
         }
-        let store = store
         let session = SessionBox()
         let media = try MediaCall(
             carrier: carrier, format: format, streamId: start.streamId, speech: speech, socket: socket, tap: tap, executor: executor,

@@ -25,7 +25,7 @@ struct MessageController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> APIResponse<ListView> {
         let claims = try context.requireUser()
         let query = QueryReader(request)
-        let business = try await tenancy.business(query.string("business_id"), for: claims)
+        let business = try await tenancy.businessId(query.string("business_id"), for: claims)
         let filter = MessageFilter(
             business: business, channel: channel, leadId: query.string("lead_id").map(LeadID.init(rawValue:)),
             status: try query.enum("status", MessageStatus.self))

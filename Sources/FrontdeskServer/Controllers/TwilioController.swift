@@ -204,8 +204,6 @@ final class TwilioController: Sendable {
 
     private func answer(sms form: [String: String], from: PhoneNumber, to: PhoneNumber, context: AppRequestContext) async throws -> String {
         let replies = Mutex<[String]>([])
-        let store = store
-        let now = now
         try await texts.receive(
             from: from, to: to, text: form["Body"] ?? "", provider: Self.provider, providerMessageId: form["MessageSid"],
             logger: context.logger

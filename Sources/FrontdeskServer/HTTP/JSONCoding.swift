@@ -20,8 +20,6 @@ package enum APIJSON {
         return decoder
     }()
 
-    package static func formatInstant(_ date: Date) -> String { InstantText.format(date) }
-
     /// Accepts ISO 8601 date-times with `Z` or an offset, with or without fractional seconds, with a
     /// four-digit year inside `LocalDate.acceptedYears` (Foundation's parser reads `99999-01-05` as year
     /// 9999, and a stored year past 9999 cannot be read back).

@@ -17,16 +17,3 @@ public enum InstantText {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-extension JSONWriter {
-    /// Codable JSON with instants written by `InstantText` (what `encoded(_:)` and the API use).
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(InstantText.format(date))
-        }
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
-}
