@@ -86,7 +86,7 @@ struct StoreTests {
                  status: .new, source: .sms, notes: nil, createdAt: temp.now, updatedAt: temp.now)
         }
         try await temp.store.leads.insert(lead(a))
-        await #expect(throws: AppError.self) { try await temp.store.leads.insert(lead(a)) }
+        await #expect(throws: StoreError.self) { try await temp.store.leads.insert(lead(a)) }
         try await temp.store.leads.insert(lead(b))
         #expect(try await temp.store.leads.list(LeadFilter(business: a.id), page: .init(page: 1, limit: 20)).total == 1)
     }
@@ -155,7 +155,7 @@ struct StoreTests {
         let first = temp.appointment(business, at: start)
         try await temp.store.appointments.save(first, rules: rules, hours: hours)
         // Starts 40 minutes later: after the 30 minutes but inside the 15-minute buffer.
-        await #expect(throws: AppError(.slotTaken, "That time is already booked")) {
+        await #expect(throws: StoreError.slotTaken("That time is already booked")) {
             try await temp.store.appointments.save(
                 temp.appointment(business, at: start.addingTimeInterval(40 * 60)), rules: rules, hours: hours)
         }

@@ -44,7 +44,7 @@ package final class CallRuntime: Sendable {
         do {
             try await store.leads.insert(created)
             return created
-        } catch let error as AppError where error.code == .resourceAlreadyExists {
+        } catch StoreError.duplicate {
             return try await store.leads.find(phone: phone, in: business)  // created meanwhile
         }
     }

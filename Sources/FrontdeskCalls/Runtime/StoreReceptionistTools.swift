@@ -50,7 +50,7 @@ package final class StoreReceptionistTools: ReceptionistTools {
             price: business.settings.service(named: service)?.price, createdAt: now, updatedAt: now)
         do {
             try await store.appointments.save(appointment, rules: business.settings.booking, hours: calculator.hours)
-        } catch let error as AppError where error.code == .slotTaken {
+        } catch StoreError.slotTaken {
             return .unavailable
         }
         changes.withLock { $0.append(.booked(appointment)) }
@@ -76,7 +76,7 @@ package final class StoreReceptionistTools: ReceptionistTools {
         stored.updatedAt = now
         do {
             try await store.appointments.save(stored, rules: business.settings.booking, hours: calculator.hours)
-        } catch let error as AppError where error.code == .slotTaken {
+        } catch StoreError.slotTaken {
             return .unavailable
         }
         changes.withLock { $0.append(.rescheduled(stored)) }

@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -31,6 +32,8 @@ enum ErrorMapping {
         switch error {
         case let error as AppError:
             return error
+        case let error as StoreError:
+            return appError(from: error)
         case is NIOTooManyBytesError:
             return AppError(.payloadTooLarge, "Request body is too large")
         case is HTTPParserError:
@@ -53,6 +56,16 @@ enum ErrorMapping {
         }
         logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
         return AppError(.internalServerError, "Internal server error")
+    }
+
+    /// The store's refusals as the API says them: 409 with the field at fault.
+    static func appError(from error: StoreError) -> AppError {
+        switch error {
+        case .duplicate(let message, let field, let problem):
+            AppError(.resourceAlreadyExists, message, details: field.map { [$0: [problem ?? "is already used"]] })
+        case .slotTaken(let message):
+            AppError(.slotTaken, message)
+        }
     }
 
     /// The error envelope's bytes (also written by the connection guard, before there is a request).

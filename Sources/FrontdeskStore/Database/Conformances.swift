@@ -88,3 +88,67 @@ extension TranscriptTurn: FetchableRecord, MutablePersistableRecord {
 extension Message: FetchableRecord, PersistableRecord {
     public static var databaseTableName: String { "messages" }
 }
+
+// The columns the repositories query by, named once (GRDB `Column`s, not string literals in queries).
+extension Membership {
+    public enum Columns {
+        public static let createdAt = Column("created_at")
+        public static let userId = Column("user_id")
+    }
+}
+extension Business {
+    public enum Columns {
+        public static let createdAt = Column("created_at")
+        public static let id = Column("id")
+    }
+}
+extension Agent {
+    public enum Columns {
+        public static let businessId = Column("business_id")
+        public static let createdAt = Column("created_at")
+        public static let id = Column("id")
+        public static let phoneNumber = Column("phone_number")
+        public static let status = Column("status")
+    }
+}
+extension Lead {
+    public enum Columns {
+        public static let businessId = Column("business_id")
+        public static let createdAt = Column("created_at")
+        public static let qualificationScore = Column("qualification_score")
+    }
+}
+extension Appointment {
+    public enum Columns {
+        public static let businessId = Column("business_id")
+        public static let id = Column("id")
+        public static let leadId = Column("lead_id")
+        public static let scheduledDate = Column("scheduled_date")
+        public static let status = Column("status")
+    }
+}
+extension Call {
+    public enum Columns {
+        public static let businessId = Column("business_id")
+        public static let id = Column("id")
+        public static let leadId = Column("lead_id")
+        public static let startedAt = Column("started_at")
+        public static let status = Column("status")
+    }
+}
+extension TranscriptTurn {
+    public enum Columns {
+        public static let callId = Column("call_id")
+        public static let sequence = Column("sequence")
+    }
+}
+extension Message {
+    public enum Columns {
+        public static let businessId = Column("business_id")
+        public static let channel = Column("channel")
+        public static let createdAt = Column("created_at")
+        public static let id = Column("id")
+        public static let leadId = Column("lead_id")
+        public static let status = Column("status")
+    }
+}

@@ -5,7 +5,9 @@ import GRDB
 /// The SQLite database (WAL, foreign keys on, versioned migrations) and its repositories.
 /// The rest of the code sees repositories of domain types, never SQL.
 public final class Store: Sendable {
-    public let pool: DatabasePool
+    /// For the store's own tests (schema checks, rows written behind the repositories' back); the
+    /// product reaches the database only through repositories.
+    package let pool: DatabasePool
     /// The repositories' access: GRDB's readers, and writes group-committed.
     let database: StoreDatabase
     let memberships = MembershipCache()

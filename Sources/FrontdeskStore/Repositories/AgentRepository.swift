@@ -14,17 +14,17 @@ public struct AgentRepository: Sendable {
     public func find(phoneNumber number: PhoneNumber) async throws -> Agent? {
         if let cached = routing.agent(number) { return cached }
         let generation = routing.generation
-        let agent = try await pool.read { db in try Agent.filter(Column("phone_number") == number).fetchOne(db) }
+        let agent = try await pool.read { db in try Agent.filter(Agent.Columns.phoneNumber == number).fetchOne(db) }
         routing.remember(agent, for: number, readAt: generation)
         return agent
     }
 
     public func list(business: BusinessID, status: AgentStatus?, page: PageRequest) async throws -> Page<Agent> {
         try await pool.read { db in
-            var request = Agent.filter(Column("business_id") == business)
-            if let status { request = request.filter(Column("status") == status) }
+            var request = Agent.filter(Agent.Columns.businessId == business)
+            if let status { request = request.filter(Agent.Columns.status == status) }
             let total = try request.fetchCount(db)
-            let items = try request.order(Column("created_at").desc, Column("id").desc)
+            let items = try request.order(Agent.Columns.createdAt.desc, Agent.Columns.id.desc)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
@@ -36,9 +36,9 @@ public struct AgentRepository: Sendable {
             defer { routing.clear() }
             try await pool.write { db in try agent.save(db) }
         } catch let error as DatabaseError where error.isUniqueViolation {
-            throw AppError(
-                .resourceAlreadyExists, "Another agent already answers this phone number",
-                details: ["phone_number": ["is already used by another agent"]])
+            throw StoreError.duplicate(
+                message: "Another agent already answers this phone number", field: "phone_number",
+                problem: "is already used by another agent")
         }
     }
 

@@ -32,13 +32,13 @@ public struct AppointmentRepository: Sendable {
 
     public func list(_ filter: AppointmentFilter, page: PageRequest) async throws -> Page<Appointment> {
         try await pool.read { db in
-            var request = Appointment.filter(Column("business_id") == filter.business)
-            if let status = filter.status { request = request.filter(Column("status") == status) }
-            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
-            if let from = filter.from { request = request.filter(Column("scheduled_date") >= from) }
-            if let to = filter.to { request = request.filter(Column("scheduled_date") < to) }
+            var request = Appointment.filter(Appointment.Columns.businessId == filter.business)
+            if let status = filter.status { request = request.filter(Appointment.Columns.status == status) }
+            if let lead = filter.leadId { request = request.filter(Appointment.Columns.leadId == lead) }
+            if let from = filter.from { request = request.filter(Appointment.Columns.scheduledDate >= from) }
+            if let to = filter.to { request = request.filter(Appointment.Columns.scheduledDate < to) }
             let total = try request.fetchCount(db)
-            let items = try request.order(Column("scheduled_date"), Column("id"))
+            let items = try request.order(Appointment.Columns.scheduledDate, Appointment.Columns.id)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
@@ -62,7 +62,7 @@ public struct AppointmentRepository: Sendable {
                 try appointment.save(db)
             }
         } catch let error as DatabaseError where error.isUniqueViolation {
-            throw AppError(.slotTaken, "That time is already booked")
+            throw StoreError.slotTaken("That time is already booked")
         }
     }
 
@@ -70,8 +70,8 @@ public struct AppointmentRepository: Sendable {
     public func nextLive(lead: LeadID, after now: Date) async throws -> Appointment? {
         try await pool.read { db in
             try Appointment.filter(
-                Column("lead_id") == lead && Column("status") != AppointmentStatus.cancelled && Column("scheduled_date") > now
-            ).order(Column("scheduled_date")).fetchOne(db)
+                Appointment.Columns.leadId == lead && Appointment.Columns.status != AppointmentStatus.cancelled && Appointment.Columns.scheduledDate > now
+            ).order(Appointment.Columns.scheduledDate).fetchOne(db)
         }
     }
 
@@ -121,10 +121,10 @@ public struct AppointmentRepository: Sendable {
         -> [Appointment]
     {
         var request = Appointment.filter(
-            Column("business_id") == business && Column("status") != AppointmentStatus.cancelled
-                && Column("scheduled_date") >= from && Column("scheduled_date") < to)
-        if let excluding { request = request.filter(Column("id") != excluding) }
-        return try request.order(Column("scheduled_date")).fetchAll(db)
+            Appointment.Columns.businessId == business && Appointment.Columns.status != AppointmentStatus.cancelled
+                && Appointment.Columns.scheduledDate >= from && Appointment.Columns.scheduledDate < to)
+        if let excluding { request = request.filter(Appointment.Columns.id != excluding) }
+        return try request.order(Appointment.Columns.scheduledDate).fetchAll(db)
     }
 
     static func checkSlotIsFree(_ new: Appointment, rules: BookingRules, hours: OpeningHours, db: Database) throws {
@@ -140,7 +140,7 @@ public struct AppointmentRepository: Sendable {
             && other.scheduledDate.addingTimeInterval(-before) < new.endDate.addingTimeInterval(after)
         {
             _ = other
-            throw AppError(.slotTaken, "That time is already booked")
+            throw StoreError.slotTaken("That time is already booked")
         }
         if let maxPerDay = rules.maxPerDay {
             let day = hours.localDate(of: new.scheduledDate)
@@ -148,7 +148,7 @@ public struct AppointmentRepository: Sendable {
                 db, business: new.businessId, from: hours.startOfDay(day), to: hours.startOfDay(day.adding(days: 1)),
                 excluding: new.id)
             if sameDay.count >= maxPerDay {
-                throw AppError(.slotTaken, "That day is fully booked")
+                throw StoreError.slotTaken("That day is fully booked")
             }
         }
     }

@@ -24,7 +24,7 @@ public struct BusinessRepository: Sendable {
                 request = request.filter(sql: "name LIKE ? ESCAPE '\\'", arguments: ["%" + likeEscaped(search) + "%"])
             }
             let total = try request.fetchCount(db)
-            let items = try request.order(Column("created_at").desc, Column("id").desc)
+            let items = try request.order(Business.Columns.createdAt.desc, Business.Columns.id.desc)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }

@@ -35,11 +35,11 @@ public struct CallRepository: Sendable {
 
     public func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call> {
         try await pool.read { db in
-            var request = Call.filter(Column("business_id") == filter.business)
-            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
-            if let status = filter.status { request = request.filter(Column("status") == status) }
+            var request = Call.filter(Call.Columns.businessId == filter.business)
+            if let lead = filter.leadId { request = request.filter(Call.Columns.leadId == lead) }
+            if let status = filter.status { request = request.filter(Call.Columns.status == status) }
             let total = try request.fetchCount(db)
-            let items = try request.order(Column("started_at").desc, Column("id").desc)
+            let items = try request.order(Call.Columns.startedAt.desc, Call.Columns.id.desc)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }
@@ -47,7 +47,7 @@ public struct CallRepository: Sendable {
 
     /// Calls no longer in progress, across all businesses (benchmarks).
     public func countEnded() async throws -> Int {
-        try await pool.read { db in try Call.filter(Column("status") != CallStatus.inProgress.rawValue).fetchCount(db) }
+        try await pool.read { db in try Call.filter(Call.Columns.status != CallStatus.inProgress.rawValue).fetchCount(db) }
     }
 
     /// What `start` found or made.
@@ -187,7 +187,7 @@ public struct CallRepository: Sendable {
 
     public func turns(of call: CallID) async throws -> [TranscriptTurn] {
         try await pool.read { db in
-            try TranscriptTurn.filter(Column("call_id") == call).order(Column("sequence")).fetchAll(db)
+            try TranscriptTurn.filter(TranscriptTurn.Columns.callId == call).order(TranscriptTurn.Columns.sequence).fetchAll(db)
         }
     }
 
@@ -195,8 +195,8 @@ public struct CallRepository: Sendable {
     public func transcripts(of calls: [CallID]) async throws -> [CallID: String] {
         guard !calls.isEmpty else { return [:] }
         return try await pool.read { db in
-            let turns = try TranscriptTurn.filter(calls.contains(Column("call_id")))
-                .order(Column("call_id"), Column("sequence")).fetchAll(db)
+            let turns = try TranscriptTurn.filter(calls.contains(TranscriptTurn.Columns.callId))
+                .order(TranscriptTurn.Columns.callId, TranscriptTurn.Columns.sequence).fetchAll(db)
             var result: [CallID: String] = [:]
             for turn in turns {
                 let line = "\(turn.speaker.rawValue.capitalized): \(turn.text)"

@@ -76,7 +76,7 @@ public struct LeadRepository: Sendable {
     /// Whether the lead has an appointment that still holds its slot.
     public func hasLiveAppointment(_ id: LeadID) async throws -> Bool {
         try await pool.read { db in
-            try Appointment.filter(Column("lead_id") == id && Column("status") != AppointmentStatus.cancelled)
+            try Appointment.filter(Appointment.Columns.leadId == id && Appointment.Columns.status != AppointmentStatus.cancelled)
                 .fetchCount(db) > 0
         }
     }
@@ -84,10 +84,10 @@ public struct LeadRepository: Sendable {
     /// Scored leads of a business created in `[from, to)`, best first.
     public func scored(business: BusinessID, from: Date?, to: Date?) async throws -> [Lead] {
         try await pool.read { db in
-            var request = Lead.filter(Column("business_id") == business && Column("qualification_score") != nil)
-            if let from { request = request.filter(Column("created_at") >= from) }
-            if let to { request = request.filter(Column("created_at") < to) }
-            return try request.order(Column("qualification_score").desc, Column("created_at").desc).fetchAll(db)
+            var request = Lead.filter(Lead.Columns.businessId == business && Lead.Columns.qualificationScore != nil)
+            if let from { request = request.filter(Lead.Columns.createdAt >= from) }
+            if let to { request = request.filter(Lead.Columns.createdAt < to) }
+            return try request.order(Lead.Columns.qualificationScore.desc, Lead.Columns.createdAt.desc).fetchAll(db)
         }
     }
 
@@ -114,9 +114,9 @@ public struct LeadRepository: Sendable {
         do {
             try await pool.write(body)
         } catch let error as DatabaseError where error.isUniqueViolation {
-            throw AppError(
-                .resourceAlreadyExists, "This business already has a lead with this phone number",
-                details: ["phone": ["already belongs to another lead of this business"]])
+            throw StoreError.duplicate(
+                message: "This business already has a lead with this phone number", field: "phone",
+                problem: "already belongs to another lead of this business")
         }
     }
 }

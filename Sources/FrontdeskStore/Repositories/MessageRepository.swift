@@ -25,11 +25,11 @@ public struct MessageRepository: Sendable {
 
     public func list(_ filter: MessageFilter, page: PageRequest) async throws -> Page<Message> {
         try await pool.read { db in
-            var request = Message.filter(Column("business_id") == filter.business && Column("channel") == filter.channel)
-            if let lead = filter.leadId { request = request.filter(Column("lead_id") == lead) }
-            if let status = filter.status { request = request.filter(Column("status") == status) }
+            var request = Message.filter(Message.Columns.businessId == filter.business && Message.Columns.channel == filter.channel)
+            if let lead = filter.leadId { request = request.filter(Message.Columns.leadId == lead) }
+            if let status = filter.status { request = request.filter(Message.Columns.status == status) }
             let total = try request.fetchCount(db)
-            let items = try request.order(Column("created_at").desc, Column("id").desc)
+            let items = try request.order(Message.Columns.createdAt.desc, Message.Columns.id.desc)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }

@@ -28,7 +28,7 @@ public struct UserRepository: Sendable {
             }
             memberships.clear()
         } catch let error as DatabaseError where error.isUniqueViolation {
-            throw AppError(.resourceAlreadyExists, "An account with this email already exists")
+            throw StoreError.duplicate(message: "An account with this email already exists")
         }
     }
 
@@ -54,7 +54,7 @@ public struct UserRepository: Sendable {
 
     public func memberships(of user: UserID) async throws -> [Membership] {
         try await pool.read { db in
-            try Membership.filter(Column("user_id") == user).order(Column("created_at")).fetchAll(db)
+            try Membership.filter(Membership.Columns.userId == user).order(Membership.Columns.createdAt).fetchAll(db)
         }
     }
 
