@@ -20,6 +20,7 @@ let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let nioWebSocket: Target.Dependency = .product(name: "NIOWebSocket", package: "swift-nio")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "frontdesk",
@@ -49,6 +50,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Channels, event loops, HTTP/1 and WebSocket frames (media streams, the connection guard).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        // Background work as services with graceful shutdown, in the order a stop needs.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // HTTP field names and statuses shared with Hummingbird and the WebSocket client.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
@@ -114,14 +117,14 @@ let package = Package(
         // messaging, the provider inbox. No provider client, no HTTP.
         .target(
             name: "FrontdeskCalls",
-            dependencies: ["FrontdeskCore", "FrontdeskStore", "FrontdeskWire", log],
+            dependencies: ["FrontdeskCore", "FrontdeskStore", "FrontdeskWire", log, lifecycle],
             swiftSettings: swiftSettings
         ),
         // Media-mode calls over carrier WebSockets: the pipeline, pacing, recordings, speech protocols.
         .target(
             name: "FrontdeskMedia",
             dependencies: [
-                "FrontdeskAudio", "FrontdeskCalls", "FrontdeskCore", "FrontdeskWire", log, crypto,
+                "FrontdeskAudio", "FrontdeskCalls", "FrontdeskCore", "FrontdeskWire", log, crypto, lifecycle,
                 nioCore, nioPosix, nioWebSocket, websocket,
             ],
             swiftSettings: swiftSettings
@@ -145,7 +148,7 @@ let package = Package(
                 hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 websocket, .product(name: "JWTKit", package: "jwt-kit"), crypto, log, nioCore, nioHTTP1, nioPosix,
-                nioWebSocket, httpTypes,
+                nioWebSocket, httpTypes, lifecycle,
             ],
             swiftSettings: swiftSettings
         ),
@@ -181,7 +184,7 @@ let package = Package(
             dependencies: [
                 "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskCore", "FrontdeskWire",
                 "FrontdeskAudio",
-                nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), nioHTTP1, log, hummingbird,
+                nioCore, .product(name: "NIOEmbedded", package: "swift-nio"), nioHTTP1, log, hummingbird, crypto,
                 .product(name: "HummingbirdCore", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,8 +1,8 @@
+@testable import FrontdeskServer
 import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-@testable import FrontdeskServer
 
 /// Raw request bytes into the pipeline every connection has: the HTTP/1.1 decoder, the response
 /// encoder, the connection guard, and a responder that answers each complete request. The bytes arrive

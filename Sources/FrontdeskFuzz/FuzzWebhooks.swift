@@ -1,14 +1,15 @@
-import FrontdeskWire
+import Crypto
 import Foundation
 import FrontdeskCore
 import FrontdeskProviders
 @testable import FrontdeskServer
+import FrontdeskWire
 
 /// Webhook bodies as the providers post them. An input is `header line \n second line \n body`: the
 /// lines go to the signature checks as header values, the body to the parser.
 enum FuzzWebhooks {
     static let now = Date(timeIntervalSince1970: 1_764_000_000)
-    static let telnyxKey = try! TelnyxSignatureVerifier(publicKey: Data(base64Encoded: try! TelnyxSigner(seed: Data(repeating: 7, count: 32)).publicKeyBase64)!)
+    static let telnyxKey = try! TelnyxSignatureVerifier(publicKey: Data(base64Encoded: Curve25519.Signing.PrivateKey(rawRepresentation: Data(repeating: 7, count: 32)).publicKey.rawRepresentation.base64EncodedString())!)
     static let twilio = TwilioSignatureVerifier(authToken: "fuzz-auth-token")
     static let retellKey = RetellSignatureVerifier(apiKey: "fuzz-api-key")
 

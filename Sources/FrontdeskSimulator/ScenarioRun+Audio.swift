@@ -1,10 +1,10 @@
-import FrontdeskMedia
-import FrontdeskWire
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
+import FrontdeskMedia
 import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskWire
 import NIOHTTP1
 import Synchronization
 

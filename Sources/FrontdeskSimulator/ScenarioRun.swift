@@ -1,8 +1,8 @@
-import FrontdeskWire
 import Foundation
 import FrontdeskCore
 import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskWire
 import NIOHTTP1
 
 /// One script, played as a carrier and checked through the API.

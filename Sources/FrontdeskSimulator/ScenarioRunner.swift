@@ -1,8 +1,8 @@
-import FrontdeskMedia
 import AsyncHTTPClient
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
+import FrontdeskMedia
 import FrontdeskProviders
 import FrontdeskServer
 import Hummingbird

@@ -55,6 +55,19 @@ struct CrashSafetyTests {
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
         }
 
+        /// Asks the server to stop (what a deployment's `docker stop` or systemd does).
+        func terminate() {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGTERM)
+        }
+
+        /// Whether the process ended by itself within `limit`.
+        func exits(within limit: Duration) async -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+            return !process.isRunning
+        }
+
         func kill9() {
             guard process.isRunning else { return }
             kill(process.processIdentifier, SIGKILL)
@@ -192,5 +205,126 @@ struct CrashSafetyTests {
         print("crash safety: \(acked.count) acknowledged before kill -9, \(answeredBeforeRestart.count) answered before it,"
             + " \(answered.count) answered in all, \(repeated) answers re-sent after restart with the same command id,"
             + " \(stored.intersection(acked).count) stored")
+    }
+
+    /// A signed Telnyx webhook (Call Control or Messaging) posted to `url`; the status, or nil when
+    /// the server did not answer (not acknowledged: Telnyx would send it again).
+    static func postTelnyx(_ type: String, payload: String, to url: URL, signer: TelnyxSigner) async -> Int? {
+        let body = Data(#"{"data":{"record_type":"event","event_type":"\#(type)","id":"\#(UUID().uuidString.lowercased())","occurred_at":"\#(InstantText.format(Date()))","payload":\#(payload)},"meta":{"attempt":1}}"#.utf8)
+        guard let signed = try? signer.headers(for: body, at: Date()) else { return nil }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(signed.signature, forHTTPHeaderField: "telnyx-signature-ed25519")
+        request.setValue(signed.timestamp, forHTTPHeaderField: "telnyx-timestamp")
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    @Test("SIGTERM with calls live and texts in flight: each call is told and closed, every acknowledged text answered, a call ringing meanwhile left to the next start")
+    func gracefulStop() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-stop-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("db.sqlite").path
+        let port = Int.random(in: 40_000...49_000)
+        let telnyx = try await TelnyxStandIn.start()
+        defer { telnyx.stop() }
+        let signer = try TelnyxSigner.simulatorTestKey()
+        let environment = [
+            "TELNYX_API_KEY": "stop-test", "TELNYX_API_BASE": telnyx.baseURL.absoluteString,
+            "TELNYX_PUBLIC_KEY": signer.publicKeyBase64, "FRONTDESK_SHUTDOWN_GRACE_SECONDS": "2",
+            "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000", "FRONTDESK_RATE_LIMIT_WEBHOOKS": "100000000",
+        ]
+        let first = try Server(database: database, port: port, environment: environment)
+        defer { first.kill9() }
+        try await first.waitUntilUp()
+        let voice = URL(string: first.base + "/webrtc/webhook")!
+        let sms = URL(string: first.base + "/sms/webhook")!
+        func commands(_ action: String, for call: String? = nil) -> [TelnyxStandIn.Received] {
+            telnyx.received.withLock { $0 }.filter { $0.action == action && (call == nil || $0.callControlId == call) }
+        }
+
+        // Eight calls in progress: answered and greeted, the greeting still playing.
+        let live = (1...8).map { "v3:live-\($0)" }
+        for (index, call) in live.enumerated() {
+            let payload = #"{"call_control_id":"\#(call)","direction":"incoming","from":"+1555410\#(String(format: "%04d", index))","to":"\#(DemoSeeder.agentNumber)","state":"parked"}"#
+            #expect(await Self.postTelnyx("call.initiated", payload: payload, to: voice, signer: signer) == 200)
+        }
+        for call in live {
+            for _ in 0..<100 where commands("answer", for: call).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            let state = Data("agent".utf8).base64EncodedString()
+            let payload = #"{"call_control_id":"\#(call)","client_state":"\#(state)","state":"answered"}"#
+            #expect(await Self.postTelnyx("call.answered", payload: payload, to: voice, signer: signer) == 200)
+        }
+        for call in live {
+            for _ in 0..<100 where commands("speak", for: call).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(commands("speak", for: call).count == 1, "\(call) was not greeted")
+        }
+
+        // Texts from forty people, the stop signal in the middle of them; then a new call rings.
+        final class Acknowledged: Sendable {
+            let senders = Mutex<[String]>([])
+        }
+        let acknowledged = Acknowledged()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let from = "+1555420\(String(format: "%04d", index))"
+                    let payload = #"{"id":"\#(UUID().uuidString.lowercased())","record_type":"message","direction":"inbound","type":"SMS","text":"What are your hours?","from":{"phone_number":"\#(from)"},"to":[{"phone_number":"\#(DemoSeeder.agentNumber)"}]}"#
+                    if await Self.postTelnyx("message.received", payload: payload, to: sms, signer: signer) == 200 {
+                        acknowledged.senders.withLock { $0.append(from) }
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(30))
+                first.terminate()
+            }
+        }
+        let ringing = #"{"call_control_id":"v3:ringing","direction":"incoming","from":"+15554300000","to":"\#(DemoSeeder.agentNumber)","state":"parked"}"#
+        let ringingAcknowledged = await Self.postTelnyx("call.initiated", payload: ringing, to: voice, signer: signer) == 200
+
+        #expect(await first.exits(within: .seconds(60)), "the server did not stop by itself")
+        #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0)
+        // Every live call heard why it ended and was hung up.
+        for call in live {
+            let said = commands("speak", for: call).compactMap { $0.body["payload"]?.text }
+            #expect(said.contains { $0.contains("restarting") }, "\(call) was not told: \(said)")
+            #expect(commands("hangup", for: call).count == 1, "\(call) was not hung up")
+        }
+        // Every text the server acknowledged was answered before it exited.
+        let texted = acknowledged.senders.withLock { $0 }
+        let answered = Set(commands("messages").compactMap { $0.body["to"]?.text })
+        #expect(!texted.isEmpty)
+        #expect(answered.isSuperset(of: texted), "\(Set(texted).subtracting(answered).count) acknowledged texts never answered")
+        // A call that rang during the stop was not answered by a server on its way out.
+        #expect(commands("answer", for: "v3:ringing").isEmpty)
+
+        let second = try Server(database: database, port: port + 1, environment: environment)
+        defer { second.kill9() }
+        try await second.waitUntilUp()
+        if ringingAcknowledged {
+            for _ in 0..<100 where commands("answer", for: "v3:ringing").isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(commands("answer", for: "v3:ringing").count == 1, "the call left for the next start was not answered")
+        }
+        let login = try await second.request(
+            "POST", "/auth/login", body: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
+        let data = try #require(login.json["data"] as? [String: Any])
+        let token = try #require(data["token"] as? String)
+        let business = try #require((data["user"] as? [String: Any])?["business_id"] as? String)
+        let list = try await second.request("GET", "/calls?business_id=\(business)&limit=100", token: token)
+        let stored = ((list.json["data"] as? [String: Any])?["calls"] as? [[String: Any]]) ?? []
+        let closed = stored.filter { live.contains($0["provider_call_id"] as? String ?? "") }
+        #expect(closed.count == live.count)
+        #expect(closed.allSatisfy { $0["status"] as? String == "completed" && $0["hangup_cause"] as? String == "service_stopping" })
+        // Each closed call keeps its transcript: the greeting and the closing words.
+        for call in closed {
+            let detail = try await second.request("GET", "/calls/\(call["id"] as? String ?? "")", token: token)
+            let transcript = ((detail.json["data"] as? [String: Any])?["turns"] as? [[String: Any]]) ?? []
+            #expect(transcript.count >= 2 && (transcript.last?["text"] as? String ?? "").contains("restarting"))
+        }
+        print("graceful stop: \(live.count) live calls closed, \(texted.count) texts acknowledged and answered,"
+            + " ringing call acknowledged: \(ringingAcknowledged)")
     }
 }

@@ -1,11 +1,11 @@
-import FrontdeskWire
-import FrontdeskSimulator
 import Foundation
 import FrontdeskCore
 import FrontdeskMedia
 import FrontdeskProviders
 import FrontdeskServer
+import FrontdeskSimulator
 import FrontdeskStore
+import FrontdeskWire
 import HTTPTypes
 import NIOCore
 import Synchronization

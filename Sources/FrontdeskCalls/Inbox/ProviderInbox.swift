@@ -10,7 +10,16 @@ import Synchronization
 package final class ProviderInbox: Sendable {
     /// Acts on an event; `parsed` is the webhook's own decoding of it when there was one (a replay
     /// decodes the stored body again).
-    package typealias Handler = @Sendable (_ event: PendingProviderEvent, _ parsed: (any Sendable)?) async -> Void
+    package typealias Handler = @Sendable (_ event: PendingProviderEvent, _ parsed: (any Sendable)?) async -> Outcome
+
+    /// What became of an event.
+    package enum Outcome: Sendable {
+        /// Acted on (or nothing to do): marked processed.
+        case done
+        /// Not acted on because this process is stopping (a call that must not be answered by a server
+        /// on its way out): left pending, so the next start acts on it.
+        case keepForReplay
+    }
 
     private let store: Store
     private let now: @Sendable () -> Date
@@ -51,7 +60,10 @@ package final class ProviderInbox: Sendable {
 
     private func process(_ event: PendingProviderEvent, parsed: (any Sendable)?) async {
         if let handler = handlers.withLock({ $0[event.provider] }) {
-            await handler(event, parsed)
+            guard await handler(event, parsed) == .done else {
+                logger.notice("Provider event kept for the next start", metadata: ["provider": "\(event.provider)", "event_id": "\(event.eventId)"])
+                return
+            }
         } else {
             logger.error("No handler for provider events", metadata: ["provider": "\(event.provider)"])
         }
@@ -67,6 +79,16 @@ package final class ProviderInbox: Sendable {
             try await store.events.markProcessed(batch.map { ($0.provider, $0.eventId) }, at: now())
         } catch {
             logger.error("Could not mark events processed (they are replayed at the next start)", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+        }
+    }
+
+    /// Waits until every queued event has been acted on and its mark written (the last step of a
+    /// graceful stop: the webhooks have stopped coming by then).
+    package func drain() async {
+        while true {
+            let running = chains.withLock { $0.values.map(\.task) }
+            guard !running.isEmpty else { return }
+            for task in running { await task.value }
         }
     }
 

@@ -32,7 +32,7 @@ package struct InboundTexts: Sendable {
         reply: Reply
     ) async throws {
         let text = raw.trimmingWhitespace()
-                guard let agent = try await store.agents.find(phoneNumber: to), let business = try await store.businesses.find(agent.businessId) else {
+        guard let agent = try await store.agents.find(phoneNumber: to), let business = try await store.businesses.find(agent.businessId) else {
             logger.warning("A text to a number no agent answers", metadata: ["to": "\(to.e164)"])
             return
         }

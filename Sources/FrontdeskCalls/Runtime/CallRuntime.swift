@@ -14,6 +14,8 @@ package final class CallRuntime: Sendable {
     /// Overrides the agents' silence timeout (tests and the simulator use short ones).
     private let silenceOverride: Duration?
     private let sessions = Mutex<[String: CallSession]>([:])
+    /// False once the process is stopping: no new call starts here.
+    private let accepting = Atomic<Bool>(true)
 
     package init(
         store: Store, conversations: ConversationService, now: @escaping @Sendable () -> Date, logger: Logger,
@@ -31,6 +33,23 @@ package final class CallRuntime: Sendable {
         case unknownNumber
         /// The provider's call was already handled and has ended.
         case alreadyEnded
+        /// This process is stopping: the call is left for the next one (its event is kept for replay).
+        case stopping
+    }
+
+    /// Whether new calls may start (false once a graceful stop has begun).
+    package var isAccepting: Bool { accepting.load(ordering: .relaxed) }
+
+    /// The first step of a graceful stop: no new call starts, and each live call is told the service
+    /// must end it, hung up, and closed with its transcript (all at once, each within `grace`).
+    package func closeAll(grace: Duration) async {
+        accepting.store(false, ordering: .relaxed)
+        let live = sessions.withLock { Array($0.values) }
+        guard !live.isEmpty else { return }
+        logger.notice("Closing live calls before stopping", metadata: ["calls": "\(live.count)"])
+        await withTaskGroup(of: Void.self) { group in
+            for session in live { group.addTask { await session.close(grace: grace) } }
+        }
     }
 
     /// The lead with the caller's number in the business, created when new (nil without a number).
@@ -59,6 +78,7 @@ package final class CallRuntime: Sendable {
     ) async throws -> CallSession {
         let key = provider + ":" + providerCallId
         if let existing = sessions.withLock({ $0[key] }) { return existing }
+        guard isAccepting else { throw StartError.stopping }
         guard let agent = try await store.agents.find(phoneNumber: to),
             let business = try await store.businesses.find(agent.businessId)
         else { throw StartError.unknownNumber }

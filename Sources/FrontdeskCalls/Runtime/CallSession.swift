@@ -42,6 +42,8 @@ package actor CallSession {
     private var firstWordsLatency: Int?
     private var transferTo: PhoneNumber?
     private var hangUpAfterSpeaking = false
+    /// The service is stopping and closing this call (`close(grace:)`).
+    private var closing = false
     private var summary: [String] = []
     /// The sequence of the agent's latest transcript turn (a barge-in trims it to what was heard).
     private var lastAgentTurn: Int?
@@ -128,7 +130,7 @@ package actor CallSession {
             guard outstandingSpeech == 0, state == .speaking || state == .transferring else { return }
             if hangUpAfterSpeaking {
                 try await transport.hangUp()
-                await finish(cause: "agent_hangup", status: .completed)
+                await finish(cause: closing ? Self.stoppingCause : "agent_hangup", status: .completed)
             } else if let number = transferTo {
                 transferTo = nil
                 state = .transferring
@@ -164,6 +166,49 @@ package actor CallSession {
         case .interrupted(let heard):
             try await interrupted(heard: heard)
         }
+    }
+
+    /// The hang-up cause of a call the service closed because it was stopping.
+    package static let stoppingCause = "service_stopping"
+    static let stoppingWords =
+        "I'm sorry, I have to end our call now because our system is restarting. Please call back in a minute. Goodbye!"
+
+    /// The service is stopping. A turn under way may finish (within `grace`); then the caller hears
+    /// that the call must end and is asked to call back, the line is hung up once that is said (or when
+    /// `grace` is over), and the record is closed with the whole transcript — never left in progress.
+    package func close(grace: Duration) async {
+        guard state != .ended, !closing else { return }
+        closing = true
+        cancelSilenceTimer()
+        durationTimer?.cancel()
+        let deadline = ContinuousClock.now + grace
+        while state == .thinking, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if state == .thinking {
+            // Still working after the grace: stopped like a barge-in (what it did stays done).
+            interruptedThinking = true
+            thinkingWork?.cancel()
+        }
+        guard state != .ended else { return }
+        if state == .transferring {
+            // On its way to a person: not hung up; the record is closed once the carrier says (or at the grace).
+            while state != .ended, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            guard state != .ended else { return }
+            summary.append("The service restarted while the call was being transferred.")
+            return await finish(cause: Self.stoppingCause, status: .completed)
+        }
+        summary.append("The service restarted during the call; the caller was asked to call back.")
+        transferTo = nil
+        hangUpAfterSpeaking = true
+        do {
+            try await speak(Self.stoppingWords)
+        } catch {
+            logger.warning("Could not tell the caller the call must end", metadata: ["error": "\(error)"])
+        }
+        // The carrier reports the words played (`agentFinishedSpeaking` hangs up); not waited for past the grace.
+        while state != .ended, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard state != .ended else { return }
+        try? await transport.hangUp()
+        await finish(cause: Self.stoppingCause, status: .completed)
     }
 
     /// The call is being recorded: where the recording will be served and where its file is.

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import FrontdeskCore
 import HummingbirdWebSocket
+import Logging
 import NIOWebSocket
 import Synchronization
 

@@ -38,6 +38,13 @@ package final class RecordingEncoder: Sendable {
         }
     }
 
+    /// Returns once every recording queued so far is encoded (the queue runs them in order).
+    package func drain() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async { done.resume() }
+        }
+    }
+
     /// Queues the raw recordings a previous run left behind (a stop or crash mid-call).
     package func recoverLeftovers() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

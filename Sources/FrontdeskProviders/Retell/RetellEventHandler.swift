@@ -1,8 +1,8 @@
-import FrontdeskWire
 import Foundation
 import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskStore
+import FrontdeskWire
 import Logging
 
 /// Acts on Retell webhooks: `call_started` records the call; `call_ended` / `call_analyzed` (and the
@@ -30,8 +30,8 @@ package struct RetellEventHandler: Sendable {
 
     package static func orderingKey(_ event: RetellEvent) -> String { "retell:" + (event.callId.isEmpty ? event.dedupeId : event.callId) }
 
-    package func handle(_ pending: PendingProviderEvent, parsed: RetellEvent? = nil) async {
-        guard let event = parsed ?? (try? RetellEvent.parse(pending.payload)) else { return }
+    package func handle(_ pending: PendingProviderEvent, parsed: RetellEvent? = nil) async -> ProviderInbox.Outcome {
+        guard let event = parsed ?? (try? RetellEvent.parse(pending.payload)) else { return .done }
         do {
             switch event.event {
             case "call_started": _ = try await ensureCall(event)
@@ -41,12 +41,13 @@ package struct RetellEventHandler: Sendable {
         } catch {
             logger.error("Retell event failed", metadata: ["event": "\(event.event)", "error": "\(error)"])
         }
+        return .done
     }
 
     /// The call's record, created on first sight (the webhook may come before or after the WebSocket).
     private func ensureCall(_ event: RetellEvent) async throws -> Call? {
         guard !event.callId.isEmpty else { return nil }
-                if let existing = try await store.calls.find(provider: Self.provider, providerCallId: event.callId) { return existing }
+        if let existing = try await store.calls.find(provider: Self.provider, providerCallId: event.callId) { return existing }
         guard let to = event.string("to_number").flatMap(PhoneNumber.init), let agent = try await store.agents.find(phoneNumber: to) else {
             logger.warning("A Retell call to a number no agent answers", metadata: ["to": "\(event.string("to_number") ?? "?")"])
             return nil
@@ -75,7 +76,7 @@ package struct RetellEventHandler: Sendable {
             await session.handle(.hangUp(cause: cause))
         }
         guard var call = try await ensureCall(event) else { return }
-                let time = now()
+        let time = now()
         let ranHere = !(try await store.calls.turns(of: call.id)).isEmpty
         if call.status == .inProgress { call.status = .completed }
         call.endedAt = event.instant("end_timestamp") ?? call.endedAt ?? time

@@ -49,8 +49,8 @@ package struct TelnyxEventHandler: Sendable {
         return "event:" + event.id
     }
 
-    package func handle(_ pending: PendingProviderEvent, parsed: TelnyxEvent? = nil) async {
-        guard let event = parsed ?? (try? TelnyxEvent.parse(pending.payload)) else { return }
+    package func handle(_ pending: PendingProviderEvent, parsed: TelnyxEvent? = nil) async -> ProviderInbox.Outcome {
+        guard let event = parsed ?? (try? TelnyxEvent.parse(pending.payload)) else { return .done }
         // A text's logger is handed on (the outbox logs what it records), so it carries the event;
         // call events name it in their own lines instead: StreamLogHandler renders its metadata anew
         // on every change, which cost 2 % of the server per event on the webhook benchmark.
@@ -58,9 +58,13 @@ package struct TelnyxEventHandler: Sendable {
         if event.type.hasPrefix("message.") { logger[metadataKey: "telnyx_event"] = Self.label(event) }
         do {
             try await dispatch(event, logger: logger)
+        } catch CallRuntime.StartError.stopping {
+            // A new call while this process stops: left ringing for the next start to answer.
+            return .keepForReplay
         } catch {
             logger.error("Telnyx event failed", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
         }
+        return .done
     }
 
     /// How the log names an event.
@@ -124,6 +128,7 @@ package struct TelnyxEventHandler: Sendable {
             try await client.command("answer", callControlId: call, clientState: "unassigned", commandId: Self.commandId(event, "answer"))
             return
         }
+        guard calls.isAccepting else { throw CallRuntime.StartError.stopping }
         if agent.voiceSettings.mode == .media {
             // Media mode: the call runs over the stream; its session starts with the stream's `start`.
             let codec = media.telnyxCodec

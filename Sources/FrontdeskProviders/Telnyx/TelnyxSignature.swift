@@ -46,35 +46,12 @@ public struct TelnyxSignatureVerifier: Sendable {
     }
 
     /// What Telnyx signs: `timestamp|rawBody`.
-    static func message(_ body: some Collection<UInt8>, _ timestamp: some StringProtocol) -> [UInt8] {
+    package static func message(_ body: some Collection<UInt8>, _ timestamp: some StringProtocol) -> [UInt8] {
         var message: [UInt8] = []
         message.reserveCapacity(timestamp.utf8.count + 1 + body.count)
         message.append(contentsOf: timestamp.utf8)
         message.append(UInt8(ascii: "|"))
         message.append(contentsOf: body)
         return message
-    }
-}
-
-/// Signs like Telnyx does: the simulator's `--server` mode and the tests use it.
-public struct TelnyxSigner: Sendable {
-    let key: Curve25519.Signing.PrivateKey
-
-    public init(seed: Data) throws { key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
-    public init() { key = Curve25519.Signing.PrivateKey() }
-
-    /// The simulator's signing key for `--server` runs: fixed, so a server can be started with its
-    /// public key once. A test key that anyone can derive: never set its public key in production.
-    public static func simulatorTestKey() throws -> TelnyxSigner {
-        try TelnyxSigner(seed: Data(SHA256.hash(data: Data("frontdesk simulator signing key (test only)".utf8))))
-    }
-
-    /// base64 of the 32-byte public key (the value of `TELNYX_PUBLIC_KEY`).
-    public var publicKeyBase64: String { key.publicKey.rawRepresentation.base64EncodedString() }
-
-    /// The two headers for `body` sent at `time`.
-    public func headers(for body: some Collection<UInt8>, at time: Date) throws -> (signature: String, timestamp: String) {
-        let timestamp = String(Int64(time.timeIntervalSince1970))
-        return (try key.signature(for: TelnyxSignatureVerifier.message(body, timestamp)).base64EncodedString(), timestamp)
     }
 }

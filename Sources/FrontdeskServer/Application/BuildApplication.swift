@@ -63,7 +63,7 @@ public func buildApplication(
     limits.maxBodyBytes = configuration.maxBodyBytes
     let registry = ConnectionRegistry(limits: limits, logger: logger)
     let socketResponder = sockets.buildResponder()
-    return Application(
+    let application = Application(
         router: router,
         server: HTTPServerBuilder { responder in
             GuardedChildChannel(
@@ -78,6 +78,9 @@ public func buildApplication(
             dependencies.onListening?(port)
         },
         logger: logger)
+    return FrontdeskApplication(
+        inner: application, calls: services.calls, inbox: services.inbox, recordings: services.recordings,
+        grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.

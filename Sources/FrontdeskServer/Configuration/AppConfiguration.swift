@@ -41,6 +41,9 @@ public struct AppConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Connection limits: read timeout, per-client and total caps.
     public var connections = ConnectionLimits()
+    /// On SIGTERM: how long each live call may take to be told and closed (a turn under way finishing,
+    /// the closing words played).
+    public var shutdownGrace = Duration.seconds(10)
     /// bcrypt cost (work factor 2^cost).
     public var bcryptCost = 10
     /// Create the demo business, agent and login when the database is empty.
@@ -105,6 +108,9 @@ public struct AppConfiguration: Sendable {
         config.connections.perClient =
             try reader.int("FRONTDESK_MAX_CONNECTIONS_PER_CLIENT", in: 1...1_000_000) ?? config.connections.perClient
         config.connections.total = try reader.int("FRONTDESK_MAX_CONNECTIONS", in: 1...1_000_000) ?? config.connections.total
+        if let seconds = try reader.int("FRONTDESK_SHUTDOWN_GRACE_SECONDS", in: 0...300) {
+            config.shutdownGrace = .seconds(Int64(seconds))
+        }
         config.bcryptCost = try reader.int("FRONTDESK_BCRYPT_COST", in: 4...16) ?? config.bcryptCost
         config.seedDemo = try reader.flag("FRONTDESK_DEMO") ?? true
 

@@ -1,11 +1,11 @@
-import FrontdeskMedia
 import Foundation
 import FrontdeskCore
+import FrontdeskMedia
 import FrontdeskStore
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
 
 /// The call log, and one call with its transcript turns.
 struct CallController {

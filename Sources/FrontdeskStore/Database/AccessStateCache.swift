@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import Synchronization
 
 /// What the last look in the database said about an access token's login, so an authenticated request

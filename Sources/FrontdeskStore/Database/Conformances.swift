@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 // Typed values are stored as plain columns, not JSON.

@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 // Leads are read in bulk on the busiest endpoint: decode them by column index instead of through

@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 /// The SQLite database (WAL, foreign keys on, versioned migrations) and its repositories.

@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 /// A record written on every call — calls, leads, transcript turns — is written with plain SQL through

@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 /// The stored state of text conversations (JSON of `ConversationState`), one per business, channel, lead.

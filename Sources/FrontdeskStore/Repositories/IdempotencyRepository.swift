@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 /// What a request carrying an `Idempotency-Key` may do.

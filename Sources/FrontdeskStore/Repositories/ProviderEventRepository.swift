@@ -1,5 +1,5 @@
-import FrontdeskCore
 import Foundation
+import FrontdeskCore
 import GRDB
 
 /// A provider event accepted and not yet acted on.

@@ -1,0 +1,45 @@
+import FrontdeskCalls
+import FrontdeskMedia
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The Hummingbird application with Frontdesk's background work around it, run in the order a stop
+/// needs. ServiceLifecycle stops a group's services from the last to the first, each after the one
+/// before has finished, so on SIGTERM:
+/// 1. live calls: no new call starts (its webhook is kept for the next start), each live call is told
+///    it must end, hung up and closed with its transcript (`FRONTDESK_SHUTDOWN_GRACE_SECONDS` each);
+/// 2. the HTTP server stops accepting and finishes the requests under way (webhooks it acknowledges
+///    are stored first, as always);
+/// 3. the provider inbox acts on every acknowledged webhook and marks it processed;
+/// 4. the recordings of the closed calls are encoded;
+/// then the process exits. What a cancelled stop (a second signal, the time limit) leaves is replayed
+/// or encoded at the next start, as after a crash.
+public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
+    let inner: Inner
+    let calls: CallRuntime
+    let inbox: ProviderInbox
+    let recordings: RecordingEncoder?
+    let grace: Duration
+
+    public var responder: Inner.Responder { get async throws { try await inner.responder } }
+    public var server: HTTPServerBuilder { inner.server }
+    public var eventLoopGroup: any EventLoopGroup { inner.eventLoopGroup }
+    public var configuration: ApplicationConfiguration { inner.configuration }
+    public var logger: Logger { inner.logger }
+    public func onServerRunning(_ channel: any Channel) async { await inner.onServerRunning(channel) }
+    public var services: [any Service] { inner.services }
+    public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
+
+    public func run() async throws {
+        var order: [any Service] = []
+        if let recordings { order.append(RecordingService(encoder: recordings)) }
+        order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
+        var group = ServiceGroupConfiguration(services: order, logger: logger)
+        // A stop that hangs (a provider that never answers) still ends: the rest is replayed at the next start.
+        group.maximumGracefulShutdownDuration = grace + .seconds(60)
+        try await ServiceGroup(configuration: group).run()
+    }
+}
