@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 @testable import FrontdeskServer
+import FrontdeskWire
 import HTTPTypes
 import Testing
 
@@ -111,7 +112,7 @@ struct MessageAndAnalyticsTests {
     func openAPIIsTheTruth() throws {
         let schemas = OpenAPISchemas.all
         // HH:mm: the pattern matches exactly the times WallClockTime accepts.
-        let pattern = try Regex(OpenAPISchemas.wallClock["pattern"] as! String)
+        let pattern = try Regex(try #require(OpenAPISchemas.wallClock["pattern"]?.text))
         for text in ["00:00", "09:30", "23:59", "24:00", "24:01", "9:30", "+9:30", "12:60", "25:00", "", "1200", "ab:cd"] {
             let documented = text.wholeMatch(of: pattern) != nil
             #expect(documented == (WallClockTime(text) != nil), "\(text)")
@@ -120,11 +121,12 @@ struct MessageAndAnalyticsTests {
         #expect(OpenAPISchemas.zones.allSatisfy { BusinessTimeZone($0) != nil })
         #expect(OpenAPISchemas.zones.contains("America/New_York") && !OpenAPISchemas.zones.contains("EST"))
         // The booking ranges decode at their bounds and fail one past them.
-        let booking = (((schemas["BusinessSettings"] as? [String: Any])?["properties"] as? [String: Any])?["booking"]
-            as? [String: Any])?["properties"] as? [String: [String: Any]] ?? [:]
+        guard case .object(let booking)? = schemas["BusinessSettings"]?["properties"]?["booking"]?["properties"] else {
+            Issue.record("no booking schema"); return
+        }
         #expect(booking.count == 7)
         for (key, range) in booking {
-            guard let low = range["minimum"] as? Int, let high = range["maximum"] as? Int else {
+            guard let low = range["minimum"]?.integer, let high = range["maximum"]?.integer else {
                 Issue.record("\(key) has no range"); continue
             }
             func decodes(_ value: Int) -> Bool {

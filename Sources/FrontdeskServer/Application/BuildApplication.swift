@@ -256,9 +256,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
         configuration: services.configuration, store: store, calls: services.calls, mediaTokens: services.mediaTokens,
         twilioStreams: services.twilioStreams, now: now, texts: services.texts, logger: Logger(label: "twilio")
     ).addRoutes(to: api.group("twilio"))
-    let document = (try? JSONSerialization.data(
-        withJSONObject: OpenAPIDocument.build(serverURL: services.configuration.publicURL.absoluteString),
-        options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    let document = OpenAPIDocument.encoded(serverURL: services.configuration.publicURL.absoluteString)
     api.get("openapi.json") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json"],

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskWire
 import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskProviders
@@ -77,7 +78,7 @@ enum OpenAPIDocument {
     ]
 
     /// Constraints the server enforces, so generated clients and fuzzers know them.
-    nonisolated(unsafe) static let querySchemas: [String: [String: Any]] = [  // built once, never mutated
+    static let querySchemas: [String: JSONValue] = [
         "page": ["type": "integer", "minimum": 1, "maximum": 1_000_000],
         "limit": ["type": "integer", "minimum": 1, "maximum": 100],
         "business_id": ["type": "string", "minLength": 1],
@@ -113,39 +114,47 @@ enum OpenAPIDocument {
         "type": ("string", "A service name; its duration is used"),
     ]
 
-    static func build(serverURL: String) -> [String: Any] {
-        var paths: [String: [String: Any]] = [:]
+    /// The document as served at `/api/openapi.json` (keys sorted, so it diffs cleanly between versions).
+    static func encoded(serverURL: String) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every value is a string, a finite number, a bool, an array or an object: encoding cannot fail.
+        return (try? encoder.encode(build(serverURL: serverURL))) ?? Data()
+    }
+
+    static func build(serverURL: String) -> JSONValue {
+        var paths: [String: JSONValue] = [:]
         for op in operations {
-            var operation: [String: Any] = [
-                "summary": op.summary, "tags": [op.tag],
-                "operationId": op.method.lowercased() + op.path.replacingOccurrences(of: "/api", with: "")
-                    .split(whereSeparator: { "/{}.-".contains($0) }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
+            var operation: JSONValue = [
+                "summary": .string(op.summary), "tags": [.string(op.tag)],
+                "operationId": .string(op.method.lowercased() + op.path.replacingOccurrences(of: "/api", with: "")
+                    .split(whereSeparator: { "/{}.-".contains($0) }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
             ]
-            var parameters: [[String: Any]] = op.query.map { name in
+            var parameters: [JSONValue] = op.query.map { name in
                 let info = queryDescriptions[name] ?? ("string", name)
                 let required = name == "business_id" || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
-                var schema = querySchemas[name] ?? ["type": info.type]
-                if let values = Self.filterValues[op.path]?[name] { schema = ["type": "string", "enum": values] }
+                var schema = querySchemas[name] ?? ["type": .string(info.type)]
+                if let values = Self.filterValues[op.path]?[name] { schema = ["type": "string", "enum": JSONValue(values)] }
                 if op.path.hasSuffix("/availability"), name.hasSuffix("_date") { schema = ["type": "string", "format": "date"] }
-                return ["name": name, "in": "query", "required": required, "description": info.description,
+                return ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(info.description),
                         "schema": schema]
             }
             if op.path.contains("{id}") {
                 parameters.insert(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
             }
-            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body = op.body {
                 let type = op.path.hasPrefix("/api/twilio/") ? "application/x-www-form-urlencoded" : "application/json"
                 operation["requestBody"] = [
-                    "required": true, "content": [type: ["schema": ref(body)]],
+                    "required": true, "content": .object([type: ["schema": ref(body)]]),
                 ]
             }
-            let success: [String: Any] = switch op.response {
+            let success: JSONValue = switch op.response {
             case "TwiML": ["text/xml": ["schema": ["type": "string"]]]
             case "Recording": ["audio/ogg": ["schema": ["type": "string", "contentMediaType": "audio/ogg"]]]
             default: ["application/json": ["schema": envelope(op.response)]]
             }
-            var responses: [String: Any] = [
+            var responses: [String: JSONValue] = [
                 op.status: [
                     "description": "Success",
                     "content": success,
@@ -177,20 +186,20 @@ enum OpenAPIDocument {
                     "schema": ["type": "string", "pattern": "^[!-~]{1,255}$"],
                     "description": "Retry-safe creation: the first response for a key is replayed for the same body; another body is a 422",
                 ])
-                operation["parameters"] = parameters
+                operation["parameters"] = .array(parameters)
             }
-            operation["responses"] = responses
-            if op.auth { operation["security"] = [["bearerAuth": [String]()]] }
+            operation["responses"] = .object(responses)
+            if op.auth { operation["security"] = [["bearerAuth": []]] }
             paths[op.path, default: [:]][op.method.lowercased()] = operation
         }
         return [
             "openapi": "3.1.0",
             "info": [
-                "title": "Frontdesk API", "version": HealthController.version,
+                "title": "Frontdesk API", "version": .string(HealthController.version),
                 "description": "AI voice/SMS receptionist runtime. Envelope, error codes and names follow the CloudGreet API.",
             ],
-            "servers": [["url": serverURL]],
-            "paths": paths,
+            "servers": [["url": .string(serverURL)]],
+            "paths": .object(paths),
             "components": [
                 "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
                 "schemas": OpenAPISchemas.all,
@@ -198,9 +207,9 @@ enum OpenAPIDocument {
         ]
     }
 
-    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+    static func ref(_ name: String) -> JSONValue { ["$ref": "#/components/schemas/\(name)"] }
 
-    static func envelope(_ name: String) -> [String: Any] {
+    static func envelope(_ name: String) -> JSONValue {
         [
             "type": "object", "required": ["success", "data", "timestamp", "requestId"],
             "properties": [
@@ -211,18 +220,18 @@ enum OpenAPIDocument {
     }
 
     /// The health report when a check fails: the error envelope's fields around the same data.
-    static func unhealthyEnvelope(_ name: String) -> [String: Any] {
+    static func unhealthyEnvelope(_ name: String) -> JSONValue {
         [
             "type": "object", "required": ["success", "error", "code", "data", "timestamp", "requestId"],
             "properties": [
                 "success": ["type": "boolean", "const": false], "error": ["type": "string"],
-                "code": ["type": "string", "const": ErrorCode.serviceUnavailable.rawValue], "data": ref(name),
+                "code": ["type": "string", "const": .string(ErrorCode.serviceUnavailable.rawValue)], "data": ref(name),
                 "timestamp": ["type": "string", "format": "date-time"], "requestId": ["type": "string"],
             ],
         ]
     }
 
-    static func errorResponse(_ description: String) -> [String: Any] {
-        ["description": description, "content": ["application/json": ["schema": ref("Error")]]]
+    static func errorResponse(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
     }
 }

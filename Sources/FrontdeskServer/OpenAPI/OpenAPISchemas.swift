@@ -1,50 +1,50 @@
 import Foundation
+import FrontdeskWire
 import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskProviders
 
 /// Component schemas of the OpenAPI document.
-/// (`nonisolated(unsafe)`: these dictionaries are built once and never mutated, so sharing them is safe.)
 enum OpenAPISchemas {
-    static func object(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
-        var schema: [String: Any] = ["type": "object", "properties": properties]
-        if !required.isEmpty { schema["required"] = required }
+    static func object(_ properties: JSONValue, required: [String] = []) -> JSONValue {
+        var schema: JSONValue = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = JSONValue(required) }
         return schema
     }
 
-    nonisolated(unsafe) static let string: [String: Any] = ["type": "string"]
-    nonisolated(unsafe) static let nullableString: [String: Any] = ["type": ["string", "null"]]
-    nonisolated(unsafe) static let integer: [String: Any] = ["type": "integer"]
-    nonisolated(unsafe) static let number: [String: Any] = ["type": "number"]
-    nonisolated(unsafe) static let boolean: [String: Any] = ["type": "boolean"]
-    nonisolated(unsafe) static let dateTime: [String: Any] = ["type": "string", "format": "date-time"]
-    nonisolated(unsafe) static let phone: [String: Any] = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
-    nonisolated(unsafe) static let nullablePhone: [String: Any] = ["type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
-    nonisolated(unsafe) static let email: [String: Any] = [
+    static let string: JSONValue = ["type": "string"]
+    static let nullableString: JSONValue = ["type": ["string", "null"]]
+    static let integer: JSONValue = ["type": "integer"]
+    static let number: JSONValue = ["type": "number"]
+    static let boolean: JSONValue = ["type": "boolean"]
+    static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+    static let phone: JSONValue = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
+    static let nullablePhone: JSONValue = ["type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
+    static let email: JSONValue = [
         "type": "string", "format": "email", "minLength": 3, "maxLength": 254, "example": "owner@harbor-dental.example",
         "description": "user@domain.tld: a domain of dot-separated labels of at most 63 letters, digits or hyphens",
     ]
-    nonisolated(unsafe) static let password: [String: Any] = [
+    static let password: JSONValue = [
         "type": "string", "minLength": 8, "maxLength": 72, "example": "tide-pool-lantern-42",
         "description": "8–72 bytes, at least 4 different characters; not a common password, a keyboard or alphabet run, or the account's email",
     ]
-    nonisolated(unsafe) static let nonEmpty: [String: Any] = ["type": "string", "minLength": 1, "maxLength": 200]
+    static let nonEmpty: JSONValue = ["type": "string", "minLength": 1, "maxLength": 200]
     /// An id in a request: never empty.
-    nonisolated(unsafe) static let id: [String: Any] = ["type": "string", "minLength": 1, "maxLength": 100]
-    static func text(max: Int, min: Int = 0) -> [String: Any] { ["type": "string", "minLength": min, "maxLength": max] }
-    static func range(_ minimum: Int, _ maximum: Int) -> [String: Any] { ["type": "integer", "minimum": minimum, "maximum": maximum] }
+    static let id: JSONValue = ["type": "string", "minLength": 1, "maxLength": 100]
+    static func text(max: Int, min: Int = 0) -> JSONValue { ["type": "string", "minLength": .number(Double(min)), "maxLength": .number(Double(max))] }
+    static func range(_ minimum: Int, _ maximum: Int) -> JSONValue { ["type": "integer", "minimum": .number(Double(minimum)), "maximum": .number(Double(maximum))] }
     /// The zones a business may have: what `BusinessTimeZone` accepts.
-    nonisolated(unsafe) static let zones: [String] = TimeZone.knownTimeZoneIdentifiers.filter { BusinessTimeZone($0) != nil }.sorted()
+    static let zones: [String] = TimeZone.knownTimeZoneIdentifiers.filter { BusinessTimeZone($0) != nil }.sorted()
     /// `HH:mm` (or `H:mm`), 00:00–24:00 (24:00 only as a closing time).
-    nonisolated(unsafe) static let wallClock: [String: Any] = ["type": "string", "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "09:00"]
-    nonisolated(unsafe) static let factor: [String: Any] = ["type": "number", "minimum": 0.25, "maximum": 4]
-    static func enumeration(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
-    static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
-    static func list(_ key: String, _ item: String) -> [String: Any] {
+    static let wallClock: JSONValue = ["type": "string", "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "09:00"]
+    static let factor: JSONValue = ["type": "number", "minimum": 0.25, "maximum": 4]
+    static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": JSONValue(values)] }
+    static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
+    static func list(_ key: String, _ item: String) -> JSONValue {
         object([key: array(OpenAPIDocument.ref(item)), "pagination": OpenAPIDocument.ref("Pagination")])
     }
 
-    nonisolated(unsafe) static let dayHours: [String: Any] = [
+    static let dayHours: JSONValue = [
         "description": "{open, close} (HH:mm), a list of them, or null/\"closed\"",
         "oneOf": [
             object(["open": wallClock, "close": wallClock], required: ["open", "close"]),
@@ -53,10 +53,10 @@ enum OpenAPISchemas {
         ],
     ]
 
-    nonisolated(unsafe) static let weeklyHours: [String: Any] = object(
-        Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map { ($0, dayHours) }))
+    static let weeklyHours: JSONValue = object(
+        .object(Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map { ($0, dayHours) })))
 
-    nonisolated(unsafe) static let all: [String: Any] = [
+    static let all: JSONValue = [
         "Object": ["type": "object"],
         "Error": object(
             [
@@ -89,7 +89,7 @@ enum OpenAPISchemas {
             "user": object(["id": string, "email": string, "business_id": string, "role": enumeration(["admin", "user", "agent"])]),
         ]),
         "BusinessSettings": object([
-            "timezone": ["type": "string", "enum": zones, "description": "IANA zone (region/city, or UTC), e.g. America/New_York"],
+            "timezone": ["type": "string", "enum": JSONValue(zones), "description": "IANA zone (region/city, or UTC), e.g. America/New_York"],
             "business_hours": weeklyHours,
             "date_overrides": [
                 "type": "object", "additionalProperties": dayHours, "propertyNames": ["pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],

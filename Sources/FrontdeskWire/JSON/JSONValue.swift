@@ -39,9 +39,17 @@ public enum JSONValue: Codable, Sendable, Equatable {
 }
 
 extension JSONValue {
-    /// The member `key` of an object (nil for anything else).
+    /// The member `key` of an object (nil for anything else). Setting it on anything but an object
+    /// does nothing.
     public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { members[key] } else { nil }
+        get {
+            if case .object(let members) = self { members[key] } else { nil }
+        }
+        set {
+            guard case .object(var members) = self else { return }
+            members[key] = newValue
+            self = .object(members)
+        }
     }
 
     /// Text, leniently: a string (empty → nil) or a number written as text.
