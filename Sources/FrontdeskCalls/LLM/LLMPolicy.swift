@@ -1,5 +1,6 @@
 import Foundation
 import FrontdeskCore
+import FrontdeskWire
 
 /// The receptionist on an OpenAI-compatible model with tool calling. The system prompt is rendered
 /// from `Prompts/receptionist.md` with the business's data and today's local date; tools validate their
@@ -134,17 +135,26 @@ public struct LLMPolicy: Sendable {
                 parametersJSON: #"{"type":"object","properties":{"message":{"type":"string"}},"required":["message"]}"#),
     ]
 
+    /// A tool result as the model reads it: keys sorted, so the same result is the same text (and the
+    /// provider's prompt cache sees the same prefix).
+    static func resultText(_ object: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
     /// Runs one tool call; returns the JSON result the model reads. Bad arguments are an error result,
     /// never a crash.
     private func run(
         _ call: LLMToolCall, state: inout ConversationState, context: ReceptionistContext, tools: any ReceptionistTools,
         actions: inout [ConversationAction]
     ) async -> String {
-        let arguments = (try? JSONSerialization.jsonObject(with: Data(call.arguments.utf8))) as? [String: Any] ?? [:]
-        func string(_ key: String) -> String? { (arguments[key] as? String)?.trimmingWhitespace() }
-        func result(_ object: [String: Any]) -> String {
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let arguments = (try? JSONParser.parse(call.arguments)) ?? [:]
+        func string(_ key: String) -> String? {
+            guard case .string(let value)? = arguments[key] else { return nil }
+            return value.trimmingWhitespace()
         }
+        func result(_ object: JSONValue) -> String { Self.resultText(object) }
         let hours = context.hours
         let phrasing = Phrasing(hours: hours)
         do {
@@ -154,7 +164,7 @@ public struct LLMPolicy: Sendable {
                 let service = context.settings.service(named: string("service"))
                 let duration = service?.duration ?? context.settings.booking.defaultDuration
                 let slots = try await tools.freeSlots(from: date, through: date, duration: duration)
-                return result(["date": date.description, "free_times": slots.prefix(24).map { phrasing.localTime($0.start).description }])
+                return result(["date": .string(date.description), "free_times": JSONValue(slots.prefix(24).map { phrasing.localTime($0.start).description })])
             case "book_appointment":
                 guard let date = string("date").flatMap(LocalDate.init), let time = string("time").flatMap(WallClockTime.init),
                     let start = hours.instant(date, time)
@@ -163,7 +173,7 @@ public struct LLMPolicy: Sendable {
                 let serviceName = string("service")
                 let service = context.settings.service(named: serviceName)
                 if serviceName != nil, service == nil, !context.settings.services.isEmpty {
-                    return result(["error": "unknown service; offered: " + context.settings.services.map(\.name).joined(separator: ", ")])
+                    return result(["error": .string("unknown service; offered: " + context.settings.services.map(\.name).joined(separator: ", "))])
                 }
                 let duration = service?.duration ?? context.settings.booking.defaultDuration
                 switch try await tools.book(start: start, duration: duration, service: service?.name, callerName: name) {
@@ -174,14 +184,16 @@ public struct LLMPolicy: Sendable {
                     if let phone = context.callerPhone {
                         actions.append(.sendSMS(to: phone, text: "\(context.businessName): your \((service?.name ?? "appointment").lowercased()) is booked for \(phrasing.moment(appointment.start)). Reply STOP to opt out."))
                     }
-                    return result(["booked": true, "when": phrasing.moment(appointment.start)])
+                    return result(["booked": true, "when": .string(phrasing.moment(appointment.start))])
                 case .unavailable:
                     let free = try await tools.freeSlots(from: date, through: date.adding(days: 7), duration: duration)
-                    return result(["booked": false, "reason": "that time is not free", "alternatives": free.prefix(3).map { phrasing.moment($0.start) }])
+                    return result(["booked": false, "reason": "that time is not free", "alternatives": JSONValue(free.prefix(3).map { phrasing.moment($0.start) })])
                 }
             case "update_lead":
                 var update = LeadUpdate(name: string("name"), email: string("email").flatMap(EmailAddress.init))
-                update.signals = ((arguments["signals"] as? [String]) ?? []).compactMap(ScoreSignal.init(rawValue:))
+                update.signals = (arguments["signals"]?.array ?? []).compactMap { signal in
+                    if case .string(let name) = signal { ScoreSignal(rawValue: name) } else { nil }
+                }
                     .map { FiredSignal(signal: $0, source: "turn \(state.turn)") }
                 if !update.isEmpty { actions.append(.updateLead(update)) }
                 return result(["ok": true])

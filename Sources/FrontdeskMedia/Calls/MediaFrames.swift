@@ -124,26 +124,33 @@ package enum OutboundMediaFrame: Sendable {
     case mark(String)
     case clear
 
-    /// The JSON text frame in `carrier`'s dialect (`streamSid` on Twilio's).
+    /// The JSON text frame in `carrier`'s dialect (`streamSid` on Twilio's), written by `JSONWriter`
+    /// (50 a second per call): the stream id and a mark's name come from outside and are escaped.
     package func text(carrier: MediaCarrier, streamId: String?) -> String {
-        // The stream id and a mark's name come from outside: written as JSON strings, escaped.
-        let sid = carrier == .twilio ? #","streamSid":"# + Self.quoted(streamId ?? "") : ""
+        var writer = JSONWriter(capacity: 96)
+        writer.beginObject()
         switch self {
         case .media(let payload):
-            return #"{"event":"media"\#(sid),"media":{"payload":"\#(Base64.encode(payload))"}}"#
+            let encoded = Base64.encode(payload)
+            writer.bytes.reserveCapacity(encoded.utf8.count + 96)
+            writer.field("event", "media")
+            if carrier == .twilio { writer.field("streamSid", streamId ?? "") }
+            writer.key("media")
+            writer.beginObject()
+            writer.field("payload", encoded)
+            writer.endObject()
         case .mark(let name):
-            return #"{"event":"mark"\#(sid),"mark":{"name":"# + Self.quoted(name) + "}}"
+            writer.field("event", "mark")
+            if carrier == .twilio { writer.field("streamSid", streamId ?? "") }
+            writer.key("mark")
+            writer.beginObject()
+            writer.field("name", name)
+            writer.endObject()
         case .clear:
-            return #"{"event":"clear"\#(sid)}"#
+            writer.field("event", "clear")
+            if carrier == .twilio { writer.field("streamSid", streamId ?? "") }
         }
-    }
-
-    /// Sent with every outbound frame (50 a second per call): the usual id needs no escaping and is
-    /// quoted without a writer.
-    private static func quoted(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
-        var writer = JSONWriter(capacity: text.utf8.count + 8)
-        writer.string(text)
+        writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

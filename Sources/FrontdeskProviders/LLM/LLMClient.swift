@@ -104,7 +104,7 @@ public struct OpenAICompatibleLLMClient: LLMClient {
         var writer = JSONWriter()
         writer.beginArray()
         for tool in tools {
-            guard (try? JSONSerialization.jsonObject(with: Data(tool.parametersJSON.utf8))) is [String: Any] else {
+            guard case .object? = try? JSONParser.parse(tool.parametersJSON) else {
                 throw LLMError.stream(message: "tool \(tool.name) has invalid parameters JSON")
             }
             writer.beginObject()

@@ -13,7 +13,9 @@ private func streamPCM(
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")
     for (name, value) in headers { request.headers.add(name: name, value: value) }
-    request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data()))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    request.body = .bytes(ByteBuffer(bytes: (try? encoder.encode(json)) ?? Data()))
     let (built, timeout) = (request, TimeAmount.seconds(20))
     return AsyncThrowingStream { continuation in
         let task = Task {

@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskStore
+import FrontdeskWire
 import Hummingbird
 import NIOCore
 
@@ -44,7 +45,7 @@ extension Request {
             return .validation(field: field(context.codingPath), "must be \(describe(type))")
         case .dataCorrupted(let context):
             // Text that is not JSON at all is a 400 wherever the decoder noticed it.
-            if (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) == nil {
+            if (try? JSONParser.parse(body)) == nil {
                 return AppError(.badRequest, "Malformed JSON in request body")
             }
             return .validation(field: field(context.codingPath), context.debugDescription)
