@@ -164,16 +164,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, simulate, bench.
-        .executableTarget(
-            name: "frontdesk",
+        // The benchmarks (`frontdesk bench …`): each starts what it measures and prints a table.
+        .target(
+            name: "FrontdeskBenchmarks",
             dependencies: [
                 "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore",
                 "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
                 hummingbird, wsClient, httpTypes, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: argument parsing over serve, simulate and bench.
+        .executableTarget(
+            name: "frontdesk",
+            dependencies: [
+                "FrontdeskBenchmarks", "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskAudio",
+                "FrontdeskCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                hummingbird, log,
             ],
             swiftSettings: swiftSettings
         ),

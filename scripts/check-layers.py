@@ -25,7 +25,8 @@ LAYERS = {
     "FrontdeskProviders": 4,
     "FrontdeskServer": 5,
     "FrontdeskSimulator": 6,
-    "frontdesk": 7, "FrontdeskFuzz": 7,
+    "FrontdeskBenchmarks": 7, "FrontdeskFuzz": 7,
+    "frontdesk": 8,
 }
 # Modules that come with the toolchain or the OS: never declared.
 SYSTEM = {"Foundation", "FoundationNetworking", "FoundationEssentials", "Glibc", "Musl", "Darwin", "Dispatch",

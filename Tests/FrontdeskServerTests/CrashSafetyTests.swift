@@ -1,5 +1,4 @@
 import Foundation
-import FoundationNetworking
 @testable import FrontdeskProviders
 @testable import FrontdeskServer
 @testable import FrontdeskSimulator
@@ -7,6 +6,7 @@ import FrontdeskWire
 import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
 
 /// Runs the real `frontdesk serve` binary (built next to the test bundle by `swift build --build-tests`).

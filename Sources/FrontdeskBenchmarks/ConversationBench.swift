@@ -1,17 +1,16 @@
-import ArgumentParser
 import Foundation
 import FrontdeskCore
 import Synchronization
 
 /// Issue 3 (c): one turn of the scripted policy — understanding, slot filling, availability for the day
 /// and the reply — against an in-memory calendar (the policy's own cost, not the database's).
-struct ConversationBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "conversation", abstract: "One turn of the scripted receptionist policy.")
+public struct ConversationBench: Sendable {
+    /// Timed turns per script line.
+    public var iterations = 2000
 
-    @Option(help: "Timed turns per script line.") var iterations = 2000
+    public init() {}
 
-    func run() async throws {
+    public func run() async throws {
         let settings = try JSONDecoder().decode(BusinessSettings.self, from: Data(Self.settings.utf8))
         let now = Date()
         let context = ReceptionistContext(

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import FrontdeskProviders
 import FrontdeskServer
@@ -9,22 +8,27 @@ import FrontdeskStore
 /// 2xx, then the call's state transitions), loaded by wrk from another process. Every event is signed
 /// beforehand; the calls' commands go to a Telnyx stand-in in this process. Afterwards the database
 /// must hold every event that was sent exactly once, each acted on.
-struct WebhookBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "webhooks", abstract: "Signed Telnyx webhooks through the real server, loaded by wrk.")
+public struct WebhookBench: Sendable {
+    /// Seconds of load.
+    public var duration = 10
+    /// Concurrent connections.
+    public var connections = 32
+    /// wrk threads.
+    public var threads = 2
+    /// Calls to sign events for (5 events each).
+    public var calls = 16_000
+    /// Loopback port for the server under test.
+    public var port = 38412
+    /// Loopback port for the Telnyx stand-in.
+    public var telnyxPort = 38442
+    /// Only events the runtime records without acting (call.speak.started): the intake alone.
+    public var intakeOnly = false
 
-    @Option(help: "Seconds of load.") var duration = 10
-    @Option(help: "Concurrent connections.") var connections = 32
-    @Option(help: "wrk threads.") var threads = 2
-    @Option(help: "Calls to sign events for (5 events each).") var calls = 16_000
-    @Option(help: "Loopback port for the server under test.") var port = 38412
-    @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38442
-    @Flag(help: "Only events the runtime records without acting (call.speak.started): the intake alone.")
-    var intakeOnly = false
+    public init() {}
 
-    func run() async throws {
+    public func run() async throws {
         guard let wrk = Shell.which("wrk") else {
-            throw ValidationError("wrk is not installed: apt-get install -y wrk (make bench does this)")
+            throw BenchmarkError("wrk is not installed: apt-get install -y wrk (make bench does this)")
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -115,7 +119,7 @@ struct WebhookBench: AsyncParsableCommand {
         print(String(format: "| CPU time the hypervisor took from this machine during the load (steal, /proc/stat) | %.1f %% | |", stolen * 100))
         print("")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; server, wrk and the Telnyx stand-in share the machine; Telnyx commands from the calls: \(standIn.count))")
-        if !exactlyOnce { throw ExitCode.failure }
+        if !exactlyOnce { throw BenchmarkError("the database does not hold every event sent exactly once, each acted on") }
     }
 
     /// Each wrk thread sends its own calls' events in order, then again (redeliveries), and reports how

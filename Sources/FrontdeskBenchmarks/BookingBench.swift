@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import FrontdeskCore
 #if canImport(FoundationNetworking)
@@ -7,15 +6,17 @@ import FoundationNetworking
 
 /// Issue 3's booking figures: (a) availability over 60 days with 2,000 existing appointments (the pure
 /// calculation); (b) N concurrent requests for one slot through the real server: exactly one may win.
-struct BookingBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "booking", abstract: "Availability speed and concurrent booking of one slot.")
+public struct BookingBench: Sendable {
+    /// Availability runs to time.
+    public var iterations = 300
+    /// Concurrent requests for one slot.
+    public var concurrent = 100
+    /// Loopback port for the server under test.
+    public var port = 38412
 
-    @Option(help: "Availability runs to time.") var iterations = 300
-    @Option(help: "Concurrent requests for one slot.") var concurrent = 100
-    @Option(help: "Loopback port for the server under test.") var port = 38412
+    public init() {}
 
-    func run() async throws {
+    public func run() async throws {
         let availability = try measureAvailability()
         let booking = try await concurrentBooking()
         print("")
@@ -25,7 +26,7 @@ struct BookingBench: AsyncParsableCommand {
         print("| \(concurrent) concurrent POST /api/appointments, one slot | \(booking.created) × 201, \(booking.conflicts) × 409, \(booking.other) other; all answered in \(format(booking.wall)) | exactly 1 succeeds |")
         print("")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; availability: \(iterations) runs after a warm-up)")
-        if booking.created != 1 { throw ExitCode.failure }
+        if booking.created != 1 { throw BenchmarkError("\(booking.created) appointments were created for one slot; exactly 1 must be") }
     }
 
     /// Open 07:00–21:00 every day, 15-minute slots: 2,000 random distinct 15-minute appointments in 60 days.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import FrontdeskCalls
 import FrontdeskCore
@@ -11,19 +10,20 @@ import Synchronization
 /// loopback in this process (one monotonic clock for both sides):
 ///   A = caller's final text → the request reaches the LLM server (prompt, history, tools, JSON, HTTP);
 ///   B = the server sends the first sentence → the runtime hands that sentence on (SSE, JSON, split).
-struct LLMBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "llm", abstract: "Runtime overhead per LLM turn against a local streaming server.")
-
-    @Option(help: "Timed turns.") var turns = 500
-    @Option(help: "Loopback port of the local LLM server.") var port = 38413
+public struct LLMBench: Sendable {
+    /// Timed turns.
+    public var turns = 500
+    /// Loopback port of the local LLM server.
+    public var port = 38413
 
     final class Marks: Sendable {
         let requestArrived = Mutex<ContinuousClock.Instant?>(nil)
         let firstSentenceSent = Mutex<ContinuousClock.Instant?>(nil)
     }
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         let marks = Marks()
         let router = Router()
         router.post("v1/chat/completions") { request, _ -> Response in
@@ -72,7 +72,7 @@ struct LLMBench: AsyncParsableCommand {
                 onSentence: { _ in handed.withLock { if $0 == nil { $0 = ContinuousClock.now } } })
             guard !outcome.fellBack, let arrived = marks.requestArrived.withLock({ $0 }),
                 let sent = marks.firstSentenceSent.withLock({ $0 }), let out = handed.withLock({ $0 })
-            else { throw ValidationError("the local LLM turn failed") }
+            else { throw BenchmarkError("the local LLM turn failed") }
             if index >= 50 {
                 toRequest.append(arrived - start)
                 toSentence.append(out - sent)

@@ -1,30 +1,26 @@
-import ArgumentParser
 import Foundation
-import FoundationNetworking
 import FrontdeskCore
 #if canImport(FoundationNetworking)
+import FoundationNetworking
 #endif
-
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (build with -c release). Each prints a table.",
-        subcommands: [APIBench.self, BookingBench.self, ConversationBench.self, LLMBench.self, WebhookBench.self, OpusBench.self, MediaBench.self])
-}
 
 /// Authenticated `GET /api/leads?limit=20` and `POST /api/leads` against the real server, started as a
 /// child process on loopback, with load from wrk (a second process).
-struct APIBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "api", abstract: "Reads and writes of leads through the real HTTP server, loaded by wrk.")
+public struct APIBench: Sendable {
+    /// Seconds per phase.
+    public var duration = 10
+    /// Concurrent connections.
+    public var connections = 32
+    /// wrk threads.
+    public var threads = 1
+    /// Loopback port for the server under test.
+    public var port = 38411
 
-    @Option(help: "Seconds per phase.") var duration = 10
-    @Option(help: "Concurrent connections.") var connections = 32
-    @Option(help: "wrk threads.") var threads = 1
-    @Option(help: "Loopback port for the server under test.") var port = 38411
+    public init() {}
 
-    func run() async throws {
+    public func run() async throws {
         guard let wrk = Shell.which("wrk") else {
-            throw ValidationError("wrk is not installed: apt-get install -y wrk (make bench does this)")
+            throw BenchmarkError("wrk is not installed: apt-get install -y wrk (make bench does this)")
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -110,7 +106,7 @@ struct BenchServer {
         }
         guard up else {
             process.terminate()
-            throw ValidationError("the server did not come up on \(base)")
+            throw BenchmarkError("the server did not come up on \(base)")
         }
         let (data, status) = try await HTTP.request(
             "\(base)/api/auth/login", method: "POST",
@@ -120,7 +116,7 @@ struct BenchServer {
             let user = payload["user"] as? [String: Any], let business = user["business_id"] as? String
         else {
             process.terminate()
-            throw ValidationError("demo login failed (status \(status))")
+            throw BenchmarkError("demo login failed (status \(status))")
         }
         self.token = token
         self.business = business

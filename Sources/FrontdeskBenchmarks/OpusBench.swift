@@ -1,18 +1,18 @@
-import ArgumentParser
 import COpusBaseline
 import Foundation
 import FrontdeskAudio
 
 /// Issue 5 (a): Opus encode + decode of 20 ms mono frames at 16 kHz through the Swift wrapper, in
 /// times real time, against the same loop written in C against libopus (the wrapper's overhead).
-struct OpusBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "opus", abstract: "Opus encode + decode, 20 ms mono frames at 16 kHz: the Swift wrapper against C.")
+public struct OpusBench: Sendable {
+    /// Seconds of audio per run.
+    public var seconds = 60
+    /// Runs of each, alternating (the best counts: least disturbed by the machine).
+    public var runs = 7
 
-    @Option(help: "Seconds of audio per run.") var seconds = 60
-    @Option(help: "Runs of each, alternating (the best counts: least disturbed by the machine).") var runs = 7
+    public init() {}
 
-    func run() async throws {
+    public func run() async throws {
         let rate = 16_000
         let frameSize = rate / 50
         // Speech-like input: a voiced tone with vibrato, harmonics and a little noise.

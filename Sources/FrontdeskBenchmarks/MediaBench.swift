@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import FrontdeskAudio
 import FrontdeskCore
@@ -20,27 +19,30 @@ import Synchronization
 /// text-to-speech, 20 ms pacing) with instant local providers — the scripted Deepgram-protocol
 /// stand-in and an OpenAI-compatible speech server that answers with a tone at once. Reports dropped
 /// frames, outbound pacing jitter, CPU and memory per call, and the runtime's latency per turn.
-struct MediaBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "media", abstract: "Concurrent real-time media calls through the whole pipeline.")
-
-    @Option(help: "Concurrent calls.") var calls = 200
-    @Option(help: "Seconds measured once every call is up.") var duration = 30
-    @Option(help: "Loopback port for the server under test.") var port = 38413
-    @Flag(help: "Record every call (Ogg Opus), as production does by default.") var record = false
-    @Option(help: "On a VM with the haltpoll cpuidle driver: how long (ns) an idle vCPU polls before it halts, set for this run and restored after (root). See HaltPolling.")
-    var haltPollNs: Int?
+public struct MediaBench: Sendable {
+    /// Concurrent calls.
+    public var calls = 200
+    /// Seconds measured once every call is up.
+    public var duration = 30
+    /// Loopback port for the server under test.
+    public var port = 38413
+    /// Record every call (Ogg Opus), as production does by default.
+    public var record = false
+    /// On a VM with the haltpoll cpuidle driver: how long (ns) an idle vCPU polls before it halts, set for this run and restored after (root). See HaltPolling.
+    public var haltPollNs: Int?
 
     static let secret = String(repeating: "b", count: 48)
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         var haltPollingBefore: Int?
         if let haltPollNs {
             do { haltPollingBefore = try HaltPolling.set(haltPollNs) } catch {
-                throw ValidationError("--halt-poll-ns: this machine's vCPU halt polling cannot be set (\(error)); it needs the haltpoll cpuidle driver and root")
+                throw BenchmarkError("--halt-poll-ns: this machine's vCPU halt polling cannot be set (\(error)); it needs the haltpoll cpuidle driver and root")
             }
             print("vCPU halt polling set to \(haltPollNs) ns for this run (was \(haltPollingBefore ?? 0) ns)")
         }

@@ -1,0 +1,137 @@
+import ArgumentParser
+import FrontdeskBenchmarks
+
+/// `frontdesk bench …`: argument parsing over the benchmarks of `FrontdeskBenchmarks`.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (build with -c release). Each prints a table.",
+        subcommands: [
+            APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
+            WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self,
+        ])
+}
+
+struct APIBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api", abstract: "Reads and writes of leads through the real HTTP server, loaded by wrk.")
+
+    @Option(help: "Seconds per phase.") var duration = 10
+    @Option(help: "Concurrent connections.") var connections = 32
+    @Option(help: "wrk threads.") var threads = 1
+    @Option(help: "Loopback port for the server under test.") var port = 38411
+
+    func run() async throws {
+        var bench = APIBench()
+        bench.duration = duration
+        bench.connections = connections
+        bench.threads = threads
+        bench.port = port
+        try await bench.run()
+    }
+}
+
+struct BookingBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "booking", abstract: "Availability speed and concurrent booking of one slot.")
+
+    @Option(help: "Availability runs to time.") var iterations = 300
+    @Option(help: "Concurrent requests for one slot.") var concurrent = 100
+    @Option(help: "Loopback port for the server under test.") var port = 38412
+
+    func run() async throws {
+        var bench = BookingBench()
+        bench.iterations = iterations
+        bench.concurrent = concurrent
+        bench.port = port
+        try await bench.run()
+    }
+}
+
+struct ConversationBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversation", abstract: "One turn of the scripted receptionist policy.")
+
+    @Option(help: "Timed turns per script line.") var iterations = 2000
+
+    func run() async throws {
+        var bench = ConversationBench()
+        bench.iterations = iterations
+        try await bench.run()
+    }
+}
+
+struct LLMBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llm", abstract: "Runtime overhead per LLM turn against a local streaming server.")
+
+    @Option(help: "Timed turns.") var turns = 500
+    @Option(help: "Loopback port of the local LLM server.") var port = 38413
+
+    func run() async throws {
+        var bench = LLMBench()
+        bench.turns = turns
+        bench.port = port
+        try await bench.run()
+    }
+}
+
+struct MediaBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "media", abstract: "Concurrent real-time media calls through the whole pipeline.")
+
+    @Option(help: "Concurrent calls.") var calls = 200
+    @Option(help: "Seconds measured once every call is up.") var duration = 30
+    @Option(help: "Loopback port for the server under test.") var port = 38413
+    @Flag(help: "Record every call (Ogg Opus), as production does by default.") var record = false
+    @Option(help: "On a VM with the haltpoll cpuidle driver: how long (ns) an idle vCPU polls before it halts, set for this run and restored after (root). See HaltPolling.") var haltPollNs: Int?
+
+    func run() async throws {
+        var bench = MediaBench()
+        bench.calls = calls
+        bench.duration = duration
+        bench.port = port
+        bench.record = record
+        bench.haltPollNs = haltPollNs
+        try await bench.run()
+    }
+}
+
+struct OpusBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "opus", abstract: "Opus encode + decode, 20 ms mono frames at 16 kHz: the Swift wrapper against C.")
+
+    @Option(help: "Seconds of audio per run.") var seconds = 60
+    @Option(help: "Runs of each, alternating (the best counts: least disturbed by the machine).") var runs = 7
+
+    func run() async throws {
+        var bench = OpusBench()
+        bench.seconds = seconds
+        bench.runs = runs
+        try await bench.run()
+    }
+}
+
+struct WebhookBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks", abstract: "Signed Telnyx webhooks through the real server, loaded by wrk.")
+
+    @Option(help: "Seconds of load.") var duration = 10
+    @Option(help: "Concurrent connections.") var connections = 32
+    @Option(help: "wrk threads.") var threads = 2
+    @Option(help: "Calls to sign events for (5 events each).") var calls = 16_000
+    @Option(help: "Loopback port for the server under test.") var port = 38412
+    @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38442
+    @Flag(help: "Only events the runtime records without acting (call.speak.started): the intake alone.") var intakeOnly = false
+
+    func run() async throws {
+        var bench = WebhookBench()
+        bench.duration = duration
+        bench.connections = connections
+        bench.threads = threads
+        bench.calls = calls
+        bench.port = port
+        bench.telnyxPort = telnyxPort
+        bench.intakeOnly = intakeOnly
+        try await bench.run()
+    }
+}
