@@ -44,11 +44,15 @@ package final class CallRuntime: Sendable {
     /// must end it, hung up, and closed with its transcript (all at once, each within `grace`).
     package func closeAll(grace: Duration) async {
         accepting.store(false, ordering: .relaxed)
-        let live = sessions.withLock { Array($0.values) }
-        guard !live.isEmpty else { return }
-        logger.notice("Closing live calls before stopping", metadata: ["calls": "\(live.count)"])
-        await withTaskGroup(of: Void.self) { group in
-            for session in live { group.addTask { await session.close(grace: grace) } }
+        // Again until none is left: a call that passed the check in `start` just before it closed
+        // registers after the first look. Each close ends its call, which removes it.
+        while true {
+            let live = sessions.withLock { Array($0.values) }
+            guard !live.isEmpty else { return }
+            logger.notice("Closing live calls before stopping", metadata: ["calls": "\(live.count)"])
+            await withTaskGroup(of: Void.self) { group in
+                for session in live { group.addTask { await session.close(grace: grace) } }
+            }
         }
     }
 
