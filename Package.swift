@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// Products used by several targets (each target declares every module it imports; scripts/check-layers.sh checks).
+// Products used by several targets (each target declares every module it imports; scripts/check-layers.py checks).
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")

@@ -23,7 +23,16 @@ public struct RetellSignatureVerifier: Sendable {
 
     public init(apiKey: String) { key = SymmetricKey(data: Data(apiKey.utf8)) }
 
+    /// The webhook controller's call (a body as the server collected it), specialised here.
+    public func verify(body: Data, header: String?, now: Date) throws(Failure) {
+        try check(body, header: header, now: now)
+    }
+
     public func verify(body: some Collection<UInt8>, header: String?, now: Date) throws(Failure) {
+        try check(body, header: header, now: now)
+    }
+
+    private func check(_ body: some Collection<UInt8>, header: String?, now: Date) throws(Failure) {
         guard let header, !header.isEmpty else { throw .missingHeader }
         var version: String?
         var digest: String?

@@ -27,7 +27,16 @@ public struct TelnyxSignatureVerifier: Sendable {
         self.key = key
     }
 
+    /// The webhook controller's call (a body as the server collected it), specialised here.
+    public func verify(body: Data, signature: String?, timestamp: String?, now: Date) throws(Failure) {
+        try check(body, signature: signature, timestamp: timestamp, now: now)
+    }
+
     public func verify(body: some Collection<UInt8>, signature: String?, timestamp: String?, now: Date) throws(Failure) {
+        try check(body, signature: signature, timestamp: timestamp, now: now)
+    }
+
+    private func check(_ body: some Collection<UInt8>, signature: String?, timestamp: String?, now: Date) throws(Failure) {
         guard let signature, let timestamp, !signature.isEmpty, !timestamp.isEmpty else { throw .missingHeaders }
         let time = Self.trimmed(timestamp)
         guard let seconds = Int64(time), let raw = Data(base64Encoded: String(Self.trimmed(signature))), raw.count == 64

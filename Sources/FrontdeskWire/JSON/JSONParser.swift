@@ -11,12 +11,15 @@ public struct JSONParser {
     /// Deeper nesting than this is refused (no stack exhaustion from hostile input).
     public static let maximumDepth = 256
 
+    /// Inlinable so a caller in another module copies its bytes specialised (a webhook body, per webhook).
+    @inlinable
     public static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(Failure) -> JSONValue in try parse(buffer: buffer) }
     }
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
+    @usableFromInline
+    static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
         var reader = Reader(bytes: buffer)
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)

@@ -6,35 +6,43 @@ public protocol DirectJSONEncodable: Encodable {
     func writeJSON(to writer: inout JSONWriter) throws
 }
 
-/// Appends JSON tokens to a byte buffer. Keys are written as given (they are ASCII identifiers).
+/// Appends JSON tokens to a byte buffer. Keys are written as given (they are ASCII identifiers). Its
+/// small methods are inlinable: the writers of the hot responses and frames live in other modules
+/// (the leads list in the server, media frames in media).
 public struct JSONWriter {
     public var bytes: [UInt8] = []
-    private var needsComma = false
+    @usableFromInline var needsComma = false
 
+    @inlinable
     public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
+    @inlinable
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
+    @inlinable
     public mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
+    @inlinable
     public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
+    @inlinable
     public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
+    @inlinable
     public mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
@@ -43,6 +51,7 @@ public struct JSONWriter {
         needsComma = false
     }
 
+    @inlinable
     public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
@@ -63,12 +72,14 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    @inlinable
     public mutating func int(_ value: Int) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
+    @inlinable
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
@@ -78,6 +89,7 @@ public struct JSONWriter {
     public mutating func date(_ value: Date) { string(InstantText.format(value)) }
 
     /// A key known only at run time, escaped like any string.
+    @inlinable
     public mutating func dynamicKey(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
@@ -97,12 +109,14 @@ public struct JSONWriter {
     }
 
     /// JSON that is already encoded (e.g. a constant part of a request).
+    @inlinable
     public mutating func raw(_ json: [UInt8]) {
         separate()
         bytes.append(contentsOf: json)
         needsComma = true
     }
 
+    @inlinable
     public mutating func null() {
         separate()
         bytes.append(contentsOf: "null".utf8)
@@ -117,25 +131,30 @@ public struct JSONWriter {
     }
 
     // Optional fields are left out when nil, as synthesized `Encodable` does.
+    @inlinable
     public mutating func field(_ name: StaticString, _ value: String?) {
         if let value { key(name); string(value) }
     }
 
+    @inlinable
     public mutating func field(_ name: StaticString, _ value: Int?) {
         if let value { key(name); int(value) }
     }
 
+    @inlinable
     public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         bool(value)
     }
 
+    @inlinable
     public mutating func field(_ name: StaticString, _ value: Date) {
         key(name)
         date(value)
     }
 
-    private mutating func separate() {
+    @inlinable
+    mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 }
