@@ -54,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // HTTP field names and statuses shared with Hummingbird and the WebSocket client.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // PostgreSQL (FRONTDESK_DATABASE_URL=postgres://…): several instances on one database.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
@@ -103,13 +105,16 @@ let package = Package(
             name: "FrontdeskCore",
             swiftSettings: swiftSettings
         ),
-        // SQLite: schema, migrations, repositories; its own errors.
+        // The repositories and their two engines: SQLite (embedded default) and PostgreSQL; schema,
+        // migrations, its own errors.
         .target(
             name: "FrontdeskStore",
             dependencies: [
                 "FrontdeskCore",
                 "FrontdeskWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                log, lifecycle,
             ],
             swiftSettings: swiftSettings
         ),

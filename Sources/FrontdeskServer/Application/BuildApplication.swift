@@ -79,19 +79,20 @@ public func buildApplication(
         },
         logger: logger)
     return FrontdeskApplication(
-        inner: application, calls: services.calls, inbox: services.inbox, recordings: services.recordings,
-        grace: configuration.shutdownGrace)
+        inner: application, store: services.store, calls: services.calls, inbox: services.inbox,
+        recordings: services.recordings, grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.
 func buildServices(configuration: AppConfiguration, dependencies: AppDependencies, logger: Logger) async throws
     -> AppServices
 {
-    let store = try Store(path: configuration.databasePath)
+    let store = try await Store.open(configuration.database, logger: logger)
+    logger.notice("Database: \(configuration.database).")
     store.unreadableRows.onReport { table, id, problem in
         logger.error("A stored row cannot be read: left out of the list", metadata: ["table": "\(table)", "id": "\(id)", "problem": "\(problem)"])
     }
-    let secret = try configuration.jwtSecret ?? JWTSecretStore.loadOrCreate(nextTo: configuration.databasePath, logger: logger)
+    let secret = try await JWTSecretStore.secret(configuration: configuration, store: store, logger: logger)
     let telnyx = dependencies.telnyx ?? configuration.telnyxAPIKey.map {
         TelnyxClient(apiKey: $0, baseURL: configuration.telnyxAPIBase)
     }

@@ -1,5 +1,6 @@
 import FrontdeskCalls
 import FrontdeskMedia
+import FrontdeskStore
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -15,10 +16,12 @@ import ServiceLifecycle
 ///    are stored first, as always);
 /// 3. the provider inbox acts on every acknowledged webhook and marks it processed;
 /// 4. the recordings of the closed calls are encoded;
+/// 5. the database connections close (PostgreSQL);
 /// then the process exits. What a cancelled stop (a second signal, the time limit) leaves is replayed
 /// or encoded at the next start, as after a crash.
 public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
     let inner: Inner
+    let store: Store
     let calls: CallRuntime
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
@@ -34,12 +37,22 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
 
     public func run() async throws {
-        var order: [any Service] = []
+        var order: [any Service] = [StoreService(store: store)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
         var group = ServiceGroupConfiguration(services: order, logger: logger)
         // A stop that hangs (a provider that never answers) still ends: the rest is replayed at the next start.
         group.maximumGracefulShutdownDuration = grace + .seconds(60)
         try await ServiceGroup(configuration: group).run()
+    }
+}
+
+/// Closes the store's connections once everything that writes has stopped.
+struct StoreService: Service {
+    let store: Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskStore
 import FrontdeskAudio
 import FrontdeskCalls
 import FrontdeskMedia
@@ -31,6 +32,10 @@ public struct AppConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 3000
     public var databasePath = "./data/frontdesk.sqlite"
+    /// A PostgreSQL server instead of the SQLite file (`FRONTDESK_DATABASE_URL=postgres://…`): several
+    /// instances share it.
+    public var database: StoreLocation { storeLocation ?? .sqlite(path: databasePath) }
+    public var storeLocation: StoreLocation?
     public var publicURL = URL(string: "http://localhost:3000")!
     /// nil: generated once and kept next to the database (see `JWTSecretStore`).
     public var jwtSecret: String?
@@ -88,6 +93,13 @@ public struct AppConfiguration: Sendable {
         config.host = reader.string("FRONTDESK_HOST") ?? config.host
         config.port = try reader.int("FRONTDESK_PORT", in: 0...65535) ?? config.port
         config.databasePath = reader.string("FRONTDESK_DATABASE") ?? config.databasePath
+        if let url = reader.string("FRONTDESK_DATABASE_URL"), !url.isEmpty {
+            do {
+                config.storeLocation = try StoreLocation(databaseURL: url, sqlitePath: config.databasePath)
+            } catch {
+                throw ConfigurationError(variable: "FRONTDESK_DATABASE_URL", problem: error.description)
+            }
+        }
         config.publicURL = try reader.url("FRONTDESK_PUBLIC_URL") ?? config.publicURL
         config.jwtSecret = reader.string("FRONTDESK_JWT_SECRET")
         if let secret = config.jwtSecret, secret.utf8.count < 32 {

@@ -1,6 +1,5 @@
 import Foundation
 import FrontdeskCore
-import GRDB
 
 /// What a request carrying an `Idempotency-Key` may do.
 public enum IdempotencyClaim: Sendable, Equatable {
@@ -14,51 +13,18 @@ public enum IdempotencyClaim: Sendable, Equatable {
     case inProgress
 }
 
-/// Stored first responses per (user, key), kept for 24 hours.
-public struct IdempotencyRepository: Sendable {
-    public static let lifetime: TimeInterval = 86_400
-    let pool: StoreDatabase
-
+public protocol IdempotencyRepository: Sendable {
     /// Reserves `key` for this request (status 0 = in progress) in one transaction.
-    public func claim(user: UserID, key: String, method: String, path: String, requestHash: String, now: Date)
-        async throws -> IdempotencyClaim
-    {
-        try await pool.write { db in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
-                arguments: [user, key])
-            {
-                let createdAt: Date = row["created_at"]
-                if now.timeIntervalSince(createdAt) < Self.lifetime {
-                    guard row["request_hash"] as String == requestHash else { return .mismatch }
-                    let status: Int = row["status_code"]
-                    return status == 0 ? .inProgress : .replay(status: status, body: row["response_body"])
-                }
-                try db.execute(sql: "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?", arguments: [user, key])
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, status_code, response_body, created_at)
-                    VALUES (?, ?, ?, ?, ?, 0, x'', ?)
-                    """, arguments: [user, key, method, path, requestHash, now])
-            return .proceed
-        }
-    }
+    func claim(user: UserID, key: String, method: String, path: String, requestHash: String, now: Date) async throws -> IdempotencyClaim
 
     /// Stores the response that later requests with the key will get.
-    public func complete(user: UserID, key: String, status: Int, body: Data) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE user_id = ? AND key = ?",
-                arguments: [status, body, user, key])
-        }
-    }
+    func complete(user: UserID, key: String, status: Int, body: Data) async throws
 
     /// Forgets a reservation whose request failed, so the client may retry with the same key.
-    public func release(user: UserID, key: String) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status_code = 0", arguments: [user, key])
-        }
-    }
+    func release(user: UserID, key: String) async throws
+}
+
+/// How long a stored response is replayed.
+public enum IdempotencyKeys {
+    public static let lifetime: TimeInterval = 86_400
 }

@@ -52,4 +52,7 @@ final class AccessStateCache: Sendable {
             }
         }
     }
+
+    /// Forgets everything (another instance changed accounts in ways not named one by one).
+    func clear() { entries.withLock { $0.removeAll() } }
 }

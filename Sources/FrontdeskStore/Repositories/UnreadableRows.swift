@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// Stored rows that could not be decoded (written by an older build, or by hand): a list skips them
@@ -22,21 +21,5 @@ public final class UnreadableRows: Sendable {
         seen.add(1, ordering: .relaxed)
         let handler = handler.withLock { $0 }
         handler?(table, id, String(describing: problem))
-    }
-}
-
-extension QueryInterfaceRequest where RowDecoder: FetchableRecord & TableRecord {
-    /// Like `fetchAll`, but a row that cannot be decoded is reported and skipped.
-    func fetchReadable(_ db: Database, reporting unreadable: UnreadableRows) throws -> [RowDecoder] {
-        let rows = try asRequest(of: Row.self).fetchCursor(db)
-        var items: [RowDecoder] = []
-        while let row = try rows.next() {
-            do {
-                items.append(try RowDecoder(row: row))
-            } catch {
-                unreadable.report(table: RowDecoder.databaseTableName, id: (row["id"] as String?) ?? "?", problem: error)
-            }
-        }
-        return items
     }
 }

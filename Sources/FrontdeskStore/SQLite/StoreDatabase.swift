@@ -2,13 +2,41 @@ import Foundation
 import FrontdeskCore
 import GRDB
 
-/// What the repositories read and write through: reads go to GRDB's readers; writes are
-/// group-committed by `GroupCommitWriter`.
+/// The SQLite engine (WAL, foreign keys on, versioned migrations), what its repositories read and
+/// write through: reads go to GRDB's readers; writes are group-committed by `GroupCommitWriter`.
 struct StoreDatabase: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
     /// Where lists report rows they could not decode.
     let unreadable: UnreadableRows
+
+    /// Opens (creating when needed) the database file at `path` and migrates it to the latest schema.
+    static func open(path: String, unreadable: UnreadableRows) throws -> StoreDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only an OS crash
+            // or power loss can drop the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        return StoreDatabase(pool: pool, writer: GroupCommitWriter(pool: pool), unreadable: unreadable)
+    }
+
+    func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    func ping() async throws {
+        let expected = Schema.migrator.migrations.count
+        let applied = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0 }
+        guard applied == expected else { throw StoreHealthError(applied: applied, expected: expected) }
+    }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
@@ -77,4 +105,9 @@ final class GroupCommitWriter: Sendable {
             jobs.add(job)
         }
     }
+}
+
+extension DatabaseError {
+    /// Whether this is a UNIQUE constraint violation.
+    var isUniqueViolation: Bool { extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE }
 }

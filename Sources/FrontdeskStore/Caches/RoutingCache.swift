@@ -3,8 +3,8 @@ import Synchronization
 
 /// Agents by phone number and businesses by id, read on every provider event (which agent answers
 /// this number, with which settings). Every write to agents or businesses in this process clears it;
-/// a read that raced a write is not remembered (generation check). One server process owns a
-/// database file, so no other writer can make it stale.
+/// on PostgreSQL the other instances clear theirs when the change's notification arrives. A read that
+/// raced a write is not remembered (generation check).
 final class RoutingCache: Sendable {
     private struct State: Sendable {
         var generation = 0

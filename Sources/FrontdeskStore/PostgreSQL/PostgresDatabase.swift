@@ -1,0 +1,225 @@
+import Foundation
+import FrontdeskCore
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL engine: a pool of connections (PostgresNIO's client) and a connection that listens
+/// for the other instances' changes to what this process caches. Every repository statement goes
+/// through `rows`, `execute` or `transaction`; a failure in a transaction rolls it back whole.
+package final class PostgresDatabase: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let unreadable: UnreadableRows
+    private let runner: Task<Void, Never>
+    private let listener: Task<Void, Never>
+
+    /// The channel writes that change cached rows notify: `memberships`, `routing`, `revoke <user> <session>`,
+    /// `revoke-all <user>`.
+    static let cacheChannel = "frontdesk_cache"
+
+    private init(client: PostgresClient, caches: StoreCaches, unreadable: UnreadableRows, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        self.unreadable = unreadable
+        runner = Task { await client.run() }
+        listener = Task { await Self.listen(client: client, caches: caches, logger: logger) }
+    }
+
+    /// Connects, waits until the server answers, and migrates the schema (one instance at a time).
+    static func open(_ settings: PostgresSettings, caches: StoreCaches, unreadable: UnreadableRows, logger: Logger)
+        async throws -> PostgresDatabase
+    {
+        var configuration: PostgresClient.Configuration
+        let tls: PostgresClient.Configuration.TLS =
+            switch settings.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        if let socket = settings.socketPath {
+            configuration = PostgresClient.Configuration(
+                unixSocketPath: socket, username: settings.username, password: settings.password, database: settings.database)
+        } else {
+            configuration = PostgresClient.Configuration(
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                database: settings.database, tls: tls)
+        }
+        configuration.options.maximumConnections = settings.maximumConnections
+        configuration.options.minimumConnections = 2
+        configuration.options.connectTimeout = .seconds(10)
+        let database = PostgresDatabase(
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), caches: caches,
+            unreadable: unreadable, logger: logger)
+        do {
+            try await PostgresSchema.migrate(database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    func close() async {
+        listener.cancel()
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement on a pooled connection and returns every row.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    /// The first row, if any.
+    func row(_ query: PostgresQuery) async throws -> PostgresRow? {
+        try await rows(query).first
+    }
+
+    /// Runs one statement (its own transaction).
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await client.query(query, logger: logger).collect()
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back whole
+    /// when it throws (the error is the body's own). A serialization failure or a deadlock is retried.
+    func transaction<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, _ body: (Transaction) async throws -> T
+    ) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    let transaction = Transaction(connection: connection, logger: logger)
+                    try await transaction.execute(isolation.begin)
+                    do {
+                        let value = try await body(transaction)
+                        try await transaction.execute("COMMIT")
+                        return value
+                    } catch {
+                        _ = try? await transaction.execute("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where error.isRetryable && attempt < 10 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            }
+        }
+    }
+
+    enum IsolationLevel {
+        case readCommitted, serializable
+
+        var begin: PostgresQuery {
+            switch self {
+            case .readCommitted: "BEGIN"
+            case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            }
+        }
+    }
+
+    /// One connection inside an open transaction.
+    struct Transaction {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+            try await connection.query(query, logger: logger).collect()
+        }
+
+        func row(_ query: PostgresQuery) async throws -> PostgresRow? {
+            try await rows(query).first
+        }
+
+        func execute(_ query: PostgresQuery) async throws {
+            _ = try await connection.query(query, logger: logger).collect()
+        }
+
+        /// Tells every instance (this one too) to forget cached rows, when the transaction commits.
+        func notifyCaches(_ what: String) async throws {
+            try await execute("SELECT pg_notify(\(PostgresDatabase.cacheChannel), \(what))")
+        }
+    }
+
+    // MARK: Health and schema
+
+    func appliedMigrations() async throws -> [String] {
+        try await rows("SELECT id FROM frontdesk_migrations ORDER BY id").map { try $0.decode(String.self) }
+    }
+
+    func ping() async throws {
+        let applied = try await row("SELECT count(*) FROM frontdesk_migrations").map { try $0.decode(Int.self) } ?? 0
+        guard applied == PostgresSchema.migrations.count else {
+            throw StoreHealthError(applied: applied, expected: PostgresSchema.migrations.count)
+        }
+    }
+
+    func sharedSecret(_ name: String, make: () -> String) async throws -> String {
+        try await execute(
+            "INSERT INTO frontdesk_secrets (name, value, created_at) VALUES (\(name), \(make()), now()) ON CONFLICT DO NOTHING")
+        guard let value = try await row("SELECT value FROM frontdesk_secrets WHERE name = \(name)").map({ try $0.decode(String.self) })
+        else { throw RecordNotFound(table: "frontdesk_secrets") }
+        return value
+    }
+
+    // MARK: Other instances' changes
+
+    /// Listens on `cacheChannel` for as long as the store is open, reconnecting after a lost connection;
+    /// while it cannot listen, caches are cleared every time it tries (nothing stale outlives a second).
+    private static func listen(client: PostgresClient, caches: StoreCaches, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: cacheChannel) { notifications in
+                        // Changes made while nobody listened are unknown: start clean.
+                        caches.clearAll()
+                        for try await notification in notifications {
+                            caches.apply(notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("not listening for other instances' changes; retrying", metadata: ["error": "\(error)"])
+            }
+            caches.clearAll()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+extension StoreCaches {
+    func clearAll() {
+        memberships.clear()
+        routing.clear()
+        accessStates.clear()
+    }
+
+    /// A change another instance (or this one) committed.
+    func apply(_ payload: String) {
+        let words = payload.split(separator: " ").map(String.init)
+        switch words.first {
+        case "memberships": memberships.clear()
+        case "routing": routing.clear()
+        case "revoke" where words.count == 3:
+            accessStates.remember(.sessionRevoked, user: UserID(rawValue: words[1]), session: words[2])
+        case "revoke-all" where words.count == 2:
+            accessStates.revokeAll(user: UserID(rawValue: words[1]))
+        case "account-gone" where words.count == 2:
+            accessStates.clear()
+        default: clearAll()
+        }
+    }
+}
+
+extension PSQLError {
+    /// The server's SQLSTATE, when the server answered.
+    var sqlState: String? { serverInfo?[.sqlState] }
+    var isUniqueViolation: Bool { sqlState == "23505" }
+    var isExclusionViolation: Bool { sqlState == "23P01" }
+    var isForeignKeyViolation: Bool { sqlState == "23503" }
+    /// A serialization failure or a deadlock: the transaction can be run again.
+    var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+}
