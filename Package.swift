@@ -99,6 +99,11 @@ let package = Package(
             dependencies: [crypto],
             swiftSettings: swiftSettings
         ),
+        // Harnesses for tests and benchmarks (a local PostgreSQL server); never in the product.
+        .target(
+            name: "FrontdeskTestSupport",
+            swiftSettings: swiftSettings
+        ),
         // Domain types and pure rules (business hours, scoring, the conversation engine) and the
         // protocols the layers above implement (call transport, LLM, receptionist tools): no I/O.
         .target(
@@ -216,7 +221,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FrontdeskStoreTests",
-            dependencies: ["FrontdeskStore", "FrontdeskCore", "FrontdeskWire", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FrontdeskStore", "FrontdeskCore", "FrontdeskWire", "FrontdeskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), log,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

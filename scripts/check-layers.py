@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Lower numbers are lower layers; a target may only use targets of a lower number.
 LAYERS = {
-    "FrontdeskWire": 0, "FrontdeskCore": 0, "FrontdeskAudio": 0, "COpusBaseline": 0,
+    "FrontdeskWire": 0, "FrontdeskCore": 0, "FrontdeskAudio": 0, "COpusBaseline": 0, "FrontdeskTestSupport": 0,
     "FrontdeskStore": 1,
     "FrontdeskCalls": 2,
     "FrontdeskMedia": 3,
@@ -42,6 +42,9 @@ FORBIDDEN = {
     "FrontdeskMedia": SERVER_ONLY | {"AsyncHTTPClient", "HummingbirdWSClient"},
     "FrontdeskProviders": SERVER_ONLY,
 }
+# Test harnesses (a local PostgreSQL server) are for tests, the simulator and the benchmarks only.
+TEST_SUPPORT = "FrontdeskTestSupport"
+MAY_USE_TEST_SUPPORT = {"FrontdeskSimulator", "FrontdeskBenchmarks", "frontdesk"}
 # The service container may be named only where the application is composed.
 CONTAINER = "AppServices"
 CONTAINER_HOME = os.path.join("Sources", "FrontdeskServer", "Application")
@@ -95,6 +98,8 @@ def main():
                     problems.append(f"{relative}: imports {module}, which {name} does not declare in Package.swift")
                 if layer is not None and module in LAYERS and LAYERS[module] >= layer:
                     problems.append(f"{relative}: imports {module} (layer {LAYERS[module]}) from {name} (layer {layer}): imports point down only")
+                if module == TEST_SUPPORT and target["type"] != "test" and name not in MAY_USE_TEST_SUPPORT:
+                    problems.append(f"{relative}: {name} is product code and may not import {TEST_SUPPORT}")
                 if module in FORBIDDEN.get(name, ()):
                     problems.append(f"{relative}: {name} may not import {module} (see docs/architecture.md, 'Targets')")
             if target["type"] != "test" and not relative.startswith(CONTAINER_HOME) and re.search(rf"\b{CONTAINER}\b", text):

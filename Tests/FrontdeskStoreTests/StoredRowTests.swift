@@ -33,72 +33,74 @@ struct StoredRowTests {
         #expect(mismatches.count == 0, "first: \(mismatches.prefix(3).map { "\($0.timeIntervalSince1970): \($0.storageText) vs \(String.fromDatabaseValue($0.databaseValue) ?? "")" })")
     }
 
-    @Test("a lead, a call and a transcript turn come back with every field as written, and again after an update")
-    func roundTrip() async throws {
-        let temp = try TemporaryStore()
-        let (_, business) = try await temp.business()
-        let agent = Agent(
-            id: .generate(), businessId: business.id, name: "Front", phoneNumber: PhoneNumber("+15550100999"), voiceSettings: .init(),
-            behaviorSettings: .init(), workingHours: nil, status: .active, startedAt: nil, createdAt: temp.now, updatedAt: temp.now)
-        try await temp.store.agents.save(agent)
-        let explanation = LeadScorer.score(
-            [FiredSignal(signal: .urgentProblem, source: "call"), FiredSignal(signal: .wantsOfferedService, source: "sms")],
-            at: temp.now.addingTimeInterval(60))
-        var lead = Lead(
-            id: .generate(), businessId: business.id, phone: PhoneNumber("+15550002222"), name: "Ada", email: EmailAddress("ada@example.com"),
-            status: .qualified, source: .call, qualificationScore: explanation.score, scoreExplanation: explanation, notes: "leaky tap",
-            createdAt: temp.now, updatedAt: temp.now.addingTimeInterval(1))
-        var call = Call(
-            id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead.id, phone: lead.phone, direction: .inbound,
-            provider: "telnyx", providerCallId: "v3:round-trip", status: .inProgress, duration: nil, recordingUrl: nil,
-            outcome: nil, summary: nil, hangupCause: nil, startedAt: temp.now, endedAt: nil, createdAt: temp.now)
-        call.llmPromptTokens = 120
-        call.llmCompletionTokens = 30
-        call.cost = 0.0125
-        guard case .started(let started, let startedLead) = try await temp.store.calls.start(call, newLead: lead) else {
-            Issue.record("the call was not new")
-            return
+    @Test("a lead, a call and a transcript turn come back with every field as written, and again after an update", arguments: Engine.allCases)
+    func roundTrip(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (_, business) = try await temp.business()
+            let agent = Agent(
+                id: .generate(), businessId: business.id, name: "Front", phoneNumber: PhoneNumber("+15550100999"), voiceSettings: .init(),
+                behaviorSettings: .init(), workingHours: nil, status: .active, startedAt: nil, createdAt: temp.now, updatedAt: temp.now)
+            try await temp.store.agents.save(agent)
+            let explanation = LeadScorer.score(
+                [FiredSignal(signal: .urgentProblem, source: "call"), FiredSignal(signal: .wantsOfferedService, source: "sms")],
+                at: temp.now.addingTimeInterval(60))
+            var lead = Lead(
+                id: .generate(), businessId: business.id, phone: PhoneNumber("+15550002222"), name: "Ada", email: EmailAddress("ada@example.com"),
+                status: .qualified, source: .call, qualificationScore: explanation.score, scoreExplanation: explanation, notes: "leaky tap",
+                createdAt: temp.now, updatedAt: temp.now.addingTimeInterval(1))
+            var call = Call(
+                id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead.id, phone: lead.phone, direction: .inbound,
+                provider: "telnyx", providerCallId: "v3:round-trip", status: .inProgress, duration: nil, recordingUrl: nil,
+                outcome: nil, summary: nil, hangupCause: nil, startedAt: temp.now, endedAt: nil, createdAt: temp.now)
+            call.llmPromptTokens = 120
+            call.llmCompletionTokens = 30
+            call.cost = 0.0125
+            guard case .started(let started, let startedLead) = try await temp.store.calls.start(call, newLead: lead) else {
+                Issue.record("the call was not new")
+                return
+            }
+            #expect(started == call)
+            #expect(startedLead == lead)
+            #expect(try await temp.store.calls.find(call.id) == call)
+            #expect(try await temp.store.leads.find(lead.id) == lead)
+
+            // Every field changed: the update writes them all.
+            call.status = .completed
+            call.duration = 95
+            call.recordingUrl = "/api/calls/\(call.id)/recording"
+            call.outcome = .booked
+            call.summary = "Booked a repair"
+            call.hangupCause = "normal_clearing"
+            call.endedAt = temp.now.addingTimeInterval(95)
+            call.llmCompletionTokens = 45
+            lead.name = "Ada L."
+            lead.status = .contacted
+            lead.scoreExplanation = nil
+            lead.qualificationScore = nil
+            lead.notes = nil
+            lead.email = nil
+            lead.updatedAt = temp.now.addingTimeInterval(100)
+            try await temp.store.calls.finish(call, lead: lead)
+            #expect(try await temp.store.calls.find(call.id) == call)
+            #expect(try await temp.store.leads.find(lead.id) == lead)
+
+            let turn = try await temp.store.calls.append(
+                TranscriptTurn(callId: call.id, sequence: 0, speaker: .agent, text: "Hello, how can I help?", startedAt: temp.now,
+                               endedAt: temp.now.addingTimeInterval(2), confidence: 0.93, latencyMs: 412))
+            #expect(turn.id != nil)
+            #expect(try await temp.store.calls.turns(of: call.id) == [turn])
         }
-        #expect(started == call)
-        #expect(startedLead == lead)
-        #expect(try await temp.store.calls.find(call.id) == call)
-        #expect(try await temp.store.leads.find(lead.id) == lead)
-
-        // Every field changed: the update writes them all.
-        call.status = .completed
-        call.duration = 95
-        call.recordingUrl = "/api/calls/\(call.id)/recording"
-        call.outcome = .booked
-        call.summary = "Booked a repair"
-        call.hangupCause = "normal_clearing"
-        call.endedAt = temp.now.addingTimeInterval(95)
-        call.llmCompletionTokens = 45
-        lead.name = "Ada L."
-        lead.status = .contacted
-        lead.scoreExplanation = nil
-        lead.qualificationScore = nil
-        lead.notes = nil
-        lead.email = nil
-        lead.updatedAt = temp.now.addingTimeInterval(100)
-        try await temp.store.calls.finish(call, lead: lead)
-        #expect(try await temp.store.calls.find(call.id) == call)
-        #expect(try await temp.store.leads.find(lead.id) == lead)
-
-        let turn = try await temp.store.calls.append(
-            TranscriptTurn(callId: call.id, sequence: 0, speaker: .agent, text: "Hello, how can I help?", startedAt: temp.now,
-                           endedAt: temp.now.addingTimeInterval(2), confidence: 0.93, latencyMs: 412))
-        #expect(turn.id != nil)
-        #expect(try await temp.store.calls.turns(of: call.id) == [turn])
     }
 
-    @Test("updating a record that is not stored fails as GRDB's update does, and writes nothing")
-    func updateOfMissingRecord() async throws {
-        let temp = try TemporaryStore()
-        let (_, business) = try await temp.business()
-        let lead = Lead(
-            id: .generate(), businessId: business.id, phone: nil, name: "Nobody", email: nil, status: .new, source: .other,
-            notes: nil, createdAt: temp.now, updatedAt: temp.now)
-        await #expect(throws: RecordError.self) { try await temp.store.leads.update(lead) }
-        #expect(try await temp.store.leads.find(lead.id) == nil)
+    @Test("updating a record that is not stored fails and writes nothing", arguments: Engine.allCases)
+    func updateOfMissingRecord(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (_, business) = try await temp.business()
+            let lead = Lead(
+                id: .generate(), businessId: business.id, phone: nil, name: "Nobody", email: nil, status: .new, source: .other,
+                notes: nil, createdAt: temp.now, updatedAt: temp.now)
+            await #expect(throws: (any Error).self) { try await temp.store.leads.update(lead) }
+            #expect(try await temp.store.leads.find(lead.id) == nil)
+        }
     }
 }

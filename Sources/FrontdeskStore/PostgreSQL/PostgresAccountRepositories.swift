@@ -133,29 +133,30 @@ struct PostgresTokenRepository: TokenRepository {
     }
 
     func rotate(hash: String, newHash: String, newExpiresAt: Date, now: Date) async throws -> RefreshOutcome {
-        let outcome = try await db.transaction { db -> RefreshOutcome in
+        let (outcome, revoked) = try await db.transaction { db -> (RefreshOutcome, (UserID, String)?) in
             // FOR UPDATE: two instances presenting one token at once take turns; the second sees it used.
             guard
                 let row = try await db.row(
                     "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = \(hash) FOR UPDATE")
-            else { return .invalid }
+            else { return (.invalid, nil) }
             let (userId, family, expiresAt, usedAt, revokedAt) = try row.decode((String, String, Date, Date?, Date?).self)
             let user = UserID(rawValue: userId)
             if usedAt != nil || revokedAt != nil {
                 try await db.execute(
                     "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, \(now.storedInstant)) WHERE family_id = \(family)")
                 try await db.notifyCaches("revoke \(userId) \(family)")
-                return .reuseDetected
+                return (.reuseDetected, (user, family))
             }
-            guard expiresAt > now else { return .invalid }
+            guard expiresAt > now else { return (.invalid, nil) }
             try await db.execute("UPDATE refresh_tokens SET used_at = \(now.storedInstant) WHERE token_hash = \(hash)")
             try await db.execute(
                 """
                 INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, created_at)
                 VALUES (\(newHash), \(userId), \(family), \(newExpiresAt.storedInstant), \(now.storedInstant))
                 """)
-            return .rotated(user, session: family)
+            return (.rotated(user, session: family), nil)
         }
+        if let (user, family) = revoked { caches.accessStates.remember(.sessionRevoked, user: user, session: family) }
         return outcome
     }
 
