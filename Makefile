@@ -6,14 +6,16 @@ run:
 	swift build --product frontdesk
 	.build/debug/frontdesk serve
 
-# Every test: the Swift tests (unit, HTTP, provider protocols, the real binary killed and restarted),
-# every scenario in every simulator mode, the API fuzzed from its OpenAPI document, and a short run of
+# Every test: the Swift tests (unit, HTTP, provider protocols, the real binary killed and restarted; the
+# store's on SQLite and on a PostgreSQL the tests start on loopback), the server's tests again on
+# PostgreSQL (one at a time: real-time audio beside a database server on two cores), every scenario in every simulator mode, the API fuzzed from its OpenAPI document, and a short run of
 # each parser fuzz target (libFuzzer + AddressSanitizer, its own build folder).
 test:
-	@scripts/ensure-system-packages.sh python3
+	@scripts/ensure-system-packages.sh python3 postgresql
 	scripts/check-layers.py
 	swift build --build-tests
 	swift test --skip-build
+	FRONTDESK_TEST_ENGINE=postgres swift test --skip-build --no-parallel --filter FrontdeskServerTests
 	scripts/simulate-all.sh
 	scripts/fuzz-api.sh
 	scripts/fuzz-parsers.sh 30000

@@ -234,7 +234,8 @@ let package = Package(
                 "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), hummingbird, websocket, wsClient, log, httpClient,
                 .product(name: "GRDB", package: "GRDB.swift"), nioCore, nioPosix, nioHTTP1, nioWebSocket, httpTypes, crypto,
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), "FrontdeskTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -250,7 +250,16 @@ struct ScenarioRun {
             } else {
                 continue
             }
-            let reply = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply, until: forThisCall)
+            // A reply the step expects is waited for (up to `pace.reply`), not taken to be over at the first
+            // quiet moment: a model's filler ("Let me look.") and its answer after a tool call can be further
+            // apart than `pace.quiet` on a busy machine.
+            let awaited = (model == nil ? step.expectReply : step.model?.last(where: { $0.say != nil })?.say).map(Self.lastSentence)
+            let reply = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { received in
+                guard forThisCall(received) else { return false }
+                guard let awaited else { return true }
+                return received.action == "speak"
+                    && Self.words(received.body["payload"]?.text ?? "").localizedCaseInsensitiveContains(Self.words(awaited))
+            }
             let heard = reply.filter { $0.action == "speak" && $0.callControlId == callControlId }.compactMap { $0.body["payload"]?.text }
             try await carryOut(reply, since: before)
             if step.caller != nil || model == nil { checkReply(heard, step: step, index: index) }
@@ -429,6 +438,14 @@ struct ScenarioRun {
         if let expected = step.expectReply, !(heard.last ?? "").localizedCaseInsensitiveContains(expected) {
             failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(heard.last ?? "(nothing)")\"")
         }
+    }
+
+    /// The last sentence of `text` (a reply is spoken sentence by sentence).
+    static func lastSentence(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let body = trimmed.dropLast()
+        guard let end = body.lastIndex(where: { ".!?".contains($0) }) else { return trimmed }
+        return String(trimmed[trimmed.index(after: end)...]).trimmingCharacters(in: .whitespaces)
     }
 
     static func words(_ text: String) -> String {

@@ -43,7 +43,7 @@ public final class TelnyxStandIn: Sendable {
     /// Requests answered only after this long (longer than a client's timeout: a request that may have
     /// been taken but was never confirmed), before the stand-in behaves again.
     public let stallsToGive = Mutex(0)
-    public let stall = Duration.seconds(1)
+    public let stall = Duration.seconds(3)
     public let port: Int
     private let task: Task<Void, any Error>
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ import Glibc
 ///
 /// The server is started once per process and stops by itself within a second after the process
 /// exits (a watcher shell polls the process), taking its folder with it.
-public actor LocalPostgres {
+public final class LocalPostgres: Sendable {
     public static let shared = LocalPostgres()
 
     public enum Durability: Sendable {
@@ -31,10 +32,14 @@ public actor LocalPostgres {
         }
     }
 
-    private var started: [String: Server] = [:]
+    private let started = Mutex<[String: Server]>([:])
 
-    /// The server (started on the first call), with `durability` when this process starts it.
+    /// The server (started on the first call; callers meanwhile wait), with `durability` when this process starts it.
     public func server(_ durability: Durability = .fast) throws -> Server {
+        try started.withLock { started in try server(durability, started: &started) }
+    }
+
+    private func server(_ durability: Durability, started: inout [String: Server]) throws -> Server {
         let key = "\(durability)"
         if let server = started[key] { return server }
         let server: Server
@@ -60,9 +65,36 @@ public actor LocalPostgres {
         return server.url(database: name)
     }
 
+    /// `createDatabase`, run off the concurrency pool: starting the server and `createdb` block their
+    /// thread, and two blocked threads would stall every task of a test run on a two-core machine.
+    public func createDatabase(_ durability: Durability = .fast, prefix: String = "test") async throws -> String {
+        try await offPool { try self.createDatabase(durability, prefix: prefix) }
+    }
+
+    /// `dropDatabase`, off the concurrency pool.
+    public func dropDatabase(_ url: String) async {
+        await offPool { self.dropDatabase(url) }
+    }
+
+    private func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private func offPool(_ work: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                work()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Drops a database made by `createDatabase` (its connections must be closed).
     public func dropDatabase(_ url: String) {
-        guard let components = URLComponents(string: url), let server = started.values.first(where: { $0.port == components.port }),
+        guard let components = URLComponents(string: url),
+            let server = started.withLock({ $0.values.first(where: { $0.port == components.port }) }),
             let tool = try? Self.tool("dropdb", server)
         else { return }
         let name = String(components.path.dropFirst())

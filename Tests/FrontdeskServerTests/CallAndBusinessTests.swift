@@ -16,7 +16,8 @@ struct CallAndBusinessTests {
             let lead = try await client.createLead(tenant, phone: "+15553334444")["id"] as! String
             // The call runtime (a later issue) writes calls through the store; do the same here, on the
             // same database file the server uses.
-            let store = try Store(path: app.configuration.databasePath)
+            let store = try await app.openStore()
+            defer { Task { await store.close() } }
             let now = client.clock.now
             let call = Call(
                 id: .generate(), businessId: BusinessID(rawValue: tenant.businessId), agentId: nil,

@@ -130,10 +130,12 @@ struct MediaStreamTests {
         try await withMediaApp(tts: ToneSpeech(delay: .milliseconds(150))) { port, stt in
             stt.finalDelay.withLock { $0 = .milliseconds(150) }
             let peer = Self.peer(port, callId: "v3:media-booking")
+            let replyStarts = Mutex([0])
             try await peer.connect { peer in
                 #expect(try await peer.waitForAgent(after: 0), "the greeting plays")
                 for line in ["Hi, I'm Maria, can I get a cleaning next Tuesday at 10?", "yes"] {
                     let before = peer.observed.withLock { $0.agentFrames }
+                    replyStarts.withLock { $0.append(before) }
                     stt.queue(line)
                     try await peer.say(Self.speech)
                     try await peer.silence(.milliseconds(800))
@@ -143,10 +145,16 @@ struct MediaStreamTests {
             let observed = peer.observed.withLock { $0 }
             #expect(observed.marks.count >= 3)  // a mark after each sentence, echoed back
             #expect(observed.clears.isEmpty)
-            // The server paced its frames: 20 ms apart on average, no bursts.
-            let gaps = observed.gaps.sorted()
-            #expect(gaps.count > 50)
-            #expect(abs(gaps[gaps.count / 2] - 20) < 5, "median gap \(gaps[gaps.count / 2]) ms")
+            // The server paced its frames (20 ms each) instead of sending a reply's audio in one burst: each
+            // reply takes at least a good part of its length to arrive. (Arrival gaps themselves are not
+            // asserted: a starved test process reads paced frames in batches; the pacer's timing has its own
+            // tests with a clock, and `bench media` measures it.)
+            #expect(observed.frameTimes.count > 50)
+            let starts = replyStarts.withLock { $0 }
+            for (start, end) in zip(starts, starts.dropFirst() + [observed.frameTimes.count]) where end - start > 10 {
+                let span = observed.frameTimes[end - 1] - observed.frameTimes[start]
+                #expect(span >= .milliseconds(20 * (end - start) * 3 / 10), "\(end - start) frames arrived within \(span)")
+            }
             // Audio actually went to speech-to-text for each turn.
             #expect(stt.utterances.withLock { $0 }.count == 2 && stt.utterances.withLock { $0 }.allSatisfy { $0 > 3_000 })
 

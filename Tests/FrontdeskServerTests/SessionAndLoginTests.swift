@@ -1,7 +1,6 @@
 import Foundation
 import FrontdeskCore
 @testable import FrontdeskServer
-import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -62,8 +61,8 @@ struct SessionAndLoginTests {
             let tenant = try await client.register()
             // The token has just been accepted (its login remembered as valid for up to a second) …
             #expect(try await client.call(.get, "/api/auth/me", token: tenant.token).status == .ok)
-            let database = try DatabaseQueue(path: app.configuration.databasePath)
-            try await database.write { db in try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [tenant.userId]) }
+            try await app.execute(
+                sqlite: "DELETE FROM users WHERE id = '\(tenant.userId)'", postgres: "DELETE FROM users WHERE id = '\(tenant.userId)'")
             // … and an account deleted outside the API is refused within that second.
             try await Task.sleep(for: .milliseconds(1100))
             for path in ["/api/businesses", "/api/auth/me", "/api/leads?business_id=\(tenant.businessId)"] {
@@ -140,8 +139,9 @@ struct HealthTests {
     func unhealthy() async throws {
         let app = TestApp()
         try await app.run { client in
-            let database = try DatabaseQueue(path: app.configuration.databasePath)
-            try await database.write { db in try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-unreadable-appointment-dates'") }
+            try await app.execute(
+                sqlite: "DELETE FROM grdb_migrations WHERE identifier = 'v9-unreadable-appointment-dates'",
+                postgres: "DELETE FROM frontdesk_migrations WHERE id = 'pg1-initial'")
             let health = try await client.call(.get, "/api/health")
             #expect(health.status == .serviceUnavailable)
             #expect(health.json["success"] as? Bool == false)

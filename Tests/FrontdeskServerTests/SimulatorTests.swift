@@ -15,7 +15,7 @@ struct SimulatorTests {
         let report = try await ScenarioRunner().run(try scenario(
             #"{"name":"questions","now":"2026-11-23 10:00","steps":[{"caller":"Where are you located?","expect_reply":"Harbor Street"}],"expect":{"outcome":"information_only"}}"#))
         #expect(report.passed, "\(report.failures)")
-        #expect(report.lines.map(\.speaker) == ["Agent", "Caller", "Agent", "Caller"])
+        #expect(report.lines.map(\.speaker) == ["Agent", "Caller", "Agent", "Caller"], "\(report.lines.map { "\($0.speaker): \($0.text)" })")
         #expect(report.lines[2].latencyMs != nil)
     }
 

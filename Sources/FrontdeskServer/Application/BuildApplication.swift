@@ -47,7 +47,7 @@ public struct AppDependencies: Sendable {
 public func buildApplication(
     configuration: AppConfiguration, dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "frontdesk")
-) async throws -> some ApplicationProtocol {
+) async throws -> FrontdeskApplication<some ApplicationProtocol> {
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)

@@ -21,7 +21,7 @@ import ServiceLifecycle
 /// or encoded at the next start, as after a crash.
 public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
     let inner: Inner
-    let store: Store
+    package let store: Store
     let calls: CallRuntime
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
@@ -49,7 +49,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
 
 /// Closes the store's connections once everything that writes has stopped.
 struct StoreService: Service {
-    let store: Store
+    package let store: Store
 
     func run() async throws {
         try? await gracefulShutdown()

@@ -23,6 +23,7 @@ struct PostgresUserRepository: UserRepository {
                     try Membership(userId: user.id, businessId: business.id, role: .admin, createdAt: user.createdAt).insertQuery())
                 try await db.notifyCaches("memberships")
             }
+            caches.memberships.clear()
         } catch let error as PSQLError where error.isUniqueViolation {
             throw StoreError.duplicate(message: "An account with this email already exists")
         }
@@ -55,6 +56,7 @@ struct PostgresUserRepository: UserRepository {
             try await db.execute(try membership.upsertQuery(conflict: "user_id, business_id"))
             try await db.notifyCaches("memberships")
         }
+        caches.memberships.clear()
     }
 }
 
@@ -95,6 +97,7 @@ struct PostgresBusinessRepository: BusinessRepository {
                 try Membership(userId: owner, businessId: business.id, role: .admin, createdAt: business.createdAt).insertQuery())
             try await db.notifyCaches("memberships")
         }
+        caches.memberships.clear()
     }
 
     func update(_ business: Business) async throws {

@@ -68,17 +68,17 @@ package final class PostgresDatabase: Sendable {
     // MARK: Statements
 
     /// Runs one statement on a pooled connection and returns every row.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    package func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try await client.query(query, logger: logger).collect()
     }
 
     /// The first row, if any.
-    func row(_ query: PostgresQuery) async throws -> PostgresRow? {
+    package func row(_ query: PostgresQuery) async throws -> PostgresRow? {
         try await rows(query).first
     }
 
     /// Runs one statement (its own transaction).
-    func execute(_ query: PostgresQuery) async throws {
+    package func execute(_ query: PostgresQuery) async throws {
         _ = try await client.query(query, logger: logger).collect()
     }
 

@@ -1,14 +1,42 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskProviders
-import FrontdeskServer
+@testable import FrontdeskServer
+import FrontdeskStore
+import FrontdeskTestSupport
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import Synchronization
 import Testing
+
+/// The PostgreSQL database of one test application (`FRONTDESK_TEST_ENGINE=postgres`), made when first
+/// needed and dropped when the application is done; nil on SQLite.
+final class TestDatabase: Sendable {
+    private let url = Mutex<String?>(nil)
+
+    func location(sqlitePath: String) async throws -> StoreLocation? {
+        guard TestApp.engine == .postgres else { return nil }
+        let known = url.withLock { $0 }
+        let made: String
+        if let known {
+            made = known
+        } else {
+            made = try await LocalPostgres.shared.createDatabase()
+            url.withLock { $0 = made }
+        }
+        return try StoreLocation(databaseURL: made, sqlitePath: sqlitePath)
+    }
+
+    func drop() async {
+        guard let made = url.withLock({ $0 }) else { return }
+        await LocalPostgres.shared.dropDatabase(made)
+    }
+}
 
 /// A clock the test moves by hand.
 final class TestClock: Sendable {
@@ -51,6 +79,7 @@ struct TestApp {
 
     let llm: (any LLMClient)?
     let telnyx: TelnyxClient?
+    let database = TestDatabase()
 
     init(seedDemo: Bool = false, limits: RateLimits = RateLimits(authenticated: 100_000, anonymous: 100_000, webhooks: 100_000),
          maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock(), llm: (any LLMClient)? = nil,
@@ -83,13 +112,45 @@ struct TestApp {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         var configuration = configuration
+        configuration.storeLocation = try await database.location(sqlitePath: configuration.databasePath)
         if live {
             configuration.host = "127.0.0.1"
             configuration.port = 0
         }
         let app = try await buildApplication(
             configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx), logger: logger)
-        try await app.test(live ? .live : .router) { client in try await body(Client(client: client, clock: clock)) }
+        do {
+            try await app.test(live ? .live : .router) { client in try await body(Client(client: client, clock: clock)) }
+        } catch {
+            await app.store.close()
+            await database.drop()
+            throw error
+        }
+        await app.store.close()
+        await database.drop()
+    }
+
+    /// Which database the server tests run on: `FRONTDESK_TEST_ENGINE=postgres` runs the whole suite
+    /// on PostgreSQL (make test runs it on both).
+    static let engine: Store.Engine = ProcessInfo.processInfo.environment["FRONTDESK_TEST_ENGINE"] == "postgres" ? .postgres : .sqlite
+
+    /// The application's database, opened beside it (what another process or instance would see).
+    func openStore() async throws -> Store {
+        let location = try await database.location(sqlitePath: configuration.databasePath) ?? .sqlite(path: configuration.databasePath)
+        return try await Store.open(location, logger: Logger(label: "test-store"))
+    }
+
+    /// Runs SQL on the application's database behind its back (a row removed by an operator, a damaged schema).
+    func execute(sqlite: String, postgres: String) async throws {
+        switch try await database.location(sqlitePath: configuration.databasePath) ?? .sqlite(path: configuration.databasePath) {
+        case .sqlite(let path):
+            let database = try DatabaseQueue(path: path)
+            try await database.write { db in try db.execute(sql: sqlite) }
+        case .postgres:
+            let store = try await openStore()
+            defer { Task { await store.close() } }
+            try await store.postgres!.execute(PostgresQuery(unsafeSQL: postgres))
+        }
     }
 
     struct Client: Sendable {
