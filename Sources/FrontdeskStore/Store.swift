@@ -25,12 +25,14 @@ public final class Store: Sendable {
     public let conversations: any ConversationRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
+    /// Which instance acts on a call's (or a texting pair's) events.
+    public let ownership: any KeyOwnership
 
     private let backend: Backend
 
     private enum Backend: Sendable {
         case sqlite(StoreDatabase)
-        case postgres(PostgresDatabase)
+        case postgres(PostgresDatabase, PostgresKeyOwnership)
     }
 
     /// Opens (creating when needed) the SQLite database file at `path` and migrates it to the latest schema.
@@ -39,7 +41,7 @@ public final class Store: Sendable {
         let unreadable = UnreadableRows()
         let database = try StoreDatabase.open(path: path, unreadable: unreadable)
         self.init(
-            engine: .sqlite, backend: .sqlite(database), unreadable: unreadable,
+            engine: .sqlite, backend: .sqlite(database), unreadable: unreadable, ownership: LocalKeyOwnership(),
             users: SQLiteUserRepository(pool: database, memberships: caches.memberships),
             businesses: SQLiteBusinessRepository(pool: database, memberships: caches.memberships, routing: caches.routing),
             agents: SQLiteAgentRepository(pool: database, routing: caches.routing),
@@ -63,8 +65,9 @@ public final class Store: Sendable {
             let caches = StoreCaches()
             let unreadable = UnreadableRows()
             let database = try await PostgresDatabase.open(settings, caches: caches, unreadable: unreadable, logger: logger)
+            let ownership = PostgresKeyOwnership(client: database.client, logger: logger)
             return Store(
-                engine: .postgres, backend: .postgres(database), unreadable: unreadable,
+                engine: .postgres, backend: .postgres(database, ownership), unreadable: unreadable, ownership: ownership,
                 users: PostgresUserRepository(db: database, caches: caches),
                 businesses: PostgresBusinessRepository(db: database, caches: caches),
                 agents: PostgresAgentRepository(db: database, caches: caches),
@@ -80,7 +83,7 @@ public final class Store: Sendable {
     }
 
     private init(
-        engine: Engine, backend: Backend, unreadable: UnreadableRows, users: any UserRepository,
+        engine: Engine, backend: Backend, unreadable: UnreadableRows, ownership: any KeyOwnership, users: any UserRepository,
         businesses: any BusinessRepository, agents: any AgentRepository, leads: any LeadRepository,
         appointments: any AppointmentRepository, calls: any CallRepository, messages: any MessageRepository,
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
@@ -89,6 +92,7 @@ public final class Store: Sendable {
         self.engine = engine
         self.backend = backend
         self.unreadableRows = unreadable
+        self.ownership = ownership
         self.users = users
         self.businesses = businesses
         self.agents = agents
@@ -117,7 +121,7 @@ public final class Store: Sendable {
 
     /// For the store's own tests on PostgreSQL.
     package var postgres: PostgresDatabase? {
-        guard case .postgres(let database) = backend else { return nil }
+        guard case .postgres(let database, _) = backend else { return nil }
         return database
     }
 
@@ -125,7 +129,7 @@ public final class Store: Sendable {
     public func appliedMigrations() async throws -> [String] {
         switch backend {
         case .sqlite(let database): try await database.appliedMigrations()
-        case .postgres(let database): try await database.appliedMigrations()
+        case .postgres(let database, _): try await database.appliedMigrations()
         }
     }
 
@@ -134,20 +138,26 @@ public final class Store: Sendable {
     public func ping() async throws {
         switch backend {
         case .sqlite(let database): try await database.ping()
-        case .postgres(let database): try await database.ping()
+        case .postgres(let database, _): try await database.ping()
         }
     }
 
     /// A secret every instance must agree on (the token-signing key when none is configured): made by
     /// the first instance that asks and kept in the database. SQLite keeps such secrets in files instead.
     public func sharedSecret(_ name: String, make: @Sendable () -> String) async throws -> String {
-        guard case .postgres(let database) = backend else { preconditionFailure("SQLite keeps secrets in files") }
+        guard case .postgres(let database, _) = backend else { preconditionFailure("SQLite keeps secrets in files") }
         return try await database.sharedSecret(name, make: make)
     }
 
     /// Ends the connections (PostgreSQL); SQLite files close when the store is released.
     public func close() async {
-        if case .postgres(let database) = backend { await database.close() }
+        switch backend {
+        case .sqlite:
+            (ownership as? LocalKeyOwnership)?.close()
+        case .postgres(let database, let ownership):
+            await ownership.close()
+            await database.close()
+        }
     }
 }
 

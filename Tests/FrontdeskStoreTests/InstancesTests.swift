@@ -51,6 +51,31 @@ struct InstancesTests {
         }
     }
 
+    @Test("a key is held by one instance at a time; handed-over keys reach the others; a closed instance lets go of its keys")
+    func keyOwnership() async throws {
+        try await withStore(.postgres) { temp throws in
+            let first = try await temp.reopen()
+            let second = try await temp.reopen()
+            var handovers = second.ownership.handovers.makeAsyncIterator()
+            #expect(await first.ownership.claim("call:a"))
+            #expect(await first.ownership.claim("call:a"), "this instance's own key, claimed again")
+            #expect(await second.ownership.claim("call:a") == false)
+            #expect(await second.ownership.claim("call:b"))
+            await first.ownership.release("call:a")
+            #expect(await second.ownership.claim("call:a") == false, "claimed twice: held until released twice")
+            await first.ownership.release("call:a")
+            await first.ownership.handOver("call:a")  // in order after the release, on one connection
+            #expect(await handovers.next() == "call:a")
+            #expect(await second.ownership.claim("call:a"))
+            #expect(await first.ownership.claim("call:c"))
+            // An instance that goes away (here: closes; kill -9 drops its connection the same way).
+            await first.close()
+            #expect(await second.ownership.claim("call:c"))
+            #expect(second.ownership.held == 3)
+            await second.close()
+        }
+    }
+
     @Test("one webhook delivered to both instances at once is accepted by exactly one")
     func dedupeAcrossInstances() async throws {
         try await withTwo { temp, other in

@@ -334,4 +334,44 @@ struct RepositoryTests {
             #expect(progress.processed == 1)
         }
     }
+
+    @Test("provider events by key: a call's waiting events in the order accepted, and the keys left waiting", arguments: Engine.allCases)
+    func eventsByKey(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let events = temp.store.events
+            func event(_ id: String, _ key: String) -> PendingProviderEvent {
+                PendingProviderEvent(provider: "telnyx", eventId: id, type: "call.transcription", payload: Data(id.utf8), key: key)
+            }
+            // One batch, ids out of alphabetical order: the order is the batch's.
+            #expect(try await events.accept([event("z1", "call:a"), event("b2", "call:b"), event("m3", "call:a"), event("a4", "call:a")], at: temp.now)
+                == [true, true, true, true])
+            #expect(try await events.accept([event("c5", "call:c")], at: temp.now.addingTimeInterval(10)) == [true])
+            #expect(try await events.pending(key: "call:a", limit: 10).map(\.eventId) == ["z1", "m3", "a4"])
+            #expect(try await events.pending(key: "call:a", limit: 10).first == event("z1", "call:a"), "the key comes back")
+            #expect(try await events.pending().map(\.eventId) == ["z1", "b2", "m3", "a4", "c5"])
+            try await events.markProcessed([("telnyx", "z1"), ("telnyx", "b2")], at: temp.now)
+            #expect(try await events.pending(key: "call:a", limit: 10).map(\.eventId) == ["m3", "a4"])
+            #expect(try await events.pending(key: "call:b", limit: 10).isEmpty)
+            // Waiting since before a time: call:c came later.
+            #expect(try await events.pendingKeys(acceptedBefore: temp.now.addingTimeInterval(5), limit: 10) == ["call:a"])
+            #expect(Set(try await events.pendingKeys(acceptedBefore: temp.now.addingTimeInterval(60), limit: 10)) == ["call:a", "call:c"])
+        }
+    }
+
+    @Test("calls in progress are listed across businesses, oldest first; ended ones are not", arguments: Engine.allCases)
+    func callsInProgress(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (_, first) = try await temp.business()
+            let (_, second) = try await temp.business()
+            let older = temp.call(second, providerCallId: "v3:old", at: temp.now)
+            let newer = temp.call(first, providerCallId: "v3:new", at: temp.now.addingTimeInterval(60))
+            var ended = temp.call(first, providerCallId: "v3:ended", at: temp.now.addingTimeInterval(30))
+            for call in [newer, older, ended] { _ = try await temp.store.calls.start(call, newLead: nil) }
+            ended.status = .completed
+            ended.endedAt = temp.now.addingTimeInterval(90)
+            try await temp.store.calls.finish(ended, lead: nil)
+            #expect(try await temp.store.calls.inProgress(limit: 10).map(\.providerCallId) == ["v3:old", "v3:new"])
+            #expect(try await temp.store.calls.inProgress(limit: 1).map(\.providerCallId) == ["v3:old"])
+        }
+    }
 }

@@ -33,12 +33,15 @@ package final class EventAcceptor: Sendable {
         }
     }
 
-    /// A verified webhook's event: stored (durably, deduplicated), then queued to be acted on when new.
+    /// A verified webhook's event: stored (durably, deduplicated, with its ordering key), then queued to
+    /// be acted on when new — here, or by the instance that holds its key.
     package func intake(
         _ event: PendingProviderEvent, into inbox: ProviderInbox, key: String, parsed: (any Sendable)? = nil
     ) async throws -> WebhookReceipt {
+        var event = event
+        event.key = key
         let isNew = try await accept(event)
-        if isNew { inbox.enqueue(event, key: key, parsed: parsed) }
+        if isNew { await inbox.route(event, key: key, parsed: parsed) }
         return WebhookReceipt(received: true, duplicate: !isNew, eventId: event.eventId, eventType: event.type ?? "")
     }
 }

@@ -120,6 +120,49 @@ package final class CallRuntime: Sendable {
         }
     }
 
+    /// Takes over a call in progress whose session is not live here (its instance stopped or died):
+    /// the session is rebuilt from the store — transcript numbering, the conversation's last stored
+    /// state — and listens to the caller again (a call with no transcript yet is left ringing, to be
+    /// greeted). Nil when the call cannot go on (ended, its agent gone).
+    /// The caller must hold the call's key (`KeyOwnership`), so no other instance runs it meanwhile.
+    package func resume(_ stored: Call, transport: any CallTransport, silence: Duration? = nil) async throws -> CallSession? {
+        guard let providerCallId = stored.providerCallId else { return nil }
+        let key = stored.provider + ":" + providerCallId
+        if let existing = sessions.withLock({ $0[key] }) { return existing }
+        guard isAccepting else { throw StartError.stopping }
+        guard let call = try await store.calls.find(stored.id), call.status == .inProgress,
+            let agentId = call.agentId, let agent = try await store.agents.find(agentId),
+            let business = try await store.businesses.find(call.businessId)
+        else { return nil }
+        let lead = try await call.leadId.asyncFlatMap { try await store.leads.find($0) }
+        let turns = try await store.calls.turns(of: call.id)
+        var conversation = ConversationState()
+        if let lead, let saved = try await store.conversations.state(business: business.id, channel: .voice, lead: lead.id), !saved.ended {
+            conversation = saved
+        }
+        let resumed = CallSession.Resumed(
+            nextSequence: (turns.map(\.sequence).max() ?? -1) + 1, callerTurns: turns.filter { $0.speaker == .caller }.count,
+            conversation: conversation)
+        let timing = CallSession.Timing(
+            silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
+            maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
+        let session = CallSession(
+            call: call, agent: agent, business: business, lead: lead, transport: transport,
+            conversations: conversations, store: store, now: now, timing: timing, logger: logger, resumed: resumed,
+            onEnd: { [weak self] _ in self?.sessions.withLock { _ = $0.removeValue(forKey: key) } })
+        let (registered, isNew) = sessions.withLock { sessions in
+            if let raced = sessions[key] { return (raced, false) }
+            sessions[key] = session
+            return (session, true)
+        }
+        if isNew {
+            logger.notice("Taking over a call in progress", metadata: ["call_id": "\(call.id.rawValue)", "provider": "\(call.provider)"])
+            // A call not greeted yet stays ringing: its `answered` event (or the taker) greets the caller.
+            if !turns.isEmpty { await registered.resumeListening() }
+        }
+        return registered
+    }
+
     package func session(provider: String, providerCallId: String) -> CallSession? {
         sessions.withLock { $0[provider + ":" + providerCallId] }
     }

@@ -55,11 +55,24 @@ package actor CallSession {
     /// The latest of the call's transcript writes; each waits for the one before (see `persist`).
     private var transcriptWrites: Task<Void, Never>?
 
+    /// Where a call taken over from another instance (or from before a restart) goes on from: its
+    /// transcript so far and its conversation's state as last stored.
+    struct Resumed: Sendable {
+        var nextSequence: Int
+        var callerTurns: Int
+        var conversation: ConversationState
+    }
+
     init(
         call: Call, agent: Agent, business: Business, lead: Lead?, transport: any CallTransport,
         conversations: ConversationService, store: Store, now: @escaping @Sendable () -> Date, timing: Timing,
-        logger: Logger, onEnd: @escaping @Sendable (CallID) -> Void
+        logger: Logger, resumed: Resumed? = nil, onEnd: @escaping @Sendable (CallID) -> Void
     ) {
+        if let resumed {
+            sequence = resumed.nextSequence
+            callerTurns = resumed.callerTurns
+            conversation = resumed.conversation
+        }
         self.call = call
         self.callId = call.id
         self.agent = agent
@@ -211,6 +224,19 @@ package actor CallSession {
         await finish(cause: Self.stoppingCause, status: .completed)
     }
 
+    /// A call taken over mid-way: the caller is listened to again (the silence timer reprompts a caller
+    /// who waits for an answer the stopped instance never gave), the time limit counts from the call's
+    /// start, and the transcript says what happened.
+    func resumeListening() {
+        guard state == .ringing else { return }
+        state = .listening
+        record(.system, "The call was taken over by another Frontdesk instance; the conversation goes on from here.")
+        summary.append("Taken over by another instance during the call.")
+        let elapsed = Duration.milliseconds(Int(max(0, now().timeIntervalSince(call.startedAt)) * 1_000))
+        startDurationTimer(remaining: max(.zero, timing.maxDuration - elapsed))
+        startSilenceTimer()
+    }
+
     /// The call is being recorded: where the recording will be served and where its file is.
     package func setRecording(url: String, path: String) async {
         call.recordingUrl = url
@@ -308,6 +334,7 @@ package actor CallSession {
             return
         }
         conversation = result.state
+        saveConversation()
         call.llmPromptTokens += result.usage.promptTokens
         call.llmCompletionTokens += result.usage.completionTokens
         if let updated = result.lead { lead = updated }
@@ -346,6 +373,16 @@ package actor CallSession {
         if !queued.isEmpty, state != .ended {
             let next = queued.removeFirst()
             try await think(next)
+        }
+    }
+
+    /// Stores the conversation's state after a turn (in order with the transcript), so an instance
+    /// that takes the call over goes on where it was. Kept per caller: a call without the caller's
+    /// number is taken over with a fresh conversation.
+    private func saveConversation() {
+        guard let lead else { return }
+        persist("the conversation's state") { [conversation, business, now] store in
+            try await store.conversations.save(conversation, business: business.id, channel: .voice, lead: lead.id, now: now())
         }
     }
 
@@ -478,8 +515,8 @@ package actor CallSession {
         silenceTimer = nil
     }
 
-    private func startDurationTimer() {
-        let limit = timing.maxDuration
+    private func startDurationTimer(remaining: Duration? = nil) {
+        let limit = remaining ?? timing.maxDuration
         durationTimer = Task { [weak self] in
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }

@@ -22,16 +22,27 @@ package struct LiveCallsService: Service {
     }
 }
 
-/// The provider inbox: on a stop, every webhook already acknowledged is acted on and marked.
+/// The provider inbox: while running, it acts on keys other instances hand over and sweeps for events
+/// and calls an instance that stopped left behind; on a stop, every webhook already acknowledged is
+/// acted on and marked.
 package struct ProviderInboxService: Service {
     let inbox: ProviderInbox
+    let sweepInterval: Duration
 
-    package init(inbox: ProviderInbox) {
+    package init(inbox: ProviderInbox, sweepInterval: Duration = .seconds(2)) {
         self.inbox = inbox
+        self.sweepInterval = sweepInterval
     }
 
     package func run() async throws {
-        do { try await gracefulShutdown() } catch { return }
+        let stopped = await withTaskGroup(of: Void.self) { group -> Bool in
+            group.addTask { await inbox.followHandovers() }
+            group.addTask { await inbox.sweep(every: sweepInterval) }
+            defer { group.cancelAll() }
+            do { try await gracefulShutdown() } catch { return false }
+            return true
+        }
+        guard stopped else { return }
         await inbox.drain()
     }
 }

@@ -101,11 +101,53 @@ package struct TelnyxEventHandler: Sendable {
         }
     }
 
-    private func session(_ event: TelnyxEvent) -> CallSession? {
+    /// The call's live session; a call in progress whose session is not live here (another instance ran
+    /// it and stopped, or this process did before a restart) is taken over first — this instance holds
+    /// the call's key, so no other runs it meanwhile.
+    private func session(_ event: TelnyxEvent) async -> CallSession? {
         guard let call = event.string("call_control_id") else { return nil }
-        let session = calls.session(provider: Self.provider, providerCallId: call)
-        if session == nil { logger.info("No live call for this event", metadata: ["call_control_id": "\(call)", "event": "\(event.type)"]) }
-        return session
+        if let live = calls.session(provider: Self.provider, providerCallId: call) { return live }
+        if let stored = try? await store.calls.find(provider: Self.provider, providerCallId: call), stored.status == .inProgress,
+            let session = await resume(stored)
+        {
+            // Events other than the answer mean the call was answered: a caller not greeted yet is greeted now.
+            if event.type != "call.answered", await session.state == .ringing { await session.handle(.answered) }
+            return session
+        }
+        logger.info("No live call for this event", metadata: ["call_control_id": "\(call)", "event": "\(event.type)"])
+        return nil
+    }
+
+    /// The key a stored call's events are ordered (and owned) by.
+    package static func key(of call: Call) -> String { "call:" + (call.providerCallId ?? call.id.rawValue) }
+
+    /// Takes over a Call Control call in progress (see `CallRuntime.resume`). A media-mode call is not
+    /// taken over: its audio ran over a stream that ended with its instance; its record is closed when
+    /// Telnyx reports the hang-up.
+    package func resume(_ stored: Call) async -> CallSession? {
+        guard let client, let callControlId = stored.providerCallId, let agentId = stored.agentId,
+            let agent = try? await store.agents.find(agentId), agent.voiceSettings.mode != .media
+        else { return nil }
+        let transport = TelnyxCallTransport(
+            client: client, callControlId: callControlId, voice: agent.voiceSettings.voiceId ?? "female",
+            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164)
+        do {
+            return try await calls.resume(stored, transport: transport)
+        } catch {
+            logger.error("Could not take over a call", metadata: ["call_id": "\(stored.id.rawValue)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// For the inbox's sweep: a call left in progress, taken over. One not greeted yet is greeted when it
+    /// started more than `answerWindow` ago (a younger one may not be answered yet: its `call.answered`
+    /// greets it).
+    package func takeOver(_ stored: Call, answerWindow: TimeInterval = 5) async -> Bool {
+        guard let session = await resume(stored) else { return false }
+        if await session.state == .ringing, now().timeIntervalSince(stored.startedAt) > answerWindow {
+            await session.handle(.answered)
+        }
+        return true
     }
 
     // MARK: voice
@@ -180,7 +222,7 @@ package struct TelnyxEventHandler: Sendable {
             return
         }
         if event.clientState == "media" { return }  // the stream's start frame begins the conversation
-        guard let session = session(event) else { return }
+        guard let session = await session(event) else { return }
         do {
             try await client.command(
                 "transcription_start", callControlId: call,

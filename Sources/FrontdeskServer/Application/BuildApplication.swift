@@ -129,7 +129,17 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let telnyxHandler = TelnyxEventHandler(
         store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
         publicURL: configuration.publicURL, mediaTokens: services.mediaTokens, now: dependencies.now, logger: logger)
-    services.inbox.register(provider: TelnyxEventHandler.provider) { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) }
+    let liveCalls = services.calls
+    services.inbox.register(
+        provider: TelnyxEventHandler.provider,
+        ProviderInbox.Provider(
+            handler: { await telnyxHandler.handle($0, parsed: $1 as? TelnyxEvent) },
+            // A call's key stays with the instance whose session is live until the call ends.
+            keeps: { key in
+                key.hasPrefix("call:") && liveCalls.session(provider: TelnyxEventHandler.provider, providerCallId: String(key.dropFirst(5))) != nil
+            },
+            callKey: TelnyxEventHandler.key(of:),
+            resume: { await telnyxHandler.takeOver($0) }))
     let retellHandler = RetellEventHandler(
         store: store, calls: services.calls, conversations: conversations, now: dependencies.now, logger: logger)
     services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0, parsed: $1 as? RetellEvent) }

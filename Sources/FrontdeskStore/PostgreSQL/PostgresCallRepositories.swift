@@ -17,6 +17,13 @@ struct PostgresCallRepository: CallRepository {
         try Call.decode(try await db.row(Self.byProvider(provider, providerCallId)))
     }
 
+    func inProgress(limit: Int) async throws -> [Call] {
+        try Call.decodeAll(
+            try await db.rows(
+                "SELECT \(unescaped: Call.selectList) FROM calls WHERE status = 'in_progress' ORDER BY started_at LIMIT \(limit)"),
+            reporting: db.unreadable)
+    }
+
     func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call> {
         var binds = PostgresBindings()
         binds.append(filter.business.rawValue)
@@ -294,16 +301,20 @@ struct PostgresProviderEventRepository: ProviderEventRepository {
     }
 
     /// One statement for the batch: the rows inserted come back, so a duplicate (of an earlier
-    /// delivery, or of one before it in the batch) is the one whose key is not returned.
+    /// delivery, or of one before it in the batch) is the one whose key is not returned. Rows go in in
+    /// the batch's order (their `seq`), the first of a repeated id kept.
     func accept(_ events: [PendingProviderEvent], at now: Date) async throws -> [Bool] {
         guard !events.isEmpty else { return [] }
         let inserted = try await db.rows(
             """
-            INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
-            SELECT DISTINCT ON (p, e) p, e, NULLIF(t, ''), \(now.storedInstant), b, NULL::timestamptz
-            FROM unnest(\(events.map(\.provider))::text[], \(events.map(\.eventId))::text[], \(events.map { $0.type ?? "" })::text[],
-                        \(events.map { ByteBuffer(bytes: $0.payload) })::bytea[]) WITH ORDINALITY AS batch(p, e, t, b, i)
-            ORDER BY p, e, i
+            INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at, ordering_key)
+            SELECT p, e, NULLIF(t, ''), \(now.storedInstant), b, NULL::timestamptz, NULLIF(k, '')
+            FROM (SELECT DISTINCT ON (p, e) p, e, t, b, k, i
+                  FROM unnest(\(events.map(\.provider))::text[], \(events.map(\.eventId))::text[], \(events.map { $0.type ?? "" })::text[],
+                              \(events.map { ByteBuffer(bytes: $0.payload) })::bytea[], \(events.map { $0.key ?? "" })::text[])
+                       WITH ORDINALITY AS batch(p, e, t, b, k, i)
+                  ORDER BY p, e, i) AS firsts
+            ORDER BY i
             ON CONFLICT DO NOTHING RETURNING provider, event_id
             """)
         var fresh = Set<String>()
@@ -327,13 +338,34 @@ struct PostgresProviderEventRepository: ProviderEventRepository {
     func pending(limit: Int) async throws -> [PendingProviderEvent] {
         try await db.rows(
             """
-            SELECT provider, event_id, event_type, payload FROM processed_events
-            WHERE processed_at IS NULL ORDER BY received_at LIMIT \(limit)
+            SELECT provider, event_id, event_type, payload, ordering_key FROM processed_events
+            WHERE processed_at IS NULL ORDER BY seq LIMIT \(limit)
             """
-        ).map { row in
-            let (provider, eventId, type, payload) = try row.decode((String, String, String?, Data?).self)
-            return PendingProviderEvent(provider: provider, eventId: eventId, type: type, payload: payload ?? Data())
-        }
+        ).map(Self.pendingEvent)
+    }
+
+    func pending(key: String, limit: Int) async throws -> [PendingProviderEvent] {
+        try await db.rows(
+            """
+            SELECT provider, event_id, event_type, payload, ordering_key FROM processed_events
+            WHERE processed_at IS NULL AND ordering_key = \(key) ORDER BY seq LIMIT \(limit)
+            """
+        ).map(Self.pendingEvent)
+    }
+
+    func pendingKeys(acceptedBefore before: Date, limit: Int) async throws -> [String] {
+        try await db.rows(
+            """
+            SELECT ordering_key FROM processed_events
+            WHERE processed_at IS NULL AND ordering_key IS NOT NULL AND received_at < \(before.storedInstant)
+            GROUP BY ordering_key ORDER BY min(seq) LIMIT \(limit)
+            """
+        ).map { try $0.decode(String.self) }
+    }
+
+    private static func pendingEvent(_ row: PostgresRow) throws -> PendingProviderEvent {
+        let (provider, eventId, type, payload, key) = try row.decode((String, String, String?, Data?, String?).self)
+        return PendingProviderEvent(provider: provider, eventId: eventId, type: type, payload: payload ?? Data(), key: key)
     }
 
     func progress(provider: String) async throws -> (accepted: Int, processed: Int) {

@@ -35,6 +35,10 @@ public protocol CallRepository: Sendable {
     /// The call a provider knows by `providerCallId`.
     func find(provider: String, providerCallId: String) async throws -> Call?
 
+    /// Calls still in progress, in every business, oldest first (the ones an instance that stopped left
+    /// behind are among them: another takes them over).
+    func inProgress(limit: Int) async throws -> [Call]
+
     func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call>
 
     /// Calls no longer in progress, across all businesses (benchmarks).

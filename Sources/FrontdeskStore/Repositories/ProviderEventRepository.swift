@@ -7,12 +7,16 @@ public struct PendingProviderEvent: Sendable, Equatable {
     public var eventId: String
     public var type: String?
     public var payload: Data
+    /// What orders it: events with one key (one call, one texting pair) are acted on in arrival order,
+    /// by the instance that holds the key (`KeyOwnership`).
+    public var key: String?
 
-    public init(provider: String, eventId: String, type: String?, payload: Data) {
+    public init(provider: String, eventId: String, type: String?, payload: Data, key: String? = nil) {
         self.provider = provider
         self.eventId = eventId
         self.type = type
         self.payload = payload
+        self.key = key
     }
 }
 
@@ -48,6 +52,14 @@ public protocol ProviderEventRepository: Sendable {
 
     /// Accepted events not yet acted on, oldest first (replayed at start-up).
     func pending(limit: Int) async throws -> [PendingProviderEvent]
+
+    /// Accepted events with `key` not yet acted on, in the order they were accepted (what an instance
+    /// that takes the key over acts on).
+    func pending(key: String, limit: Int) async throws -> [PendingProviderEvent]
+
+    /// The keys of events accepted before `before` and not yet acted on, oldest first (left behind by an
+    /// instance that stopped, or handed over while its owner was going away).
+    func pendingKeys(acceptedBefore before: Date, limit: Int) async throws -> [String]
 
     /// Events accepted from `provider`, and how many of them have been acted on.
     func progress(provider: String) async throws -> (accepted: Int, processed: Int)

@@ -22,6 +22,12 @@ struct SQLiteCallRepository: CallRepository {
         }
     }
 
+    func inProgress(limit: Int) async throws -> [Call] {
+        try await pool.read { db in
+            try Call.filter(Call.Columns.status == CallStatus.inProgress).order(Call.Columns.startedAt).limit(limit).fetchAll(db)
+        }
+    }
+
     func list(_ filter: CallFilter, page: PageRequest) async throws -> Page<Call> {
         try await pool.read { db in
             var request = Call.filter(Call.Columns.businessId == filter.business)

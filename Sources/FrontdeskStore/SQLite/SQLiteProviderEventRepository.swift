@@ -59,12 +59,12 @@ struct SQLiteProviderEventRepository: ProviderEventRepository {
         try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at)
-                    VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING
+                    INSERT INTO processed_events (provider, event_id, event_type, received_at, payload, processed_at, ordering_key)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING
                     """)
             let received = now.storageValue
             return try events.map { event in
-                try statement.execute(arguments: [event.provider, event.eventId, event.type, received, event.payload])
+                try statement.execute(arguments: [event.provider, event.eventId, event.type, received, event.payload, event.key])
                 return db.changesCount == 1
             }
         }
@@ -87,13 +87,41 @@ struct SQLiteProviderEventRepository: ProviderEventRepository {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT provider, event_id, event_type, payload FROM processed_events
-                    WHERE processed_at IS NULL ORDER BY received_at LIMIT ?
+                    SELECT provider, event_id, event_type, payload, ordering_key FROM processed_events
+                    WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?
                     """, arguments: [limit]
-            ).map { row in
-                PendingProviderEvent(provider: row["provider"], eventId: row["event_id"], type: row["event_type"], payload: row["payload"] ?? Data())
-            }
+            ).map(Self.pendingEvent)
         }
+    }
+
+    func pending(key: String, limit: Int) async throws -> [PendingProviderEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT provider, event_id, event_type, payload, ordering_key FROM processed_events
+                    WHERE processed_at IS NULL AND ordering_key = ? ORDER BY received_at, rowid LIMIT ?
+                    """, arguments: [key, limit]
+            ).map(Self.pendingEvent)
+        }
+    }
+
+    func pendingKeys(acceptedBefore before: Date, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT ordering_key FROM processed_events
+                    WHERE processed_at IS NULL AND ordering_key IS NOT NULL AND received_at < ?
+                    GROUP BY ordering_key ORDER BY min(received_at) LIMIT ?
+                    """, arguments: [before.storageValue, limit])
+        }
+    }
+
+    private static func pendingEvent(_ row: Row) -> PendingProviderEvent {
+        PendingProviderEvent(
+            provider: row["provider"], eventId: row["event_id"], type: row["event_type"], payload: row["payload"] ?? Data(),
+            key: row["ordering_key"])
     }
 
     /// Events accepted from `provider`, and how many of them have been acted on.

@@ -300,6 +300,16 @@ enum Schema {
                        OR scheduled_date NOT GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]*'
                     """)
         }
+        migrator.registerMigration("v10-event-keys-and-live-calls") { db in
+            // Each accepted event's ordering key (one call, one texting pair), so the instance that takes
+            // a key over finds what is still to be acted on for it.
+            try db.execute(
+                sql: """
+                    ALTER TABLE processed_events ADD COLUMN ordering_key TEXT;
+                    CREATE INDEX processed_events_pending_key ON processed_events(ordering_key, received_at) WHERE processed_at IS NULL;
+                    CREATE INDEX calls_in_progress ON calls(started_at) WHERE status = 'in_progress';
+                    """)
+        }
         return migrator
     }
 }
