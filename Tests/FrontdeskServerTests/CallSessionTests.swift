@@ -32,6 +32,8 @@ final class RecordingTransport: CallTransport {
 struct CallHarness {
     let services: AppServices
     let folder: URL
+    var configuration: AppConfiguration? = nil
+    var clock: TestClock? = nil
     let transport = RecordingTransport()
 
     /// Monday 23 November 2026, 10:00 in New York (open).
@@ -50,7 +52,17 @@ struct CallHarness {
         let services = try await buildServices(
             configuration: configuration,
             dependencies: AppDependencies(now: { clock.now }, silenceTimeout: silence, llm: llm), logger: logger)
-        return CallHarness(services: services, folder: app.folder)
+        return CallHarness(services: services, folder: app.folder, configuration: configuration, clock: clock)
+    }
+
+    /// Another instance on the same database and clock (its own runtime, no live calls).
+    func sibling() async throws -> CallHarness {
+        var logger = Logger(label: "test-sibling")
+        logger.logLevel = .critical
+        let clock = clock!
+        let services = try await buildServices(
+            configuration: configuration!, dependencies: AppDependencies(now: { clock.now }), logger: logger)
+        return CallHarness(services: services, folder: folder, configuration: configuration, clock: clock)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
@@ -116,6 +128,51 @@ struct CallSessionTests {
         #expect(sms.items.first?.to == "+15551234567")
         #expect(harness.services.calls.activeCount == 0)
         #expect(try await harness.services.store.agents.callsSince(call.agent.id, since: CallHarness.mondayMorning.addingTimeInterval(-3600)) == 1)
+    }
+
+    @Test("a call taken over mid-turn: words already answered are not acted on again; words the stopped instance wrote and booked but did not answer are answered once, with the caller's own slot")
+    func takeOverMidTurn() async throws {
+        let first = try await CallHarness.make()
+        defer { first.cleanUp() }
+        let call = try await first.startCall(id: "v3:taken")
+        await call.handle(.answered)
+        await call.handle(.agentFinishedSpeaking)
+        let before = first.transport.spoken.count
+        await call.handle(.callerSaid("Hi, this is Maria, I'd like a cleaning on Tuesday at 10am", isFinal: true, confidence: 0.9), providerEvent: "ev-1")
+        #expect(first.transport.spoken.count == before + 1)
+        await call.handle(.agentFinishedSpeaking)
+        // The first instance wrote the caller's "yes" and booked the slot, then stopped before its reply.
+        let store = first.services.store
+        try await eventually("first turns stored") { (try? await store.calls.turns(of: call.callId).count) == 3 }
+        let stored = try #require(try await store.calls.find(call.callId))
+        _ = try await store.calls.append(TranscriptTurn(
+            callId: call.callId, sequence: 3, speaker: .caller, text: "yes please", startedAt: CallHarness.mondayMorning,
+            endedAt: CallHarness.mondayMorning, confidence: 0.9, latencyMs: nil, providerEventId: "ev-2"))
+        let business = try #require(try await store.businesses.find(stored.businessId))
+        let tuesday = try Date("2026-11-24T15:00:00Z", strategy: .iso8601)
+        let held = Appointment(
+            id: .generate(), businessId: business.id, leadId: stored.leadId, scheduledDate: tuesday, duration: 45, status: .scheduled,
+            type: "Cleaning", notes: nil, price: nil, createdAt: CallHarness.mondayMorning, updatedAt: CallHarness.mondayMorning)
+        try await store.appointments.save(held, rules: business.settings.booking, hours: OpeningHours(settings: business.settings))
+
+        let second = try await first.sibling()
+        let taken = try #require(try await second.services.calls.resume(stored, transport: second.transport))
+        #expect(await taken.state == .listening)
+        // The carrier replays the first words (the stopped instance answered them): nothing happens.
+        await taken.handle(.callerSaid("Hi, this is Maria, I'd like a cleaning on Tuesday at 10am", isFinal: true, confidence: 0.9), providerEvent: "ev-1")
+        #expect(second.transport.spoken.isEmpty)
+        // Then the "yes" it wrote but never answered: answered now, with the slot the caller holds.
+        await taken.handle(.callerSaid("yes please", isFinal: true, confidence: 0.9), providerEvent: "ev-2")
+        #expect(second.transport.spoken.count == 1)
+        #expect(second.transport.spoken.first?.contains("You're all set for Tuesday, November 24 at 10:00 AM") == true, "\(second.transport.spoken)")
+        await taken.handle(.agentFinishedSpeaking)
+        try await eventually("reply stored") { (try? await store.calls.turns(of: call.callId).count) == 6 }
+        let turns = try await store.calls.turns(of: call.callId)
+        #expect(turns.map(\.speaker) == [.agent, .caller, .agent, .caller, .system, .agent])
+        #expect(turns.map(\.sequence) == Array(0..<6))
+        #expect(turns[1].providerEventId == "ev-1")
+        let appointments = try await store.appointments.live(business: business.id, from: tuesday.addingTimeInterval(-86_400), to: tuesday.addingTimeInterval(86_400))
+        #expect(appointments.map(\.id) == [held.id])
     }
 
     @Test("DTMF 0 transfers to the fallback number; a successful transfer closes the call as transferred")

@@ -229,6 +229,10 @@ struct RepositoryTests {
                                                              startedAt: temp.now, endedAt: nil, confidence: nil, latencyMs: nil))
             try await temp.store.calls.updateTurnText(call: call.id, sequence: 0, text: "Hello, how can—")
             #expect(try await temp.store.calls.transcripts(of: [call.id, second.id]) == [call.id: "Agent: Hello, how can—"])
+            // A caller's words keep the carrier event they came in (a takeover does not act on them twice).
+            try await temp.store.calls.append(TranscriptTurn(callId: call.id, sequence: 1, speaker: .caller, text: "A cleaning, please",
+                                                             startedAt: temp.now, endedAt: nil, confidence: 0.9, latencyMs: nil, providerEventId: "ev-77"))
+            #expect(try await temp.store.calls.turns(of: call.id).map(\.providerEventId) == [nil, "ev-77"])
         }
     }
 

@@ -140,9 +140,7 @@ package final class CallRuntime: Sendable {
         if let lead, let saved = try await store.conversations.state(business: business.id, channel: .voice, lead: lead.id), !saved.ended {
             conversation = saved
         }
-        let resumed = CallSession.Resumed(
-            nextSequence: (turns.map(\.sequence).max() ?? -1) + 1, callerTurns: turns.filter { $0.speaker == .caller }.count,
-            conversation: conversation)
+        let resumed = CallSession.Resumed(turns: turns, conversation: conversation)
         let timing = CallSession.Timing(
             silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
             maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))

@@ -54,6 +54,8 @@ package actor CallSession {
     private var durationTimer: Task<Void, Never>?
     /// The latest of the call's transcript writes; each waits for the one before (see `persist`).
     private var transcriptWrites: Task<Void, Never>?
+    /// Carrier events already in the transcript when the call was taken over (id → answered).
+    private var handledEvents: [String: Bool] = [:]
 
     /// Where a call taken over from another instance (or from before a restart) goes on from: its
     /// transcript so far and its conversation's state as last stored.
@@ -61,6 +63,19 @@ package actor CallSession {
         var nextSequence: Int
         var callerTurns: Int
         var conversation: ConversationState
+        /// The carrier events whose words are in the transcript already, each with whether the agent's
+        /// reply to them is there too (see `handle(_:providerEvent:)`).
+        var handledEvents: [String: Bool] = [:]
+
+        init(turns: [TranscriptTurn], conversation: ConversationState) {
+            nextSequence = (turns.map(\.sequence).max() ?? -1) + 1
+            callerTurns = turns.filter { $0.speaker == .caller }.count
+            self.conversation = conversation
+            let lastAgent = turns.filter { $0.speaker == .agent }.map(\.sequence).max() ?? -1
+            for turn in turns where turn.speaker == .caller {
+                if let id = turn.providerEventId { handledEvents[id] = turn.sequence < lastAgent }
+            }
+        }
     }
 
     init(
@@ -72,6 +87,7 @@ package actor CallSession {
             sequence = resumed.nextSequence
             callerTurns = resumed.callerTurns
             conversation = resumed.conversation
+            handledEvents = resumed.handledEvents
         }
         self.call = call
         self.callId = call.id
@@ -90,14 +106,19 @@ package actor CallSession {
     }
 
     /// Feeds one event to the call. Returns false (and logs) when the state does not accept it.
+    ///
+    /// `providerEvent` is the carrier's id for the event that brought it. A call taken over from an
+    /// instance that stopped may be sent an event that instance had begun on: words already in the
+    /// transcript with the agent's reply are not acted on again; words whose reply is missing are
+    /// answered without being written twice.
     @discardableResult
-    package func handle(_ event: CallEvent) async -> Bool {
+    package func handle(_ event: CallEvent, providerEvent: String? = nil) async -> Bool {
         guard CallTransitions.accepts(event, in: state) else {
             logger.notice("Ignored call event", metadata: ["event": "\(event.kind.rawValue)", "state": "\(state.rawValue)"])
             return false
         }
         do {
-            try await apply(event)
+            try await apply(event, providerEvent: providerEvent)
         } catch {
             logger.error("Call failed; ending it", metadata: ["error": "\(error)"])
             try? await transport.hangUp()
@@ -106,7 +127,7 @@ package actor CallSession {
         return true
     }
 
-    private func apply(_ event: CallEvent) async throws {
+    private func apply(_ event: CallEvent, providerEvent: String? = nil) async throws {
         switch event {
         case .answered:
             startDurationTimer()
@@ -121,10 +142,22 @@ package actor CallSession {
                 return
             }
             silences = 0
+            if let id = providerEvent, let answered = handledEvents[id] {
+                // Taken over mid-turn: the stopped instance wrote these words (and maybe its reply).
+                handledEvents[id] = true
+                if answered {
+                    logger.info("Words already answered before the takeover; not acted on again", metadata: ["provider_event": "\(id)"])
+                    if state == .listening { startSilenceTimer() }
+                    return
+                }
+                lastCallerWordsAt = now()
+                if state == .thinking { queued.append(words) } else { try await think(words) }
+                return
+            }
             callerTurns += 1
             if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
             lastCallerWordsAt = now()
-            record(.caller, words, confidence: confidence)
+            record(.caller, words, confidence: confidence, providerEvent: providerEvent)
             if state == .thinking {
                 queued.append(words)
             } else {
@@ -417,11 +450,13 @@ package actor CallSession {
     }
 
     /// A transcript turn, numbered now and stored in the background (`persist`).
-    private func record(_ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil) {
+    private func record(
+        _ speaker: Speaker, _ text: String, confidence: Double? = nil, latencyMs: Int? = nil, providerEvent: String? = nil
+    ) {
         let time = now()
         let turn = TranscriptTurn(
             callId: callId, sequence: sequence, speaker: speaker, text: text, startedAt: time, endedAt: time,
-            confidence: confidence, latencyMs: latencyMs)
+            confidence: confidence, latencyMs: latencyMs, providerEventId: providerEvent)
         sequence += 1
         if speaker == .agent { lastAgentTurn = turn.sequence }
         persist("transcript turn \(turn.sequence)") { store in try await store.calls.append(turn) }

@@ -43,6 +43,13 @@ package final class StoreReceptionistTools: ReceptionistTools {
     }
 
     package func book(start: Date, duration: Int, service: String?, callerName: String?) async throws -> BookingOutcome {
+        // The caller holds this very slot already (booked earlier, or by an instance that stopped just
+        // after booking it for this turn): that is the booking, not a clash with someone else's.
+        if let leadId, let held = try await store.appointments.live(business: business.id, from: start, to: start.addingTimeInterval(1))
+            .first(where: { $0.leadId == leadId && $0.scheduledDate == start && $0.type == service })
+        {
+            return .booked(Self.view(held))
+        }
         guard try await isOffered(start, duration: duration) else { return .unavailable }
         let appointment = Appointment(
             id: .generate(), businessId: business.id, leadId: leadId, scheduledDate: start, duration: duration,

@@ -104,10 +104,13 @@ public struct TranscriptTurn: Sendable, Codable, Hashable {
     public var confidence: Double?
     /// The agent's reply latency in milliseconds, for agent turns.
     public var latencyMs: Int?
+    /// For a caller's turn, the carrier's event that delivered the words (its id): an instance that takes
+    /// the call over does not act on the same words twice when the carrier's event is replayed.
+    public var providerEventId: String?
 
     public init(
         id: Int64? = nil, callId: CallID, sequence: Int, speaker: Speaker, text: String, startedAt: Date,
-        endedAt: Date?, confidence: Double?, latencyMs: Int?
+        endedAt: Date?, confidence: Double?, latencyMs: Int?, providerEventId: String? = nil
     ) {
         self.id = id
         self.callId = callId
@@ -118,6 +121,7 @@ public struct TranscriptTurn: Sendable, Codable, Hashable {
         self.endedAt = endedAt
         self.confidence = confidence
         self.latencyMs = latencyMs
+        self.providerEventId = providerEventId
     }
 
     public enum CodingKeys: String, CodingKey {
@@ -128,5 +132,6 @@ public struct TranscriptTurn: Sendable, Codable, Hashable {
         case endedAt = "ended_at"
         case confidence
         case latencyMs = "latency_ms"
+        case providerEventId = "provider_event_id"
     }
 }

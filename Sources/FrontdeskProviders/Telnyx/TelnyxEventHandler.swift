@@ -80,7 +80,8 @@ package struct TelnyxEventHandler: Sendable {
                 let text = data?["transcript"]?.text
             else { return }
             await session(event)?.handle(
-                .callerSaid(text, isFinal: data?["is_final"]?.bool ?? true, confidence: data?["confidence"]?.double))
+                .callerSaid(text, isFinal: data?["is_final"]?.bool ?? true, confidence: data?["confidence"]?.double),
+                providerEvent: event.id)
         case "call.dtmf.received":
             // A media stream reports the key itself (its `dtmf` frame): not counted twice.
             guard let digit = event.string("digit"), event.clientState != "media" else { return }

@@ -225,6 +225,7 @@ enum OpenAPISchemas {
             "turns": array(object([
                 "sequence": integer, "speaker": enumeration(["caller", "agent", "system"]), "text": string,
                 "started_at": dateTime, "ended_at": dateTime, "confidence": number, "latency_ms": integer,
+                "provider_event_id": string,
             ])),
             "recording_url": nullableString,
             "turn_latencies": array(object([

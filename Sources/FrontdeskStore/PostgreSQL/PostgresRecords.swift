@@ -197,13 +197,14 @@ extension TranscriptTurn: PostgresRecord {
     static let table = "transcript_turns"
     /// The id is the database's (an identity column): written never, read first.
     static let columns: [PostgresColumn] = [
-        "call_id", "sequence", "speaker", "text", "started_at", "ended_at", "confidence", "latency_ms",
+        "call_id", "sequence", "speaker", "text", "started_at", "ended_at", "confidence", "latency_ms", "provider_event_id",
     ]
 
     init(_ row: inout RowCursor) throws {
         self.init(
             callId: try row.id(), sequence: try row.next(), speaker: try row.value(), text: try row.next(),
-            startedAt: try row.date(), endedAt: try row.optionalDate(), confidence: try row.next(), latencyMs: try row.next())
+            startedAt: try row.date(), endedAt: try row.optionalDate(), confidence: try row.next(), latencyMs: try row.next(),
+            providerEventId: try row.next())
         id = try row.next(Int64.self)
     }
 
@@ -216,6 +217,7 @@ extension TranscriptTurn: PostgresRecord {
         b.append(instant: endedAt)
         b.append(confidence)
         b.append(latencyMs)
+        b.append(providerEventId)
     }
 }
 

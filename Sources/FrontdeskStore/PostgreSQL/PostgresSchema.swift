@@ -262,7 +262,9 @@ enum PostgresSchema {
                   created_at TIMESTAMPTZ NOT NULL,
                   PRIMARY KEY (business_id, phone)
                 );
-                """)
+                """),
+        // The carrier event a caller's words came in (see `TranscriptTurn.providerEventId`).
+        Migration(id: "pg2-turn-provider-events", sql: "ALTER TABLE transcript_turns ADD COLUMN provider_event_id TEXT;"),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock so

@@ -310,6 +310,10 @@ enum Schema {
                     CREATE INDEX calls_in_progress ON calls(started_at) WHERE status = 'in_progress';
                     """)
         }
+        migrator.registerMigration("v11-turn-provider-events") { db in
+            // The carrier event a caller's words came in (see `TranscriptTurn.providerEventId`).
+            try db.execute(sql: "ALTER TABLE transcript_turns ADD COLUMN provider_event_id TEXT")
+        }
         return migrator
     }
 }

@@ -96,13 +96,13 @@ extension Lead: StoredRow {
 }
 
 extension TranscriptTurn: StoredRow {
-    static let storedColumns = ["call_id", "sequence", "speaker", "text", "started_at", "ended_at", "confidence", "latency_ms"]
+    static let storedColumns = ["call_id", "sequence", "speaker", "text", "started_at", "ended_at", "confidence", "latency_ms", "provider_event_id"]
     static let statements = RowStatements(table: databaseTableName, columns: storedColumns)
 
     var storedValues: [DatabaseValue] {
         [
             callId.databaseValue, sequence.databaseValue, speaker.databaseValue, text.databaseValue, startedAt.storageValue,
-            endedAt.storageValue, confidence.databaseValue, latencyMs.databaseValue,
+            endedAt.storageValue, confidence.databaseValue, latencyMs.databaseValue, providerEventId.databaseValue,
         ]
     }
 
