@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FrontdeskServer
 import Hummingbird
 import Logging
@@ -19,7 +20,25 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: text (for people) or json (one object per line, for log collectors). Default: FRONTDESK_LOG_FORMAT, else text.")
+    var logFormat: LogFormat?
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     func run() async throws {
+        let environmentFormat = ProcessInfo.processInfo.environment["FRONTDESK_LOG_FORMAT"].flatMap { $0.isEmpty ? nil : $0 }
+        var format = logFormat ?? .text
+        if logFormat == nil, let environmentFormat {
+            guard let parsed = LogFormat(rawValue: environmentFormat.lowercased()) else {
+                throw ValidationError("FRONTDESK_LOG_FORMAT must be text or json, not '\(environmentFormat)'")
+            }
+            format = parsed
+        }
+        if format == .json {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         var configuration: AppConfiguration
         do {
             configuration = try AppConfiguration.fromEnvironment()

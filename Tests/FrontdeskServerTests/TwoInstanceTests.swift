@@ -82,7 +82,7 @@ struct TwoInstanceTests {
             "TELNYX_API_KEY": "two-instances", "TELNYX_API_BASE": telnyx.baseURL.absoluteString,
             "TELNYX_PUBLIC_KEY": signer.publicKeyBase64,
             "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000", "FRONTDESK_RATE_LIMIT_AUTHENTICATED": "100000000",
-            "FRONTDESK_RATE_LIMIT_WEBHOOKS": "100000000",
+            "FRONTDESK_RATE_LIMIT_WEBHOOKS": "100000000", "FRONTDESK_TRUSTED_PROXIES": "127.0.0.1",
         ]
         let port = Int.random(in: 40_000...48_000)
         // One after the other: the first makes the schema and the demo practice, the second finds them.

@@ -235,13 +235,14 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     router.add(
         middleware: APIMiddleware(
             tokens: services.tokens, store: services.store, limiter: RateLimiter(), limits: services.configuration.rateLimits,
-            routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes, now: services.now))
+            routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes,
+            proxies: services.configuration.connections.trustedProxies, now: services.now))
     let api = router.group("api")
     // Each controller gets what it uses: the store, the tenancy checks, and its own few services.
     let (store, tenancy, now) = (services.store, services.tenancy, services.now)
     HealthController(
         configuration: services.configuration, store: store, recordings: services.recordings, mediaTotals: services.mediaTotals,
-        now: now, startedAt: services.startedAt
+        now: now, startedAt: services.startedAt, isAccepting: { [calls = services.calls] in calls.isAccepting }
     ).addRoutes(to: api.group("health"))
     AuthController(
         store: store, tokens: services.tokens, passwords: services.passwords, messenger: services.messenger,

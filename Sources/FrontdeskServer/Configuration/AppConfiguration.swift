@@ -120,6 +120,14 @@ public struct AppConfiguration: Sendable {
         config.connections.perClient =
             try reader.int("FRONTDESK_MAX_CONNECTIONS_PER_CLIENT", in: 1...1_000_000) ?? config.connections.perClient
         config.connections.total = try reader.int("FRONTDESK_MAX_CONNECTIONS", in: 1...1_000_000) ?? config.connections.total
+        if let proxies = reader.string("FRONTDESK_TRUSTED_PROXIES") {
+            switch TrustedProxies.parse(proxies) {
+            case .success(let parsed): config.connections.trustedProxies = parsed
+            case .failure(let error):
+                throw ConfigurationError(
+                    variable: "FRONTDESK_TRUSTED_PROXIES", problem: "'\(error.entry)' is not an IP address or CIDR range (e.g. 10.0.0.0/8)")
+            }
+        }
         if let seconds = try reader.int("FRONTDESK_SHUTDOWN_GRACE_SECONDS", in: 0...300) {
             config.shutdownGrace = .seconds(Int64(seconds))
         }

@@ -7,6 +7,9 @@ import Logging
 import Synchronization
 
 /// `GET /health`: overall state; with `detailed=true`, a real database check with its query time.
+/// `GET /health/live` (the process answers: restart it when this fails) and `GET /health/ready` (the
+/// database answers and the instance is not stopping: route traffic to it) are for load balancers and
+/// orchestrators. None of them is rate-limited.
 struct HealthController {
     static let version = "0.1.0"
 
@@ -16,6 +19,8 @@ struct HealthController {
     let mediaTotals: MediaTotals
     let now: @Sendable () -> Date
     let startedAt: Date
+    /// False once the instance has begun to stop (it drains; new calls belong elsewhere).
+    let isAccepting: @Sendable () -> Bool
     /// The last detailed report, reused for a few seconds when `cache` is not false.
     let cache = ReportCache()
 
@@ -25,7 +30,50 @@ struct HealthController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: health)
+        group.get("live", use: live)
+        group.get("ready", use: ready)
     }
+
+    struct Probe: Encodable, Sendable {
+        let status: String
+        /// Milliseconds since the process started.
+        let uptime: Int
+        let version: String
+    }
+
+    /// Liveness: no database, no locks — only that the process and its event loops answer.
+    @Sendable func live(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try APIResponse(Probe(status: "alive", uptime: uptime(now()), version: Self.version))
+            .response(from: request, context: context)
+    }
+
+    /// Readiness: the database answers a query within two seconds and the instance is not stopping;
+    /// otherwise 503 `SERVICE_UNAVAILABLE` with the reason.
+    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var reason: String?
+        if !isAccepting() {
+            reason = "stopping: this instance is draining its calls"
+        } else {
+            do {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask { try await store.ping(); return true }
+                    group.addTask { try await Task.sleep(for: .seconds(2)); return false }
+                    let answered = try await group.next() ?? false
+                    group.cancelAll()
+                    if !answered { reason = "database: no answer within 2 s" }
+                }
+            } catch {
+                reason = "database: \(error)"
+            }
+        }
+        if let reason {
+            throw AppError(.serviceUnavailable, "Not ready: \(reason)")
+        }
+        return try APIResponse(Probe(status: "ready", uptime: uptime(now()), version: Self.version))
+            .response(from: request, context: context)
+    }
+
+    private func uptime(_ now: Date) -> Int { max(0, Int(now.timeIntervalSince(startedAt) * 1000)) }
 
     struct Check: Encodable, Sendable {
         let name: String

@@ -17,12 +17,16 @@ struct APIMiddleware: RouterMiddleware {
     let limits: RateLimits
     let routeTable: RouteTable
     let maxBodyBytes: Int
+    /// Whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    var proxies = TrustedProxies.none
     let now: @Sendable () -> Date
 
     static let requestIdHeader = HTTPField.Name("X-Request-ID")!
     static let limitHeader = HTTPField.Name("X-RateLimit-Limit")!
     static let remainingHeader = HTTPField.Name("X-RateLimit-Remaining")!
     static let resetHeader = HTTPField.Name("X-RateLimit-Reset")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -30,7 +34,13 @@ struct APIMiddleware: RouterMiddleware {
         var context = context
         context.requestId = Self.requestId(from: request)
         context.maxBodyBytes = maxBodyBytes
+        if !proxies.isEmpty {
+            let peer = context.clientAddress
+            context.clientAddress = proxies.client(peer: peer, forwardedFor: request.headers[Self.forwardedFor])
+            context.scheme = proxies.scheme(peer: peer, forwardedProto: request.headers[Self.forwardedProto])
+        }
         context.logger[metadataKey: "request_id"] = .string(context.requestId)
+        context.logger[metadataKey: "client"] = .string(context.clientAddress)
         context.caller = await caller(of: request)
 
         // Health (and the OpenAPI document) are never rate-limited: monitors probe them all day.

@@ -19,9 +19,16 @@ public struct AppRequestContext: RequestContext {
     public var maxBodyBytes = 1 << 20
     public let remoteAddress: SocketAddress?
 
+    /// The client's IP address: the socket's, or the one a trusted proxy forwarded for (set by the API
+    /// middleware); "local" in in-memory tests.
+    public var clientAddress: String
+    /// `http` or `https` as the client reached Frontdesk (a trusted proxy's `X-Forwarded-Proto`).
+    public var scheme = "http"
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        clientAddress = remoteAddress?.ipAddress ?? "local"
     }
 
     /// The authenticated caller's claims, or 401 (`AUTH_REQUIRED` / `AUTH_INVALID_TOKEN`).
@@ -32,7 +39,4 @@ public struct AppRequestContext: RequestContext {
         case .invalidToken(let reason): throw AppError(.authInvalidToken, reason)
         }
     }
-
-    /// The client's IP address (for anonymous rate limits), "local" in in-memory tests.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "local" }
 }

@@ -17,6 +17,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var total = 16384
     /// Largest request body (a larger declared `Content-Length` is answered 413 before it is read).
     public var maxBodyBytes = 1 << 20
+    /// Proxies in front (`FRONTDESK_TRUSTED_PROXIES`): their connections carry many clients, so the
+    /// per-client cap does not apply to them (the total does).
+    public var trustedProxies = TrustedProxies.none
 
     public init() {}
 }
@@ -43,7 +46,7 @@ final class ConnectionRegistry: Sendable {
         state.withLock { state in
             if state.total >= limits.total { return .serverFull }
             let count = state.perClient[client, default: 0]
-            if count >= limits.perClient { return .clientFull }
+            if count >= limits.perClient, !limits.trustedProxies.contains(client) { return .clientFull }
             state.perClient[client] = count + 1
             state.total += 1
             return .admitted

@@ -25,6 +25,8 @@ enum OpenAPIDocument {
 
     static let operations: [Operation] = [
         .init(method: "GET", path: "/api/health", summary: "Service health (detailed: database check with query time)", tag: "health", auth: false, query: ["detailed", "cache"], response: "Health"),
+        .init(method: "GET", path: "/api/health/live", summary: "Liveness: the process answers (no database check; never rate-limited)", tag: "health", auth: false, response: "Probe"),
+        .init(method: "GET", path: "/api/health/ready", summary: "Readiness: the database answers and the instance is not stopping (503 otherwise; never rate-limited)", tag: "health", auth: false, response: "Probe"),
         .init(method: "GET", path: "/api/openapi.json", summary: "This document", tag: "health", auth: false),
         .init(method: "POST", path: "/api/auth/register", summary: "Create a user and its business; returns tokens", tag: "auth", auth: false, body: "RegisterRequest", response: "TokenResponse", status: "201"),
         .init(method: "POST", path: "/api/auth/login", summary: "Log in; returns an access token (1 h) and a refresh token", tag: "auth", auth: false, body: "LoginRequest", response: "TokenResponse"),
@@ -163,6 +165,7 @@ enum OpenAPIDocument {
                 "422": errorResponse("Validation failed (details per field)"),
                 "429": errorResponse("Rate limit exceeded (Retry-After)"),
             ]
+            if op.path == "/api/health/ready" { responses["503"] = errorResponse("Not ready: the database does not answer, or the instance is stopping") }
             if op.path == "/api/health" {
                 responses["503"] = [
                     "description": "Unhealthy: the same report with success false and code SERVICE_UNAVAILABLE",

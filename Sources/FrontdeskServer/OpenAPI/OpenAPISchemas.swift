@@ -65,6 +65,7 @@ enum OpenAPISchemas {
                 "timestamp": dateTime, "requestId": string,
             ], required: ["success", "error", "code", "timestamp", "requestId"]),
         "Pagination": object(["page": integer, "limit": integer, "total": integer, "pages": integer]),
+        "Probe": object(["status": enumeration(["alive", "ready"]), "uptime": integer, "version": string], required: ["status", "uptime", "version"]),
         "Health": object([
             "overall": enumeration(["healthy", "unhealthy"]),
             "checks": array(object(["name": string, "status": string, "message": string, "duration": number, "timestamp": dateTime])),
