@@ -16,6 +16,11 @@ struct CrashSafetyTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("frontdesk")
     }
 
+    /// A port for a server (and the next two, for its siblings) below Linux's ephemeral range
+    /// (32768–60999), where an outgoing connection of this or another test may hold a port a server
+    /// then cannot bind.
+    static func listeningPort() -> Int { Int.random(in: 20_000...30_000) }
+
     final class Server: @unchecked Sendable {
         let process = Process()
         let base: String
@@ -43,16 +48,7 @@ struct CrashSafetyTests {
         func request(_ method: String, _ path: String, token: String? = nil, body: String? = nil) async throws
             -> (status: Int, json: [String: Any])
         {
-            var request = URLRequest(url: URL(string: base + path)!)
-            request.httpMethod = method
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            if let body {
-                request.httpBody = Data(body.utf8)
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            }
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+            await CrashSafetyTests.request(base, method, path, token: token, body: body)
         }
 
         /// Asks the server to stop (what a deployment's `docker stop` or systemd does).
@@ -81,7 +77,7 @@ struct CrashSafetyTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
-        let port = Int.random(in: 40_000...49_000)
+        let port = Self.listeningPort()
 
         let first = try Server(database: database, port: port)
         try await first.waitUntilUp()
@@ -123,7 +119,7 @@ struct CrashSafetyTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
-        let port = Int.random(in: 40_000...49_000)
+        let port = Self.listeningPort()
         let telnyx = try await TelnyxStandIn.start()
         defer { telnyx.stop() }
         let signer = try TelnyxSigner.simulatorTestKey()
@@ -207,10 +203,29 @@ struct CrashSafetyTests {
             + " \(stored.intersection(acked).count) stored")
     }
 
-    /// A signed Telnyx webhook (Call Control or Messaging) posted to `url`; the status, or nil when
-    /// the server did not answer (not acknowledged: Telnyx would send it again).
-    static func postTelnyx(_ type: String, payload: String, to url: URL, signer: TelnyxSigner) async -> Int? {
-        let body = Data(#"{"data":{"record_type":"event","event_type":"\#(type)","id":"\#(UUID().uuidString.lowercased())","occurred_at":"\#(InstantText.format(Date()))","payload":\#(payload)},"meta":{"attempt":1}}"#.utf8)
+    /// A JSON request to `base + path` (a server's or a proxy's `…/api`); status 0 when nothing answered.
+    static func request(_ base: String, _ method: String, _ path: String, token: String? = nil, body: String? = nil) async
+        -> (status: Int, json: [String: Any])
+    {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, [:]) }
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+    }
+
+    /// A signed Telnyx webhook (Call Control or Messaging, event id `id`) posted to `url`; the status, or
+    /// nil when the server did not answer (not acknowledged: Telnyx would send it again).
+    static func postTelnyx(
+        _ type: String, payload: String, to url: URL, signer: TelnyxSigner, id: String = UUID().uuidString.lowercased()
+    ) async -> Int? {
+        let body = Data(#"{"data":{"record_type":"event","event_type":"\#(type)","id":"\#(id)","occurred_at":"\#(InstantText.format(Date()))","payload":\#(payload)},"meta":{"attempt":1}}"#.utf8)
         guard let signed = try? signer.headers(for: body, at: Date()) else { return nil }
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
@@ -227,7 +242,7 @@ struct CrashSafetyTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-stop-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
-        let port = Int.random(in: 40_000...49_000)
+        let port = Self.listeningPort()
         let telnyx = try await TelnyxStandIn.start()
         defer { telnyx.stop() }
         let signer = try TelnyxSigner.simulatorTestKey()

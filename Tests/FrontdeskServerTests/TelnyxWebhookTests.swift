@@ -38,8 +38,8 @@ struct TelnyxSender {
                       HTTPField.Name("telnyx-timestamp")!: signed.timestamp, .contentType: "application/json"])
     }
 
-    /// A call event's payload for call `id`.
-    static func call(_ id: String, _ extra: String = "", state: String? = "agent") -> String {
+    /// A call event's payload for call `id` (from `caller`).
+    static func call(_ id: String, _ extra: String = "", state: String? = "agent", caller: String = TelnyxSender.caller) -> String {
         let clientState = state.map { "\"\(Data($0.utf8).base64EncodedString())\"" } ?? "null"
         return #"{"call_control_id":"\#(id)","call_leg_id":"leg-\#(id)","call_session_id":"s-\#(id)","connection_id":"77","client_state":\#(clientState),"from":"\#(caller)","to":"\#(agentNumber)","direction":"incoming"\#(extra.isEmpty ? "" : "," + extra)}"#
     }

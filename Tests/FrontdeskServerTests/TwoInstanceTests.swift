@@ -17,47 +17,13 @@ import FoundationNetworking
     "Two instances behind nginx on one PostgreSQL",
     .enabled(if: ProcessInfo.processInfo.environment["FRONTDESK_TEST_ENGINE"] == "postgres", "the PostgreSQL pass runs it"))
 struct TwoInstanceTests {
-    /// A JSON request to `base + path`; status 0 when nothing answered.
-    static func request(_ base: String, _ method: String, _ path: String, token: String? = nil, body: String? = nil) async
-        -> (status: Int, json: [String: Any])
-    {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, [:]) }
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
-    }
-
-    /// Posts one signed Telnyx event (id `id`) until it is acknowledged, as Telnyx retries; how many tries it took.
-    static func deliver(_ type: String, id: String, payload: String, to url: URL, signer: TelnyxSigner) async throws -> Int {
-        let body = Data(#"{"data":{"record_type":"event","event_type":"\#(type)","id":"\#(id)","occurred_at":"\#(InstantText.format(Date()))","payload":\#(payload)},"meta":{"attempt":1}}"#.utf8)
-        for attempt in 1...40 {
-            let signed = try signer.headers(for: body, at: Date())
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.httpBody = body
-            request.timeoutInterval = 10
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(signed.signature, forHTTPHeaderField: "telnyx-signature-ed25519")
-            request.setValue(signed.timestamp, forHTTPHeaderField: "telnyx-timestamp")
-            if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
-                return attempt
-            }
+    /// Posts one signed Telnyx event (id `id`) until it is acknowledged, as Telnyx retries.
+    static func deliver(_ type: String, id: String, payload: String, to url: URL, signer: TelnyxSigner) async throws {
+        for _ in 1...40 {
+            if await CrashSafetyTests.postTelnyx(type, payload: payload, to: url, signer: signer, id: id) == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("\(type) \(id) was never acknowledged")
-        return 40
-    }
-
-    static func callPayload(_ call: String, caller: String, _ extra: String = "", state: String? = "agent") -> String {
-        let clientState = state.map { "\"\(Data($0.utf8).base64EncodedString())\"" } ?? "null"
-        return #"{"call_control_id":"\#(call)","call_leg_id":"leg-\#(call)","call_session_id":"s-\#(call)","connection_id":"77","client_state":\#(clientState),"from":"\#(caller)","to":"\#(DemoSeeder.agentNumber)","direction":"incoming"\#(extra.isEmpty ? "" : "," + extra)}"#
     }
 
     /// The next `weekday` (1 Sunday … 7 Saturday) after tomorrow at `hour`:00 in New York (the demo
@@ -84,7 +50,7 @@ struct TwoInstanceTests {
             "FRONTDESK_RATE_LIMIT_ANONYMOUS": "100000000", "FRONTDESK_RATE_LIMIT_AUTHENTICATED": "100000000",
             "FRONTDESK_RATE_LIMIT_WEBHOOKS": "100000000", "FRONTDESK_TRUSTED_PROXIES": "127.0.0.1",
         ]
-        let port = Int.random(in: 40_000...48_000)
+        let port = CrashSafetyTests.listeningPort()
         // One after the other: the first makes the schema and the demo practice, the second finds them.
         let first = try CrashSafetyTests.Server(database: "/nonexistent/unused.sqlite", port: port, environment: environment)
         defer { first.kill9() }
@@ -96,7 +62,7 @@ struct TwoInstanceTests {
         defer { nginx.stop() }
         try await nginx.waitUntilUp()
 
-        let login = await Self.request(nginx.base, "POST", "/auth/login", body: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
+        let login = await CrashSafetyTests.request(nginx.base, "POST", "/auth/login", body: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
         let data = try #require(login.json["data"] as? [String: Any])
         let token = try #require(data["token"] as? String)
         let business = try #require((data["user"] as? [String: Any])?["business_id"] as? String)
@@ -107,7 +73,7 @@ struct TwoInstanceTests {
             for index in 0..<100 {
                 let base = index % 2 == 0 ? first.base : second.base
                 group.addTask {
-                    await Self.request(base, "POST", "/appointments", token: token,
+                    await CrashSafetyTests.request(base, "POST", "/appointments", token: token,
                         body: #"{"business_id":"\#(business)","scheduled_date":"\#(slot)","duration":30,"notes":"Contender \#(index)"}"#).status
                 }
             }
@@ -115,7 +81,7 @@ struct TwoInstanceTests {
         }
         #expect(statuses.filter { $0 == 201 }.count == 1, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
         #expect(statuses.filter { $0 == 409 }.count == 99)
-        let booked = await Self.request(nginx.base, "GET", "/appointments?business_id=\(business)&limit=100", token: token)
+        let booked = await CrashSafetyTests.request(nginx.base, "GET", "/appointments?business_id=\(business)&limit=100", token: token)
         #expect(((booked.json["data"] as? [String: Any])?["appointments"] as? [[String: Any]])?.count == 1)
 
         // 2. Calls through nginx: each answered, greeted, and asked for a booking (a slot of its own).
@@ -131,13 +97,13 @@ struct TwoInstanceTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, call) in calls.enumerated() {
                 group.addTask {
-                    _ = try await Self.deliver("call.initiated", id: "init-\(call)", payload: Self.callPayload(call, caller: caller(index), state: nil), to: webhook, signer: signer)
+                    try await Self.deliver("call.initiated", id: "init-\(call)", payload: TelnyxSender.call(call, state: nil, caller: caller(index)), to: webhook, signer: signer)
                     try await eventually("\(call) answered", timeout: .seconds(20)) { !commands("answer", for: call).isEmpty }
-                    _ = try await Self.deliver("call.answered", id: "answered-\(call)", payload: Self.callPayload(call, caller: caller(index)), to: webhook, signer: signer)
+                    try await Self.deliver("call.answered", id: "answered-\(call)", payload: TelnyxSender.call(call, caller: caller(index)), to: webhook, signer: signer)
                     try await eventually("\(call) greeted", timeout: .seconds(20)) { spoken(call).count >= 1 }
-                    _ = try await Self.deliver("call.speak.ended", id: "spoke-1-\(call)", payload: Self.callPayload(call, caller: caller(index), #""status":"completed""#, state: "speak"), to: webhook, signer: signer)
+                    try await Self.deliver("call.speak.ended", id: "spoke-1-\(call)", payload: TelnyxSender.call(call, #""status":"completed""#, state: "speak", caller: caller(index)), to: webhook, signer: signer)
                     let ask = "Hi, I'm Maria, can I get a cleaning next \(days[index % 3]) at \(hours[index / 3])?"
-                    _ = try await Self.deliver("call.transcription", id: "said-1-\(call)", payload: Self.callPayload(call, caller: caller(index), #""transcription_data":{"transcript":"\#(ask)","confidence":0.93,"is_final":true,"transcription_track":"inbound"}"#), to: webhook, signer: signer)
+                    try await Self.deliver("call.transcription", id: "said-1-\(call)", payload: TelnyxSender.call(call, #""transcription_data":{"transcript":"\#(ask)","confidence":0.93,"is_final":true,"transcription_track":"inbound"}"#, caller: caller(index)), to: webhook, signer: signer)
                     try await eventually("\(call) asked to confirm", timeout: .seconds(20)) { spoken(call).contains { $0.contains("for Maria") } }
                 }
             }
@@ -150,8 +116,8 @@ struct TwoInstanceTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, call) in calls.enumerated() {
                 group.addTask {
-                    _ = try await Self.deliver("call.speak.ended", id: "spoke-2-\(call)", payload: Self.callPayload(call, caller: caller(index), state: "speak"), to: webhook, signer: signer)
-                    _ = try await Self.deliver("call.transcription", id: "said-2-\(call)", payload: Self.callPayload(call, caller: caller(index), #""transcription_data":{"transcript":"yes","confidence":0.93,"is_final":true,"transcription_track":"inbound"}"#), to: webhook, signer: signer)
+                    try await Self.deliver("call.speak.ended", id: "spoke-2-\(call)", payload: TelnyxSender.call(call, state: "speak", caller: caller(index)), to: webhook, signer: signer)
+                    try await Self.deliver("call.transcription", id: "said-2-\(call)", payload: TelnyxSender.call(call, #""transcription_data":{"transcript":"yes","confidence":0.93,"is_final":true,"transcription_track":"inbound"}"#, caller: caller(index)), to: webhook, signer: signer)
                     if progress.acknowledged.withLock({ $0 += 1; return $0 }) == calls.count / 3 { first.kill9() }
                 }
             }
@@ -169,19 +135,19 @@ struct TwoInstanceTests {
 
         // 4. Hang-ups: every call is closed, with its whole transcript in order.
         for (index, call) in calls.enumerated() {
-            _ = try await Self.deliver("call.hangup", id: "hangup-\(call)", payload: Self.callPayload(call, caller: caller(index), #""hangup_cause":"normal_clearing","hangup_source":"caller""#), to: webhook, signer: signer)
+            try await Self.deliver("call.hangup", id: "hangup-\(call)", payload: TelnyxSender.call(call, #""hangup_cause":"normal_clearing","hangup_source":"caller""#, caller: caller(index)), to: webhook, signer: signer)
         }
         var stored: [[String: Any]] = []
         try await eventually("calls closed", timeout: .seconds(30)) {
-            let list = await Self.request(nginx.base, "GET", "/calls?business_id=\(business)&limit=100", token: token)
+            let list = await CrashSafetyTests.request(nginx.base, "GET", "/calls?business_id=\(business)&limit=100", token: token)
             let items = ((list.json["data"] as? [String: Any])?["calls"] as? [[String: Any]]) ?? []
             return items.filter { calls.contains($0["provider_call_id"] as? String ?? "") && $0["status"] as? String == "completed" }.count == calls.count
         }
-        let list = await Self.request(nginx.base, "GET", "/calls?business_id=\(business)&limit=100", token: token)
+        let list = await CrashSafetyTests.request(nginx.base, "GET", "/calls?business_id=\(business)&limit=100", token: token)
         stored = ((list.json["data"] as? [String: Any])?["calls"] as? [[String: Any]]) ?? []
         var takenOver = 0
         for call in stored where calls.contains(call["provider_call_id"] as? String ?? "") {
-            let detail = await Self.request(nginx.base, "GET", "/calls/\(call["id"] as? String ?? "")", token: token)
+            let detail = await CrashSafetyTests.request(nginx.base, "GET", "/calls/\(call["id"] as? String ?? "")", token: token)
             let record = (detail.json["data"] as? [String: Any]) ?? [:]
             #expect(record["outcome"] as? String == "booked", "\(call["provider_call_id"] ?? ""): \(record["outcome"] ?? "none")")
             let turns = (record["turns"] as? [[String: Any]]) ?? []
@@ -195,7 +161,7 @@ struct TwoInstanceTests {
         }
         #expect(takenOver > 0, "no call was taken over from the killed instance")
         // One appointment per call, plus the contended one: none lost, none twice.
-        let appointments = await Self.request(nginx.base, "GET", "/appointments?business_id=\(business)&limit=100", token: token)
+        let appointments = await CrashSafetyTests.request(nginx.base, "GET", "/appointments?business_id=\(business)&limit=100", token: token)
         let total = ((appointments.json["data"] as? [String: Any])?["pagination"] as? [String: Any])?["total"] as? Int
         #expect(total == calls.count + 1)
         print("two instances: 100 bookings of one slot → \(statuses.filter { $0 == 201 }.count) booked;"

@@ -143,21 +143,19 @@ package actor CallSession {
             }
             silences = 0
             if let id = providerEvent, let answered = handledEvents[id] {
-                // Taken over mid-turn: the stopped instance wrote these words (and maybe its reply).
+                // Taken over mid-turn: the stopped instance wrote these words already — and maybe its reply.
                 handledEvents[id] = true
                 if answered {
                     logger.info("Words already answered before the takeover; not acted on again", metadata: ["provider_event": "\(id)"])
                     if state == .listening { startSilenceTimer() }
                     return
                 }
-                lastCallerWordsAt = now()
-                if state == .thinking { queued.append(words) } else { try await think(words) }
-                return
+            } else {
+                callerTurns += 1
+                if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
+                record(.caller, words, confidence: confidence, providerEvent: providerEvent)
             }
-            callerTurns += 1
-            if state == .speaking { outstandingSpeech = 0 }  // the caller talked over the agent
             lastCallerWordsAt = now()
-            record(.caller, words, confidence: confidence, providerEvent: providerEvent)
             if state == .thinking {
                 queued.append(words)
             } else {

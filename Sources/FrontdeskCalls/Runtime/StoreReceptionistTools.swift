@@ -34,23 +34,32 @@ package final class StoreReceptionistTools: ReceptionistTools {
 
     /// Free slots, as if `excluding` (an appointment being moved) were not there.
     private func freeSlots(from: LocalDate, through: LocalDate, duration: Int, excluding: AppointmentID?) async throws -> [Slot] {
+        let live = try await live(from: from, through: through)
+        return slots(from: from, through: through, duration: duration, live: live, excluding: excluding)
+    }
+
+    /// The live appointments that can reach into `[from, through]`: up to a day around it, with their buffers.
+    private func live(from: LocalDate, through: LocalDate) async throws -> [Appointment] {
         let hours = calculator.hours
-        // Appointments up to a day around the range can reach into it with their buffers.
-        let busy = try await store.appointments.live(
-            business: business.id, from: hours.startOfDay(from.adding(days: -1)), to: hours.startOfDay(through.adding(days: 2))
-        ).filter { $0.id != excluding }.map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
+        return try await store.appointments.live(
+            business: business.id, from: hours.startOfDay(from.adding(days: -1)), to: hours.startOfDay(through.adding(days: 2)))
+    }
+
+    private func slots(from: LocalDate, through: LocalDate, duration: Int, live: [Appointment], excluding: AppointmentID?) -> [Slot] {
+        let busy = live.filter { $0.id != excluding }.map { BusyInterval(start: $0.scheduledDate, end: $0.endDate) }
         return calculator.slots(from: from, through: through, duration: duration, busy: busy, now: now)
     }
 
     package func book(start: Date, duration: Int, service: String?, callerName: String?) async throws -> BookingOutcome {
+        let date = calculator.hours.localDate(of: start)
+        let live = try await live(from: date, through: date)
         // The caller holds this very slot already (booked earlier, or by an instance that stopped just
         // after booking it for this turn): that is the booking, not a clash with someone else's.
-        if let leadId, let held = try await store.appointments.live(business: business.id, from: start, to: start.addingTimeInterval(1))
-            .first(where: { $0.leadId == leadId && $0.scheduledDate == start && $0.type == service })
-        {
+        if let leadId, let held = live.first(where: { $0.leadId == leadId && $0.scheduledDate == start && $0.type == service }) {
             return .booked(Self.view(held))
         }
-        guard try await isOffered(start, duration: duration) else { return .unavailable }
+        guard slots(from: date, through: date, duration: duration, live: live, excluding: nil).contains(where: { $0.start == start })
+        else { return .unavailable }
         let appointment = Appointment(
             id: .generate(), businessId: business.id, leadId: leadId, scheduledDate: start, duration: duration,
             status: .scheduled, type: service, notes: callerName.map { "Booked by the receptionist for \($0)" },

@@ -50,27 +50,26 @@ struct HealthController {
     /// Readiness: the database answers a query within two seconds and the instance is not stopping;
     /// otherwise 503 `SERVICE_UNAVAILABLE` with the reason.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var reason: String?
-        if !isAccepting() {
-            reason = "stopping: this instance is draining its calls"
-        } else {
-            do {
-                try await withThrowingTaskGroup(of: Bool.self) { group in
-                    group.addTask { try await store.ping(); return true }
-                    group.addTask { try await Task.sleep(for: .seconds(2)); return false }
-                    let answered = try await group.next() ?? false
-                    group.cancelAll()
-                    if !answered { reason = "database: no answer within 2 s" }
-                }
-            } catch {
-                reason = "database: \(error)"
-            }
-        }
-        if let reason {
-            throw AppError(.serviceUnavailable, "Not ready: \(reason)")
+        guard isAccepting() else { throw AppError(.serviceUnavailable, "Not ready: stopping: this instance is draining its calls") }
+        if let problem = await databaseProblem(within: .seconds(2)) {
+            throw AppError(.serviceUnavailable, "Not ready: database: \(problem)")
         }
         return try APIResponse(Probe(status: "ready", uptime: uptime(now()), version: Self.version))
             .response(from: request, context: context)
+    }
+
+    /// Why the database check failed, or nil when it answered within `limit`.
+    private func databaseProblem(within limit: Duration) async -> String? {
+        do {
+            return try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask { try await store.ping(); return nil }
+                group.addTask { try await Task.sleep(for: limit); return "no answer within \(limit)" }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+        } catch {
+            return "\(error)"
+        }
     }
 
     private func uptime(_ now: Date) -> Int { max(0, Int(now.timeIntervalSince(startedAt) * 1000)) }
@@ -162,7 +161,7 @@ struct HealthController {
         ]
         return Report(
             overall: healthy ? "healthy" : "unhealthy", checks: detailed || !healthy ? checks : nil, timestamp: now,
-            version: Self.version, uptime: max(0, Int(now.timeIntervalSince(startedAt) * 1000)),
+            version: Self.version, uptime: uptime(now),
             environment: configuration.environment, media: detailed ? mediaTotals.snapshot(recordingsPending: recordings?.pending ?? 0) : nil)
     }
 }

@@ -34,12 +34,13 @@ struct APIMiddleware: RouterMiddleware {
         var context = context
         context.requestId = Self.requestId(from: request)
         context.maxBodyBytes = maxBodyBytes
+        context.logger[metadataKey: "request_id"] = .string(context.requestId)
         if !proxies.isEmpty {
+            // Behind a proxy: the real client, and whether it reached the proxy over TLS.
             let peer = context.clientAddress
             context.clientAddress = proxies.client(peer: peer, forwardedFor: request.headers[Self.forwardedFor])
-            context.scheme = proxies.scheme(peer: peer, forwardedProto: request.headers[Self.forwardedProto])
+            context.logger[metadataKey: "scheme"] = .string(proxies.scheme(peer: peer, forwardedProto: request.headers[Self.forwardedProto]))
         }
-        context.logger[metadataKey: "request_id"] = .string(context.requestId)
         context.logger[metadataKey: "client"] = .string(context.clientAddress)
         context.caller = await caller(of: request)
 

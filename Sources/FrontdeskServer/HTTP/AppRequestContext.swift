@@ -22,8 +22,6 @@ public struct AppRequestContext: RequestContext {
     /// The client's IP address: the socket's, or the one a trusted proxy forwarded for (set by the API
     /// middleware); "local" in in-memory tests.
     public var clientAddress: String
-    /// `http` or `https` as the client reached Frontdesk (a trusted proxy's `X-Forwarded-Proto`).
-    public var scheme = "http"
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

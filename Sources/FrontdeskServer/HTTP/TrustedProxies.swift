@@ -33,7 +33,7 @@ public struct TrustedProxies: Sendable, Equatable {
 
     init(ranges: [Range]) { self.ranges = ranges }
 
-    /// Parses `127.0.0.1, 10.0.0.0/8, ::1, fd00::/8`; nil with the entry that is not an address or range.
+    /// Parses `127.0.0.1, 10.0.0.0/8, ::1, fd00::/8`; a failure names the entry that is not an address or range.
     public static func parse(_ text: String) -> Result<TrustedProxies, ParseError> {
         var ranges: [Range] = []
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
@@ -75,11 +75,11 @@ public struct TrustedProxies: Sendable, Equatable {
         return client
     }
 
-    /// `https` or `http` from a trusted proxy's `X-Forwarded-Proto`; otherwise how the socket was reached.
-    public func scheme(peer: String, forwardedProto: String?, direct: String = "http") -> String {
+    /// `https` or `http` from a trusted proxy's `X-Forwarded-Proto`; otherwise `http` (how the socket was reached).
+    public func scheme(peer: String, forwardedProto: String?) -> String {
         guard contains(peer), let proto = forwardedProto?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased(),
-            proto == "https" || proto == "http"
-        else { return direct }
+            proto == "https"
+        else { return "http" }
         return proto
     }
 

@@ -85,21 +85,15 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// `2026-12-04T14:05:09.123456Z`.
+    /// `2026-12-04T14:05:09.123456Z` (the wire's UTC date and time, with microseconds).
     static func timestamp(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let whole = Int(seconds.rounded(.down))
-        let micros = Int(((seconds - Double(whole)) * 1_000_000).rounded(.down))
-        var time = time_t(whole)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let fraction = String(micros)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        UTCTimestamp(millisecondsSince1970: micros / 1000).appendDateAndTime(to: &bytes, separator: UInt8(ascii: "T"))
+        bytes.append(UInt8(ascii: "."))
+        UTCTimestamp.append(micros % 1_000_000, digits: 6, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
