@@ -21,6 +21,8 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let nioWebSocket: Target.Dependency = .product(name: "NIOWebSocket", package: "swift-nio")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let tracing: Target.Dependency = .product(name: "Tracing", package: "swift-distributed-tracing")
 
 let package = Package(
     name: "frontdesk",
@@ -56,6 +58,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // PostgreSQL (FRONTDESK_DATABASE_URL=postgres://…): several instances on one database.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Counters, gauges and histograms (the API every layer records through) and their Prometheus
+        // exposition at /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Spans (a span per turn) and their OpenTelemetry export over OTLP/HTTP, off unless configured.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
@@ -108,6 +117,7 @@ let package = Package(
         // protocols the layers above implement (call transport, LLM, receptionist tools): no I/O.
         .target(
             name: "FrontdeskCore",
+            dependencies: [metrics, tracing],
             swiftSettings: swiftSettings
         ),
         // The repositories and their two engines: SQLite (embedded default) and PostgreSQL; schema,
@@ -158,7 +168,8 @@ let package = Package(
                 hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 websocket, .product(name: "JWTKit", package: "jwt-kit"), crypto, log, nioCore, nioHTTP1, nioPosix,
-                nioWebSocket, httpTypes, lifecycle,
+                nioWebSocket, httpTypes, lifecycle, metrics, tracing,
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "OTel", package: "swift-otel"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -50,7 +50,10 @@ struct Serve: AsyncParsableCommand {
         let descriptors = FileDescriptorLimit.raise(logger: logger)
         configuration.connections.total = FileDescriptorLimit.connectionCap(
             configured: configuration.connections.total, descriptors: descriptors)
-        let app = try await buildApplication(configuration: configuration, logger: logger)
+        // Before the application: calls it takes over at start are traced too.
+        let tracing = configuration.tracing ? try TracingBackend.bootstrap(logger: logger) : nil
+        var app = try await buildApplication(configuration: configuration, logger: logger)
+        if let tracing { app.observability.append(tracing) }
         await LoopPriority.raise(nice: configuration.loopNice, logger: logger)
         HaltPolling.report(logger: logger)
         try await app.runService()

@@ -5,6 +5,7 @@ import FrontdeskCore
 import FrontdeskProviders
 import FrontdeskServer
 import FrontdeskSimulator
+import Logging
 import Yams
 
 /// `frontdesk simulate Scenarios/*.yaml`: scripted calls and text conversations, played as signed
@@ -85,6 +86,17 @@ struct Simulate: AsyncParsableCommand {
         }
         defer { speech?.stop() }
         let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech, audioFormat: audioCodec.format)
+        // FRONTDESK_TRACING=otlp: the scenarios' turns as OpenTelemetry spans, flushed before the exit.
+        let environment = ProcessInfo.processInfo.environment
+        try await TracingBackend.around(environment: environment, logger: Logger(label: "tracing")) {
+            try await play(runner, failed: &failed, skipped: &skipped)
+        }
+        print("\n\(scripts.count - failed.count - skipped) passed, \(failed.count) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
+        if !failed.isEmpty { throw ExitCode.failure }
+    }
+
+    /// Plays every script, printing each report; the paths that failed and the count skipped.
+    private func play(_ runner: ScenarioRunner, failed: inout [String], skipped: inout Int) async throws {
         for (index, path) in scripts.enumerated() {
             let label = "[\(index + 1)/\(scripts.count)] \(URL(fileURLWithPath: path).lastPathComponent)"
             let scenario: Scenario
@@ -124,8 +136,6 @@ struct Simulate: AsyncParsableCommand {
                 failed.append(path)
             }
         }
-        print("\n\(scripts.count - failed.count - skipped) passed, \(failed.count) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
-        if !failed.isEmpty { throw ExitCode.failure }
     }
 }
 

@@ -41,6 +41,7 @@ package final class EventAcceptor: Sendable {
         var event = event
         event.key = key
         let isNew = try await accept(event)
+        Telemetry.webhookEvent(provider: event.provider, duplicate: !isNew)
         if isNew { await inbox.route(event, key: key, parsed: parsed) }
         return WebhookReceipt(received: true, duplicate: !isNew, eventId: event.eventId, eventType: event.type ?? "")
     }

@@ -153,7 +153,10 @@ package final class ProviderInbox: Sendable {
 
     private func process(_ event: PendingProviderEvent, parsed: (any Sendable)?) async {
         if let handler = providers.withLock({ $0[event.provider]?.handler }) {
-            guard await handler(event, parsed) == .done else {
+            let started = ContinuousClock.now
+            let outcome = await handler(event, parsed)
+            Telemetry.webhookHandled(provider: event.provider, .now - started)
+            guard outcome == .done else {
                 logger.notice("Provider event kept for the next start", metadata: ["provider": "\(event.provider)", "event_id": "\(event.eventId)"])
                 _ = state.withLock { $0.inFlight.remove(Self.name(event)) }
                 return
@@ -227,6 +230,7 @@ package final class ProviderInbox: Sendable {
             if provider.keeps(key) || state.withLock({ $0.owned.contains(key) }) { continue }  // live here
             guard await hold(key) else { continue }  // live on another instance
             if await resume(call) {
+                Telemetry.callTakenOver(provider: call.provider)
                 logger.notice("Took over a call left in progress", metadata: ["call_id": "\(call.id.rawValue)", "key": "\(key)"])
             }
             await releaseIfIdle(key)

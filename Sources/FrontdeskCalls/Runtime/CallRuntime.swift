@@ -112,11 +112,24 @@ package final class CallRuntime: Sendable {
         let session = CallSession(
             call: call, agent: agent, business: business, lead: lead, transport: transport,
             conversations: conversations, store: store, now: now, timing: timing, logger: logger,
-            onEnd: { [weak self] _ in self?.sessions.withLock { _ = $0.removeValue(forKey: key) } })
-        return sessions.withLock { sessions in
-            if let raced = sessions[key] { return raced }
+            onEnd: { [weak self] _ in self?.unregister(key, provider: provider) })
+        return register(session, key: key, provider: provider).session
+    }
+
+    /// The session live for `key` — `session`, or one that raced it there — and whether it is `session`.
+    private func register(_ session: CallSession, key: String, provider: String) -> (session: CallSession, isNew: Bool) {
+        let registered = sessions.withLock { sessions in
+            if let raced = sessions[key] { return (raced, false) }
             sessions[key] = session
-            return session
+            return (session, true)
+        }
+        if registered.1 { Telemetry.callSession(provider: provider, started: true) }
+        return registered
+    }
+
+    private func unregister(_ key: String, provider: String) {
+        if sessions.withLock({ $0.removeValue(forKey: key) }) != nil {
+            Telemetry.callSession(provider: provider, started: false)
         }
     }
 
@@ -147,12 +160,8 @@ package final class CallRuntime: Sendable {
         let session = CallSession(
             call: call, agent: agent, business: business, lead: lead, transport: transport,
             conversations: conversations, store: store, now: now, timing: timing, logger: logger, resumed: resumed,
-            onEnd: { [weak self] _ in self?.sessions.withLock { _ = $0.removeValue(forKey: key) } })
-        let (registered, isNew) = sessions.withLock { sessions in
-            if let raced = sessions[key] { return (raced, false) }
-            sessions[key] = session
-            return (session, true)
-        }
+            onEnd: { [weak self] _ in self?.unregister(key, provider: call.provider) })
+        let (registered, isNew) = register(session, key: key, provider: call.provider)
         if isNew {
             logger.notice("Taking over a call in progress", metadata: ["call_id": "\(call.id.rawValue)", "provider": "\(call.provider)"])
             // A call not greeted yet stays ringing: its `answered` event (or the taker) greets the caller.

@@ -339,6 +339,14 @@ package actor CallSession {
         streamed = []
         firstWordsLatency = nil
         interruptedThinking = false
+        let started = ContinuousClock.now
+        defer {
+            if !transport.timesTurns {
+                Telemetry.conversationTurn(
+                    mode: call.provider, .now - started,
+                    attributes: [("frontdesk.call_id", call.id.rawValue), ("frontdesk.business_id", business.id.rawValue)])
+            }
+        }
         let work = Task { [conversations, conversation, agent, business, lead, logger] in
             try await conversations.respond(
                 words, state: conversation, agent: agent, business: business, lead: lead, channel: .voice, logger: logger,

@@ -8,8 +8,12 @@ public protocol CallTransport: Sendable {
     func hangUp() async throws
     /// The language model's first words for the current turn arrived (for latency stages).
     func modelStarted()
+    /// True when the transport times the whole turn itself (media mode: speech in and out are ours);
+    /// otherwise the session records the reply's time as the turn (`Telemetry.conversationTurn`).
+    var timesTurns: Bool { get }
 }
 
 extension CallTransport {
     public func modelStarted() {}
+    public var timesTurns: Bool { false }
 }

@@ -470,7 +470,11 @@ package final class MediaCall: MediaFrameSink {
                 textToSpeechMs: clock.synthesisRequested.map { ms($0, audio) })
         }
         // Stored off the sender's path: a database write never delays a frame.
-        if let latency { Task { await onLatency(latency) } }
+        if let latency {
+            let callId = session.withLock { $0?.callId.rawValue }
+            Telemetry.turn(latency, attributes: [("frontdesk.carrier", carrier.rawValue)] + (callId.map { [("frontdesk.call_id", $0)] } ?? []))
+            Task { await onLatency(latency) }
+        }
     }
 
     // MARK: recording (caller left, agent right, kept in step frame by frame)

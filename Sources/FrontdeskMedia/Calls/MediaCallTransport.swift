@@ -30,6 +30,8 @@ package struct MediaCallTransport: CallTransport {
         media.modelStarted()
     }
 
+    package var timesTurns: Bool { true }
+
     package func transfer(to number: PhoneNumber) async throws {
         guard let control else {
             media.logger.error("A transfer was decided but this carrier has no call control configured; ending the stream")

@@ -1,3 +1,4 @@
+import FrontdeskCore
 import Synchronization
 
 /// Media streams across the process, for `GET /api/health?detailed=true` (and the media benchmark):
@@ -53,6 +54,7 @@ package final class MediaTotals: Sendable {
     private let state = Mutex(State())
 
     package func started(_ call: MediaCall) {
+        Telemetry.mediaStream(carrier: call.carrier.rawValue, started: true)
         state.withLock { state in
             state.active += 1
             state.live[ObjectIdentifier(call)] = call
@@ -60,6 +62,7 @@ package final class MediaTotals: Sendable {
     }
 
     package func ended(_ call: MediaCall, _ statistics: MediaStreamStatistics) {
+        Telemetry.mediaStream(carrier: call.carrier.rawValue, started: false)
         state.withLock { state in
             state.active -= 1
             state.live[ObjectIdentifier(call)] = nil

@@ -32,12 +32,19 @@ public struct OpenAICompatibleLLMClient: LLMClient {
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         request.body = .bytes(ByteBuffer(bytes: try body(messages: messages, tools: tools)))
+        let started = ContinuousClock.now
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: timeout)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            Telemetry.providerRequest(provider: "llm", operation: "chat_completions", .now - started, failed: true)
             throw LLMError.timeout
+        } catch {
+            Telemetry.providerRequest(provider: "llm", operation: "chat_completions", .now - started, failed: true)
+            throw error
         }
+        // The model's answer starts (its headers): the time to first byte, as the turn waits for it.
+        Telemetry.providerRequest(provider: "llm", operation: "chat_completions", .now - started, failed: response.status != .ok)
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
             throw LLMError.http(status: Int(response.status.code), message: String(text.prefix(500)))

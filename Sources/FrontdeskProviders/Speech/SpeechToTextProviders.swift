@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import FrontdeskAudio
+import FrontdeskCore
 import FrontdeskMedia
 import FrontdeskWire
 import HTTPTypes
@@ -190,7 +191,14 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         commands.yield(.finish)
         commands.finish()
         let shared = self.shared
-        return try await withTaskCancellationHandler {
+        return try await Telemetry.measure(provider: "deepgram", operation: "finalize") {
+            try await finalWords(shared)
+        }
+    }
+
+    /// Waits for Deepgram's final words after `Finalize` (or its failure, or the caller's cancellation).
+    private func finalWords(_ shared: Shared) async throws -> Transcription {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
                     if state.done { return .success(Self.transcription(state)) }
@@ -266,10 +274,13 @@ public struct OpenAISpeechToText: SpeechToText {
             request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
             if let apiKey = client.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await client.http.execute(request, timeout: .seconds(15))
-            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            guard response.status == .ok else {
-                throw SpeechProviderError("openai stt", "HTTP \(response.status.code): \(text.prefix(300))")
+            let text = try await Telemetry.measure(provider: "openai_stt", operation: "transcribe") {
+                let response = try await client.http.execute(request, timeout: .seconds(15))
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                guard response.status == .ok else {
+                    throw SpeechProviderError("openai stt", "HTTP \(response.status.code): \(text.prefix(300))")
+                }
+                return text
             }
             guard let json = try? JSONParser.parse(text), let words = json["text"]?.text else {
                 throw SpeechProviderError("openai stt", "the answer has no `text`")

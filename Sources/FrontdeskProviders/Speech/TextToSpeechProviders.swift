@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import FrontdeskAudio
+import FrontdeskCore
 import FrontdeskMedia
 import NIOCore
 import NIOHTTP1
@@ -19,6 +20,14 @@ private func streamPCM(
     let (built, timeout) = (request, TimeAmount.seconds(20))
     return AsyncThrowingStream { continuation in
         let task = Task {
+            // The request → its first audio (or its failure), as `frontdesk_provider_request_seconds`.
+            let started = ContinuousClock.now
+            var timed = false
+            func measured(failed: Bool) {
+                guard !timed else { return }
+                timed = true
+                Telemetry.providerRequest(provider: provider.replacingOccurrences(of: " ", with: "_"), operation: "synthesize", .now - started, failed: failed)
+            }
             do {
                 let response = try await http.execute(built, timeout: timeout)
                 guard response.status == .ok else {
@@ -28,10 +37,15 @@ private func streamPCM(
                 var pcm = PCMAccumulator()
                 for try await buffer in response.body {
                     let samples = pcm.samples(from: buffer.readableBytesView)
-                    if !samples.isEmpty { continuation.yield(samples) }
+                    if !samples.isEmpty {
+                        measured(failed: false)
+                        continuation.yield(samples)
+                    }
                 }
+                measured(failed: false)
                 continuation.finish()
             } catch {
+                measured(failed: !(error is CancellationError))
                 continuation.finish(throwing: error)
             }
         }

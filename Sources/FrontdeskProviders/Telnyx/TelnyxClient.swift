@@ -73,7 +73,7 @@ public struct TelnyxClient: Sendable {
         body["command_id"] = .string(commandId)
         if let clientState { body["client_state"] = .string(Data(clientState.utf8).base64EncodedString()) }
         let id = callControlId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? callControlId
-        _ = try await post("calls/\(id)/actions/\(action)", body)
+        _ = try await timed(action) { () async throws(Failure) in try await post("calls/\(id)/actions/\(action)", body) }
     }
 
     /// `POST /messages`; returns Telnyx's message id. The request carries an `Idempotency-Key` (the same
@@ -82,10 +82,25 @@ public struct TelnyxClient: Sendable {
     public func sendMessage(
         from: String, to: String, text: String, idempotencyKey: String = RandomToken.hex(bytes: 16)
     ) async throws(Failure) -> String? {
-        let answer = try await post(
-            "messages", ["from": .string(from), "to": .string(to), "text": .string(text)], idempotencyKey: idempotencyKey,
-            retry: .onlyWhenNotTaken)
+        let answer = try await timed("messages") { () async throws(Failure) in
+            try await post(
+                "messages", ["from": .string(from), "to": .string(to), "text": .string(text)], idempotencyKey: idempotencyKey,
+                retry: .onlyWhenNotTaken)
+        }
         return answer["data"]?["id"]?.text
+    }
+
+    /// One request's time (its retries included) and outcome, as `frontdesk_provider_request_seconds{provider="telnyx"}`.
+    private func timed(_ operation: String, _ body: () async throws(Failure) -> JSONValue) async throws(Failure) -> JSONValue {
+        let started = ContinuousClock.now
+        do {
+            let answer = try await body()
+            Telemetry.providerRequest(provider: "telnyx", operation: operation, .now - started, failed: false)
+            return answer
+        } catch {
+            Telemetry.providerRequest(provider: "telnyx", operation: operation, .now - started, failed: true)
+            throw error
+        }
     }
 
     /// A failure that happened before the request could reach Telnyx (nothing was sent).

@@ -48,6 +48,7 @@ public func buildApplication(
     configuration: AppConfiguration, dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "frontdesk")
 ) async throws -> FrontdeskApplication<some ApplicationProtocol> {
+    PrometheusMetrics.bootstrap()
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
@@ -237,6 +238,9 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
             tokens: services.tokens, store: services.store, limiter: RateLimiter(), limits: services.configuration.rateLimits,
             routeTable: routeTable, maxBodyBytes: services.configuration.maxBodyBytes,
             proxies: services.configuration.connections.trustedProxies, now: services.now))
+    if services.configuration.metricsEnabled {
+        MetricsController(token: services.configuration.metricsToken).addRoutes(to: router)
+    }
     let api = router.group("api")
     // Each controller gets what it uses: the store, the tenancy checks, and its own few services.
     let (store, tenancy, now) = (services.store, services.tenancy, services.now)

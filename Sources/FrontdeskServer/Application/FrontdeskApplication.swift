@@ -26,6 +26,8 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
     let grace: Duration
+    /// Run first and stopped last, after everything else: the tracing exporter (its last spans flushed).
+    public var observability: [any Service] = []
 
     public var responder: Inner.Responder { get async throws { try await inner.responder } }
     public var server: HTTPServerBuilder { inner.server }
@@ -37,7 +39,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
 
     public func run() async throws {
-        var order: [any Service] = [StoreService(store: store)]
+        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
         var group = ServiceGroupConfiguration(services: order, logger: logger)

@@ -81,6 +81,12 @@ public struct AppConfiguration: Sendable {
     public var recordCalls = true
     /// The event loops' nice value (`MEDIA_LOOP_NICE`, −20…0; 0 leaves them as they are): see `LoopPriority`.
     public var loopNice = -10
+    /// OpenTelemetry spans over OTLP/HTTP (`FRONTDESK_TRACING=otlp`); off by default.
+    public var tracing = false
+    /// `GET /metrics` (Prometheus text format); off → 404.
+    public var metricsEnabled = true
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (Prometheus's `authorization`).
+    public var metricsToken: String?
 
     public init() {}
 
@@ -133,6 +139,12 @@ public struct AppConfiguration: Sendable {
         }
         config.bcryptCost = try reader.int("FRONTDESK_BCRYPT_COST", in: 4...16) ?? config.bcryptCost
         config.seedDemo = try reader.flag("FRONTDESK_DEMO") ?? true
+        config.metricsEnabled = try reader.flag("FRONTDESK_METRICS") ?? true
+        config.tracing = try TracingBackend.isEnabled(env)
+        config.metricsToken = reader.string("FRONTDESK_METRICS_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+        if let token = config.metricsToken, token.utf8.count < 16 {
+            throw ConfigurationError(variable: "FRONTDESK_METRICS_TOKEN", problem: "must be at least 16 characters")
+        }
 
         config.telnyxAPIKey = reader.string("TELNYX_API_KEY")
         if let key = reader.string("TELNYX_PUBLIC_KEY") {

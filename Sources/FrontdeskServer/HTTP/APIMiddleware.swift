@@ -31,6 +31,7 @@ struct APIMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        let started = ContinuousClock.now
         var context = context
         context.requestId = Self.requestId(from: request)
         context.maxBodyBytes = maxBodyBytes
@@ -44,7 +45,7 @@ struct APIMiddleware: RouterMiddleware {
         context.logger[metadataKey: "client"] = .string(context.clientAddress)
         context.caller = await caller(of: request)
 
-        // Health (and the OpenAPI document) are never rate-limited: monitors probe them all day.
+        // Health, metrics (and the OpenAPI document) are never rate-limited: monitors probe them all day.
         let exempt = Self.isExemptFromRateLimit(request.uri.path)
         let decision = exempt ? nil : rateLimit(request, context: context)
         var response: Response
@@ -62,6 +63,10 @@ struct APIMiddleware: RouterMiddleware {
                 requestId: context.requestId)
         }
         response.headers[Self.requestIdHeader] = context.requestId
+        // By route template (never the raw path: ids would make a series each).
+        Telemetry.httpRequest(
+            method: request.method.rawValue, route: context.coreContext.endpointPath.value ?? "NotFound",
+            status: Int(response.status.code), duration: .now - started)
         if let decision {
             response.headers[Self.limitHeader] = String(decision.limit)
             response.headers[Self.remainingHeader] = String(decision.remaining)
@@ -72,6 +77,7 @@ struct APIMiddleware: RouterMiddleware {
 
     static func isExemptFromRateLimit(_ path: String) -> Bool {
         path == "/api/health" || path == "/api/health/" || path.hasPrefix("/api/health/") || path == "/api/openapi.json"
+            || path == "/metrics"
     }
 
     private func errorResponse(_ error: any Error, request: Request, context: Context) -> Response {

@@ -28,6 +28,7 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/health/live", summary: "Liveness: the process answers (no database check; never rate-limited)", tag: "health", auth: false, response: "Probe"),
         .init(method: "GET", path: "/api/health/ready", summary: "Readiness: the database answers and the instance is not stopping (503 otherwise; never rate-limited)", tag: "health", auth: false, response: "Probe"),
         .init(method: "GET", path: "/api/openapi.json", summary: "This document", tag: "health", auth: false),
+        .init(method: "GET", path: "/metrics", summary: "Prometheus metrics of this instance (text format; Bearer FRONTDESK_METRICS_TOKEN when set; never rate-limited)", tag: "health", auth: false, response: "Metrics"),
         .init(method: "POST", path: "/api/auth/register", summary: "Create a user and its business; returns tokens", tag: "auth", auth: false, body: "RegisterRequest", response: "TokenResponse", status: "201"),
         .init(method: "POST", path: "/api/auth/login", summary: "Log in; returns an access token (1 h) and a refresh token", tag: "auth", auth: false, body: "LoginRequest", response: "TokenResponse"),
         .init(method: "POST", path: "/api/auth/refresh", summary: "Rotate a refresh token (reuse revokes the whole family)", tag: "auth", auth: false, body: "RefreshRequest", response: "TokenResponse"),
@@ -154,6 +155,7 @@ enum OpenAPIDocument {
             let success: JSONValue = switch op.response {
             case "TwiML": ["text/xml": ["schema": ["type": "string"]]]
             case "Recording": ["audio/ogg": ["schema": ["type": "string", "contentMediaType": "audio/ogg"]]]
+            case "Metrics": ["text/plain": ["schema": ["type": "string"]]]
             default: ["application/json": ["schema": envelope(op.response)]]
             }
             var responses: [String: JSONValue] = [
@@ -165,6 +167,7 @@ enum OpenAPIDocument {
                 "422": errorResponse("Validation failed (details per field)"),
                 "429": errorResponse("Rate limit exceeded (Retry-After)"),
             ]
+            if op.path == "/metrics" { responses["401"] = errorResponse("FRONTDESK_METRICS_TOKEN is set and the bearer token is missing or wrong") }
             if op.path == "/api/health/ready" { responses["503"] = errorResponse("Not ready: the database does not answer, or the instance is stopping") }
             if op.path == "/api/health" {
                 responses["503"] = [

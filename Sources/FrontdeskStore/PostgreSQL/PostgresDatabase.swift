@@ -47,6 +47,7 @@ package final class PostgresDatabase: Sendable {
         configuration.options.maximumConnections = settings.maximumConnections
         configuration.options.minimumConnections = 2
         configuration.options.connectTimeout = .seconds(10)
+        Telemetry.databasePool(engine: "postgresql", size: settings.maximumConnections)
         let database = PostgresDatabase(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), caches: caches,
             unreadable: unreadable, logger: logger)
@@ -69,7 +70,9 @@ package final class PostgresDatabase: Sendable {
 
     /// Runs one statement on a pooled connection and returns every row.
     package func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        try await Telemetry.database(engine: "postgresql", kind: "statement") {
+            try await client.query(query, logger: logger).collect()
+        }
     }
 
     /// The first row, if any.
@@ -79,7 +82,7 @@ package final class PostgresDatabase: Sendable {
 
     /// Runs one statement (its own transaction).
     package func execute(_ query: PostgresQuery) async throws {
-        _ = try await client.query(query, logger: logger).collect()
+        _ = try await rows(query)
     }
 
     /// Runs `body` in one transaction on one connection: committed when it returns, rolled back whole
@@ -91,7 +94,8 @@ package final class PostgresDatabase: Sendable {
         while true {
             attempt += 1
             do {
-                return try await client.withConnection { connection in
+                return try await Telemetry.database(engine: "postgresql", kind: "transaction") {
+                  try await client.withConnection { connection in
                     let transaction = Transaction(connection: connection, logger: logger)
                     try await transaction.execute(isolation.begin)
                     do {
@@ -102,6 +106,7 @@ package final class PostgresDatabase: Sendable {
                         _ = try? await transaction.execute("ROLLBACK")
                         throw error
                     }
+                  }
                 }
             } catch let error as PSQLError where error.isRetryable && attempt < 10 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))

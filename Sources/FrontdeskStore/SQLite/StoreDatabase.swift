@@ -24,6 +24,7 @@ struct StoreDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        Telemetry.databasePool(engine: "sqlite", size: configuration.maximumReaderCount + 1)
         try Schema.migrator.migrate(pool)
         return StoreDatabase(pool: pool, writer: GroupCommitWriter(pool: pool), unreadable: unreadable)
     }
@@ -39,12 +40,12 @@ struct StoreDatabase: Sendable {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        try await Telemetry.database(engine: "sqlite", kind: "read") { try await pool.read(body) }
     }
 
     /// Runs `body` in a savepoint of the next group transaction; durable (committed) when this returns.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.write(body)
+        try await Telemetry.database(engine: "sqlite", kind: "write") { try await writer.write(body) }
     }
 }
 
