@@ -39,7 +39,8 @@ struct ConfigurationTests {
             ("FRONTDESK_PORT", "eighty"), ("FRONTDESK_PORT", "70000"), ("TELNYX_PUBLIC_KEY", "not-base64!"),
             ("TELNYX_PUBLIC_KEY", "AAAA"), ("FRONTDESK_JWT_SECRET", "short"), ("LLM_BASE_URL", "ftp://x"),
             ("FRONTDESK_INSECURE_WEBHOOKS", "maybe"), ("TTS_PROVIDER", "polly"), ("FRONTDESK_BCRYPT_COST", "40"),
-            ("MEDIA_LOOP_NICE", "5"),
+            ("MEDIA_LOOP_NICE", "5"), ("FRONTDESK_TRACING", "jaeger"), ("FRONTDESK_METRICS_TOKEN", "short"),
+            ("FRONTDESK_METRICS", "perhaps"),
             // 32 bytes, but a small-order point: no signature could ever be checked against it.
             ("TELNYX_PUBLIC_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
           ])

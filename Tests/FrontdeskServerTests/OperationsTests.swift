@@ -2,6 +2,7 @@ import Foundation
 import FrontdeskCore
 @testable import FrontdeskServer
 import HTTPTypes
+import NIOCore
 import Logging
 import Synchronization
 import Testing
@@ -38,6 +39,34 @@ struct OperationsTests {
             #expect(ready.code == "SERVICE_UNAVAILABLE")
             #expect((ready.json["error"] as? String)?.contains("database") == true)
             #expect(try await client.call(.get, "/api/health/live").status == .ok)
+        }
+    }
+
+    @Test("/metrics is never rate-limited, counts what it serves by route, and is gone with FRONTDESK_METRICS=0")
+    func metricsEndpoint() async throws {
+        var configured = TestApp()
+        configured.configuration.rateLimits.anonymous = 2
+        let app = configured
+        try await app.run { client in
+            for _ in 0..<5 {
+                let scraped = try await client.call(.get, "/metrics")
+                #expect(scraped.status == .ok)
+                #expect(scraped.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(scraped.headers[HTTPField.Name("X-RateLimit-Limit")!] == nil)
+            }
+            // Route templates, never raw paths: a thousand ids are one series.
+            _ = try await client.call(.get, "/api/calls/call_one")
+            _ = try await client.call(.get, "/api/calls/call_two")
+            let text = String(buffer: try await client.call(.get, "/metrics").body)
+            #expect(text.contains(#"route="/metrics""#))
+            #expect(text.contains(#"route="/api/calls/{id}""#))
+            #expect(!text.contains("call_one"))
+        }
+        var off = TestApp()
+        off.configuration.metricsEnabled = false
+        try await off.run { client in
+            let status = try await client.call(.get, "/metrics").status
+            #expect(status == .notFound)
         }
     }
 

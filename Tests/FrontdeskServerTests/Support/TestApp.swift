@@ -52,6 +52,8 @@ struct APIResult {
     let status: HTTPResponse.Status
     let headers: HTTPFields
     let json: [String: Any]
+    /// The body as sent (for answers that are not JSON).
+    var body = ByteBuffer()
 
     var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
     var code: String? { json["code"] as? String }
@@ -168,7 +170,7 @@ struct TestApp {
             let body = rawBody ?? json.map { ByteBuffer(string: $0) }
             return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
                 let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
-                return APIResult(status: response.status, headers: response.headers, json: object ?? [:])
+                return APIResult(status: response.status, headers: response.headers, json: object ?? [:], body: response.body)
             }
         }
 
