@@ -190,7 +190,7 @@ let package = Package(
             name: "FrontdeskBenchmarks",
             dependencies: [
                 "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore",
-                "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline",
+                "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline", "FrontdeskTestSupport",
                 hummingbird, wsClient, httpTypes, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

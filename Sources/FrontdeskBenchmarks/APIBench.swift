@@ -30,21 +30,13 @@ public struct APIBench: Sendable {
         defer { server.stop() }
         let (base, token, business) = (server.base, server.token, server.business)
 
-        let script = work.appendingPathComponent("post-lead.lua")
-        try Self.postScript.write(to: script, atomically: true, encoding: .utf8)
-        let auth = "Authorization: Bearer \(token)"
-        print("Phase 1/2: POST /api/leads for \(duration) s, \(connections) connections …")
         let machineStart = MachineStats.cpuTicks()
-        let writes = try Shell.run(
-            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
-                  "-H", auth, "-H", "Content-Type: application/json", "\(base)/api/leads", "--", business])
-        print("Phase 2/2: GET /api/leads?limit=20 for \(duration) s, \(connections) connections …")
-        let reads = try Shell.run(
-            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-H", auth,
-                  "\(base)/api/leads?business_id=\(business)&limit=20"])
+        let (reads, writes) = try Self.load(
+            wrk: wrk, base: base, token: token, business: business, folder: work, duration: duration,
+            connections: connections, threads: threads)
         let stolen = MachineStats.stolenShare(since: machineStart)
 
-        let rows = [("GET /api/leads?limit=20", WrkResult(reads)), ("POST /api/leads", WrkResult(writes))]
+        let rows = [("GET /api/leads?limit=20", reads), ("POST /api/leads", writes)]
         print("")
         print("| endpoint | requests/s | p50 | p99 | non-2xx | target |")
         print("|---|---:|---:|---:|---:|---|")
@@ -54,6 +46,25 @@ public struct APIBench: Sendable {
         }
         print("")
         print(String(format: "(\(ProcessInfo.processInfo.activeProcessorCount) cores; wrk -t\(threads) -c\(connections) -d\(duration)s; server and wrk share the machine; the hypervisor took %.1f %% of its CPU time meanwhile (steal))", stolen * 100))
+    }
+
+    /// Writes (`POST /api/leads`, a new lead each), then reads (`GET /api/leads?limit=20`), each for
+    /// `duration` seconds from wrk against `base` (a server or a proxy in front of several).
+    static func load(
+        wrk: String, base: String, token: String, business: String, folder: URL, duration: Int, connections: Int, threads: Int
+    ) throws -> (reads: WrkResult, writes: WrkResult) {
+        let script = folder.appendingPathComponent("post-lead.lua")
+        try postScript.write(to: script, atomically: true, encoding: .utf8)
+        let auth = "Authorization: Bearer \(token)"
+        print("  POST /api/leads for \(duration) s, \(connections) connections …")
+        let writes = try Shell.run(
+            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
+                  "-H", auth, "-H", "Content-Type: application/json", "\(base)/api/leads", "--", business])
+        print("  GET /api/leads?limit=20 for \(duration) s, \(connections) connections …")
+        let reads = try Shell.run(
+            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-H", auth,
+                  "\(base)/api/leads?business_id=\(business)&limit=20"])
+        return (WrkResult(reads), WrkResult(writes))
     }
 
     /// Unique phone numbers per request so every POST creates a lead.

@@ -274,6 +274,21 @@ enum ProcessStats {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// The CPU time of every live process whose command is `command` (e.g. `postgres`: the server and
+    /// its backends), summed; a process that exited meanwhile no longer counts.
+    static func cpuSeconds(command: String) -> [Int32: Double] {
+        var times: [Int32: Double] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: open)..<close] == command
+            else { continue }
+            times[pid] = cpuSeconds(pid)
+        }
+        return times
+    }
+
     /// The nice values of a process's NIO event-loop threads (distinct, sorted).
     static func loopNice(_ pid: Int32) -> [Int] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []

@@ -42,62 +42,18 @@ public struct WebhookBench: Sendable {
         ])
         defer { server.stop() }
 
-        // Five events per call, in a call's order: start, answer, the greeting played, a key, hang-up.
         print("Signing \(calls * 5) events for \(calls) calls …")
-        let now = Date()
-        var lines: [String] = []
-        lines.reserveCapacity(calls * 5)
-        for call in 0..<calls {
-            let id = "v3:bench-\(call)"
-            let base = #""call_control_id":"\#(id)","call_leg_id":"leg-\#(call)","call_session_id":"s-\#(call)","connection_id":"bench","from":"+1556\#(String(format: "%07d", call))","to":"+15550100123","direction":"incoming""#
-            let events = [
-                ("call.initiated", #"{\#(base),"client_state":null,"state":"parked"}"#),
-                ("call.answered", #"{\#(base),"client_state":"YWdlbnQ=","state":"answered"}"#),
-                ("call.speak.ended", #"{\#(base),"client_state":"c3BlYWs=","status":"completed"}"#),
-                ("call.dtmf.received", #"{\#(base),"client_state":null,"digit":"5"}"#),
-                ("call.hangup", #"{\#(base),"client_state":null,"hangup_cause":"normal_clearing","hangup_source":"caller"}"#),
-            ]
-            for (index, (type, payload)) in events.enumerated() {
-                let type = intakeOnly ? "call.speak.started" : type
-                let body = #"{"data":{"record_type":"event","event_type":"\#(type)","id":"evt-\#(call)-\#(index)","occurred_at":"2026-11-23T15:00:00Z","payload":\#(payload)},"meta":{"attempt":1}}"#
-                let signed = try signer.headers(for: Array(body.utf8), at: now)
-                lines.append("\(signed.signature)\t\(signed.timestamp)\t\(body)")
-            }
-        }
-        let events = work.appendingPathComponent("events.tsv")
-        try lines.joined(separator: "\n").write(to: events, atomically: true, encoding: .utf8)
-        let script = work.appendingPathComponent("webhooks.lua")
-        try Self.script.write(to: script, atomically: true, encoding: .utf8)
-
+        let events = try Self.signedEvents(calls: calls, signer: signer, intakeOnly: intakeOnly, folder: work)
         print("Loading POST /api/webrtc/webhook for \(duration) s, \(connections) connections, \(threads) wrk threads …")
         let machineStart = MachineStats.cpuTicks()
         let serverCPUStart = ProcessStats.cpuSeconds(server.process.processIdentifier)
-        let output = try Shell.run(
-            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
-                  "\(server.base)/api/webrtc/webhook", "--", events.path, String(threads)])
+        let (result, sentUnique, sentTotal) = try Self.load(
+            wrk: wrk, base: server.base, events: events, folder: work, duration: duration, connections: connections, threads: threads)
         let stolen = MachineStats.stolenShare(since: machineStart)
-        let result = WrkResult(output)
-        // Which events went out: thread t sends its slice (calls with call % threads == t) in order, cycling.
-        var sentUnique = 0
-        var sentTotal = 0
-        for line in output.split(separator: "\n") where line.hasPrefix("thread ") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 5, let count = Int(fields[3]), let slice = Int(fields[4]) else { continue }
-            sentUnique += min(count, slice)
-            sentTotal += count
-        }
 
         print("Waiting for the server to act on every accepted event …")
         let store = try Store(path: work.appendingPathComponent("bench.sqlite").path)
-        let drainStart = ContinuousClock.now
-        var stored = (total: 0, processed: 0)
-        while ContinuousClock.now - drainStart < .seconds(300) {
-            let progress = try await store.events.progress(provider: "telnyx")
-            stored = (progress.accepted, progress.processed)
-            if stored.processed == stored.total { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        let drained = ContinuousClock.now - drainStart
+        let (stored, drained) = try await Self.drain(store)
         // Less noisy than the rate on a shared machine: what each event cost the server, acting on it included.
         let serverCPU = ProcessStats.cpuSeconds(server.process.processIdentifier) - serverCPUStart
         let callsClosed = try await store.calls.countEnded()
@@ -120,6 +76,70 @@ public struct WebhookBench: Sendable {
         print("")
         print("(\(ProcessInfo.processInfo.activeProcessorCount) cores; server, wrk and the Telnyx stand-in share the machine; Telnyx commands from the calls: \(standIn.count))")
         if !exactlyOnce { throw BenchmarkError("the database does not hold every event sent exactly once, each acted on") }
+    }
+
+    /// Five events per call, in a call's order (start, answer, the greeting played, a key, hang-up), each
+    /// signed now; written one per line (signature, timestamp, body) for the wrk script. Its path.
+    static func signedEvents(calls: Int, signer: TelnyxSigner, intakeOnly: Bool, folder: URL) throws -> URL {
+        let now = Date()
+        var lines: [String] = []
+        lines.reserveCapacity(calls * 5)
+        for call in 0..<calls {
+            let id = "v3:bench-\(call)"
+            let base = #""call_control_id":"\#(id)","call_leg_id":"leg-\#(call)","call_session_id":"s-\#(call)","connection_id":"bench","from":"+1556\#(String(format: "%07d", call))","to":"+15550100123","direction":"incoming""#
+            let events = [
+                ("call.initiated", #"{\#(base),"client_state":null,"state":"parked"}"#),
+                ("call.answered", #"{\#(base),"client_state":"YWdlbnQ=","state":"answered"}"#),
+                ("call.speak.ended", #"{\#(base),"client_state":"c3BlYWs=","status":"completed"}"#),
+                ("call.dtmf.received", #"{\#(base),"client_state":null,"digit":"5"}"#),
+                ("call.hangup", #"{\#(base),"client_state":null,"hangup_cause":"normal_clearing","hangup_source":"caller"}"#),
+            ]
+            for (index, (type, payload)) in events.enumerated() {
+                let type = intakeOnly ? "call.speak.started" : type
+                let body = #"{"data":{"record_type":"event","event_type":"\#(type)","id":"evt-\#(call)-\#(index)","occurred_at":"2026-11-23T15:00:00Z","payload":\#(payload)},"meta":{"attempt":1}}"#
+                let signed = try signer.headers(for: Array(body.utf8), at: now)
+                lines.append("\(signed.signature)\t\(signed.timestamp)\t\(body)")
+            }
+        }
+        let file = folder.appendingPathComponent("events-\(UUID().uuidString).tsv")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// wrk sends the signed events to `base` (a server or a proxy): the figures, the unique events sent
+    /// and every request sent (redeliveries included).
+    static func load(
+        wrk: String, base: String, events: URL, folder: URL, duration: Int, connections: Int, threads: Int
+    ) throws -> (result: WrkResult, sentUnique: Int, sentTotal: Int) {
+        let script = folder.appendingPathComponent("webhooks.lua")
+        try Self.script.write(to: script, atomically: true, encoding: .utf8)
+        let output = try Shell.run(
+            wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "-s", script.path,
+                  "\(base)/api/webrtc/webhook", "--", events.path, String(threads)])
+        // Which events went out: thread t sends its slice (calls with call % threads == t) in order, cycling.
+        var sentUnique = 0
+        var sentTotal = 0
+        for line in output.split(separator: "\n") where line.hasPrefix("thread ") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 5, let count = Int(fields[3]), let slice = Int(fields[4]) else { continue }
+            sentUnique += min(count, slice)
+            sentTotal += count
+        }
+        return (WrkResult(output), sentUnique, sentTotal)
+    }
+
+    /// Waits (up to 5 minutes) until every stored event has been acted on: stored and acted-on counts,
+    /// and how long that took after the load.
+    static func drain(_ store: Store) async throws -> (stored: (total: Int, processed: Int), took: Duration) {
+        let drainStart = ContinuousClock.now
+        var stored = (total: 0, processed: 0)
+        while ContinuousClock.now - drainStart < .seconds(300) {
+            let progress = try await store.events.progress(provider: "telnyx")
+            stored = (progress.accepted, progress.processed)
+            if stored.processed == stored.total { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return (stored, ContinuousClock.now - drainStart)
     }
 
     /// Each wrk thread sends its own calls' events in order, then again (redeliveries), and reports how

@@ -7,7 +7,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks (build with -c release). Each prints a table.",
         subcommands: [
             APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
-            WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self,
+            WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, ScaleOutBenchCommand.self,
         ])
 }
 
@@ -132,6 +132,30 @@ struct WebhookBenchCommand: AsyncParsableCommand {
         bench.port = port
         bench.telnyxPort = telnyxPort
         bench.intakeOnly = intakeOnly
+        try await bench.run()
+    }
+}
+
+struct ScaleOutBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale-out",
+        abstract: "API, whole-call webhooks and one contended slot: SQLite, PostgreSQL, and two instances behind nginx.")
+
+    @Option(help: "Seconds per load phase.") var duration = 10
+    @Option(help: "Concurrent connections.") var connections = 32
+    @Option(help: "Calls to sign events for (5 events each), per setup.") var calls = 8_000
+    @Option(help: "Concurrent requests for one slot.") var concurrent = 100
+    @Option(help: "First loopback port (instances, then nginx at +10).") var port = 38420
+    @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38452
+
+    func run() async throws {
+        var bench = ScaleOutBench()
+        bench.duration = duration
+        bench.connections = connections
+        bench.calls = calls
+        bench.concurrent = concurrent
+        bench.port = port
+        bench.telnyxPort = telnyxPort
         try await bench.run()
     }
 }

@@ -6,24 +6,25 @@ import FoundationNetworking
 /// Debian's nginx on loopback in front of several `frontdesk serve` processes, configured as the
 /// deployment guide says: round robin, and a request an instance could not take (refused, reset, or
 /// no answer) passed to the next one — safe for webhooks, which are idempotent by event id.
-final class Nginx: @unchecked Sendable {
+public final class Nginx: @unchecked Sendable {
     let process = Process()
     let folder: URL
-    let port: Int
+    public let port: Int
 
-    var base: String { "http://127.0.0.1:\(port)/api" }
+    /// The API through the proxy (`…/api`).
+    public var base: String { "http://127.0.0.1:\(port)/api" }
 
-    static var executable: URL? {
+    public static var executable: URL? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"]
         return path.map { URL(fileURLWithPath: $0).appendingPathComponent("nginx") }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "nginx is not installed (make test installs Debian's nginx-light)" }
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String { "nginx is not installed (make test installs Debian's nginx-light)" }
     }
 
-    init(upstreams: [Int], port: Int) throws {
+    public init(upstreams: [Int], port: Int) throws {
         guard let executable = Self.executable else { throw Missing() }
         self.port = port
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-nginx-\(UUID().uuidString)")
@@ -72,7 +73,7 @@ final class Nginx: @unchecked Sendable {
         try process.run()
     }
 
-    func waitUntilUp() async throws {
+    public func waitUntilUp() async throws {
         for _ in 0..<100 {
             var request = URLRequest(url: URL(string: base + "/health")!)
             request.timeoutInterval = 2
@@ -85,9 +86,9 @@ final class Nginx: @unchecked Sendable {
         throw NginxError(description: "nginx did not start: \(log)")
     }
 
-    struct NginxError: Error, CustomStringConvertible { let description: String }
+    public struct NginxError: Error, CustomStringConvertible { public let description: String }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
