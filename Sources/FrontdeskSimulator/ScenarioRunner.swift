@@ -143,6 +143,8 @@ public struct ScenarioRunner: Sendable {
         configuration.databasePath = folder.appendingPathComponent("sim.sqlite").path
         configuration.jwtSecret = String(repeating: "s", count: 40)
         configuration.bcryptCost = 4
+        // `frontdesk simulate` with FRONTDESK_TRACING=otlp: the server's request spans too.
+        configuration.tracing = (try? TracingBackend.isEnabled(ProcessInfo.processInfo.environment)) ?? false
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.rateLimits = RateLimits(authenticated: 1_000_000, anonymous: 1_000_000, webhooks: 1_000_000)

@@ -89,7 +89,7 @@ struct TracingTests {
         return process.terminationStatus == 0
     }
 
-    @Test("a span per turn: in media mode speech-to-text → LLM → text-to-speech as its children, in a carrier's speech mode the reply")
+    @Test("a span per turn: in media mode speech-to-text → LLM → text-to-speech as its children, in a carrier's speech mode the reply; a span per request")
     func spanPerTurn() async throws {
         // The audio runs in real time: once, in the first pass (it does not touch the database engine).
         guard ProcessInfo.processInfo.environment["FRONTDESK_TEST_ENGINE"] != "postgres" else { return }
@@ -116,6 +116,11 @@ struct TracingTests {
             #expect(turn.attributes["frontdesk.carrier"] == "telnyx")
             #expect(stages.first { $0.name == "llm" }?.attributes["frontdesk.first_token_ms"] != nil)
         }
+        // Each request the server answers is a span named by its route, continuing the caller's trace
+        // (the simulator's outbound request sends `traceparent`).
+        let webhooks = spans.filter { $0.name == "/api/webrtc/webhook" && $0.attributes["http.response.status_code"] == "200" }
+        #expect(!webhooks.isEmpty)
+        #expect(webhooks.allSatisfy { hook in spans.contains { $0.spanId == hook.parentSpanId && $0.traceId == hook.traceId && $0.name == "POST" } })
         // The carrier's own speech (Telnyx transcription and speak): the turn is the reply.
         let carrier = turns.filter { $0.attributes["frontdesk.mode"] == "telnyx" }
         #expect(carrier.count >= 2, "carrier turns: \(carrier.count)")

@@ -233,6 +233,10 @@ func mediaSpeech(configuration: AppConfiguration, dependencies: AppDependencies,
 /// All routes under `/api`, behind the API middleware.
 func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if services.configuration.tracing {
+        // A server span per request (named by its route; a caller's `traceparent` continues its trace).
+        router.add(middleware: TracingMiddleware(recordingHeaders: [APIMiddleware.requestIdHeader]))
+    }
     router.add(
         middleware: APIMiddleware(
             tokens: services.tokens, store: services.store, limiter: RateLimiter(), limits: services.configuration.rateLimits,
