@@ -48,7 +48,8 @@ public func buildApplication(
     configuration: AppConfiguration, dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "frontdesk")
 ) async throws -> FrontdeskApplication<some ApplicationProtocol> {
-    PrometheusMetrics.bootstrap()
+    // Metrics cost a little on every request and event; with FRONTDESK_METRICS=0 they are not recorded at all.
+    if configuration.metricsEnabled { PrometheusMetrics.bootstrap() }
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)

@@ -17,12 +17,26 @@ package final class PostgresDatabase: Sendable {
     /// `revoke-all <user>`.
     static let cacheChannel = "frontdesk_cache"
 
+    /// Yields once the pool's `run()` is being entered (a lease before that is queued, with a warning).
+    private let running: AsyncStream<Void>
+
     private init(client: PostgresClient, caches: StoreCaches, unreadable: UnreadableRows, logger: Logger) {
         self.client = client
         self.logger = logger
         self.unreadable = unreadable
-        runner = Task { await client.run() }
-        listener = Task { await Self.listen(client: client, caches: caches, logger: logger) }
+        let (running, started) = AsyncStream.makeStream(of: Void.self)
+        let (listening, listenerMayStart) = AsyncStream.makeStream(of: Void.self)
+        self.running = running
+        runner = Task {
+            started.finish()
+            listenerMayStart.finish()
+            await client.run()
+        }
+        listener = Task {
+            for await _ in listening {}
+            try? await Task.sleep(for: .milliseconds(20))
+            await Self.listen(client: client, caches: caches, logger: logger)
+        }
     }
 
     /// Connects, waits until the server answers, and migrates the schema (one instance at a time).
@@ -51,6 +65,10 @@ package final class PostgresDatabase: Sendable {
         let database = PostgresDatabase(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), caches: caches,
             unreadable: unreadable, logger: logger)
+        // The pool queues a lease made before its `run()` is entered, but logs a warning for it: wait
+        // until the runner has started, and a moment more for `run()` to be under way (once, at start).
+        for await _ in database.running {}
+        try? await Task.sleep(for: .milliseconds(20))
         do {
             try await PostgresSchema.migrate(database)
         } catch {
