@@ -26,7 +26,7 @@ build:
 
 # Release build in its own folder, so a debug build can run beside it.
 release:
-	@scripts/ensure-system-packages.sh wrk
+	@scripts/ensure-system-packages.sh wrk postgresql nginx-light
 	swift build -c release --product frontdesk --scratch-path .build-release
 
 bench: release
@@ -39,6 +39,7 @@ bench: release
 	.build-release/release/frontdesk bench opus
 	.build-release/release/frontdesk bench media --calls 50 --duration 20
 	.build-release/release/frontdesk bench media --calls 200 --duration 20
+	.build-release/release/frontdesk bench scale-out
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI), then every parser of outside
 # input a million runs each (libFuzzer): no server error, schema mismatch, crash, hang or sanitizer report.

@@ -22,10 +22,13 @@ public struct ScaleOutBench: Sendable {
     public var port = 38420
     /// Loopback port for the Telnyx stand-in.
     public var telnyxPort = 38452
+    /// Which setups to run: `sqlite`, `postgres`, `postgres-2` (two instances behind nginx).
+    public var setups: Set<String> = ["sqlite", "postgres", "postgres-2"]
 
     public init() {}
 
     struct Setup {
+        let key: String
         let name: String
         let postgres: Bool
         let instances: Int
@@ -48,10 +51,11 @@ public struct ScaleOutBench: Sendable {
         guard let wrk = Shell.which("wrk") else { throw BenchmarkError("wrk is not installed: apt-get install -y wrk (make bench does this)") }
         guard Nginx.executable != nil else { throw BenchmarkError("nginx is not installed: apt-get install -y nginx-light") }
         let setups = [
-            Setup(name: "SQLite, 1 instance", postgres: false, instances: 1),
-            Setup(name: "PostgreSQL, 1 instance", postgres: true, instances: 1),
-            Setup(name: "PostgreSQL, 2 instances + nginx", postgres: true, instances: 2),
-        ]
+            Setup(key: "sqlite", name: "SQLite, 1 instance", postgres: false, instances: 1),
+            Setup(key: "postgres", name: "PostgreSQL, 1 instance", postgres: true, instances: 1),
+            Setup(key: "postgres-2", name: "PostgreSQL, 2 instances + nginx", postgres: true, instances: 2),
+        ].filter { self.setups.contains($0.key) }
+        guard !setups.isEmpty else { throw BenchmarkError("no setup chosen: sqlite, postgres, postgres-2") }
         print("Starting PostgreSQL (Debian's, loopback, default durability) …")
         _ = try await LocalPostgres.shared.createDatabase(.durable, prefix: "bench_warmup")
         let standIn = try await TelnyxStandIn.start(port: telnyxPort)

@@ -147,9 +147,11 @@ struct ScaleOutBenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent requests for one slot.") var concurrent = 100
     @Option(help: "First loopback port (instances, then nginx at +10).") var port = 38420
     @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38452
+    @Option(help: "Setups, comma-separated: sqlite, postgres, postgres-2.") var setups = "sqlite,postgres,postgres-2"
 
     func run() async throws {
         var bench = ScaleOutBench()
+        bench.setups = Set(setups.split(separator: ",").map { String($0.filter { $0 != " " }) })
         bench.duration = duration
         bench.connections = connections
         bench.calls = calls
