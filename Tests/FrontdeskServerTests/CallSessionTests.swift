@@ -16,10 +16,16 @@ final class RecordingTransport: CallTransport {
     }
 
     let commands = Mutex<[Command]>([])
+    /// The ids speech was sent with (a carrier's command ids).
+    let speechIds = Mutex<[String]>([])
 
     func speak(_ text: String) async throws {
         try Task.checkCancellation()  // like a real client: a cancelled task sends nothing
         commands.withLock { $0.append(.speak(text)) }
+    }
+    func speak(_ text: String, id: String) async throws {
+        try await speak(text)
+        speechIds.withLock { $0.append(id) }
     }
     func transfer(to number: PhoneNumber) async throws { commands.withLock { $0.append(.transfer(number.e164)) } }
     func hangUp() async throws { commands.withLock { $0.append(.hangUp) } }
@@ -165,6 +171,10 @@ struct CallSessionTests {
         await taken.handle(.callerSaid("yes please", isFinal: true, confidence: 0.9), providerEvent: "ev-2")
         #expect(second.transport.spoken.count == 1)
         #expect(second.transport.spoken.first?.contains("You're all set for Tuesday, November 24 at 10:00 AM") == true, "\(second.transport.spoken)")
+        // Speech is identified by its turn: the greeting and first reply here, the reply to "yes" there —
+        // the id the stopped instance would have sent it with, had it lived to (a carrier drops the repeat).
+        #expect(first.transport.speechIds.withLock { $0 } == ["turn-0-0", "turn-2-0"])
+        #expect(second.transport.speechIds.withLock { $0 } == ["turn-5-0"])
         await taken.handle(.agentFinishedSpeaking)
         try await eventually("reply stored") { (try? await store.calls.turns(of: call.callId).count) == 6 }
         let turns = try await store.calls.turns(of: call.callId)

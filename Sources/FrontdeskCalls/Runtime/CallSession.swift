@@ -432,11 +432,12 @@ package actor CallSession {
         let latency = firstWordsLatency ?? lastCallerWordsAt.map { Int((now().timeIntervalSince($0) * 1000).rounded()) }
         lastCallerWordsAt = nil
         firstWordsLatency = nil
+        let turn = sequence
         record(.agent, (spoken + [text]).joined(separator: " "), latencyMs: latency)
         state = .speaking
         cancelSilenceTimer()
         outstandingSpeech += 1
-        try await transport.speak(text)
+        try await transport.speak(text, id: "turn-\(turn)-\(spoken.count)")
     }
 
     /// A sentence the model finished while it still streams: spoken at once.
@@ -449,7 +450,8 @@ package actor CallSession {
         streamed.append(sentence)
         outstandingSpeech += 1
         do {
-            try await transport.speak(sentence)
+            // The reply's turn is numbered when it is recorded, after the stream: the next number.
+            try await transport.speak(sentence, id: "turn-\(sequence)-\(streamed.count - 1)")
         } catch {
             logger.warning("Could not speak a streamed sentence", metadata: ["error": "\(error)"])
         }

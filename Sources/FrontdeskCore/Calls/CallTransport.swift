@@ -4,6 +4,11 @@ import FrontdeskCore
 /// is answered later by events (`agentFinishedSpeaking`, `transferResult`, `hangUp`).
 public protocol CallTransport: Sendable {
     func speak(_ text: String) async throws
+    /// Says `text`, the `id`-th piece of speech of a transcript turn (`turn-<sequence>-<index>`). The same
+    /// words of the same turn get the same id on any instance — a session taken over after its instance
+    /// died re-numbers turns from the store — so a carrier that drops repeated commands (Telnyx's
+    /// `command_id`) says them once. By default, `speak(text)`.
+    func speak(_ text: String, id: String) async throws
     func transfer(to number: PhoneNumber) async throws
     func hangUp() async throws
     /// The language model's first words for the current turn arrived (for latency stages).
@@ -14,6 +19,7 @@ public protocol CallTransport: Sendable {
 }
 
 extension CallTransport {
+    public func speak(_ text: String, id: String) async throws { try await speak(text) }
     public func modelStarted() {}
     public var timesTurns: Bool { false }
 }

@@ -173,6 +173,15 @@ struct TelnyxCallTransport: CallTransport {
             clientState: "speak")
     }
 
+    /// With `command_id` `speak-<id>`: when an instance that took the call over says a turn the dead one
+    /// already sent, Telnyx drops the repeat and the caller hears it once.
+    func speak(_ text: String, id: String) async throws {
+        try await client.command(
+            "speak", callControlId: callControlId,
+            ["payload": .string(text), "voice": .string(voice), "language": .string(language), "payload_type": .string("text")],
+            clientState: "speak", commandId: "speak-" + id)
+    }
+
     func transfer(to number: PhoneNumber) async throws {
         var body: [String: JSONValue] = ["to": .string(number.e164), "timeout_secs": .number(30)]
         if let agentNumber { body["from"] = .string(agentNumber) }
