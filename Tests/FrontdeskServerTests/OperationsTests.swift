@@ -57,10 +57,16 @@ struct OperationsTests {
             // Route templates, never raw paths: a thousand ids are one series.
             _ = try await client.call(.get, "/api/calls/call_one")
             _ = try await client.call(.get, "/api/calls/call_two")
+            // Nor does a made-up method: an attacker cannot grow the series one request at a time.
+            for made in ["BREW", "FROBNICATE", "X-ANYTHING"] {
+                _ = try await client.call(HTTPRequest.Method(made)!, "/api/leads")
+            }
             let text = String(buffer: try await client.call(.get, "/metrics").body)
             #expect(text.contains(#"route="/metrics""#))
             #expect(text.contains(#"route="/api/calls/{id}""#))
             #expect(!text.contains("call_one"))
+            #expect(!text.contains("BREW") && !text.contains("FROBNICATE"))
+            #expect(text.contains(#"method="other""#))
         }
         var off = TestApp()
         off.configuration.metricsEnabled = false

@@ -11,11 +11,15 @@ package enum Telemetry {
     /// `frontdesk_http_requests_total{method,route,status}` and `frontdesk_http_request_duration_seconds{method,route}`.
     /// `route` is the route's template (`/api/calls/:id`), `NotFound` for paths no route has.
     package static func httpRequest(method: String, route: String, status: Int, duration: Duration) {
+        // A client may send any method token: only the standard ones get a series of their own.
+        let method = standardMethods.contains(method) ? method : "other"
         Counter(label: "frontdesk_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))])
             .increment()
         Metrics.Timer(label: "frontdesk_http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
             .recordNanoseconds(duration.nanoseconds)
     }
+
+    static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     // MARK: Webhooks
 

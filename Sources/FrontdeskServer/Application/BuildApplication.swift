@@ -236,7 +236,8 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     let router = Router(context: AppRequestContext.self)
     if services.configuration.tracing {
         // A server span per request (named by its route; a caller's `traceparent` continues its trace).
-        router.add(middleware: TracingMiddleware(recordingHeaders: [APIMiddleware.requestIdHeader]))
+        // A `token` in a query (browsers' WebSocket logins, stream tokens) never reaches a trace.
+        router.add(middleware: TracingMiddleware(recordingHeaders: [APIMiddleware.requestIdHeader], redactingQueryParameters: ["token"]))
     }
     router.add(
         middleware: APIMiddleware(
