@@ -30,6 +30,50 @@ struct LeadTests {
         }
     }
 
+    @Test("the CRM seed's lead fields: company and value stored, listed and changed, the website and social sources filtered; bad values refused")
+    func crmFields() async throws {
+        try await TestApp().run { client in
+            let tenant = try await client.register()
+            let created = try await client.call(
+                .post, "/api/leads", token: tenant.token,
+                json: #"{"business_id":"\#(tenant.businessId)","name":"Jane Doe","email":"jane@example.com","company":"  Tech Startup ","source":"referral","value":10000.5}"#)
+            #expect(created.status == .created)
+            #expect(created["company"] as? String == "Tech Startup")
+            #expect(created["value"] as? Double == 10000.5)
+            let id = try #require(created["id"] as? String)
+            for (phone, source) in [("+15550003001", "website"), ("+15550003002", "social")] {
+                let made = try await client.call(
+                    .post, "/api/leads", token: tenant.token, json: #"{"business_id":"\#(tenant.businessId)","phone":"\#(phone)","source":"\#(source)"}"#)
+                #expect(made["source"] as? String == source)
+            }
+            let social = try await client.call(.get, "/api/leads?business_id=\(tenant.businessId)&source=social", token: tenant.token)
+            #expect(social.list("leads").map { $0["phone"] as? String } == ["+15550003002"])
+            let listed = try await client.call(.get, "/api/leads?business_id=\(tenant.businessId)&source=referral", token: tenant.token)
+            #expect(listed.list("leads").first?["company"] as? String == "Tech Startup")
+            #expect(listed.list("leads").first?["value"] as? Double == 10000.5)
+
+            // A change keeps what it does not name; an empty company clears it.
+            let moved = try await client.call(.put, "/api/leads/\(id)", token: tenant.token, json: #"{"value":25000}"#)
+            #expect(moved["value"] as? Double == 25000)
+            #expect(moved["company"] as? String == "Tech Startup")
+            let cleared = try await client.call(.put, "/api/leads/\(id)", token: tenant.token, json: #"{"company":""}"#)
+            #expect(cleared["company"] == nil)
+            let again = try await client.call(.get, "/api/leads/\(id)", token: tenant.token)
+            #expect(again["company"] == nil && again["value"] as? Double == 25000)
+
+            let negative = try await client.call(.put, "/api/leads/\(id)", token: tenant.token, json: #"{"value":-5}"#)
+            #expect(negative.status == .unprocessableContent || negative.status == .badRequest)
+            let long = try await client.call(
+                .put, "/api/leads/\(id)", token: tenant.token, json: #"{"company":"\#(String(repeating: "x", count: 201))"}"#)
+            #expect(long.status == .unprocessableContent)
+            #expect(long.details["company"] != nil)
+            let unknown = try await client.call(
+                .post, "/api/leads", token: tenant.token, json: #"{"business_id":"\#(tenant.businessId)","phone":"+15550003003","source":"billboard"}"#)
+            #expect(unknown.status == .unprocessableContent || unknown.status == .badRequest)
+            #expect(try await client.call(.get, "/api/leads/\(id)", token: tenant.token)["value"] as? Double == 25000)
+        }
+    }
+
     @Test("a duplicate phone in one business is a conflict; a lead with nothing to reach is refused")
     func conflictsAndValidation() async throws {
         try await TestApp().run { client in

@@ -47,7 +47,7 @@ struct StoredRowTests {
             var lead = Lead(
                 id: .generate(), businessId: business.id, phone: PhoneNumber("+15550002222"), name: "Ada", email: EmailAddress("ada@example.com"),
                 status: .qualified, source: .call, qualificationScore: explanation.score, scoreExplanation: explanation, notes: "leaky tap",
-                createdAt: temp.now, updatedAt: temp.now.addingTimeInterval(1))
+                createdAt: temp.now, updatedAt: temp.now.addingTimeInterval(1), company: "Lovelace Plumbing", value: Money(cents: 1_250_050))
             var call = Call(
                 id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead.id, phone: lead.phone, direction: .inbound,
                 provider: "telnyx", providerCallId: "v3:round-trip", status: .inProgress, duration: nil, recordingUrl: nil,
@@ -79,6 +79,9 @@ struct StoredRowTests {
             lead.qualificationScore = nil
             lead.notes = nil
             lead.email = nil
+            lead.company = nil
+            lead.value = Money(cents: 0)
+            lead.source = .social
             lead.updatedAt = temp.now.addingTimeInterval(100)
             try await temp.store.calls.finish(call, lead: lead)
             #expect(try await temp.store.calls.find(call.id) == call)

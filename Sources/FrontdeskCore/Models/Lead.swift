@@ -8,8 +8,10 @@ public enum LeadStatus: String, Sendable, Codable, CaseIterable {
     case new, contacted, qualified, unqualified, converted
 }
 
+/// Where a lead came from: the receptionist's channels (`call`, `sms`, `email`), the CloudGreet seed's
+/// `web`, and the CRM seed's `website`, `referral` and `social`.
 public enum LeadSource: String, Sendable, Codable, CaseIterable {
-    case call, sms, email, web, referral, other
+    case call, sms, email, web, website, referral, social, other
 }
 
 public struct Lead: Sendable, Codable, Hashable {
@@ -27,11 +29,16 @@ public struct Lead: Sendable, Codable, Hashable {
     public var notes: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The CRM seed's fields: the organisation the person is with, and what the deal is worth (in the
+    /// business's currency).
+    public var company: String?
+    public var value: Money?
 
     public init(
         id: LeadID, businessId: BusinessID, phone: PhoneNumber?, name: String?, email: EmailAddress?,
         status: LeadStatus, source: LeadSource, qualificationScore: Int? = nil,
-        scoreExplanation: ScoreExplanation? = nil, notes: String?, createdAt: Date, updatedAt: Date
+        scoreExplanation: ScoreExplanation? = nil, notes: String?, createdAt: Date, updatedAt: Date,
+        company: String? = nil, value: Money? = nil
     ) {
         self.id = id
         self.businessId = businessId
@@ -45,6 +52,8 @@ public struct Lead: Sendable, Codable, Hashable {
         self.notes = notes
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.company = company
+        self.value = value
     }
 
     public enum CodingKeys: String, CodingKey {
@@ -56,5 +65,6 @@ public struct Lead: Sendable, Codable, Hashable {
         case notes
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case company, value
     }
 }

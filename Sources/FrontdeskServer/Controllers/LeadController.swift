@@ -62,10 +62,12 @@ struct LeadController {
         let source: LeadSource?
         let status: LeadStatus?
         let notes: String?
+        let company: String?
+        let value: Money?
 
         enum CodingKeys: String, CodingKey {
             case businessId = "business_id"
-            case phone, name, email, source, status, notes
+            case phone, name, email, source, status, notes, company, value
         }
     }
 
@@ -83,13 +85,13 @@ struct LeadController {
         validator.check(
             body.phone != nil || body.email != nil || !(body.name?.trimmingWhitespace().isEmpty ?? true), "phone",
             "a lead needs at least a phone, an email or a name")
-        Self.checkText(name: body.name, notes: body.notes, into: &validator)
+        Self.checkText(name: body.name, notes: body.notes, company: body.company, into: &validator)
         try validator.throwIfInvalid()
         let now = now()
         let lead = Lead(
             id: .generate(), businessId: business, phone: body.phone, name: body.name?.trimmingWhitespace(),
             email: body.email, status: body.status ?? .new, source: body.source ?? .web, notes: body.notes,
-            createdAt: now, updatedAt: now)
+            createdAt: now, updatedAt: now, company: Self.blankIsNil(body.company), value: body.value)
         try await store.leads.insert(lead)
         return APIResponse(lead, status: .created, message: "Lead created")
     }
@@ -106,6 +108,9 @@ struct LeadController {
         let status: LeadStatus?
         let source: LeadSource?
         let notes: String?
+        /// An empty string clears it.
+        let company: String?
+        let value: Money?
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Lead> {
@@ -113,7 +118,7 @@ struct LeadController {
         var request = request
         let body = try await request.decodeJSON(UpdateBody.self, context: context)
         var validator = Validator()
-        Self.checkText(name: body.name, notes: body.notes, into: &validator)
+        Self.checkText(name: body.name, notes: body.notes, company: body.company, into: &validator)
         try validator.throwIfInvalid()
         var lead = try await lead(context, claims)
         if let name = body.name { lead.name = name.trimmingWhitespace() }
@@ -122,6 +127,8 @@ struct LeadController {
         if let status = body.status { lead.status = status }
         if let source = body.source { lead.source = source }
         if let notes = body.notes { lead.notes = notes }
+        if let company = body.company { lead.company = Self.blankIsNil(company) }
+        if let value = body.value { lead.value = value }
         lead.updatedAt = now()
         try await store.leads.update(lead)
         return APIResponse(lead, message: "Lead updated")
@@ -166,8 +173,14 @@ struct LeadController {
             "Lead", by: claims, minimum: minimum, load: { try await store.leads.find(id) }, business: \.businessId)
     }
 
-    static func checkText(name: String?, notes: String?, into validator: inout Validator) {
+    static func checkText(name: String?, notes: String?, company: String? = nil, into validator: inout Validator) {
         validator.check((name?.count ?? 0) <= 200, "name", "must be at most 200 characters")
         validator.check((notes?.count ?? 0) <= 10_000, "notes", "must be at most 10000 characters")
+        validator.check((company?.count ?? 0) <= 200, "company", "must be at most 200 characters")
+    }
+
+    static func blankIsNil(_ text: String?) -> String? {
+        guard let trimmed = text?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
+        return trimmed
     }
 }

@@ -19,6 +19,11 @@ extension Lead: DirectJSONEncodable {
         writer.field("notes", notes)
         writer.field("created_at", createdAt)
         writer.field("updated_at", updatedAt)
+        writer.field("company", company)
+        if let value {
+            writer.key("value")
+            try writer.number(value.major)
+        }
         writer.endObject()
     }
 }

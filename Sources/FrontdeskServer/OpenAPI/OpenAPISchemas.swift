@@ -158,13 +158,14 @@ enum OpenAPISchemas {
         ]),
         "LeadRequest": object([
             "business_id": id, "phone": phone, "name": text(max: 200), "email": email,
-            "source": enumeration(["call", "sms", "email", "web", "referral", "other"]),
+            "source": enumeration(LeadSource.allCases.map(\.rawValue)),
             "status": enumeration(["new", "contacted", "qualified", "unqualified", "converted"]), "notes": text(max: 10_000),
+            "company": text(max: 200), "value": ["type": "number", "minimum": 0, "maximum": 999_999_999_999.99],
         ]),
         "Lead": object([
             "id": string, "business_id": string, "phone": phone, "name": string, "email": string, "status": string,
             "source": string, "qualification_score": integer, "score_explanation": ["type": "object"], "notes": string,
-            "created_at": dateTime, "updated_at": dateTime,
+            "created_at": dateTime, "updated_at": dateTime, "company": string, "value": number,
         ]),
         "LeadList": list("leads", "Lead"),
         "QualifyRequest": object([

@@ -91,7 +91,7 @@ extension Lead: PostgresRecord {
     static let table = "leads"
     static let columns: [PostgresColumn] = [
         "id", "business_id", "phone", "name", "email", "status", "source", "qualification_score",
-        .init(json: "score_explanation"), "notes", "created_at", "updated_at",
+        .init(json: "score_explanation"), "notes", "created_at", "updated_at", "company", "value",
     ]
 
     init(_ row: inout RowCursor) throws {
@@ -99,7 +99,8 @@ extension Lead: PostgresRecord {
             id: try row.id(), businessId: try row.id(), phone: try row.phone(), name: try row.next(),
             email: try row.next(String?.self).map(EmailAddress.init(trusted:)), status: try row.value(),
             source: try row.value(), qualificationScore: try row.next(), scoreExplanation: try row.optionalJSON(),
-            notes: try row.next(), createdAt: try row.date(), updatedAt: try row.date())
+            notes: try row.next(), createdAt: try row.date(), updatedAt: try row.date(), company: try row.next(),
+            value: try row.next(Int?.self).map(Money.init(cents:)))
     }
 
     func bind(to b: inout PostgresBindings) throws {
@@ -115,6 +116,8 @@ extension Lead: PostgresRecord {
         b.append(notes)
         b.append(instant: createdAt)
         b.append(instant: updatedAt)
+        b.append(company)
+        b.append(value?.cents)
     }
 }
 

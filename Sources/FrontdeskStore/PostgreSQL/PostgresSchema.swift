@@ -265,6 +265,7 @@ enum PostgresSchema {
                 """),
         // The carrier event a caller's words came in (see `TranscriptTurn.providerEventId`).
         Migration(id: "pg2-turn-provider-events", sql: "ALTER TABLE transcript_turns ADD COLUMN provider_event_id TEXT;"),
+        Migration(id: "pg3-lead-company-value", sql: "ALTER TABLE leads ADD COLUMN company TEXT, ADD COLUMN value BIGINT;"),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock so

@@ -19,6 +19,6 @@ extension Lead {
             phone: (row[2] as String?).map(PhoneNumber.init(trusted:)), name: row[3],
             email: (row[4] as String?).map(EmailAddress.init(trusted:)), status: status, source: source,
             qualificationScore: row[7], scoreExplanation: explanation, notes: row[9], createdAt: row[10],
-            updatedAt: row[11])
+            updatedAt: row[11], company: row[12], value: (row[13] as Int?).map(Money.init(cents:)))
     }
 }

@@ -314,6 +314,14 @@ enum Schema {
             // The carrier event a caller's words came in (see `TranscriptTurn.providerEventId`).
             try db.execute(sql: "ALTER TABLE transcript_turns ADD COLUMN provider_event_id TEXT")
         }
+        migrator.registerMigration("v12-lead-company-value") { db in
+            // The CRM seed's `company` and `value` (cents, as every amount).
+            try db.execute(
+                sql: """
+                    ALTER TABLE leads ADD COLUMN company TEXT;
+                    ALTER TABLE leads ADD COLUMN value INTEGER;
+                    """)
+        }
         return migrator
     }
 }

@@ -69,7 +69,7 @@ extension Call: StoredRow {
 extension Lead: StoredRow {
     static let storedColumns = [
         "id", "business_id", "phone", "name", "email", "status", "source", "qualification_score", "score_explanation",
-        "notes", "created_at", "updated_at",
+        "notes", "created_at", "updated_at", "company", "value",
     ]
     static let statements = RowStatements(table: databaseTableName, columns: storedColumns)
 
@@ -89,7 +89,8 @@ extension Lead: StoredRow {
             return [
                 id.databaseValue, businessId.databaseValue, phone.databaseValue, name.databaseValue, email.databaseValue,
                 status.databaseValue, source.databaseValue, qualificationScore.databaseValue, explanation.databaseValue,
-                notes.databaseValue, createdAt.storageValue, updatedAt.storageValue,
+                notes.databaseValue, createdAt.storageValue, updatedAt.storageValue, company.databaseValue,
+                value?.cents.databaseValue ?? .null,
             ]
         }
     }
