@@ -9,7 +9,7 @@ package enum Telemetry {
     // MARK: HTTP
 
     /// `frontdesk_http_requests_total{method,route,status}` and `frontdesk_http_request_duration_seconds{method,route}`.
-    /// `route` is the route's template (`/api/calls/:id`), `NotFound` for paths no route has.
+    /// `route` is the route's template (`/api/calls/{id}`), `NotFound` for paths no route has.
     package static func httpRequest(method: String, route: String, status: Int, duration: Duration) {
         // A client may send any method token: only the standard ones get a series of their own.
         let method = standardMethods.contains(method) ? method : "other"
@@ -24,16 +24,11 @@ package enum Telemetry {
     // MARK: Webhooks
 
     /// `frontdesk_webhook_events_total{provider,outcome}`: each verified event stored (`new`) or seen
-    /// before (`duplicate`, answered without acting again).
+    /// before (`duplicate`, answered without acting again). Refused ones (a bad or stale signature, a
+    /// malformed body) are the webhook route's 401 and 400 in `frontdesk_http_requests_total`.
     package static func webhookEvent(provider: String, duplicate: Bool) {
         Counter(label: "frontdesk_webhook_events_total", dimensions: [("provider", provider), ("outcome", duplicate ? "duplicate" : "new")])
             .increment()
-    }
-
-    /// `frontdesk_webhook_rejected_total{provider,reason}`: refused before being stored (`signature`,
-    /// `stale` timestamp, `malformed` body).
-    package static func webhookRejected(provider: String, reason: String) {
-        Counter(label: "frontdesk_webhook_rejected_total", dimensions: [("provider", provider), ("reason", reason)]).increment()
     }
 
     /// `frontdesk_webhook_handling_seconds{provider}`: acting on one stored event (the call's reply,
