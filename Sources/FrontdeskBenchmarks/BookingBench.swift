@@ -63,20 +63,29 @@ public struct BookingBench: Sendable {
         defer { try? FileManager.default.removeItem(at: work) }
         let server = try await BenchServer(folder: work, port: port)
         defer { server.stop() }
-        // Next Wednesday 10:00 in the demo business's zone.
+        return try await Self.contend(for: concurrent, on: [server])
+    }
+
+    /// `concurrent` requests at once for one slot (next Wednesday 10:00 in the demo business's zone),
+    /// spread over `servers` in turn: how many were booked (201), refused (409) or anything else, and
+    /// how long until all were answered.
+    static func contend(for concurrent: Int, on servers: [BenchServer]) async throws
+        -> (created: Int, conflicts: Int, other: Int, wall: Duration)
+    {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "America/New_York")!
         let slot = calendar.nextDate(
             after: Date().addingTimeInterval(86_400), matching: DateComponents(hour: 10, minute: 0, weekday: 4),
             matchingPolicy: .nextTime)!
-        let body = #"{"business_id":"\#(server.business)","scheduled_date":"\#(slot.formatted(Date.ISO8601FormatStyle()))","duration":30}"#
-        print("Booking: \(concurrent) concurrent requests for \(slot.formatted(Date.ISO8601FormatStyle())) …")
-        let url = "\(server.base)/api/appointments"
-        let token = server.token
+        let body = #"{"business_id":"\#(servers[0].business)","scheduled_date":"\#(slot.formatted(Date.ISO8601FormatStyle()))","duration":30}"#
+        print("Booking: \(concurrent) concurrent requests for \(slot.formatted(Date.ISO8601FormatStyle())) over \(servers.count) instance(s) …")
+        let urls = servers.map { "\($0.base)/api/appointments" }
+        let token = servers[0].token
         let clock = ContinuousClock()
         let start = clock.now
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<concurrent {
+            for index in 0..<concurrent {
+                let url = urls[index % urls.count]
                 group.addTask { try await HTTP.request(url, method: "POST", body: body, token: token).1 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -144,33 +144,9 @@ public struct ScaleOutBench: Sendable {
         // Requests in flight when wrk stopped may not have been answered: at most one per connection.
         row.exactlyOnce = stored.total <= load.sentUnique && stored.total >= load.sentUnique - connections && stored.processed == stored.total
 
-        row.booking = try await book(on: servers)
+        row.booking = try await BookingBench.contend(for: concurrent, on: servers)
         if let databaseURL { await LocalPostgres.shared.dropDatabase(databaseURL) }
         return row
-    }
-
-    /// `concurrent` requests for one slot at once, spread over the instances.
-    private func book(on servers: [BenchServer]) async throws -> (created: Int, conflicts: Int, other: Int, wall: Duration) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "America/New_York")!
-        let slot = calendar.nextDate(
-            after: Date().addingTimeInterval(86_400), matching: DateComponents(hour: 10, minute: 0, weekday: 4), matchingPolicy: .nextTime)!
-        let body = #"{"business_id":"\#(servers[0].business)","scheduled_date":"\#(slot.formatted(Date.ISO8601FormatStyle()))","duration":30}"#
-        print("  \(concurrent) concurrent bookings of one slot over \(servers.count) instance(s) …")
-        let token = servers[0].token
-        let urls = servers.map { "\($0.base)/api/appointments" }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<concurrent {
-                let url = urls[index % urls.count]
-                group.addTask { try await HTTP.request(url, method: "POST", body: body, token: token).1 }
-            }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
-        }
-        let created = statuses.filter { $0 == 201 }.count
-        let conflicts = statuses.filter { $0 == 409 }.count
-        return (created, conflicts, statuses.count - created - conflicts, clock.now - start)
     }
 
     private func seconds(_ duration: Duration) -> String {
