@@ -23,6 +23,10 @@ public final class Store: Sendable {
     public let events: any ProviderEventRepository
     public let idempotency: any IdempotencyRepository
     public let conversations: any ConversationRepository
+    /// The businesses' events, stored and handed to this process's listeners.
+    public let feed: EventFeed
+    /// Outbound webhook endpoints and their deliveries.
+    public let webhooks: any WebhookRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -52,7 +56,9 @@ public final class Store: Sendable {
             tokens: SQLiteTokenRepository(pool: database, cache: caches.accessStates),
             events: SQLiteProviderEventRepository(pool: database),
             idempotency: SQLiteIdempotencyRepository(pool: database),
-            conversations: SQLiteConversationRepository(pool: database))
+            conversations: SQLiteConversationRepository(pool: database),
+            feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
+            webhooks: SQLiteWebhookRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -78,7 +84,9 @@ public final class Store: Sendable {
                 tokens: PostgresTokenRepository(db: database, caches: caches),
                 events: PostgresProviderEventRepository(db: database),
                 idempotency: PostgresIdempotencyRepository(db: database),
-                conversations: PostgresConversationRepository(db: database))
+                conversations: PostgresConversationRepository(db: database),
+                feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
+                webhooks: PostgresWebhookRepository(db: database))
         }
     }
 
@@ -87,7 +95,7 @@ public final class Store: Sendable {
         businesses: any BusinessRepository, agents: any AgentRepository, leads: any LeadRepository,
         appointments: any AppointmentRepository, calls: any CallRepository, messages: any MessageRepository,
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
-        conversations: any ConversationRepository
+        conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository
     ) {
         self.engine = engine
         self.backend = backend
@@ -104,6 +112,8 @@ public final class Store: Sendable {
         self.events = events
         self.idempotency = idempotency
         self.conversations = conversations
+        self.feed = feed
+        self.webhooks = webhooks
     }
 
     /// For the store's own tests (schema checks, rows written behind the repositories' back) on SQLite;

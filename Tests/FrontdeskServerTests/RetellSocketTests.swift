@@ -30,6 +30,7 @@ func withLiveApp(
     var dependencies = AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx)
     dependencies.speechToText = speechToText
     dependencies.textToSpeech = textToSpeech
+    dependencies.webhookRetries = app.webhookRetries
     dependencies.onListening = { listening.yield($0); listening.finish() }
     let application = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
     let server = Task { try await application.runService(gracefulShutdownSignals: []) }

@@ -38,11 +38,12 @@ package struct InboundTexts: Sendable {
         }
         let time = now()
         let lead = try await calls.lead(for: from, business: business.id, source: .sms)
-        try await store.messages.save(
-            Message(
-                id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .inbound, to: to.e164,
-                from: from.e164, subject: nil, body: text, status: .received, provider: provider,
-                providerMessageId: providerMessageId, error: nil, createdAt: time, updatedAt: time))
+        let received = Message(
+            id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .inbound, to: to.e164,
+            from: from.e164, subject: nil, body: text, status: .received, provider: provider,
+            providerMessageId: providerMessageId, error: nil, createdAt: time, updatedAt: time)
+        try await store.messages.save(received)
+        await store.feed.messageStored(received)
 
         let keyword = text.uppercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
         if Self.stopWords.contains(keyword) {
@@ -70,6 +71,7 @@ package struct InboundTexts: Sendable {
                 current.notes = [current.notes, "Text while the receptionist was stopped: \(text)"].compactMap { $0 }.joined(separator: "\n")
                 current.updatedAt = time
                 try await store.leads.update(current)
+                await store.feed.leadChanged(from: lead, to: current, at: time)
             }
             try await reply("Thanks for your message to \(business.name). Our receptionist isn't available right now; the team will get back to you.", business, lead, false)
             return

@@ -106,6 +106,7 @@ package struct Messenger: Sendable {
             status: receipt.status, provider: sender.providerName, providerMessageId: receipt.providerMessageId,
             error: failure, createdAt: time, updatedAt: time)
         try await store.messages.save(message)
+        await store.feed.messageStored(message)
         if receipt.status == .outbox {
             logger.info(
                 "\(outbound.channel.rawValue.uppercased()) recorded in the outbox (no provider configured)",

@@ -467,7 +467,11 @@ package actor CallSession {
             confidence: confidence, latencyMs: latencyMs, providerEventId: providerEvent)
         sequence += 1
         if speaker == .agent { lastAgentTurn = turn.sequence }
-        persist("transcript turn \(turn.sequence)") { store in try await store.calls.append(turn) }
+        let business = business.id
+        persist("transcript turn \(turn.sequence)") { store in
+            let stored = try await store.calls.append(turn)
+            await store.feed.publish(.transcriptTurn, business: business, data: stored, at: stored.endedAt ?? stored.startedAt)
+        }
     }
 
     /// Stores a transcript change off the reply's path: the caller's words and the agent's reply are
@@ -506,6 +510,7 @@ package actor CallSession {
         call.leadId = lead?.id
         // Scored at the end too: a caller who gave no signal still has a score (contact captured).
         var rescored: Lead?
+        let unscored = lead
         if let current = lead, current.qualificationScore == nil {
             rescored = ConversationService.scored(LeadUpdate(), lead: current, at: ended)
             lead = rescored
@@ -520,7 +525,11 @@ package actor CallSession {
             // The record is written even when the task that ended the call is being cancelled (a
             // closing stream or socket): a finished call is never lost.
             let (store, call) = (store, call)
-            try await Task { try await store.calls.finish(call, lead: rescored) }.value
+            try await Task {
+                try await store.calls.finish(call, lead: rescored)
+                if let rescored { await store.feed.leadChanged(from: unscored, to: rescored, at: ended) }
+                await store.feed.publish(.callEnded, business: call.businessId, data: call, at: ended)
+            }.value
         } catch {
             logger.error("Could not store the finished call", metadata: ["error": "\(error)"])
         }

@@ -113,6 +113,7 @@ package final class ConversationService: Sendable {
                     current.notes = [current.notes, note].compactMap { $0 }.joined(separator: "\n")
                     current.updatedAt = time
                     try await store.leads.update(current)
+                    await store.feed.leadChanged(from: updatedLead, to: current, at: time)
                     updatedLead = current
                 }
             case .say, .transfer, .hangUp:
@@ -127,9 +128,10 @@ package final class ConversationService: Sendable {
 
     /// Adds what was learnt to the lead and re-scores it with every signal heard so far; stored.
     package func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
-        let lead = Self.scored(update, lead: lead, at: time)
-        try await store.leads.update(lead)
-        return lead
+        let scored = Self.scored(update, lead: lead, at: time)
+        try await store.leads.update(scored)
+        await store.feed.leadChanged(from: lead, to: scored, at: time)
+        return scored
     }
 
     /// The lead with what was learnt added and re-scored with every signal heard so far (not stored).

@@ -69,6 +69,7 @@ package final class StoreReceptionistTools: ReceptionistTools {
         } catch StoreError.slotTaken {
             return .unavailable
         }
+        await store.feed.appointmentChanged(from: nil, to: appointment, at: now)
         changes.withLock { $0.append(.booked(appointment)) }
         return .booked(Self.view(appointment))
     }
@@ -80,14 +81,18 @@ package final class StoreReceptionistTools: ReceptionistTools {
 
     package func cancel(_ appointment: CallerAppointment) async throws {
         guard var stored = try await owned(appointment) else { return }
+        let before = stored
         try await store.appointments.setStatus(stored.id, .cancelled, at: now)
         stored.status = .cancelled
+        stored.updatedAt = now
+        await store.feed.appointmentChanged(from: before, to: stored, at: now)
         changes.withLock { $0.append(.cancelled(stored)) }
     }
 
     package func reschedule(_ appointment: CallerAppointment, to start: Date) async throws -> BookingOutcome {
         guard var stored = try await owned(appointment), try await isOffered(start, duration: stored.duration, ignoring: stored)
         else { return .unavailable }
+        let before = stored
         stored.scheduledDate = start
         stored.updatedAt = now
         do {
@@ -95,6 +100,7 @@ package final class StoreReceptionistTools: ReceptionistTools {
         } catch StoreError.slotTaken {
             return .unavailable
         }
+        await store.feed.appointmentChanged(from: before, to: stored, at: now)
         changes.withLock { $0.append(.rescheduled(stored)) }
         return .booked(Self.view(stored))
     }

@@ -192,6 +192,22 @@ package enum Telemetry {
 
     /// `frontdesk_scheduler_lag_seconds`: how late a task asked to wake after a fixed sleep actually ran —
     /// the time work waits for a thread when the process (or the machine) is saturated.
+    /// An outbound webhook attempt: `succeeded`, `retrying` or `failed`, and how long the receiver took.
+    package static func webhookDelivery(outcome: String, _ duration: Duration) {
+        Counter(label: "frontdesk_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
+        Metrics.Timer(label: "frontdesk_webhook_delivery_seconds").recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// An event stored in the feed, and how many WebSocket clients listen in this process.
+    package static func eventPublished(type: String) {
+        Counter(label: "frontdesk_events_total", dimensions: [("type", type)]).increment()
+    }
+
+    package static func eventSockets(delta: Int) {
+        let meter = Meter(label: "frontdesk_event_sockets")
+        delta > 0 ? meter.increment() : meter.decrement()
+    }
+
     package static func schedulerLag(_ lag: Duration) {
         Metrics.Timer(label: "frontdesk_scheduler_lag_seconds").recordNanoseconds(max(0, lag.nanoseconds))
     }

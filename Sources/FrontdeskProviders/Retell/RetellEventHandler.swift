@@ -66,6 +66,7 @@ package struct RetellEventHandler: Sendable {
             if let raced = try await store.calls.find(provider: Self.provider, providerCallId: event.callId) { return raced }
             throw error
         }
+        await store.feed.publish(.callStarted, business: call.businessId, data: call, at: time)
         return call
     }
 
@@ -76,6 +77,7 @@ package struct RetellEventHandler: Sendable {
             await session.handle(.hangUp(cause: cause))
         }
         guard var call = try await ensureCall(event) else { return }
+        let wasInProgress = call.status == .inProgress
         let time = now()
         let ranHere = !(try await store.calls.turns(of: call.id)).isEmpty
         if call.status == .inProgress { call.status = .completed }
@@ -93,10 +95,11 @@ package struct RetellEventHandler: Sendable {
             // Retell ran the conversation: keep its transcript and score the lead from the caller's words.
             var sequence = 0
             for turn in turns {
-                _ = try await store.calls.append(
+                let stored = try await store.calls.append(
                     TranscriptTurn(
                         callId: call.id, sequence: sequence, speaker: turn.agent ? .agent : .caller, text: turn.text,
                         startedAt: call.startedAt, endedAt: call.endedAt, confidence: nil, latencyMs: nil))
+                await store.feed.publish(.transcriptTurn, business: call.businessId, data: stored, at: time)
                 sequence += 1
             }
             if let leadId = call.leadId, let lead = try await store.leads.find(leadId),
@@ -124,5 +127,6 @@ package struct RetellEventHandler: Sendable {
         }
         call.summary = call.summary ?? CallSession.describe(call.outcome!)
         try await store.calls.save(call)
+        if wasInProgress { await store.feed.publish(.callEnded, business: call.businessId, data: call, at: time) }
     }
 }

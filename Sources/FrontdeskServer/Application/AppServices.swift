@@ -28,6 +28,8 @@ struct AppServices: Sendable {
     let mediaTokens: MediaStreamTokens
     /// Transfers decided on Twilio media streams, collected by the TwiML that follows the stream.
     let twilioStreams: TwilioStreams
+    /// Sends the businesses' events to their webhook endpoints (a background service).
+    let webhooks: WebhookDeliverer
     /// Media streams across the process (health, benchmarks).
     let mediaTotals = MediaTotals()
     /// Failed logins per account, and the growing wait after them.

@@ -28,6 +28,8 @@ public struct AppDependencies: Sendable {
     public var speechToText: (any SpeechToText)?
     /// Media mode's text-to-speech; by default the one `TTS_PROVIDER` names (espeak-ng offline).
     public var textToSpeech: (any TextToSpeech)?
+    /// When failed webhook deliveries are tried again (tests use seconds instead of hours).
+    public var webhookRetries: WebhookRetrySchedule = .standard
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: (any MessageSender)? = nil,
@@ -56,6 +58,9 @@ public func buildApplication(
     let sockets = Router(context: SocketRequestContext.self)
     RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger))
         .addRoutes(to: sockets)
+    EventSocketController(
+        store: services.store, tokens: services.tokens, now: services.now, logger: logger, recheck: configuration.eventSocketRecheck
+    ).addRoutes(to: sockets)
     MediaStreamController(
         configuration: configuration, store: services.store, calls: services.calls, telnyx: services.telnyx,
         recordings: services.recordings, mediaTokens: services.mediaTokens, twilioStreams: services.twilioStreams,
@@ -82,7 +87,7 @@ public func buildApplication(
         logger: logger)
     return FrontdeskApplication(
         inner: application, store: services.store, calls: services.calls, inbox: services.inbox,
-        recordings: services.recordings, grace: configuration.shutdownGrace)
+        recordings: services.recordings, webhooks: services.webhooks, grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.
@@ -127,6 +132,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         acceptor: EventAcceptor(store: store, now: dependencies.now), telnyx: telnyx,
         speech: speech, recordings: speech.settings.recordingsDirectory.map { RecordingEncoder(directory: $0, logger: logger) },
         mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
+        webhooks: WebhookDeliverer(
+            store: store, policy: OutboundURLPolicy(allowPrivate: configuration.webhooksAllowPrivate),
+            schedule: dependencies.webhookRetries, now: dependencies.now, logger: logger),
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(
         store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
@@ -159,6 +167,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     }
     if llmPolicy == nil {
         logger.notice("Conversation: scripted receptionist policy (deterministic, no LLM). Set LLM_BASE_URL for an LLM.")
+    }
+    if configuration.webhooksAllowPrivate {
+        logger.warning("FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=1: outbound webhooks may reach loopback and private addresses. Development only.")
     }
     if configuration.insecureWebhooks {
         logger.warning("FRONTDESK_INSECURE_WEBHOOKS=1: unsigned webhooks are ACCEPTED. Never use this in production.")
@@ -270,6 +281,11 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .email)
         .addRoutes(to: api.group("emails"))
     AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
+    WebhookController(
+        store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy
+    ).addRoutes(to: api.group("webhooks"))
+    EventSocketController(store: store, tokens: services.tokens, now: now, logger: Logger(label: "frontdesk"))
+        .addHTTPRoute(to: api)
     TelnyxWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)
         .addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))
     RetellWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)

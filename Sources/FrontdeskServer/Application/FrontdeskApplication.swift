@@ -1,5 +1,6 @@
 import FrontdeskCalls
 import FrontdeskMedia
+import FrontdeskProviders
 import FrontdeskStore
 import Hummingbird
 import HummingbirdCore
@@ -16,7 +17,8 @@ import ServiceLifecycle
 ///    are stored first, as always);
 /// 3. the provider inbox acts on every acknowledged webhook and marks it processed;
 /// 4. the recordings of the closed calls are encoded;
-/// 5. the database connections close (PostgreSQL);
+/// 5. outbound webhook deliveries stop (the queue is stored; one cut off is sent again after the start);
+/// 6. the database connections close (PostgreSQL);
 /// then the process exits. What a cancelled stop (a second signal, the time limit) leaves is replayed
 /// or encoded at the next start, as after a crash.
 public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProtocol {
@@ -25,6 +27,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     let calls: CallRuntime
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
+    let webhooks: WebhookDeliverer
     let grace: Duration
     /// Run first and stopped last, after everything else: the tracing exporter (its last spans flushed).
     public var observability: [any Service] = []
@@ -39,7 +42,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
 
     public func run() async throws {
-        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store)]
+        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
         var group = ServiceGroupConfiguration(services: order, logger: logger)
@@ -56,5 +59,15 @@ struct StoreService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await store.close()
+    }
+}
+
+/// Sends webhook deliveries until everything that publishes events has stopped (what is left is
+/// sent after the next start: the queue is in the database).
+struct WebhookService: Service {
+    let deliverer: WebhookDeliverer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await deliverer.run() }
     }
 }

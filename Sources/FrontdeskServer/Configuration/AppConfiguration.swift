@@ -40,6 +40,10 @@ public struct AppConfiguration: Sendable {
     /// nil: generated once and kept next to the database (see `JWTSecretStore`).
     public var jwtSecret: String?
     public var insecureWebhooks = false
+    /// Outbound webhook endpoints may point at loopback and private addresses (development, tests).
+    public var webhooksAllowPrivate = false
+    /// How often an `/api/ws` socket checks that its token, login and memberships still hold.
+    public var eventSocketRecheck: Duration = .seconds(15)
     public var environment = "development"
     public var rateLimits = RateLimits()
     /// Largest accepted request body.
@@ -112,6 +116,7 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(variable: "FRONTDESK_JWT_SECRET", problem: "must be at least 32 characters")
         }
         config.insecureWebhooks = try reader.flag("FRONTDESK_INSECURE_WEBHOOKS") ?? false
+        config.webhooksAllowPrivate = try reader.flag("FRONTDESK_WEBHOOKS_ALLOW_PRIVATE") ?? false
         config.environment = reader.string("FRONTDESK_ENVIRONMENT") ?? config.environment
         config.rateLimits.authenticated =
             try reader.int("FRONTDESK_RATE_LIMIT_AUTHENTICATED", in: 1...100_000_000) ?? config.rateLimits.authenticated

@@ -287,6 +287,9 @@ struct AgentController {
             agent.updatedAt = now
             try await store.agents.save(agent)
             context.logger.info("Agent \(status == .active ? "started" : "stopped")", metadata: ["agent_id": "\(agent.id)"])
+            await store.feed.publish(
+                .agentStatus, business: agent.businessId,
+                data: AgentStatusChange(agentId: agent.id, businessId: agent.businessId, name: agent.name, status: status), at: now)
         }
         return APIResponse(
             try await statusView(agent), message: status == .active ? "Agent started" : "Agent stopped")
@@ -340,5 +343,19 @@ struct AgentController {
         let name = raw.trimmingWhitespace()
         guard (1...100).contains(name.count) else { throw AppError.validation(field: "name", "must be 1–100 characters") }
         return name
+    }
+}
+
+/// `agent.status`: an agent started or stopped.
+struct AgentStatusChange: Encodable, Sendable {
+    let agentId: AgentID
+    let businessId: BusinessID
+    let name: String
+    let status: AgentStatus
+
+    enum CodingKeys: String, CodingKey {
+        case agentId = "agent_id"
+        case businessId = "business_id"
+        case name, status
     }
 }

@@ -155,6 +155,7 @@ struct AppointmentController {
             duration: duration, status: body.status ?? .scheduled, type: body.type, notes: body.notes,
             price: service?.price, createdAt: now, updatedAt: now)
         try await book(appointment, in: business)
+        await store.feed.appointmentChanged(from: nil, to: appointment, at: now)
         return APIResponse(appointment, status: .created, message: "Appointment booked")
     }
 
@@ -209,6 +210,7 @@ struct AppointmentController {
             try await store.appointments.save(
                 appointment, rules: business.settings.booking, hours: OpeningHours(settings: business.settings))
         }
+        await store.feed.appointmentChanged(from: before, to: appointment, at: appointment.updatedAt)
         return APIResponse(appointment, message: "Appointment updated")
     }
 
@@ -216,9 +218,11 @@ struct AppointmentController {
         let claims = try context.requireUser()
         var appointment = try await appointment(context, claims)
         if appointment.status != .cancelled {
+            let before = appointment
             appointment.status = .cancelled
             appointment.updatedAt = now()
             try await store.appointments.setStatus(appointment.id, .cancelled, at: appointment.updatedAt)
+            await store.feed.appointmentChanged(from: before, to: appointment, at: appointment.updatedAt)
         }
         return APIResponse(appointment, message: "Appointment cancelled")
     }

@@ -93,6 +93,7 @@ struct LeadController {
             email: body.email, status: body.status ?? .new, source: body.source ?? .web, notes: body.notes,
             createdAt: now, updatedAt: now, company: Self.blankIsNil(body.company), value: body.value)
         try await store.leads.insert(lead)
+        await store.feed.leadChanged(from: nil, to: lead, at: now)
         return APIResponse(lead, status: .created, message: "Lead created")
     }
 
@@ -121,6 +122,7 @@ struct LeadController {
         Self.checkText(name: body.name, notes: body.notes, company: body.company, into: &validator)
         try validator.throwIfInvalid()
         var lead = try await lead(context, claims)
+        let before = lead
         if let name = body.name { lead.name = name.trimmingWhitespace() }
         if let email = body.email { lead.email = email }
         if let phone = body.phone { lead.phone = phone }
@@ -131,6 +133,7 @@ struct LeadController {
         if let value = body.value { lead.value = value }
         lead.updatedAt = now()
         try await store.leads.update(lead)
+        await store.feed.leadChanged(from: before, to: lead, at: lead.updatedAt)
         return APIResponse(lead, message: "Lead updated")
     }
 
@@ -150,6 +153,7 @@ struct LeadController {
         var request = request
         let body = try await request.decodeJSON(QualifyBody.self, context: context)
         var lead = try await lead(context, claims)
+        let before = lead
         let business = try await store.businesses.find(lead.businessId)
         var signals = body.criteria.signals(offered: business?.settings.services ?? [])
         if lead.phone != nil || lead.email != nil {
@@ -164,6 +168,7 @@ struct LeadController {
         lead.status = LeadScorer.status(after: explanation, current: lead.status)
         lead.updatedAt = now()
         try await store.leads.update(lead)
+        await store.feed.leadChanged(from: before, to: lead, at: lead.updatedAt)
         return APIResponse(lead, message: "Lead scored \(explanation.score) (\(explanation.band.rawValue))")
     }
 

@@ -210,11 +210,12 @@ final class TwilioController: Sendable {
         ) { body, business, lead, evenIfOptedOut in
             if !evenIfOptedOut, try await store.messages.isOptedOut(business: business.id, phone: from.e164) { return }
             let time = now()
-            try await store.messages.save(
-                Message(
-                    id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .outbound,
-                    to: from.e164, from: to.e164, subject: nil, body: body, status: .sent, provider: Self.provider,
-                    providerMessageId: nil, error: nil, createdAt: time, updatedAt: time))
+            let reply = Message(
+                id: .generate(), businessId: business.id, leadId: lead?.id, channel: .sms, direction: .outbound,
+                to: from.e164, from: to.e164, subject: nil, body: body, status: .sent, provider: Self.provider,
+                providerMessageId: nil, error: nil, createdAt: time, updatedAt: time)
+            try await store.messages.save(reply)
+            await store.feed.messageStored(reply)
             replies.withLock { $0.append(body) }
         }
         return replies.withLock { $0 }.map { "<Message>\(TwiML.escape($0))</Message>" }.joined()

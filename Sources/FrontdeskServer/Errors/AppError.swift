@@ -21,6 +21,8 @@ public enum ErrorCode: String, Sendable, Codable {
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
     case invalidCredentials = "AUTH_INVALID_CREDENTIALS"
     case webhookSignatureInvalid = "WEBHOOK_SIGNATURE_INVALID"
+    /// A WebSocket route asked for without the upgrade.
+    case upgradeRequired = "UPGRADE_REQUIRED"
 }
 
 /// Field name → messages, as in the seed's validation error (`details`).

@@ -22,6 +22,7 @@ enum ErrorMapping {
         case .payloadTooLarge: .contentTooLarge
         case .externalServiceError: .badGateway
         case .serviceUnavailable: .serviceUnavailable
+        case .upgradeRequired: .upgradeRequired
         case .internalServerError: .internalServerError
         }
     }

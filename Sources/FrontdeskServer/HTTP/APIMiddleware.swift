@@ -101,7 +101,12 @@ struct APIMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return .invalidToken("Authorization must be 'Bearer <token>'")
         }
-        let caller = await tokens.verify(String(parts[1]))
+        return await Self.authenticate(String(parts[1]), tokens: tokens, store: store)
+    }
+
+    /// The caller an access token names: its signature and expiry checked, and its login still valid.
+    static func authenticate(_ token: String, tokens: TokenService, store: Store) async -> Caller {
+        let caller = await tokens.verify(token)
         guard case .authenticated(let claims) = caller else { return caller }
         // Signature and expiry are not enough: the login may be revoked, or the account gone.
         switch (try? await store.tokens.accessState(user: claims.userId, session: claims.sid)) ?? .valid {

@@ -78,7 +78,30 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),
         .init(method: "GET", path: "/api/analytics/overview", summary: "Leads, appointments, calls and revenue", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Overview"),
         .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
+        .init(method: "GET", path: "/api/ws", summary: "Real-time events (WebSocket; see the description and the Event schema)", tag: "events", query: ["token", "business_id", "last_event_id"], response: "Event", status: "101"),
+        .init(method: "GET", path: "/api/webhooks", summary: "A business's outbound webhook endpoints", tag: "events", query: ["business_id"] + pageQuery, response: "WebhookEndpointList"),
+        .init(method: "POST", path: "/api/webhooks", summary: "Add an endpoint (admins); the answer carries its signing secret, once", tag: "events", body: "WebhookRequest", response: "WebhookEndpoint", status: "201"),
+        .init(method: "GET", path: "/api/webhooks/{id}", summary: "One endpoint (without its secret)", tag: "events", response: "WebhookEndpoint"),
+        .init(method: "PUT", path: "/api/webhooks/{id}", summary: "Change URL, events, description; status active turns a disabled endpoint back on (admins)", tag: "events", body: "WebhookUpdate", response: "WebhookEndpoint"),
+        .init(method: "DELETE", path: "/api/webhooks/{id}", summary: "Delete an endpoint and its delivery log (admins)", tag: "events"),
+        .init(method: "GET", path: "/api/webhooks/{id}/deliveries", summary: "The endpoint's deliveries, newest event first, with the last attempt's status code, error and latency", tag: "events", query: ["status"] + pageQuery, response: "WebhookDeliveryList"),
+        .init(method: "GET", path: "/api/webhooks/{id}/deliveries/{delivery_id}", summary: "One delivery with every attempt", tag: "events", response: "WebhookDelivery"),
+        .init(method: "POST", path: "/api/webhooks/{id}/deliveries/{delivery_id}/replay", summary: "Send a delivery again now, with the whole retry schedule ahead (admins; the endpoint must be active)", tag: "events", response: "WebhookDelivery", status: "202"),
     ]
+
+    /// `/api/ws`, in words (OpenAPI has no WebSocket messages).
+    static let socketDescription = """
+        A WebSocket of the businesses' events. Log in with `Authorization: Bearer <access token>` or, from a browser, \
+        `?token=`. The socket hears every business the user belongs to, or those `business_id=a,b` names (all must be \
+        the user's). Each event is a text frame `{"id":"evt_…","type":…,"data":{…},"timestamp":…}` (the Event schema); \
+        `data` is the resource as this API shows it. To get what was missed, reconnect with `last_event_id` (query), \
+        the `Last-Event-ID` header, or send `{"type":"subscribe","business_id":…,"last_event_id":…}`; events are kept \
+        7 days (`{"type":"events.missed"}` says when older ones are gone). Other client messages: \
+        `{"type":"unsubscribe","business_id":…}`, `{"type":"ping"}` (answered `{"type":"pong"}`). Control frames have \
+        no `id`: `subscribed`, `events.missed`, `pong`, `error`. The server closes with 1008 when the token expires or \
+        the login ends, and 1013 when the client is 4,096 events behind; reconnect with the last id. Without an \
+        upgrade the route answers 401 (no valid token) or 426.
+        """
 
     /// Constraints the server enforces, so generated clients and fuzzers know them.
     static let querySchemas: [String: JSONValue] = [
@@ -99,6 +122,7 @@ enum OpenAPIDocument {
         "/api/calls": ["status": CallStatus.allCases.map(\.rawValue)],
         "/api/sms": ["status": MessageStatus.allCases.map(\.rawValue)],
         "/api/emails": ["status": MessageStatus.allCases.map(\.rawValue)],
+        "/api/webhooks/{id}/deliveries": ["status": WebhookDeliveryStatus.allCases.map(\.rawValue)],
     ]
 
     static let queryDescriptions: [String: (type: String, description: String)] = [
@@ -115,6 +139,8 @@ enum OpenAPIDocument {
         "cache": ("boolean", "Reuse a detailed report up to 5 s old (default true)"),
         "duration": ("integer", "Minutes, 5–480 (default: the service's or the business's default duration)"),
         "type": ("string", "A service name; its duration is used"),
+        "token": ("string", "The access token, for browsers (which cannot set Authorization on a WebSocket)"),
+        "last_event_id": ("string", "The last event id seen (evt_…): what came after it is sent first"),
     ]
 
     /// The document as served at `/api/openapi.json` (keys sorted, so it diffs cleanly between versions).
@@ -135,12 +161,15 @@ enum OpenAPIDocument {
             ]
             var parameters: [JSONValue] = op.query.map { name in
                 let info = queryDescriptions[name] ?? ("string", name)
-                let required = name == "business_id" || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
+                let required = (name == "business_id" && op.path != "/api/ws") || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
                 var schema = querySchemas[name] ?? ["type": .string(info.type)]
                 if let values = Self.filterValues[op.path]?[name] { schema = ["type": "string", "enum": JSONValue(values)] }
                 if op.path.hasSuffix("/availability"), name.hasSuffix("_date") { schema = ["type": "string", "format": "date"] }
                 return ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(info.description),
                         "schema": schema]
+            }
+            if op.path.contains("{delivery_id}") {
+                parameters.insert(["name": "delivery_id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
             }
             if op.path.contains("{id}") {
                 parameters.insert(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
@@ -151,6 +180,18 @@ enum OpenAPIDocument {
                 operation["requestBody"] = [
                     "required": true, "content": .object([type: ["schema": ref(body)]]),
                 ]
+            }
+            if op.path == "/api/ws" {
+                operation["description"] = .string(socketDescription)
+                operation["responses"] = [
+                    "101": ["description": "Switching Protocols: events follow as text frames (the Event schema)"],
+                    "401": errorResponse("Missing, invalid or expired token"),
+                    "426": errorResponse("A WebSocket upgrade is required (UPGRADE_REQUIRED)"),
+                    "429": errorResponse("Rate limit exceeded (Retry-After)"),
+                ]
+                operation["parameters"] = .array(parameters)
+                paths[op.path, default: [:]][op.method.lowercased()] = operation
+                continue
             }
             let success: JSONValue = switch op.response {
             case "TwiML": ["text/xml": ["schema": ["type": "string"]]]

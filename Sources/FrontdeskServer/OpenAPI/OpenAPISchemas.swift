@@ -65,6 +65,43 @@ enum OpenAPISchemas {
                 "timestamp": dateTime, "requestId": string,
             ], required: ["success", "error", "code", "timestamp", "requestId"]),
         "Pagination": object(["page": integer, "limit": integer, "total": integer, "pages": integer]),
+        "Event": object(
+            [
+                "id": ["type": "string", "pattern": "^evt_[0-9]+$"],
+                "type": enumeration(EventType.allCases.map(\.rawValue)),
+                "data": ["type": "object", "description": "The resource as the API shows it: a call, a transcript turn, a lead, an appointment (moved: with previous_scheduled_date), a message, an agent's status"],
+                "timestamp": dateTime,
+            ], required: ["id", "type", "data", "timestamp"]),
+        "WebhookRequest": object(
+            [
+                "business_id": id, "url": ["type": "string", "format": "uri", "maxLength": 2000, "description": "http(s); not a loopback or private address"],
+                "events": ["type": "array", "minItems": 1, "maxItems": 50, "items": enumeration(["*"] + EventType.allCases.map(\.rawValue)), "description": "[\"*\"] (the default) or the types wanted"],
+                "description": text(max: 500),
+            ], required: ["business_id", "url"]),
+        "WebhookUpdate": object([
+            "url": ["type": "string", "format": "uri", "maxLength": 2000],
+            "events": ["type": "array", "minItems": 1, "maxItems": 50, "items": enumeration(["*"] + EventType.allCases.map(\.rawValue))],
+            "description": text(max: 500), "status": enumeration(WebhookEndpointStatus.allCases.map(\.rawValue)),
+        ]),
+        "WebhookEndpoint": object([
+            "id": string, "business_id": string, "url": string, "events": array(string), "description": nullableString,
+            "status": enumeration(WebhookEndpointStatus.allCases.map(\.rawValue)), "disabled_reason": nullableString,
+            "secret": ["type": "string", "description": "whsec_ + base64 (Standard Webhooks); only in the answer to POST"],
+            "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "WebhookEndpointList": list("webhooks", "WebhookEndpoint"),
+        "WebhookDelivery": object([
+            "id": string, "endpoint_id": string, "event_id": string, "event_type": enumeration(EventType.allCases.map(\.rawValue)),
+            "status": enumeration(WebhookDeliveryStatus.allCases.map(\.rawValue)), "attempts": integer,
+            "next_attempt_at": ["type": ["string", "null"], "format": "date-time"], "last_status_code": ["type": ["integer", "null"]],
+            "last_error": nullableString, "last_latency_ms": ["type": ["number", "null"]], "created_at": dateTime, "updated_at": dateTime,
+            "delivered_at": ["type": ["string", "null"], "format": "date-time"],
+            "attempt_log": array(object([
+                "number": integer, "attempted_at": dateTime, "status_code": ["type": ["integer", "null"]], "error": nullableString,
+                "latency_ms": number,
+            ])),
+        ]),
+        "WebhookDeliveryList": list("deliveries", "WebhookDelivery"),
         "Probe": object(["status": enumeration(["alive", "ready"]), "uptime": integer, "version": string], required: ["status", "uptime", "version"]),
         "Health": object([
             "overall": enumeration(["healthy", "unhealthy"]),

@@ -266,6 +266,65 @@ enum PostgresSchema {
         // The carrier event a caller's words came in (see `TranscriptTurn.providerEventId`).
         Migration(id: "pg2-turn-provider-events", sql: "ALTER TABLE transcript_turns ADD COLUMN provider_event_id TEXT;"),
         Migration(id: "pg3-lead-company-value", sql: "ALTER TABLE leads ADD COLUMN company TEXT, ADD COLUMN value BIGINT;"),
+        Migration(
+            id: "pg4-events-and-webhooks",
+            sql: """
+                CREATE TABLE events (
+                  seq BIGSERIAL PRIMARY KEY,
+                  business_id TEXT NOT NULL,
+                  type TEXT NOT NULL,
+                  data TEXT NOT NULL,
+                  created_at TIMESTAMPTZ NOT NULL,
+                  dispatched BOOLEAN NOT NULL DEFAULT false
+                );
+                CREATE INDEX events_business ON events (business_id, seq);
+                CREATE INDEX events_undispatched ON events (seq) WHERE NOT dispatched;
+                CREATE INDEX events_created ON events (created_at);
+                CREATE TABLE webhook_endpoints (
+                  id TEXT PRIMARY KEY,
+                  business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                  url TEXT NOT NULL,
+                  events TEXT NOT NULL,
+                  description TEXT,
+                  secret TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('active','disabled')),
+                  disabled_reason TEXT,
+                  last_success_at TIMESTAMPTZ,
+                  created_at TIMESTAMPTZ NOT NULL,
+                  updated_at TIMESTAMPTZ NOT NULL
+                );
+                CREATE INDEX webhook_endpoints_business ON webhook_endpoints (business_id, created_at);
+                CREATE TABLE webhook_deliveries (
+                  id TEXT PRIMARY KEY,
+                  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                  business_id TEXT NOT NULL,
+                  event_seq BIGINT NOT NULL,
+                  event_type TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('pending','succeeded','failed')),
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  replayed_after INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at TIMESTAMPTZ,
+                  leased_until TIMESTAMPTZ,
+                  last_status_code INTEGER,
+                  last_error TEXT,
+                  last_latency_ms DOUBLE PRECISION,
+                  created_at TIMESTAMPTZ NOT NULL,
+                  updated_at TIMESTAMPTZ NOT NULL,
+                  delivered_at TIMESTAMPTZ,
+                  UNIQUE (endpoint_id, event_seq)
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
+                CREATE TABLE webhook_attempts (
+                  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                  number INTEGER NOT NULL,
+                  attempted_at TIMESTAMPTZ NOT NULL,
+                  status_code INTEGER,
+                  error TEXT,
+                  latency_ms DOUBLE PRECISION NOT NULL,
+                  PRIMARY KEY (delivery_id, number)
+                );
+                """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock so

@@ -322,6 +322,68 @@ enum Schema {
                     ALTER TABLE leads ADD COLUMN value INTEGER;
                     """)
         }
+        migrator.registerMigration("v13-events-and-webhooks") { db in
+            // The businesses' event feed (WebSocket replay, outbound webhooks) and the durable queue of
+            // webhook deliveries with each attempt.
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                      business_id TEXT NOT NULL,
+                      type TEXT NOT NULL,
+                      data TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      dispatched INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX events_business ON events(business_id, seq);
+                    CREATE INDEX events_undispatched ON events(seq) WHERE dispatched = 0;
+                    CREATE INDEX events_created ON events(created_at);
+                    CREATE TABLE webhook_endpoints (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      url TEXT NOT NULL,
+                      events TEXT NOT NULL,
+                      description TEXT,
+                      secret TEXT NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('active','disabled')),
+                      disabled_reason TEXT,
+                      last_success_at DATETIME,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX webhook_endpoints_business ON webhook_endpoints(business_id, created_at);
+                    CREATE TABLE webhook_deliveries (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                      business_id TEXT NOT NULL,
+                      event_seq INTEGER NOT NULL,
+                      event_type TEXT NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('pending','succeeded','failed')),
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      replayed_after INTEGER NOT NULL DEFAULT 0,
+                      next_attempt_at DATETIME,
+                      leased_until DATETIME,
+                      last_status_code INTEGER,
+                      last_error TEXT,
+                      last_latency_ms DOUBLE,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL,
+                      delivered_at DATETIME,
+                      UNIQUE (endpoint_id, event_seq)
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+                    CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, created_at);
+                    CREATE TABLE webhook_attempts (
+                      delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                      number INTEGER NOT NULL,
+                      attempted_at DATETIME NOT NULL,
+                      status_code INTEGER,
+                      error TEXT,
+                      latency_ms DOUBLE NOT NULL,
+                      PRIMARY KEY (delivery_id, number)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -8,8 +8,10 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import Synchronization
 import Testing
@@ -82,6 +84,8 @@ struct TestApp {
     let llm: (any LLMClient)?
     let telnyx: TelnyxClient?
     let database = TestDatabase()
+    /// When failed webhook deliveries are tried again (the test clock decides when they are due).
+    var webhookRetries = WebhookRetrySchedule.standard
 
     init(seedDemo: Bool = false, limits: RateLimits = RateLimits(authenticated: 100_000, anonymous: 100_000, webhooks: 100_000),
          maxBodyBytes: Int = 64 * 1024, clock: TestClock = TestClock(), llm: (any LLMClient)? = nil,
@@ -98,6 +102,9 @@ struct TestApp {
         configuration.rateLimits = limits
         configuration.maxBodyBytes = maxBodyBytes
         configuration.environment = "test"
+        // Webhook receivers in tests listen on loopback.
+        configuration.webhooksAllowPrivate = true
+        configuration.eventSocketRecheck = .milliseconds(200)
         configuration.telnyxPublicKey = telnyxPublicKey.flatMap { Data(base64Encoded: $0) }
         configuration.promptsDirectory = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -119,8 +126,9 @@ struct TestApp {
             configuration.host = "127.0.0.1"
             configuration.port = 0
         }
-        let app = try await buildApplication(
-            configuration: configuration, dependencies: AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx), logger: logger)
+        var dependencies = AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx)
+        dependencies.webhookRetries = webhookRetries
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         do {
             try await app.test(live ? .live : .router) { client in try await body(Client(client: client, clock: clock)) }
         } catch {
@@ -155,7 +163,65 @@ struct TestApp {
         }
     }
 
-    struct Client: Sendable {
+    /// Runs `body` against a fresh application served the way `frontdesk serve` runs it — its
+    /// background services too (the provider inbox, webhook deliveries) — on a loopback port.
+    func serve(_ body: @Sendable (ServedClient) async throws -> Void) async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = configuration
+        configuration.storeLocation = try await database.location(sqlitePath: configuration.databasePath)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let clock = self.clock
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        var dependencies = AppDependencies(now: { clock.now }, llm: llm, telnyx: telnyx)
+        dependencies.webhookRetries = webhookRetries
+        dependencies.onListening = { listening.yield($0); listening.finish() }
+        let application = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        do {
+            try await body(ServedClient(port: port, clock: clock))
+        } catch {
+            server.cancel()
+            _ = await server.result
+            await database.drop()
+            throw error
+        }
+        server.cancel()
+        _ = await server.result
+        await database.drop()
+    }
+
+    /// The API over real HTTP to a served application.
+    struct ServedClient: APICaller {
+        let port: Int
+        let clock: TestClock
+
+        @discardableResult
+        func call(
+            _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+            rawBody: ByteBuffer? = nil, headers extra: HTTPFields = [:]
+        ) async throws -> APIResult {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(uri)")
+            request.method = .RAW(value: method.rawValue)
+            for field in extra { request.headers.add(name: field.name.rawName, value: field.value) }
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if json != nil { request.headers.add(name: "Content-Type", value: "application/json") }
+            if let body = rawBody ?? json.map({ ByteBuffer(string: $0) }) { request.body = .bytes(body) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            let bytes = try await response.body.collect(upTo: 1 << 24)
+            var headers = HTTPFields()
+            for (name, value) in response.headers { if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) } }
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
+            return APIResult(
+                status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, json: object ?? [:], body: bytes)
+        }
+    }
+
+    struct Client: APICaller {
         let client: any TestClientProtocol
         let clock: TestClock
 
@@ -172,6 +238,27 @@ struct TestApp {
                 let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
                 return APIResult(status: response.status, headers: response.headers, json: object ?? [:], body: response.body)
             }
+        }
+    }
+}
+
+/// What the tests say to the API, in memory or over HTTP, and the helpers built on it.
+protocol APICaller: Sendable {
+    var clock: TestClock { get }
+
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String?, json: String?, rawBody: ByteBuffer?, headers extra: HTTPFields
+    ) async throws -> APIResult
+}
+
+extension APICaller {
+        @discardableResult
+        func call(
+            _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+            rawBody: ByteBuffer? = nil, headers extra: HTTPFields = [:]
+        ) async throws -> APIResult {
+            try await call(method, uri, token: token, json: json, rawBody: rawBody, headers: extra)
         }
 
         /// Registers a new account (and business) and returns its tokens.
@@ -205,7 +292,6 @@ struct TestApp {
                 .post, "/api/leads", token: tenant.token,
                 json: #"{"business_id":"\#(tenant.businessId)","phone":"\#(phone)","name":"\#(name)","email":"john@example.com"\#(extra)}"#)
         }
-    }
 }
 
 /// The next weekday at `hour`:00 New York time, at least a day after `now`, as ISO 8601 UTC.

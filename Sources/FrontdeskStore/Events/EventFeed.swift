@@ -1,0 +1,86 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskWire
+import Logging
+import Synchronization
+
+/// The businesses' events: stored in order (`EventFeedRepository`), then handed at once to everyone
+/// listening in this process — WebSocket clients, the webhook dispatcher. Whoever changes something a
+/// business follows publishes it here after the change is stored; publishing never fails its caller
+/// (an event that cannot be stored is logged).
+public final class EventFeed: Sendable {
+    public let repository: any EventFeedRepository
+    private let logger: Logger
+    private let listeners = Mutex<[UInt64: Listener]>([:])
+    private let nextListener = Atomic<UInt64>(1)
+
+    /// How many events a listener may fall behind before it is cut off (it reconnects and replays).
+    public static let listenerBuffer = 4096
+
+    private struct Listener {
+        let continuation: AsyncStream<DomainEvent>.Continuation
+        let businesses: Set<BusinessID>?
+    }
+
+    init(repository: any EventFeedRepository, logger: Logger = Logger(label: "frontdesk.events")) {
+        self.repository = repository
+        self.logger = logger
+    }
+
+    /// Stores the event and hands it to the listeners; nil (logged) when it could not be stored.
+    @discardableResult
+    public func publish(_ type: EventType, business: BusinessID, data: some Encodable & Sendable, at time: Date) async -> DomainEvent? {
+        do {
+            let text = String(decoding: try JSONWriter.encoder.encode(data), as: UTF8.self)
+            let event = try await repository.append(NewEvent(businessId: business, type: type, data: text, occurredAt: time))
+            Telemetry.eventPublished(type: type.rawValue)
+            deliver(event)
+            return event
+        } catch {
+            logger.error("An event could not be stored", metadata: ["type": "\(type.rawValue)", "business_id": "\(business)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Hands a stored event to this process's listeners (events stored by another instance arrive here too).
+    func deliver(_ event: DomainEvent) {
+        let cut: [UInt64] = listeners.withLock { listeners in
+            var cut: [UInt64] = []
+            for (id, listener) in listeners where listener.businesses?.contains(event.businessId) ?? true {
+                if case .dropped = listener.continuation.yield(event) { cut.append(id) }
+            }
+            return cut
+        }
+        for id in cut { stopListening(id) }
+    }
+
+    /// Events published from now on (for `businesses`, or all), until `stopListening`. The stream ends
+    /// early when the listener falls `listenerBuffer` events behind.
+    public func listen(businesses: Set<BusinessID>?) -> (id: UInt64, events: AsyncStream<DomainEvent>) {
+        let id = nextListener.wrappingAdd(1, ordering: .relaxed).oldValue
+        let (stream, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(Self.listenerBuffer))
+        listeners.withLock { $0[id] = Listener(continuation: continuation, businesses: businesses) }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        return (id, stream)
+    }
+
+    /// Changes which businesses a listener hears.
+    public func change(_ id: UInt64, businesses: Set<BusinessID>?) {
+        listeners.withLock { listeners in
+            guard let listener = listeners[id] else { return }
+            listeners[id] = Listener(continuation: listener.continuation, businesses: businesses)
+        }
+    }
+
+    public func stopListening(_ id: UInt64) {
+        let listener = listeners.withLock { $0.removeValue(forKey: id) }
+        listener?.continuation.finish()
+    }
+
+    private func remove(_ id: UInt64) {
+        _ = listeners.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Listeners in this process.
+    public var listenerCount: Int { listeners.withLock { $0.count } }
+}

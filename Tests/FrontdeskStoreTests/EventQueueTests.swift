@@ -1,0 +1,116 @@
+import Foundation
+import FrontdeskCore
+import FrontdeskStore
+import Testing
+
+/// The event feed and the webhook delivery queue, on both engines: the same calls give the same answers.
+@Suite("Events and webhook deliveries: ordered, leased once, retried, never lost")
+struct EventQueueTests {
+    func endpoint(_ business: Business, events: EventSelection = .all, at now: Date) -> WebhookEndpoint {
+        WebhookEndpoint(
+            id: .generate(), businessId: business.id, url: "https://hooks.example.com/\(UUID().uuidString)", events: events,
+            description: nil, secret: "whsec_c2VjcmV0", status: .active, createdAt: now, updatedAt: now)
+    }
+
+    @Test("events are numbered in order, read per business after an id, and pruned once dispatched", arguments: Engine.allCases)
+    func feed(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (_, mine) = try await temp.business()
+            let (_, theirs) = try await temp.business(name: "Other")
+            let feed = temp.store.feed.repository
+            var stored: [DomainEvent] = []
+            for (index, business) in [mine, theirs, mine, mine].enumerated() {
+                stored.append(
+                    try await feed.append(
+                        NewEvent(businessId: business.id, type: .leadCreated, data: #"{"n":\#(index)}"#, occurredAt: temp.now.addingTimeInterval(Double(index)))))
+            }
+            #expect(stored.map(\.sequence) == stored.map(\.sequence).sorted())
+            let all = try await feed.events(businesses: [mine.id], after: nil, limit: 10)
+            #expect(all.map(\.data) == [#"{"n":0}"#, #"{"n":2}"#, #"{"n":3}"#])
+            #expect(all.allSatisfy { $0.businessId == mine.id && $0.type == .leadCreated })
+            #expect(try await feed.events(businesses: [mine.id], after: stored[0].sequence, limit: 1).map(\.data) == [#"{"n":2}"#])
+            #expect(try await feed.events(businesses: [mine.id, theirs.id], after: stored[0].sequence, limit: 10).count == 3)
+            #expect(try await feed.events(businesses: [], after: nil, limit: 10).isEmpty)
+            #expect(try await feed.event(stored[1].sequence)?.businessId == theirs.id)
+            #expect(try await feed.oldest() == stored[0].sequence)
+            #expect(try await feed.newest() == stored[3].sequence)
+            // Not dispatched to webhooks yet: kept, however old.
+            #expect(try await feed.prune(before: temp.now.addingTimeInterval(100)) == 0)
+            #expect(try await temp.store.webhooks.dispatch(limit: 100, now: temp.now) == 4)
+            #expect(try await feed.prune(before: temp.now.addingTimeInterval(1.5)) == 2)
+            #expect(try await feed.oldest() == stored[2].sequence)
+            #expect(try await feed.newest() == stored[3].sequence)
+        }
+    }
+
+    @Test("dispatch makes one delivery per wanting endpoint; a lease hides it until it runs out; attempts retry, then fail and disable", arguments: Engine.allCases)
+    func queue(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (_, business) = try await temp.business()
+            let (_, other) = try await temp.business(name: "Other")
+            let everything = endpoint(business, at: temp.now)
+            let leadsOnly = endpoint(business, events: .only([.leadCreated]), at: temp.now)
+            var paused = endpoint(business, at: temp.now)
+            paused.status = .disabled
+            let foreign = endpoint(other, at: temp.now)
+            for endpoint in [everything, leadsOnly, paused, foreign] { try await temp.store.webhooks.insert(endpoint) }
+            let feed = temp.store.feed.repository
+            let lead = try await feed.append(NewEvent(businessId: business.id, type: .leadCreated, data: "{}", occurredAt: temp.now))
+            let call = try await feed.append(NewEvent(businessId: business.id, type: .callStarted, data: #"{"id":"call_1"}"#, occurredAt: temp.now))
+            #expect(try await temp.store.webhooks.dispatch(limit: 1, now: temp.now) == 1)
+            #expect(try await temp.store.webhooks.dispatch(limit: 100, now: temp.now) == 1)
+            #expect(try await temp.store.webhooks.dispatch(limit: 100, now: temp.now) == 0, "each event is dispatched once")
+            #expect(try await temp.store.webhooks.pendingCount() == 3, "lead → both wanting endpoints, call → the one wanting everything")
+
+            let first = try await temp.store.webhooks.claimDue(now: temp.now, lease: .seconds(30), limit: 10)
+            #expect(first.count == 3)
+            #expect(Set(first.map(\.delivery.endpointId)) == [everything.id, leadsOnly.id])
+            #expect(first.first { $0.event.sequence == call.sequence }?.event.data == #"{"id":"call_1"}"#)
+            #expect(first.allSatisfy { $0.attemptInSchedule == 1 && $0.secret == "whsec_c2VjcmV0" })
+            #expect(try await temp.store.webhooks.claimDue(now: temp.now, lease: .seconds(30), limit: 10).isEmpty, "leased: no one else takes them")
+            // The sender died (kill -9) before recording: once the lease runs out, each is due again.
+            let again = try await temp.store.webhooks.claimDue(now: temp.now.addingTimeInterval(31), lease: .seconds(30), limit: 10)
+            #expect(Set(again.map(\.delivery.id)) == Set(first.map(\.delivery.id)))
+
+            let leadDelivery = try #require(again.first { $0.delivery.endpointId == leadsOnly.id })
+            let later = temp.now.addingTimeInterval(40)
+            var recorded = try await temp.store.webhooks.record(
+                WebhookAttempt(deliveryId: leadDelivery.delivery.id, number: 1, attemptedAt: later, statusCode: 503, error: "the receiver answered 503", latencyMs: 12.5),
+                retryAt: later.addingTimeInterval(5), now: later, disabling: "dead")
+            #expect(recorded == AttemptRecorded(status: .pending, endpointDisabled: false))
+            #expect(try await temp.store.webhooks.claimDue(now: later.addingTimeInterval(4), lease: .seconds(30), limit: 10).filter { $0.delivery.id == leadDelivery.delivery.id }.isEmpty)
+            let retry = try #require(try await temp.store.webhooks.claimDue(now: later.addingTimeInterval(5), lease: .seconds(30), limit: 10).first { $0.delivery.id == leadDelivery.delivery.id })
+            #expect(retry.attemptInSchedule == 2)
+            recorded = try await temp.store.webhooks.record(
+                WebhookAttempt(deliveryId: retry.delivery.id, number: 2, attemptedAt: later.addingTimeInterval(5), statusCode: nil, error: "could not connect", latencyMs: 3),
+                retryAt: nil, now: later.addingTimeInterval(5), disabling: "every attempt failed")
+            #expect(recorded == AttemptRecorded(status: .failed, endpointDisabled: true))
+            let disabled = try #require(try await temp.store.webhooks.find(leadsOnly.id))
+            #expect(disabled.status == .disabled && disabled.disabledReason == "every attempt failed")
+            let failed = try #require(try await temp.store.webhooks.delivery(leadDelivery.delivery.id))
+            #expect(failed.status == .failed && failed.attempts == 2 && failed.lastError == "could not connect" && failed.lastStatusCode == nil)
+            #expect(try await temp.store.webhooks.attempts(of: failed.id).map(\.statusCode) == [503, nil])
+            #expect(try await temp.store.webhooks.attempts(of: failed.id).map(\.latencyMs) == [12.5, 3])
+
+            // Success on the other endpoint; then a replay starts the schedule again.
+            for due in again where due.delivery.endpointId == everything.id {
+                let result = try await temp.store.webhooks.record(
+                    WebhookAttempt(deliveryId: due.delivery.id, number: 1, attemptedAt: later, statusCode: 204, error: nil, latencyMs: 2),
+                    retryAt: nil, now: later, disabling: "x")
+                #expect(result == AttemptRecorded(status: .succeeded, endpointDisabled: false))
+            }
+            let page = try await temp.store.webhooks.deliveries(endpoint: everything.id, status: .succeeded, page: PageRequest(page: 1, limit: 10))
+            #expect(page.total == 2 && page.items.map(\.event) == [call.sequence, lead.sequence])
+            #expect(page.items.allSatisfy { $0.deliveredAt != nil && $0.lastStatusCode == 204 })
+            #expect(try await temp.store.webhooks.replay(page.items[0].id, now: later.addingTimeInterval(60)))
+            let replayed = try #require(try await temp.store.webhooks.claimDue(now: later.addingTimeInterval(60), lease: .seconds(30), limit: 10).first)
+            #expect(replayed.delivery.id == page.items[0].id && replayed.attemptInSchedule == 1 && replayed.delivery.attempts == 1)
+            #expect(try await temp.store.webhooks.replay(WebhookDeliveryID(rawValue: "dlv_missing"), now: later) == false)
+            // The endpoint's list, and its deletion taking its deliveries along.
+            #expect(try await temp.store.webhooks.list(business: business.id, page: PageRequest(page: 1, limit: 10)).total == 3)
+            try await temp.store.webhooks.delete(everything.id)
+            #expect(try await temp.store.webhooks.delivery(page.items[1].id) == nil)
+            #expect(try await temp.store.webhooks.find(everything.id) == nil)
+        }
+    }
+}
