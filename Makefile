@@ -1,10 +1,11 @@
 # The two commands: `make run` (the service on its embedded default) and `make test` (every test).
 .PHONY: run test build bench release fuzz
 
+# A development server: outbound webhooks may reach loopback receivers (the simulator's, your own).
 run:
 	@scripts/ensure-system-packages.sh
 	swift build --product frontdesk
-	.build/debug/frontdesk serve
+	FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=1 .build/debug/frontdesk serve
 
 # Every test: the Swift tests (unit, HTTP, provider protocols, the real binary killed and restarted; the
 # store's on SQLite and on a PostgreSQL the tests start on loopback), the server's tests again on

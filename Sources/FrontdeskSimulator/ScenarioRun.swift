@@ -44,6 +44,13 @@ struct ScenarioRun {
     var agentHungUp = false
     /// Audio mode: the call's audio over a media stream (set by the runner).
     var audio: AudioSetup?
+    /// The business's events on `/api/ws` and at a local webhook receiver, from just before the call.
+    var events: EventWatch?
+    /// Whether the caller's lead existed, and was qualified, before the conversation.
+    var leadExisted = false
+    var leadWasQualified = false
+    /// What the report says beside pass or fail (a check that could not run).
+    var notes: [String] = []
 
     init(
         scenario: Scenario, api: SimulatorAPI, standIn: TelnyxStandIn, clock: SimulatorClock?, model: ScriptedModelServer?,
@@ -84,7 +91,7 @@ struct ScenarioRun {
             throw error
         }
         try await restore()
-        return ScenarioReport(name: scenario.name, lines: lines, failures: failures, seconds: elapsedMs / 1000)
+        return ScenarioReport(name: scenario.name, lines: lines, failures: failures, seconds: elapsedMs / 1000, notes: notes)
     }
 
     // MARK: set-up through the API
@@ -146,10 +153,15 @@ struct ScenarioRun {
             if appointment.caller == true { existing.append(id) }
             setUp[id] = start
         }
+        let before = try await callerLead(create: false)
+        leadExisted = before != nil
+        leadWasQualified = (before?["qualification_score"] as? Int ?? 0) >= 70
+        try await watchEvents()
     }
 
     /// Undoes what the script changed on a server that outlives it.
     private mutating func restore() async throws {
+        await stopWatching()
         if scenario.agentStopped { _ = try await api.call(.POST, "/api/agents/\(agentId)/start") }
         if scenario.behavior != nil {
             _ = try await api.call(.PUT, "/api/agents/\(agentId)", json: ["behavior_settings": try JSONSerialization.jsonObject(with: JSONEncoder().encode(BehaviorSettings()))])
@@ -497,10 +509,21 @@ struct ScenarioRun {
         }
         let leadId = lead?["id"] as? String
         var booked: [String] = []
+        var changed: [[String: Any]] = []
+        var texts: [[String: Any]] = []
         if let leadId {
             let list = try await api.call(.GET, "/api/appointments?business_id=\(businessId)&lead_id=\(leadId)&limit=100")
             booked = Self.booked(list.list("appointments"), setUp: setUp, hours: hours)
+            changed = list.list("appointments").filter { appointment in
+                guard let id = appointment["id"] as? String, let original = setUp[id] else { return true }
+                return (appointment["scheduled_date"] as? String).flatMap(APIJSON.parseInstant) != original
+                    || appointment["status"] as? String == "cancelled"
+            }
+            if scenario.channel == .sms {
+                texts = try await api.call(.GET, "/api/sms?business_id=\(businessId)&lead_id=\(leadId)&limit=100").list("messages")
+            }
         }
+        await checkEvents(call: call, lead: lead, appointments: changed, texts: texts)
         if let wanted = expect.appointment {
             if wanted == "none" {
                 if !booked.isEmpty { failures.append("expected no new appointment; booked \(booked.joined(separator: ", "))") }

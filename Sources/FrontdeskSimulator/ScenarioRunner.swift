@@ -26,6 +26,8 @@ public struct ScenarioReport: Sendable {
     public let seconds: Double
     /// Why the scenario did not run.
     public var skipped: String?
+    /// What the report says beside pass or fail (a check that could not run, and why).
+    public var notes: [String] = []
     public var passed: Bool { failures.isEmpty }
 }
 
@@ -155,6 +157,8 @@ public struct ScenarioRunner: Sendable {
         configuration.retellAPIKey = Self.retellAPIKey
         configuration.publicURL = URL(string: Self.inProcessPublicURL)!
         configuration.media.telnyxCodec = audioFormat.encoding == .opus ? "OPUS" : "PCMU"
+        // The scenario's webhook receiver listens on loopback.
+        configuration.webhooksAllowPrivate = true
         var logger = Logger(label: "simulator")
         // The server's own log, for digging into a failing script: FRONTDESK_SIMULATOR_LOG=debug.
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTDESK_SIMULATOR_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical

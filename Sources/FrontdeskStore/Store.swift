@@ -161,6 +161,7 @@ public final class Store: Sendable {
 
     /// Ends the connections (PostgreSQL); SQLite files close when the store is released.
     public func close() async {
+        await feed.close()
         switch backend {
         case .sqlite:
             (ownership as? LocalKeyOwnership)?.close()

@@ -128,6 +128,7 @@ struct Simulate: AsyncParsableCommand {
                     print(String(format: "  %7.1f ms  ", line.at) + "\(line.speaker.padding(toLength: 7, withPad: " ", startingAt: 0)) \(line.text)\(timing)")
                 }
             }
+            for note in report.notes { print("      · \(note)") }
             if report.passed {
                 print("\(label)  ✔ \(scenario.name)  (\(report.lines.count) lines, \(String(format: "%.0f", report.seconds * 1000)) ms)")
             } else {

@@ -1,6 +1,7 @@
 import Foundation
 import FrontdeskCore
 import FrontdeskStore
+import Synchronization
 import Testing
 
 /// Two instances — two stores, each with its own connections and caches — on one PostgreSQL database.
@@ -159,5 +160,34 @@ struct InstancesTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("the condition did not become true within 2 s")
+    }
+
+    @Test("an event one instance stores reaches the other instance's listeners, and its own")
+    func eventsAcrossInstances() async throws {
+        try await withTwo { temp, other in
+            let (_, business) = try await temp.business()
+            let (id, events) = other.feed.listen(businesses: [business.id])
+            let heard = Mutex<[DomainEvent]>([])
+            let reader = Task { for await event in events { heard.withLock { $0.append(event) } } }
+            let (localId, local) = temp.store.feed.listen(businesses: nil)
+            // The other instance hears from the moment its LISTEN is in place: publish until it does.
+            var published: [DomainEvent] = []
+            for attempt in 0..<100 where heard.withLock({ $0.isEmpty }) {
+                published.append(try #require(await temp.store.feed.publish(.leadCreated, business: business.id, data: ["n": attempt], at: temp.now)))
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let got = try #require(heard.withLock { $0.first })
+            let index = try #require(published.firstIndex(of: got))
+            #expect(got.data == #"{"n":\#(index)}"#)
+            // From then on every event arrives.
+            let later = try #require(await temp.store.feed.publish(.callStarted, business: business.id, data: ["n": -1], at: temp.now))
+            for _ in 0..<200 where !heard.withLock({ $0.contains(later) }) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(heard.withLock { $0.contains(later) })
+            var mine = local.makeAsyncIterator()
+            #expect(await mine.next() == published.first, "this instance's listeners hear it straight away")
+            other.feed.stopListening(id)
+            temp.store.feed.stopListening(localId)
+            reader.cancel()
+        }
     }
 }

@@ -221,8 +221,13 @@ actor EventSocket {
     let token: String
     let outbound: WebSocketOutboundWriter
     private(set) var businesses: Set<BusinessID> = []
-    /// The newest event sent, so a replay and the live stream never send one twice or out of order.
-    private var lastSent: Int64 = 0
+    /// The events sent lately (the newest 8,192), so that one in both the replay and the live stream
+    /// goes out once. Not "the newest sent": another instance's event can arrive after a newer one
+    /// stored here, and must not be dropped for it.
+    private var sent: Set<Int64> = []
+    private var sentOrder: [Int64] = []
+    private var sentStart = 0
+    static let remembered = 8192
 
     init(claims: AccessClaims, token: String, outbound: WebSocketOutboundWriter) {
         self.claims = claims
@@ -233,8 +238,17 @@ actor EventSocket {
     func setBusinesses(_ businesses: Set<BusinessID>) { self.businesses = businesses }
 
     func send(_ event: DomainEvent) async throws {
-        guard event.sequence.value > lastSent, businesses.contains(event.businessId) else { return }
-        lastSent = event.sequence.value
+        let seq = event.sequence.value
+        guard businesses.contains(event.businessId), sent.insert(seq).inserted else { return }
+        sentOrder.append(seq)
+        if sentOrder.count - sentStart > Self.remembered {
+            sent.remove(sentOrder[sentStart])
+            sentStart += 1
+            if sentStart > Self.remembered {
+                sentOrder.removeFirst(sentStart)
+                sentStart = 0
+            }
+        }
         try await outbound.write(.text(Self.frame(event)))
     }
 

@@ -13,6 +13,8 @@ public final class EventFeed: Sendable {
     private let logger: Logger
     private let listeners = Mutex<[UInt64: Listener]>([:])
     private let nextListener = Atomic<UInt64>(1)
+    /// Hears other instances' events (PostgreSQL), from the first listener on until the store closes.
+    private let others = Mutex<(task: Task<Void, Never>?, closed: Bool)>((nil, false))
 
     /// How many events a listener may fall behind before it is cut off (it reconnects and replays).
     public static let listenerBuffer = 4096
@@ -57,6 +59,13 @@ public final class EventFeed: Sendable {
     /// Events published from now on (for `businesses`, or all), until `stopListening`. The stream ends
     /// early when the listener falls `listenerBuffer` events behind.
     public func listen(businesses: Set<BusinessID>?) -> (id: UInt64, events: AsyncStream<DomainEvent>) {
+        others.withLock { others in
+            guard others.task == nil, !others.closed else { return }
+            let feed = WeakFeed(self)
+            others.task = Task { [repository] in
+                await repository.listenToOtherInstances { event in feed.feed?.deliver(event) }
+            }
+        }
         let id = nextListener.wrappingAdd(1, ordering: .relaxed).oldValue
         let (stream, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(Self.listenerBuffer))
         listeners.withLock { $0[id] = Listener(continuation: continuation, businesses: businesses) }
@@ -83,4 +92,26 @@ public final class EventFeed: Sendable {
 
     /// Listeners in this process.
     public var listenerCount: Int { listeners.withLock { $0.count } }
+
+    /// Stops hearing other instances and ends every listener (the store is closing).
+    func close() async {
+        let task = others.withLock { others -> Task<Void, Never>? in
+            others.closed = true
+            defer { others.task = nil }
+            return others.task
+        }
+        task?.cancel()
+        await task?.value
+        let all = listeners.withLock { listeners in
+            defer { listeners.removeAll() }
+            return Array(listeners.values)
+        }
+        for listener in all { listener.continuation.finish() }
+    }
+}
+
+/// The feed, held weakly by its own listening task (so the task never keeps a dropped store alive).
+private final class WeakFeed: Sendable {
+    nonisolated(unsafe) weak var feed: EventFeed?
+    init(_ feed: EventFeed) { self.feed = feed }
 }

@@ -17,14 +17,21 @@ extension DomainEvent {
 
 struct PostgresEventFeedRepository: EventFeedRepository {
     let db: PostgresDatabase
+    /// Tells this process's notifications from the other instances'.
+    let instance = RandomToken.base32(count: 12)
+
+    /// Every stored event is announced here as `<instance> <seq>` when its transaction commits.
+    static let channel = "frontdesk_events"
 
     func append(_ event: NewEvent) async throws -> DomainEvent {
         let row = try await db.row(
             """
-            INSERT INTO events (business_id, type, data, created_at)
-            VALUES (\(event.businessId.rawValue), \(event.type.rawValue), \(event.data), \(event.occurredAt.storedInstant)) RETURNING seq
+            WITH stored AS (
+              INSERT INTO events (business_id, type, data, created_at)
+              VALUES (\(event.businessId.rawValue), \(event.type.rawValue), \(event.data), \(event.occurredAt.storedInstant)) RETURNING seq)
+            SELECT seq, pg_notify(\(Self.channel), \(instance) || ' ' || seq::text)::text FROM stored
             """)
-        guard let seq = try row?.decode(Int64.self) else { throw RecordNotFound(table: "events") }
+        guard let seq = try row.map({ var cursor = RowCursor($0); return try cursor.next(Int64.self) }) else { throw RecordNotFound(table: "events") }
         return DomainEvent(
             sequence: EventSequence(seq), businessId: event.businessId, type: event.type, data: event.data,
             occurredAt: event.occurredAt.storedInstant)
@@ -56,6 +63,29 @@ struct PostgresEventFeedRepository: EventFeedRepository {
 
     func prune(before: Date) async throws -> Int {
         try await db.rows("DELETE FROM events WHERE created_at < \(before.storedInstant) AND dispatched RETURNING 1").count
+    }
+
+    /// LISTENs on `channel` on a connection of its own, reconnecting after a lost one, and reads each
+    /// other instance's event by its number. Events stored while it could not listen are not
+    /// announced again: a WebSocket client that reconnects with its last id gets them.
+    func listenToOtherInstances(_ handle: @escaping @Sendable (DomainEvent) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await db.client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        for try await notification in notifications {
+                            let parts = notification.payload.split(separator: " ")
+                            guard parts.count == 2, parts[0] != instance[...], let seq = Int64(parts[1]) else { continue }
+                            if let event = try await event(EventSequence(seq)) { handle(event) }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                db.logger.warning("not listening for other instances' events; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }
 

@@ -21,4 +21,8 @@ public protocol EventFeedRepository: Sendable {
     /// Forgets events older than `before`; returns how many.
     @discardableResult
     func prune(before: Date) async throws -> Int
+
+    /// Hands `handle` every event other instances store from now on, until cancelled (PostgreSQL;
+    /// SQLite has one process and returns at once).
+    func listenToOtherInstances(_ handle: @escaping @Sendable (DomainEvent) -> Void) async
 }

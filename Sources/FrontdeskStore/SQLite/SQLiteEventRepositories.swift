@@ -60,6 +60,8 @@ struct SQLiteEventFeedRepository: EventFeedRepository {
         }
     }
 
+    func listenToOtherInstances(_ handle: @escaping @Sendable (DomainEvent) -> Void) async {}
+
     func prune(before: Date) async throws -> Int {
         try await pool.write { db in
             // An event not dispatched yet stays until it is.
