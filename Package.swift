@@ -191,7 +191,7 @@ let package = Package(
             dependencies: [
                 "FrontdeskSimulator", "FrontdeskServer", "FrontdeskProviders", "FrontdeskMedia", "FrontdeskCalls", "FrontdeskStore",
                 "FrontdeskCore", "FrontdeskWire", "FrontdeskAudio", "COpusBaseline", "FrontdeskTestSupport",
-                hummingbird, wsClient, httpTypes, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
+                hummingbird, wsClient, httpClient, httpTypes, log, nioCore, nioHTTP1, nioPosix, nioWebSocket,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

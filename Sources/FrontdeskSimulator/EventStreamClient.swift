@@ -12,6 +12,8 @@ public final class EventStreamClient: Sendable {
     public struct Frame: Sendable {
         public let json: JSONValue
         public let receivedAt: ContinuousClock.Instant
+        /// The wall clock at arrival (to compare with the event's `timestamp`, same machine).
+        public let receivedAtDate: Date
         public var id: String? { json["id"]?.text }
         public var type: String? { json["type"]?.text }
         public var data: JSONValue { json["data"] ?? .null }
@@ -43,7 +45,7 @@ public final class EventStreamClient: Sendable {
                     let reader = Task {
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message, let json = try? JSONParser.parse(text) else { continue }
-                            let frame = Frame(json: json, receivedAt: .now)
+                            let frame = Frame(json: json, receivedAt: .now, receivedAtDate: Date())
                             client.frames.withLock { $0.append(frame) }
                             if frame.type == "subscribed" { client.state.withLock { $0.connected = true } }
                         }

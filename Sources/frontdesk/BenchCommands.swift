@@ -8,6 +8,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
             WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, ScaleOutBenchCommand.self,
+            EventsBenchCommand.self,
         ])
 }
 
@@ -156,6 +157,28 @@ struct ScaleOutBenchCommand: AsyncParsableCommand {
         bench.connections = connections
         bench.calls = calls
         bench.concurrent = concurrent
+        bench.port = port
+        bench.telnyxPort = telnyxPort
+        try await bench.run()
+    }
+}
+
+struct EventsBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "/api/ws fan-out to many clients during calls, and outbound webhook deliveries through a kill -9.")
+
+    @Option(help: "WebSocket clients subscribed.") var clients = 500
+    @Option(help: "Calls run at once.") var calls = 100
+    @Option(help: "Webhook events to deliver.") var deliveries = 10_000
+    @Option(help: "Loopback port for the server under test (and the next one).") var port = 38460
+    @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38462
+
+    func run() async throws {
+        var bench = EventsBench()
+        bench.clients = clients
+        bench.calls = calls
+        bench.deliveries = deliveries
         bench.port = port
         bench.telnyxPort = telnyxPort
         try await bench.run()
