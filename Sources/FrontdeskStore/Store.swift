@@ -27,6 +27,8 @@ public final class Store: Sendable {
     public let feed: EventFeed
     /// Outbound webhook endpoints and their deliveries.
     public let webhooks: any WebhookRepository
+    /// The team's notifications.
+    public let notifications: any NotificationRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -58,7 +60,7 @@ public final class Store: Sendable {
             idempotency: SQLiteIdempotencyRepository(pool: database),
             conversations: SQLiteConversationRepository(pool: database),
             feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
-            webhooks: SQLiteWebhookRepository(pool: database))
+            webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -86,7 +88,7 @@ public final class Store: Sendable {
                 idempotency: PostgresIdempotencyRepository(db: database),
                 conversations: PostgresConversationRepository(db: database),
                 feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
-                webhooks: PostgresWebhookRepository(db: database))
+                webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database))
         }
     }
 
@@ -95,7 +97,8 @@ public final class Store: Sendable {
         businesses: any BusinessRepository, agents: any AgentRepository, leads: any LeadRepository,
         appointments: any AppointmentRepository, calls: any CallRepository, messages: any MessageRepository,
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
-        conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository
+        conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository,
+        notifications: any NotificationRepository
     ) {
         self.engine = engine
         self.backend = backend
@@ -114,6 +117,7 @@ public final class Store: Sendable {
         self.conversations = conversations
         self.feed = feed
         self.webhooks = webhooks
+        self.notifications = notifications
     }
 
     /// For the store's own tests (schema checks, rows written behind the repositories' back) on SQLite;

@@ -16,7 +16,10 @@ final class EventClient: Sendable {
     let frames = Mutex<[JSONValue]>([])
     let closed = Mutex<String?>(nil)
 
-    var events: [JSONValue] { frames.withLock { $0 }.filter { $0["id"] != nil } }
+    /// The events, but the team's notifications and their emails (made in the background, at no fixed moment).
+    var events: [JSONValue] {
+        frames.withLock { $0 }.filter { $0["id"] != nil && !["notification.created", "message.sent"].contains($0["type"]?.text ?? "") }
+    }
     func events(_ type: String) -> [JSONValue] { events.filter { $0["type"]?.text == type } }
     func controls(_ type: String) -> [JSONValue] { frames.withLock { $0 }.filter { $0["id"] == nil && $0["type"]?.text == type } }
 

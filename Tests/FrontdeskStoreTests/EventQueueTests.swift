@@ -37,6 +37,9 @@ struct EventQueueTests {
             // Not dispatched to webhooks yet: kept, however old.
             #expect(try await feed.prune(before: temp.now.addingTimeInterval(100)) == 0)
             #expect(try await temp.store.webhooks.dispatch(limit: 100, now: temp.now) == 4)
+            #expect(try await feed.prune(before: temp.now.addingTimeInterval(100)) == 0, "not looked at for notifications yet")
+            let looked = try await temp.store.notifications.notify(limit: 100) { _, _ in [] }
+            #expect(looked.events == 4 && looked.notifications.isEmpty)
             #expect(try await feed.prune(before: temp.now.addingTimeInterval(1.5)) == 2)
             #expect(try await feed.oldest() == stored[2].sequence)
             #expect(try await feed.newest() == stored[3].sequence)
@@ -111,6 +114,42 @@ struct EventQueueTests {
             try await temp.store.webhooks.delete(everything.id)
             #expect(try await temp.store.webhooks.delivery(page.items[1].id) == nil)
             #expect(try await temp.store.webhooks.find(everything.id) == nil)
+        }
+    }
+
+    @Test("notifications: one per member per event, made once, listed per user, marked read", arguments: Engine.allCases)
+    func notifications(engine: Engine) async throws {
+        try await withStore(engine) { temp throws in
+            let (owner, business) = try await temp.business()
+            let (member, _) = try await temp.business(name: "Member's own")
+            try await temp.store.users.addMembership(Membership(userId: member.id, businessId: business.id, role: .agent, createdAt: temp.now))
+            let members = try await temp.store.notifications.members(of: business.id)
+            #expect(Set(members.map(\.userId)) == [owner.id, member.id])
+            #expect(members.first { $0.userId == member.id }?.role == .agent)
+            let event = try await temp.store.feed.repository.append(
+                NewEvent(businessId: business.id, type: .leadQualified, data: #"{"id":"lead_1"}"#, occurredAt: temp.now))
+            let make: @Sendable (DomainEvent, [TeamMember]) -> [TeamNotification] = { event, members in
+                members.map {
+                    TeamNotification(
+                        id: .generate(), businessId: event.businessId, userId: $0.userId, category: .lead, reason: event.type.rawValue,
+                        title: "t", message: "m", data: event.data, createdAt: event.occurredAt, event: event.sequence)
+                }
+            }
+            let first = try await temp.store.notifications.notify(limit: 10, make: make)
+            #expect(first.events == 1 && first.notifications.count == 2)
+            #expect(try await temp.store.notifications.notify(limit: 10, make: make).events == 0, "each event once")
+            // Stored again for the same event and member (a second instance's attempt): refused quietly.
+            try await temp.store.notifications.insert([first.notifications[0]])
+            let mine = try await temp.store.notifications.list(NotificationFilter(user: owner.id), page: PageRequest(page: 1, limit: 10))
+            #expect(mine.total == 1 && mine.items[0].event == event.sequence && mine.items[0].data == #"{"id":"lead_1"}"#)
+            #expect(try await temp.store.notifications.unreadCount(user: owner.id, business: business.id) == 1)
+            #expect(try await temp.store.notifications.markRead(mine.items[0].id, user: member.id, business: nil, at: temp.now) == 0, "not theirs")
+            #expect(try await temp.store.notifications.markRead(mine.items[0].id, user: owner.id, business: nil, at: temp.now) == 1)
+            let read = try #require(try await temp.store.notifications.find(mine.items[0].id))
+            #expect(read.status == .read && read.readAt != nil)
+            #expect(try await temp.store.notifications.list(NotificationFilter(user: owner.id, status: .unread), page: PageRequest(page: 1, limit: 10)).total == 0)
+            #expect(try await temp.store.notifications.markRead(nil, user: member.id, business: business.id, at: temp.now) == 1)
+            #expect(try await temp.store.notifications.unreadCount(user: member.id, business: nil) == 0)
         }
     }
 }

@@ -30,6 +30,8 @@ struct AppServices: Sendable {
     let twilioStreams: TwilioStreams
     /// Sends the businesses' events to their webhook endpoints (a background service).
     let webhooks: WebhookDeliverer
+    /// Turns events into the team's notifications (a background service).
+    let notifier: TeamNotifier
     /// Media streams across the process (health, benchmarks).
     let mediaTotals = MediaTotals()
     /// Failed logins per account, and the growing wait after them.

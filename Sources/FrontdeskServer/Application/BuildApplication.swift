@@ -87,7 +87,7 @@ public func buildApplication(
         logger: logger)
     return FrontdeskApplication(
         inner: application, store: services.store, calls: services.calls, inbox: services.inbox,
-        recordings: services.recordings, webhooks: services.webhooks, grace: configuration.shutdownGrace)
+        recordings: services.recordings, webhooks: services.webhooks, notifier: services.notifier, grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.
@@ -121,6 +121,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         logger.notice("Conversation: LLM policy (\(configuration.llmModel ?? "gpt-4o-mini") at \(configuration.llmBaseURL?.absoluteString ?? "a test model")), scripted policy as fallback.")
     }
     let speech = try mediaSpeech(configuration: configuration, dependencies: dependencies, logger: logger)
+    let notifier = TeamNotifier(store: store, messenger: messenger, now: dependencies.now, logger: logger)
     let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy, pricing: configuration.llmPricing)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
@@ -134,7 +135,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         mediaTokens: MediaStreamTokens(secret: secret), twilioStreams: TwilioStreams(),
         webhooks: WebhookDeliverer(
             store: store, policy: OutboundURLPolicy(allowPrivate: configuration.webhooksAllowPrivate),
-            schedule: dependencies.webhookRetries, now: dependencies.now, logger: logger),
+            schedule: dependencies.webhookRetries, now: dependencies.now, logger: logger,
+            onEndpointDisabled: { endpoint, business, reason in await notifier.endpointDisabled(endpoint, business: business, reason: reason) }),
+        notifier: notifier,
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(
         store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
@@ -281,6 +284,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .email)
         .addRoutes(to: api.group("emails"))
     AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
+    NotificationController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("notifications"))
     WebhookController(
         store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy
     ).addRoutes(to: api.group("webhooks"))

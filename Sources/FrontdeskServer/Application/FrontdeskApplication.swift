@@ -17,7 +17,8 @@ import ServiceLifecycle
 ///    are stored first, as always);
 /// 3. the provider inbox acts on every acknowledged webhook and marks it processed;
 /// 4. the recordings of the closed calls are encoded;
-/// 5. outbound webhook deliveries stop (the queue is stored; one cut off is sent again after the start);
+/// 5. notifications stop being made (the events not looked at yet are, after the next start), then
+///    outbound webhook deliveries stop (the queue is stored; one cut off is sent again after the start);
 /// 6. the database connections close (PostgreSQL);
 /// then the process exits. What a cancelled stop (a second signal, the time limit) leaves is replayed
 /// or encoded at the next start, as after a crash.
@@ -28,6 +29,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
     let webhooks: WebhookDeliverer
+    let notifier: TeamNotifier
     let grace: Duration
     /// Run first and stopped last, after everything else: the tracing exporter (its last spans flushed).
     public var observability: [any Service] = []
@@ -42,7 +44,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
 
     public func run() async throws {
-        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks)]
+        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks), NotifierService(notifier: notifier)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
         var group = ServiceGroupConfiguration(services: order, logger: logger)
@@ -69,5 +71,14 @@ struct WebhookService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await deliverer.run() }
+    }
+}
+
+/// Makes the team's notifications from the events until everything that publishes them has stopped.
+struct NotifierService: Service {
+    let notifier: TeamNotifier
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await notifier.run() }
     }
 }

@@ -78,6 +78,9 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),
         .init(method: "GET", path: "/api/analytics/overview", summary: "Leads, appointments, calls and revenue", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Overview"),
         .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
+        .init(method: "GET", path: "/api/notifications", summary: "The caller's notifications, newest first, with the unread count", tag: "events", query: ["status", "type", "business_id"] + pageQuery, response: "NotificationList"),
+        .init(method: "PUT", path: "/api/notifications/read", summary: "Mark every unread notification of the caller (or of one business) read", tag: "events", query: ["business_id"], response: "NotificationsMarked"),
+        .init(method: "PUT", path: "/api/notifications/{id}/read", summary: "Mark one notification read", tag: "events", response: "Notification"),
         .init(method: "GET", path: "/api/ws", summary: "Real-time events (WebSocket; see the description and the Event schema)", tag: "events", query: ["token", "business_id", "last_event_id"], response: "Event", status: "101"),
         .init(method: "GET", path: "/api/webhooks", summary: "A business's outbound webhook endpoints", tag: "events", query: ["business_id"] + pageQuery, response: "WebhookEndpointList"),
         .init(method: "POST", path: "/api/webhooks", summary: "Add an endpoint (admins); the answer carries its signing secret, once", tag: "events", body: "WebhookRequest", response: "WebhookEndpoint", status: "201"),
@@ -123,6 +126,7 @@ enum OpenAPIDocument {
         "/api/sms": ["status": MessageStatus.allCases.map(\.rawValue)],
         "/api/emails": ["status": MessageStatus.allCases.map(\.rawValue)],
         "/api/webhooks/{id}/deliveries": ["status": WebhookDeliveryStatus.allCases.map(\.rawValue)],
+        "/api/notifications": ["status": ["unread", "read", "all"], "type": NotificationCategory.allCases.map(\.rawValue)],
     ]
 
     static let queryDescriptions: [String: (type: String, description: String)] = [
@@ -161,7 +165,7 @@ enum OpenAPIDocument {
             ]
             var parameters: [JSONValue] = op.query.map { name in
                 let info = queryDescriptions[name] ?? ("string", name)
-                let required = (name == "business_id" && op.path != "/api/ws") || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
+                let required = (name == "business_id" && !["/api/ws", "/api/notifications", "/api/notifications/read"].contains(op.path)) || (op.path.hasSuffix("/availability") && name.hasSuffix("_date"))
                 var schema = querySchemas[name] ?? ["type": .string(info.type)]
                 if let values = Self.filterValues[op.path]?[name] { schema = ["type": "string", "enum": JSONValue(values)] }
                 if op.path.hasSuffix("/availability"), name.hasSuffix("_date") { schema = ["type": "string", "format": "date"] }

@@ -102,6 +102,16 @@ enum OpenAPISchemas {
             ])),
         ]),
         "WebhookDeliveryList": list("deliveries", "WebhookDelivery"),
+        "Notification": object([
+            "id": string, "business_id": string, "user_id": string, "type": enumeration(NotificationCategory.allCases.map(\.rawValue)),
+            "reason": string, "title": string, "message": string, "data": ["type": "object"],
+            "status": enumeration(NotificationStatus.allCases.map(\.rawValue)), "created_at": dateTime,
+            "read_at": ["type": ["string", "null"], "format": "date-time"],
+        ]),
+        "NotificationList": object([
+            "notifications": array(OpenAPIDocument.ref("Notification")), "unread": integer, "pagination": OpenAPIDocument.ref("Pagination"),
+        ]),
+        "NotificationsMarked": object(["marked": integer]),
         "Probe": object(["status": enumeration(["alive", "ready"]), "uptime": integer, "version": string], required: ["status", "uptime", "version"]),
         "Health": object([
             "overall": enumeration(["healthy", "unhealthy"]),

@@ -325,6 +325,29 @@ enum PostgresSchema {
                   PRIMARY KEY (delivery_id, number)
                 );
                 """),
+        Migration(
+            id: "pg5-notifications",
+            sql: """
+                ALTER TABLE events ADD COLUMN notified BOOLEAN NOT NULL DEFAULT false;
+                CREATE INDEX events_unnotified ON events (seq) WHERE NOT notified;
+                CREATE TABLE notifications (
+                  id TEXT PRIMARY KEY,
+                  business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                  category TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  title TEXT NOT NULL,
+                  message TEXT NOT NULL,
+                  data TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('unread','read')),
+                  event_seq BIGINT,
+                  created_at TIMESTAMPTZ NOT NULL,
+                  read_at TIMESTAMPTZ,
+                  UNIQUE (event_seq, user_id)
+                );
+                CREATE INDEX notifications_user ON notifications (user_id, created_at);
+                CREATE INDEX notifications_unread ON notifications (user_id) WHERE status = 'unread';
+                """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock so

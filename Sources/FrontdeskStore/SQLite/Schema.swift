@@ -384,6 +384,31 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v14-notifications") { db in
+            // The team's notifications, one per member, made once per event (`events.notified`).
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX events_unnotified ON events(seq) WHERE notified = 0;
+                    CREATE TABLE notifications (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      category TEXT NOT NULL,
+                      reason TEXT NOT NULL,
+                      title TEXT NOT NULL,
+                      message TEXT NOT NULL,
+                      data TEXT NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('unread','read')),
+                      event_seq INTEGER,
+                      created_at DATETIME NOT NULL,
+                      read_at DATETIME,
+                      UNIQUE (event_seq, user_id)
+                    );
+                    CREATE INDEX notifications_user ON notifications(user_id, created_at);
+                    CREATE INDEX notifications_unread ON notifications(user_id) WHERE status = 'unread';
+                    """)
+        }
         return migrator
     }
 }
