@@ -41,6 +41,7 @@ bench: release
 	.build-release/release/frontdesk bench media --calls 50 --duration 20
 	.build-release/release/frontdesk bench media --calls 200 --duration 20
 	.build-release/release/frontdesk bench scale-out
+	.build-release/release/frontdesk bench events
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI), then every parser of outside
 # input a million runs each (libFuzzer): no server error, schema mismatch, crash, hang or sanitizer report.

@@ -16,6 +16,8 @@ import Synchronization
 public struct EventsBench: Sendable {
     public var clients = 500
     public var calls = 100
+    /// Businesses the clients and calls are spread over (the spread case).
+    public var businesses = 100
     public var deliveries = 10_000
     public var port = 38460
     public var telnyxPort = 38462
@@ -26,17 +28,23 @@ public struct EventsBench: Sendable {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("frontdesk-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let fanOut = try await measureFanOut(folder: work.appendingPathComponent("ws"))
+        // An agency's dashboards: the clients spread over `businesses` businesses, each call on one of them.
+        let spread = try await measureFanOut(folder: work.appendingPathComponent("ws-spread"), businesses: businesses)
+        // The worst case: every client watches the one business all the calls are for.
+        let single = try await measureFanOut(folder: work.appendingPathComponent("ws-one"), businesses: 1)
         let webhooks = try await measureWebhooks(folder: work.appendingPathComponent("webhooks"))
         let machine = ProcessInfo.processInfo.activeProcessorCount
         print("")
-        print("| measure | value | target |")
+        print("| /api/ws: \(clients) clients, \(calls) calls at once | clients per business | turns written | frames delivered | turn write → delivery p50 / p99 / max | server CPU per frame | target |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for (name, row) in [("over \(businesses) businesses (one call each)", spread), ("all on one business", single)] {
+            print(String(format: "| %@ | %d | %d | %d | %.1f / %.1f / %.1f ms | %.1f µs | p99 < 50 ms |",
+                name, row.clients / max(1, row.businesses), row.turns, row.frames, row.p50, row.p99, row.max, row.cpuPerFrame * 1e6))
+        }
+        let fanOut = single
+        print("")
+        print("| outbound webhooks | value | target |")
         print("|---|---:|---|")
-        print("| /api/ws clients subscribed | \(fanOut.clients) | \(clients) |")
-        print("| calls (signed Telnyx webhooks, carrier speech) | \(fanOut.calls) | \(calls) |")
-        print("| transcript turns written / frames delivered (all events) | \(fanOut.turns) / \(fanOut.frames) | every turn to every client |")
-        print(String(format: "| turn write → delivery p50 / p99 / max | %.1f / %.1f / %.1f ms | p99 < 50 ms |", fanOut.p50, fanOut.p99, fanOut.max))
-        print(String(format: "| server CPU per frame delivered | %.1f µs | |", fanOut.cpuPerFrame * 1e6))
         print("| webhook events (leads created through the API) | \(webhooks.events) | \(deliveries) |")
         print(String(format: "| deliveries/s to the local receiver (signed, logged; the kill and restart included) | %.0f | |", webhooks.perSecond))
         print(String(format: "| event → receipt p50 / p99 (a %d-event burst: queueing included) | %.0f / %.0f ms | |", deliveries, webhooks.p50, webhooks.p99))
@@ -49,16 +57,17 @@ public struct EventsBench: Sendable {
         print("(\(machine) cores shared by the server, the \(clients) socket clients, the callers and the receiver; SQLite)")
         if webhooks.delivered < webhooks.events || !webhooks.verified { throw BenchmarkError("not every event was delivered, signed") }
         if fanOut.turns == 0 || fanOut.frames < fanOut.turns * fanOut.clients { throw BenchmarkError("not every turn reached every client") }
+        if spread.missing > 0 { throw BenchmarkError("\(spread.missing) turns did not reach their business's clients") }
     }
 
     // MARK: fan-out
 
     struct FanOut {
-        var clients = 0, calls = 0, turns = 0, frames = 0
+        var clients = 0, calls = 0, turns = 0, frames = 0, businesses = 1, missing = 0
         var p50 = 0.0, p99 = 0.0, max = 0.0, cpuPerFrame = 0.0
     }
 
-    private func measureFanOut(folder: URL) async throws -> FanOut {
+    private func measureFanOut(folder: URL, businesses: Int) async throws -> FanOut {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let standIn = try await TelnyxStandIn.start(port: telnyxPort)
         defer { standIn.stop() }
@@ -69,14 +78,33 @@ public struct EventsBench: Sendable {
             "FRONTDESK_MAX_CONNECTIONS": "100000",
         ])
         defer { server.stop() }
-        print("Connecting \(clients) clients to /api/ws …")
-        let sockets = await withTaskGroup(of: EventStreamClient?.self) { group in
-            var connected: [EventStreamClient] = []
+        // The demo business answers +15550100123; the others each get a business and an agent of their own.
+        var made = [(business: server.business, number: "+15550100123")]
+        if businesses > 1 { print("Creating \(businesses - 1) more businesses, each with an agent …") }
+        for index in 1..<max(1, businesses) {
+            let (created, _) = try await HTTP.request(
+                server.base + "/api/businesses", method: "POST", body: #"{"name":"Bench \#(index)"}"#, token: server.token)
+            guard let id = ((try JSONSerialization.jsonObject(with: created) as? [String: Any])?["data"] as? [String: Any])?["id"] as? String
+            else { throw BenchmarkError("could not create a business") }
+            let number = "+1555030" + String(format: "%04d", index)
+            let (_, status) = try await HTTP.request(
+                server.base + "/api/agents", method: "POST",
+                body: #"{"business_id":"\#(id)","name":"Agent \#(index)","phone_number":"\#(number)","status":"active"}"#, token: server.token)
+            guard status == 201 else { throw BenchmarkError("could not create an agent (\(status))") }
+            made.append((id, number))
+        }
+        let targets = made
+        print("Connecting \(clients) clients to /api/ws (\(businesses == 1 ? "all on one business" : "\(clients / businesses) per business")) …")
+        let sockets = await withTaskGroup(of: (Int, EventStreamClient?).self) { group in
+            var connected: [(Int, EventStreamClient)] = []
             for index in 0..<clients {
-                if index >= 50 { if let next = await group.next(), let client = next { connected.append(client) } }
-                group.addTask { await EventStreamClient.connect(base: server.base, token: server.token, query: "business_id=\(server.business)") }
+                if index >= 50, let next = await group.next(), let client = next.1 { connected.append((next.0, client)) }
+                let (business, target) = (targets[index % targets.count].business, index % targets.count)
+                group.addTask {
+                    (target, await EventStreamClient.connect(base: server.base, token: server.token, query: "business_id=\(business)"))
+                }
             }
-            for await client in group { if let client { connected.append(client) } }
+            for await (target, client) in group { if let client { connected.append((target, client)) } }
             return connected
         }
         guard sockets.count == clients else { throw BenchmarkError("only \(sockets.count) of \(clients) sockets subscribed") }
@@ -84,46 +112,54 @@ public struct EventsBench: Sendable {
         let cpuStart = ProcessStats.cpuSeconds(server.process.processIdentifier)
         await withTaskGroup(of: Void.self) { group in
             for call in 0..<calls {
-                group.addTask { try? await self.call(call, base: server.base, signer: signer) }
+                let number = targets[call % targets.count].number
+                group.addTask { try? await self.call(call, to: number, base: server.base, signer: signer) }
             }
         }
-        // Every turn (and every other event) to every socket: wait until the last one has it all.
-        let expected = { (client: EventStreamClient) in client.events.filter { $0.type == "call.ended" }.count >= calls }
+        // Every call's end to every socket of its business: then its turns have all arrived.
+        let callsPer = (0..<targets.count).map { target in (0..<calls).filter { $0 % targets.count == target }.count }
+        let expected = { (target: Int, client: EventStreamClient) in client.events.filter { $0.type == "call.ended" }.count >= callsPer[target] }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, !sockets.allSatisfy(expected) { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .milliseconds(500))
         let cpu = ProcessStats.cpuSeconds(server.process.processIdentifier) - cpuStart
         var delays: [Double] = []
-        var frames = 0
-        var turns = 0
-        for (index, socket) in sockets.enumerated() {
+        var result = FanOut(clients: sockets.count, calls: calls, businesses: targets.count)
+        var turnsPerTarget: [Int: Int] = [:]
+        for (target, socket) in sockets {
             let events = socket.events
-            frames += events.count
+            result.frames += events.count
             let streamed = events.filter { $0.type == "transcript.turn" }
-            if index == 0 { turns = streamed.count }
+            turnsPerTarget[target] = max(turnsPerTarget[target] ?? 0, streamed.count)
             for frame in streamed {
                 guard let text = frame.json["timestamp"]?.text, let written = Self.instant(text) else { continue }
                 delays.append(frame.receivedAtDate.timeIntervalSince(written) * 1000)
             }
         }
-        for socket in sockets { await socket.close() }
+        result.turns = turnsPerTarget.values.reduce(0, +)
+        // A socket that got fewer turns than its business's other sockets missed some.
+        for (target, socket) in sockets {
+            let got: Int = socket.events.filter { $0.type == "transcript.turn" }.count
+            let most: Int = turnsPerTarget[target] ?? 0
+            result.missing += most - got
+        }
+        for (_, socket) in sockets { await socket.close() }
         delays.sort()
-        var result = FanOut(clients: sockets.count, calls: calls, turns: turns, frames: frames)
         if !delays.isEmpty {
             result.p50 = delays[delays.count / 2]
             result.p99 = delays[Swift.min(delays.count - 1, delays.count * 99 / 100)]
             result.max = delays.last!
         }
-        result.cpuPerFrame = cpu / Double(max(1, frames))
+        result.cpuPerFrame = cpu / Double(max(1, result.frames))
         return result
     }
 
     /// One call as Telnyx would send it: started, answered, three things the caller says, hung up.
-    private func call(_ index: Int, base: String, signer: TelnyxSigner) async throws {
+    private func call(_ index: Int, to number: String, base: String, signer: TelnyxSigner) async throws {
         let id = "v3:events-bench-\(index)"
         let from = "+1557" + String(format: "%07d", index)
         func payload(_ extra: String) -> String {
-            #"{"call_control_id":"\#(id)","call_leg_id":"leg-\#(index)","call_session_id":"s-\#(index)","connection_id":"bench","from":"\#(from)","to":"+15550100123","direction":"incoming"\#(extra)}"#
+            #"{"call_control_id":"\#(id)","call_leg_id":"leg-\#(index)","call_session_id":"s-\#(index)","connection_id":"bench","from":"\#(from)","to":"\#(number)","direction":"incoming"\#(extra)}"#
         }
         var sequence = 0
         func send(_ type: String, _ extra: String) async throws {

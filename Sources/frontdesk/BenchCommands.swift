@@ -170,6 +170,7 @@ struct EventsBenchCommand: AsyncParsableCommand {
 
     @Option(help: "WebSocket clients subscribed.") var clients = 500
     @Option(help: "Calls run at once.") var calls = 100
+    @Option(help: "Businesses the clients and calls are spread over (the first table row; the second puts all on one).") var businesses = 100
     @Option(help: "Webhook events to deliver.") var deliveries = 10_000
     @Option(help: "Loopback port for the server under test (and the next one).") var port = 38460
     @Option(help: "Loopback port for the Telnyx stand-in.") var telnyxPort = 38462
@@ -178,6 +179,7 @@ struct EventsBenchCommand: AsyncParsableCommand {
         var bench = EventsBench()
         bench.clients = clients
         bench.calls = calls
+        bench.businesses = businesses
         bench.deliveries = deliveries
         bench.port = port
         bench.telnyxPort = telnyxPort

@@ -6,7 +6,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// `/api/ws`: the businesses' events as they happen, on a WebSocket. The client logs in with its access
 /// token (`Authorization: Bearer …`, or `?token=` where a browser cannot set headers) and hears every
@@ -23,6 +25,8 @@ struct EventSocketController: Sendable {
     let logger: Logger
     /// How often a socket checks that its token and memberships still hold.
     var recheck: Duration = .seconds(15)
+    /// Each event's frame, made once for all the sockets that send it.
+    let frames = FrameCache()
 
     static let lastEventIdHeader = HTTPField.Name("Last-Event-ID")!
     /// Events sent per replay read.
@@ -68,7 +72,7 @@ struct EventSocketController: Sendable {
             try? await outbound.close(.policyViolation, reason: "invalid token")
             return
         }
-        let session = EventSocket(claims: claims, token: token, outbound: outbound)
+        let session = EventSocket(claims: claims, token: token, outbound: outbound, frames: frames)
         Telemetry.eventSockets(delta: 1)
         defer { Telemetry.eventSockets(delta: -1) }
         do {
@@ -220,6 +224,7 @@ actor EventSocket {
     let claims: AccessClaims
     let token: String
     let outbound: WebSocketOutboundWriter
+    let frames: FrameCache
     private(set) var businesses: Set<BusinessID> = []
     /// The events sent lately (the newest 8,192), so that one in both the replay and the live stream
     /// goes out once. Not "the newest sent": another instance's event can arrive after a newer one
@@ -229,10 +234,11 @@ actor EventSocket {
     private var sentStart = 0
     static let remembered = 8192
 
-    init(claims: AccessClaims, token: String, outbound: WebSocketOutboundWriter) {
+    init(claims: AccessClaims, token: String, outbound: WebSocketOutboundWriter, frames: FrameCache) {
         self.claims = claims
         self.token = token
         self.outbound = outbound
+        self.frames = frames
     }
 
     func setBusinesses(_ businesses: Set<BusinessID>) { self.businesses = businesses }
@@ -249,7 +255,7 @@ actor EventSocket {
                 sentStart = 0
             }
         }
-        try await outbound.write(.text(Self.frame(event)))
+        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frames.frame(event))))
     }
 
     func control(_ type: String, _ data: [String: JSONValue]) async throws {
@@ -274,5 +280,23 @@ actor EventSocket {
         writer.field("timestamp", event.occurredAt)
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+/// The newest events' frames as bytes, so an event sent to many sockets is encoded once (and its
+/// buffer shared, not copied, by every write).
+final class FrameCache: Sendable {
+    private let recent = Mutex<[Int64: ByteBuffer]>([:])
+    static let capacity = 1024
+
+    func frame(_ event: DomainEvent) -> ByteBuffer {
+        let seq = event.sequence.value
+        if let cached = recent.withLock({ $0[seq] }) { return cached }
+        let buffer = ByteBuffer(string: EventSocket.frame(event))
+        recent.withLock { recent in
+            if recent.count >= Self.capacity, let oldest = recent.keys.min() { recent.removeValue(forKey: oldest) }
+            recent[seq] = buffer
+        }
+        return buffer
     }
 }
