@@ -159,6 +159,9 @@ struct OutboundWebhookTests {
             #expect(replay.status == .accepted, "\(replay.json)")
             let three = try #require(await receiver.wait { $0.count == 3 })
             #expect(three[2].webhookId == three[0].webhookId)
+            try await eventually("the replay's success recorded") {
+                try await client.call(.get, "/api/webhooks/\(id)/deliveries", token: owner.token).list("deliveries").first?["attempts"] as? Int == 3
+            }
 
             // A receiver down for the whole schedule: the delivery fails and the endpoint turns off.
             receiver.failing.withLock { $0 = true }
