@@ -100,8 +100,9 @@ public final class EventFeed: Sendable {
             defer { others.task = nil }
             return others.task
         }
+        // Not awaited: a LISTEN under way ends when the database's connections close (next, in
+        // `Store.close`), not at cancellation.
         task?.cancel()
-        await task?.value
         let all = listeners.withLock { listeners in
             defer { listeners.removeAll() }
             return Array(listeners.values)
