@@ -58,20 +58,17 @@ public struct OutboundURLPolicy: Sendable {
     }
 
     static func isLiteralAddress(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+        // Byte buffers rather than `in_addr()` (see `TrustedProxies.bytes`).
+        var bytes = [UInt8](repeating: 0, count: 16)
+        return inet_pton(AF_INET, host, &bytes) == 1 || inet_pton(AF_INET6, host, &bytes) == 1
     }
 
     /// Whether an address (dotted IPv4 or IPv6 text) is one a customer's webhook must not reach.
     public static func isNonPublic(_ address: String) -> Bool {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            return isNonPublic(v4: withUnsafeBytes(of: &v4) { Array($0) })
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, address, &v6) == 1 else { return true }
-        let b = withUnsafeBytes(of: &v6) { Array($0) }
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, address, &v4) == 1 { return isNonPublic(v4: v4) }
+        var b = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, address, &b) == 1 else { return true }
         // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d): the IPv4 address decides.
         if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff { return isNonPublic(v4: Array(b[12..<16])) }
         if b[0..<12].allSatisfy({ $0 == 0 }) { return true }  // ::, ::1 and the deprecated compatible form
@@ -102,10 +99,9 @@ public struct OutboundURLPolicy: Sendable {
     static func systemResolve(_ host: String) async -> [String] {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                var hints = addrinfo()
-                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+                // No hints (no `addrinfo()`: see `isLiteralAddress`): an address may come once per socket type.
                 var result: UnsafeMutablePointer<addrinfo>?
-                guard getaddrinfo(host, nil, &hints, &result) == 0 else {
+                guard getaddrinfo(host, nil, nil, &result) == 0 else {
                     continuation.resume(returning: [])
                     return
                 }
