@@ -59,7 +59,7 @@ public func buildApplication(
     RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger))
         .addRoutes(to: sockets)
     EventSocketController(
-        store: services.store, tokens: services.tokens, now: services.now, logger: logger, recheck: configuration.eventSocketRecheck
+        store: services.store, tokens: services.tokens, logger: logger, recheck: configuration.eventSocketRecheck
     ).addRoutes(to: sockets)
     MediaStreamController(
         configuration: configuration, store: services.store, calls: services.calls, telnyx: services.telnyx,
@@ -288,7 +288,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     WebhookController(
         store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy
     ).addRoutes(to: api.group("webhooks"))
-    EventSocketController(store: store, tokens: services.tokens, now: now, logger: Logger(label: "frontdesk"))
+    EventSocketController(store: store, tokens: services.tokens, logger: Logger(label: "frontdesk"))
         .addHTTPRoute(to: api)
     TelnyxWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)
         .addRoutes(voice: api.group("webrtc"), sms: api.group("sms"))

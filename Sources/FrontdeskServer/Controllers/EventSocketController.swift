@@ -21,7 +21,6 @@ import Synchronization
 struct EventSocketController: Sendable {
     let store: Store
     let tokens: TokenService
-    let now: @Sendable () -> Date
     let logger: Logger
     /// How often a socket checks that its token and memberships still hold.
     var recheck: Duration = .seconds(15)

@@ -97,10 +97,10 @@ extension WebhookEndpoint {
         let id: WebhookEndpointID = try cursor.id()
         let business: BusinessID = try cursor.id()
         let url = try cursor.next(String.self)
-        let names = (try? JSONDecoder().decode([String].self, from: Data(try cursor.next(String.self).utf8))) ?? []
+        let stored = try cursor.next(String.self)
         let description = try cursor.next(String?.self)
         let secret = try cursor.next(String.self)
-        guard let events = EventSelection(names: names), let status = WebhookEndpointStatus(rawValue: try cursor.next(String.self)) else {
+        guard let events = EventSelection(stored: stored), let status = WebhookEndpointStatus(rawValue: try cursor.next(String.self)) else {
             return nil
         }
         self.init(
@@ -195,9 +195,8 @@ struct PostgresWebhookRepository: WebhookRepository {
             for row in try await db.rows(
                 "SELECT id, business_id, events FROM webhook_endpoints WHERE business_id = ANY(\(businesses)) AND status = 'active'")
             {
-                let (id, business, names) = try row.decode((String, String, String).self)
-                let list = (try? JSONDecoder().decode([String].self, from: Data(names.utf8))) ?? []
-                if let selection = EventSelection(names: list) { endpoints[business, default: []].append((id, selection)) }
+                let (id, business, stored) = try row.decode((String, String, String).self)
+                if let selection = EventSelection(stored: stored) { endpoints[business, default: []].append((id, selection)) }
             }
             var deliveryIds: [String] = []
             var endpointIds: [String] = []

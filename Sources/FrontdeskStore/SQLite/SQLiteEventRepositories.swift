@@ -75,16 +75,26 @@ extension WebhookEndpoint {
     static let sqliteColumns = "id, business_id, url, events, description, secret, status, disabled_reason, created_at, updated_at"
 
     init?(sqliteRow row: Row) {
-        let names = (try? JSONDecoder().decode([String].self, from: Data((row["events"] as String).utf8))) ?? []
-        guard let events = EventSelection(names: names), let status = WebhookEndpointStatus(rawValue: row["status"]) else { return nil }
+        guard let events = EventSelection(stored: row["events"]), let status = WebhookEndpointStatus(rawValue: row["status"]) else { return nil }
         self.init(
             id: WebhookEndpointID(rawValue: row["id"]), businessId: BusinessID(rawValue: row["business_id"]), url: row["url"],
             events: events, description: row["description"], secret: row["secret"], status: status,
             disabledReason: row["disabled_reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
-    var eventsText: String {
-        String(decoding: (try? JSONEncoder().encode(events.names)) ?? Data("[\"*\"]".utf8), as: UTF8.self)
+    var eventsText: String { events.stored }
+}
+
+extension EventSelection {
+    /// As both engines store it: the API's list, as JSON text.
+    var stored: String {
+        String(decoding: (try? JSONEncoder().encode(names)) ?? Data("[\"*\"]".utf8), as: UTF8.self)
+    }
+
+    /// From the stored text; nil for text no build wrote.
+    init?(stored text: String) {
+        guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return nil }
+        self.init(names: names)
     }
 }
 
@@ -172,10 +182,7 @@ struct SQLiteWebhookRepository: WebhookRepository {
                     endpointsByBusiness[business] = try Row.fetchAll(
                         db, sql: "SELECT id, events FROM webhook_endpoints WHERE business_id = ? AND status = 'active'",
                         arguments: [business]
-                    ).compactMap { row in
-                        let names = (try? JSONDecoder().decode([String].self, from: Data((row["events"] as String).utf8))) ?? []
-                        return EventSelection(names: names).map { (row["id"], $0) }
-                    }
+                    ).compactMap { row in EventSelection(stored: row["events"]).map { (row["id"], $0) } }
                 }
                 let type: String = event["type"]
                 guard let eventType = EventType(rawValue: type) else { continue }
@@ -196,6 +203,17 @@ struct SQLiteWebhookRepository: WebhookRepository {
     }
 
     func claimDue(now: Date, lease: Duration, limit: Int) async throws -> [DueDelivery] {
+        // The sender asks after every event a call stores: a read answers "nothing due" without a
+        // turn at the single writer the call's own writes queue for.
+        let anyDue = try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+                      AND (leased_until IS NULL OR leased_until <= ?))
+                    """, arguments: [now, now]) ?? false
+        }
+        guard anyDue else { return [] }
         let until = now.addingTimeInterval(Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
         return try await pool.write { db in
             let rows = try Row.fetchAll(
