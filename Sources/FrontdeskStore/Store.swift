@@ -29,6 +29,10 @@ public final class Store: Sendable {
     public let webhooks: any WebhookRepository
     /// The team's notifications.
     public let notifications: any NotificationRepository
+    /// The people a business deals with.
+    public let contacts: any ContactRepository
+    /// The inbox's threads, one per contact and channel.
+    public let inbox: any InboxRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -60,7 +64,8 @@ public final class Store: Sendable {
             idempotency: SQLiteIdempotencyRepository(pool: database),
             conversations: SQLiteConversationRepository(pool: database),
             feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
-            webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database))
+            webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database),
+            contacts: SQLiteContactRepository(pool: database), inbox: SQLiteInboxRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -88,7 +93,8 @@ public final class Store: Sendable {
                 idempotency: PostgresIdempotencyRepository(db: database),
                 conversations: PostgresConversationRepository(db: database),
                 feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
-                webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database))
+                webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database),
+                contacts: PostgresContactRepository(db: database), inbox: PostgresInboxRepository(db: database))
         }
     }
 
@@ -98,8 +104,10 @@ public final class Store: Sendable {
         appointments: any AppointmentRepository, calls: any CallRepository, messages: any MessageRepository,
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
         conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository,
-        notifications: any NotificationRepository
+        notifications: any NotificationRepository, contacts: any ContactRepository, inbox: any InboxRepository
     ) {
+        self.contacts = contacts
+        self.inbox = inbox
         self.engine = engine
         self.backend = backend
         self.unreadableRows = unreadable

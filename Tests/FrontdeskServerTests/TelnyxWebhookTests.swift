@@ -14,7 +14,7 @@ import Testing
 /// Signs and posts Telnyx events as Telnyx does.
 struct TelnyxSender {
     let signer: TelnyxSigner
-    let client: TestApp.Client
+    let client: any APICaller
 
     static let agentNumber = "+15550100123"
     static let caller = "+15557654321"

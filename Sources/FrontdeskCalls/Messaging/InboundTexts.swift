@@ -7,6 +7,8 @@ import Logging
 /// out, START opts it back in, HELP gives the business's details, a stopped agent takes a note, and
 /// anything else is a turn of the receptionist (one conversation per business and caller, resumed
 /// across days). The provider delivers the replies (`reply`): Telnyx sends them, Twilio answers TwiML.
+/// While a member of the team holds the contact's SMS thread, texts are stored and the member is
+/// notified (`message.received` carries the assignee), and the receptionist does not answer.
 package struct InboundTexts: Sendable {
     package let store: Store
     package let calls: CallRuntime
@@ -43,7 +45,7 @@ package struct InboundTexts: Sendable {
             from: from.e164, subject: nil, body: text, status: .received, provider: provider,
             providerMessageId: providerMessageId, error: nil, createdAt: time, updatedAt: time)
         try await store.messages.save(received)
-        await store.feed.messageStored(received)
+        let thread = await store.messageStored(received, lead: lead)
 
         let keyword = text.uppercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
         if Self.stopWords.contains(keyword) {
@@ -66,12 +68,17 @@ package struct InboundTexts: Sendable {
             logger.info("A text from a number that opted out: recorded, not answered")
             return
         }
+        if let assignee = thread?.assigneeId {
+            // A member holds this thread: the receptionist stays quiet (the member is notified of the text).
+            logger.info("A text on a thread a member holds: stored, not answered", metadata: ["assignee_id": "\(assignee)"])
+            return
+        }
         guard agent.isActive else {
             if var current = lead {
                 current.notes = [current.notes, "Text while the receptionist was stopped: \(text)"].compactMap { $0 }.joined(separator: "\n")
                 current.updatedAt = time
                 try await store.leads.update(current)
-                await store.feed.leadChanged(from: lead, to: current, at: time)
+                await store.leadChanged(from: lead, to: current, at: time)
             }
             try await reply("Thanks for your message to \(business.name). Our receptionist isn't available right now; the team will get back to you.", business, lead, false)
             return

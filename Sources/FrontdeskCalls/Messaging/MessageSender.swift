@@ -73,7 +73,8 @@ package struct Messenger: Sendable {
     /// Texts to a number that replied STOP are recorded as failed and not sent (except the opt-out
     /// confirmation and HELP, `evenIfOptedOut`).
     package func send(
-        _ outbound: OutboundMessage, business: BusinessID, lead: LeadID?, logger: Logger, evenIfOptedOut: Bool = false
+        _ outbound: OutboundMessage, business: BusinessID, lead: LeadID?, logger: Logger, evenIfOptedOut: Bool = false,
+        sentBy: UserID? = nil
     ) async throws -> Message {
         var outbound = outbound
         if outbound.channel == .sms, outbound.from == nil {
@@ -104,9 +105,9 @@ package struct Messenger: Sendable {
             id: .generate(), businessId: business, leadId: lead, channel: outbound.channel, direction: .outbound,
             to: outbound.to, from: outbound.from, subject: outbound.subject, body: outbound.body,
             status: receipt.status, provider: sender.providerName, providerMessageId: receipt.providerMessageId,
-            error: failure, createdAt: time, updatedAt: time)
+            error: failure, createdAt: time, updatedAt: time, sentBy: sentBy)
         try await store.messages.save(message)
-        await store.feed.messageStored(message)
+        await store.messageStored(message)
         if receipt.status == .outbox {
             logger.info(
                 "\(outbound.channel.rawValue.uppercased()) recorded in the outbox (no provider configured)",

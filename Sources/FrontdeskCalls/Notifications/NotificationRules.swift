@@ -12,7 +12,9 @@ package enum NotificationRules {
             return []
         }
         let payload = String(decoding: (try? JSONWriter.encoder.encode(JSONValue.object(ids))) ?? Data("{}".utf8), as: UTF8.self)
-        return members.map { member in
+        // A text on a thread a member holds is for that member alone.
+        let to = event.type == .messageReceived ? members.filter { $0.userId.rawValue == data["assignee_id"]?.text } : members
+        return to.map { member in
             TeamNotification(
                 id: .generate(), businessId: event.businessId, userId: member.userId, category: category, reason: event.type.rawValue,
                 title: title, message: message, data: payload, createdAt: now, event: event.sequence)
@@ -43,6 +45,12 @@ package enum NotificationRules {
                 return (.call, "A call failed", "The call from \(caller) failed (\(data["hangup_cause"]?.text ?? "no cause given")).", ids)
             }
             return nil
+        case .messageReceived where data["assignee_id"]?.text != nil:
+            let from = data["from"]?.text ?? "A contact"
+            let body = data["body"]?.text ?? ""
+            var ids: [String: JSONValue] = ["message_id": id, "conversation_id": data["conversation_id"] ?? .null]
+            if let lead = data["lead_id"] { ids["lead_id"] = lead }
+            return (.message, "New message on your conversation", "\(from): \(body.count > 160 ? String(body.prefix(157)) + "…" : body)", ids)
         case .agentStatus where data["status"]?.text == "inactive":
             let name = data["name"]?.text ?? "An agent"
             return (.agent, "Agent stopped", "\(name) stopped answering: calls hear the unavailable message.", ["agent_id": data["agent_id"] ?? .null])
@@ -55,9 +63,14 @@ package enum NotificationRules {
         lead["name"]?.text ?? lead["phone"]?.text ?? lead["email"]?.text ?? "A lead"
     }
 
-    /// Whether `member` also gets `notification` by email: admins, for every kind but appointments
-    /// (those are many; the in-app list has them).
+    /// Whether `member` also gets `notification` by email: as they chose, or by default the admins, for
+    /// every kind but appointments (those are many; the in-app list has them).
     package static func emails(_ notification: TeamNotification, to member: TeamMember) -> Bool {
-        member.role == .admin && notification.category != .appointment
+        member.preferences.email ?? (member.role == .admin && notification.category != .appointment)
+    }
+
+    /// Whether `member` also gets `notification` by SMS: when they turned SMS on and gave a phone.
+    package static func texts(_ notification: TeamNotification, to member: TeamMember) -> Bool {
+        member.preferences.sms && member.preferences.phone != nil
     }
 }

@@ -6,8 +6,9 @@ import Logging
 
 /// Turns the businesses' events into the team's notifications, in the background: each event once
 /// (marked in the transaction that stores its notifications: a crash or a second instance repeats
-/// none), each notification published as `notification.created`, and the admins' copy sent by email
-/// (the outbox by default). A webhook endpoint Frontdesk turned off is told to the admins the same way.
+/// none), each notification published as `notification.created`, and each member's copy sent by email
+/// and SMS as they chose (the outbox by default), held through their quiet hours. A webhook endpoint
+/// Frontdesk turned off is told to the admins the same way.
 package final class TeamNotifier: Sendable {
     private let store: Store
     private let messenger: Messenger
@@ -43,6 +44,7 @@ package final class TeamNotifier: Sendable {
                 for await _ in wakes {
                     if Task.isCancelled { break }
                     await drain()
+                    await sendHeld()
                 }
             }
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -86,24 +88,67 @@ package final class TeamNotifier: Sendable {
     }
 
     private func deliver(_ made: [TeamNotification]) async {
-        var members: [BusinessID: [TeamMember]] = [:]
         for notification in made {
             await store.feed.publish(.notificationCreated, business: notification.businessId, data: NotificationView(notification), at: notification.createdAt)
+        }
+        await send(made, holdingInQuietHours: true)
+    }
+
+    /// Sends the notifications held for quiet hours that have ended.
+    package func sendHeld() async {
+        do {
+            while true {
+                let due = try await store.notifications.takeDue(at: now(), limit: 100)
+                await send(due, holdingInQuietHours: false)
+                if due.count < 100 { return }
+            }
+        } catch {
+            logger.error("Held notifications could not be read; trying again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Each member's copy by email and SMS as they chose; in their quiet hours (in the business's zone)
+    /// it is held until they end.
+    private func send(_ notifications: [TeamNotification], holdingInQuietHours: Bool) async {
+        var members: [BusinessID: [TeamMember]] = [:]
+        var businesses: [BusinessID: Business] = [:]
+        for notification in notifications {
             if members[notification.businessId] == nil {
                 members[notification.businessId] = (try? await store.notifications.members(of: notification.businessId)) ?? []
+                businesses[notification.businessId] = try? await store.businesses.find(notification.businessId)
             }
-            guard let member = members[notification.businessId]?.first(where: { $0.userId == notification.userId }),
-                NotificationRules.emails(notification, to: member)
-            else { continue }
-            let business = (try? await store.businesses.find(notification.businessId))?.name ?? "Frontdesk"
-            let body = "\(member.firstName.map { "Hi \($0),\n\n" } ?? "")\(notification.message)\n\n— Frontdesk for \(business)"
-            do {
-                _ = try await messenger.send(
-                    OutboundMessage(channel: .email, to: member.email.value, subject: "\(business): \(notification.title)", body: body),
-                    business: notification.businessId, lead: nil, logger: logger)
-            } catch {
-                logger.warning("A notification email could not be sent", metadata: ["error": "\(error)"])
+            guard let member = members[notification.businessId]?.first(where: { $0.userId == notification.userId }) else { continue }
+            let email = NotificationRules.emails(notification, to: member)
+            let text = NotificationRules.texts(notification, to: member)
+            guard email || text else { continue }
+            let business = businesses[notification.businessId]
+            if holdingInQuietHours, let quiet = member.preferences.quietHours, let zone = business?.settings.timezone,
+                let end = quiet.end(after: now(), in: zone)
+            {
+                do {
+                    try await store.notifications.hold(notification.id, until: end)
+                    logger.info("Notification held for the member's quiet hours", metadata: ["notification_id": "\(notification.id)", "until": "\(end)"])
+                } catch {
+                    logger.warning("A notification could not be held for quiet hours", metadata: ["error": "\(error)"])
+                }
+                continue
             }
+            let name = business?.name ?? "Frontdesk"
+            if email {
+                let body = "\(member.firstName.map { "Hi \($0),\n\n" } ?? "")\(notification.message)\n\n— Frontdesk for \(name)"
+                await sendMessage(OutboundMessage(channel: .email, to: member.email.value, subject: "\(name): \(notification.title)", body: body), notification)
+            }
+            if text, let phone = member.preferences.phone {
+                await sendMessage(OutboundMessage(channel: .sms, to: phone.e164, body: "\(name): \(notification.title). \(notification.message)"), notification)
+            }
+        }
+    }
+
+    private func sendMessage(_ message: OutboundMessage, _ notification: TeamNotification) async {
+        do {
+            _ = try await messenger.send(message, business: notification.businessId, lead: nil, logger: logger)
+        } catch {
+            logger.warning("A notification \(message.channel.rawValue) could not be sent", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -66,7 +66,7 @@ package final class CallRuntime: Sendable {
             source: source, notes: nil, createdAt: time, updatedAt: time)
         do {
             try await store.leads.insert(created)
-            await store.feed.leadChanged(from: nil, to: created, at: time)
+            await store.leadChanged(from: nil, to: created, at: time)
             return created
         } catch StoreError.duplicate {
             return try await store.leads.find(phone: phone, in: business)  // created meanwhile
@@ -103,8 +103,8 @@ package final class CallRuntime: Sendable {
         switch try await store.calls.start(fresh, newLead: newLead) {
         case .started(let started, let matched):
             (call, lead) = (started, matched)
-            if let matched, matched.id == newLead?.id { await store.feed.leadChanged(from: nil, to: matched, at: time) }
-            await store.feed.publish(.callStarted, business: business.id, data: started, at: time)
+            if let matched, matched.id == newLead?.id { await store.leadChanged(from: nil, to: matched, at: time) }
+            await store.callStarted(started, at: time)
         case .existing(let recorded, let matched):
             guard recorded.status == .inProgress else { throw StartError.alreadyEnded }
             (call, lead) = (recorded, matched)
@@ -175,6 +175,11 @@ package final class CallRuntime: Sendable {
 
     package func session(provider: String, providerCallId: String) -> CallSession? {
         sessions.withLock { $0[provider + ":" + providerCallId] }
+    }
+
+    /// The live call with this id on this instance, if any.
+    package func session(call id: CallID) -> CallSession? {
+        sessions.withLock { $0.values.first { $0.callId == id } }
     }
 
     /// Calls in progress, for status and draining.

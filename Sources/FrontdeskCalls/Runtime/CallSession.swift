@@ -268,6 +268,31 @@ package actor CallSession {
         startSilenceTimer()
     }
 
+    /// A member of the team takes the call over: the caller is told, and once that is said the call is
+    /// transferred to the member's phone (the carrier's transfer result ends the record, as any
+    /// transfer's). False when the call is not in a state a person can take it from (ended, ringing,
+    /// already being transferred, or the service stopping). A turn being worked on is given up to 2 s.
+    package func handOver(to number: PhoneNumber, member name: String?) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while state == .thinking, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard state == .listening || state == .speaking, !closing, transferTo == nil, !hangUpAfterSpeaking else { return false }
+        cancelSilenceTimer()
+        let who = name ?? "a member of our team"
+        record(.system, "\(name ?? "A member of the team") took the call over from the receptionist.")
+        summary.append("Taken over by \(who).")
+        conversation.outcome = .transferred
+        transferTo = number
+        lastCallerWordsAt = nil  // not a reply: no turn latency
+        do {
+            try await speak("One moment, I'm putting you through to \(who) now.")
+        } catch {
+            logger.error("Could not hand the call over", metadata: ["error": "\(error)"])
+            try? await transport.hangUp()
+            await finish(cause: "error", status: .failed)
+        }
+        return true
+    }
+
     /// The call is being recorded: where the recording will be served and where its file is.
     package func setRecording(url: String, path: String) async {
         call.recordingUrl = url
@@ -527,8 +552,8 @@ package actor CallSession {
             let (store, call) = (store, call)
             try await Task {
                 try await store.calls.finish(call, lead: rescored)
-                if let rescored { await store.feed.leadChanged(from: unscored, to: rescored, at: ended) }
-                await store.feed.publish(.callEnded, business: call.businessId, data: call, at: ended)
+                if let rescored { await store.leadChanged(from: unscored, to: rescored, at: ended) }
+                await store.callEnded(call, at: ended)
             }.value
         } catch {
             logger.error("Could not store the finished call", metadata: ["error": "\(error)"])

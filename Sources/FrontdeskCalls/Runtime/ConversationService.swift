@@ -113,7 +113,7 @@ package final class ConversationService: Sendable {
                     current.notes = [current.notes, note].compactMap { $0 }.joined(separator: "\n")
                     current.updatedAt = time
                     try await store.leads.update(current)
-                    await store.feed.leadChanged(from: updatedLead, to: current, at: time)
+                    await store.leadChanged(from: updatedLead, to: current, at: time)
                     updatedLead = current
                 }
             case .say, .transfer, .hangUp:
@@ -130,7 +130,7 @@ package final class ConversationService: Sendable {
     package func apply(_ update: LeadUpdate, to lead: Lead, at time: Date) async throws -> Lead {
         let scored = Self.scored(update, lead: lead, at: time)
         try await store.leads.update(scored)
-        await store.feed.leadChanged(from: lead, to: scored, at: time)
+        await store.leadChanged(from: lead, to: scored, at: time)
         return scored
     }
 

@@ -51,3 +51,52 @@ public struct TeamNotification: Sendable, Hashable {
         self.event = event
     }
 }
+
+/// A member's own settings in one business: their phone (for texts and for calls they take over),
+/// which notifications reach them outside the app, and the hours they are not to be disturbed.
+public struct MemberPreferences: Sendable, Codable, Hashable {
+    /// Where texts go, and where a live call a member takes over is transferred to.
+    public var phone: PhoneNumber?
+    /// Notifications by email (nil: the default — admins, for everything but appointments).
+    public var email: Bool?
+    /// Notifications by SMS (to `phone`).
+    public var sms: Bool
+    /// No email or SMS in these hours of the business's zone; what came in is sent when they end.
+    public var quietHours: QuietHours?
+
+    public init(phone: PhoneNumber? = nil, email: Bool? = nil, sms: Bool = false, quietHours: QuietHours? = nil) {
+        self.phone = phone
+        self.email = email
+        self.sms = sms
+        self.quietHours = quietHours
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case phone, email, sms
+        case quietHours = "quiet_hours"
+    }
+}
+
+/// A daily span of local time; `end` before `start` runs across midnight (22:00–07:00).
+public struct QuietHours: Sendable, Codable, Hashable {
+    public var start: WallClockTime
+    public var end: WallClockTime
+
+    public init(start: WallClockTime, end: WallClockTime) {
+        self.start = start
+        self.end = end
+    }
+
+    /// When the quiet hours holding `instant` end, or nil when `instant` is not in them.
+    public func end(after instant: Date, in zone: BusinessTimeZone) -> Date? {
+        guard start != end else { return nil }
+        let calendar = zone.calendar
+        let parts = calendar.dateComponents([.hour, .minute], from: instant)
+        let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        let quiet = start < end ? (start.minutes <= minute && minute < end.minutes) : (minute >= start.minutes || minute < end.minutes)
+        guard quiet else { return nil }
+        let day = calendar.startOfDay(for: instant)
+        let endToday = calendar.date(bySettingHour: end.hour, minute: end.minute, second: 0, of: day) ?? instant
+        return endToday > instant ? endToday : calendar.date(byAdding: .day, value: 1, to: endToday) ?? instant
+    }
+}

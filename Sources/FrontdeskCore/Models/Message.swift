@@ -37,13 +37,16 @@ public struct Message: Sendable, Codable, Hashable {
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The member of the team who sent it from the inbox (nil: the receptionist or Frontdesk).
+    public var sentBy: UserID?
 
     public init(
         id: MessageID, businessId: BusinessID, leadId: LeadID?, channel: MessageChannel,
         direction: MessageDirection, to: String, from: String?, subject: String?, body: String,
         status: MessageStatus, provider: String, providerMessageId: String?, error: String?, createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date, sentBy: UserID? = nil
     ) {
+        self.sentBy = sentBy
         self.id = id
         self.businessId = businessId
         self.leadId = leadId
@@ -70,5 +73,6 @@ public struct Message: Sendable, Codable, Hashable {
         case error
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case sentBy = "sent_by"
     }
 }

@@ -66,7 +66,7 @@ package struct RetellEventHandler: Sendable {
             if let raced = try await store.calls.find(provider: Self.provider, providerCallId: event.callId) { return raced }
             throw error
         }
-        await store.feed.publish(.callStarted, business: call.businessId, data: call, at: time)
+        await store.callStarted(call, at: time)
         return call
     }
 
@@ -127,6 +127,6 @@ package struct RetellEventHandler: Sendable {
         }
         call.summary = call.summary ?? CallSession.describe(call.outcome!)
         try await store.calls.save(call)
-        if wasInProgress { await store.feed.publish(.callEnded, business: call.businessId, data: call, at: time) }
+        if wasInProgress { await store.callEnded(call, at: time) }
     }
 }

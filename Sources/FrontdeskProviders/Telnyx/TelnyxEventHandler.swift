@@ -251,7 +251,7 @@ package struct TelnyxEventHandler: Sendable {
             stored.hangupCause = cause
             stored.outcome = stored.outcome ?? .informationOnly
             try await store.calls.save(stored)
-            await store.feed.publish(.callEnded, business: stored.businessId, data: stored, at: time)
+            await store.callEnded(stored, at: time)
         }
     }
 

@@ -279,7 +279,13 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     AppointmentController(
         store: store, messenger: services.messenger, now: now, idempotency: services.idempotency, tenancy: tenancy
     ).addRoutes(to: api.group("appointments"))
-    CallController(store: store, recordings: services.recordings, tenancy: tenancy).addRoutes(to: api.group("calls"))
+    let assignments = Assignments(store: store, now: now)
+    CallController(store: store, recordings: services.recordings, tenancy: tenancy, calls: services.calls, assignments: assignments)
+        .addRoutes(to: api.group("calls"))
+    ConversationController(store: store, tenancy: tenancy, assignments: assignments).addRoutes(to: api.group("conversations"))
+    InboxMessageController(store: store, messenger: services.messenger, tenancy: tenancy, assignments: assignments)
+        .addRoutes(to: api.group("messages"))
+    ContactController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("contacts"))
     MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .sms).addRoutes(to: api.group("sms"))
     MessageController(store: store, messenger: services.messenger, tenancy: tenancy, channel: .email)
         .addRoutes(to: api.group("emails"))

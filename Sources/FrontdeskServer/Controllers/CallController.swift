@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskMedia
 import FrontdeskStore
@@ -12,11 +13,62 @@ struct CallController {
     let store: Store
     let recordings: RecordingEncoder?
     let tenancy: Tenancy
+    let calls: CallRuntime
+    let assignments: Assignments
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
         group.get(":id", use: get)
         group.get(":id/recording", use: recording)
+        group.post(":id/takeover", use: takeOver)
+    }
+
+    struct TakeOverBody: Decodable {
+        let userId: String?
+
+        enum CodingKeys: String, CodingKey { case userId = "user_id" }
+    }
+
+    struct TakenOver: Encodable, Sendable {
+        let callId: CallID
+        let transferTo: PhoneNumber
+        let conversation: ConversationThread?
+
+        enum CodingKeys: String, CodingKey {
+            case callId = "call_id"
+            case transferTo = "transfer_to"
+            case conversation
+        }
+    }
+
+    /// `POST /api/calls/{id}/takeover` `{"user_id"?}`: a member (the caller by default) takes a live
+    /// call from the receptionist. The caller hears they are being put through, and the call is
+    /// transferred to the member's phone (their preferences); the contact's voice thread is assigned
+    /// to them, with the change in its history.
+    @Sendable func takeOver(_ request: Request, context: AppRequestContext) async throws -> APIResponse<TakenOver> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: CallID.self)
+        let call = try await tenancy.owned("Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
+        var request = request
+        let body = try await request.decodeJSONIfPresent(TakeOverBody.self, context: context)
+        let member = try await assignments.member(body?.userId, business: call.businessId, claims: claims)
+        guard call.status == .inProgress else { throw AppError(.callNotLive, "The call is not in progress") }
+        guard let session = calls.session(call: call.id) else {
+            throw AppError(.callNotLive, "The call is not live on this instance (it is handled by another, or its stream has not started)")
+        }
+        guard let phone = try await store.notifications.preferences(user: member, business: call.businessId).phone else {
+            throw AppError.validation(
+                field: "user_id", "has no phone number in this business: set one with PUT /api/notifications/preferences")
+        }
+        let name = try await store.users.find(member).map { [$0.firstName, $0.lastName].compactMap { $0 }.joined(separator: " ") }
+        guard await session.handOver(to: phone, member: name?.isEmpty == false ? name : nil) else {
+            throw AppError(.callNotLive, "The call cannot be taken over now (not answered yet, ending, or already being transferred)")
+        }
+        var thread = try await call.leadId.asyncFlatMap { try await store.inbox.thread(lead: $0, channel: .voice) }
+        if let current = thread {
+            thread = try await assignments.change(current, .callTakenOver, actor: claims.userId, assignee: member, note: "Call \(call.id) transferred to \(phone.e164)")
+        }
+        return APIResponse(TakenOver(callId: call.id, transferTo: phone, conversation: thread), message: "The caller is being put through to \(phone.e164)")
     }
 
     /// A call in a list: its fields and its transcript as text.

@@ -93,7 +93,7 @@ struct LeadController {
             email: body.email, status: body.status ?? .new, source: body.source ?? .web, notes: body.notes,
             createdAt: now, updatedAt: now, company: Self.blankIsNil(body.company), value: body.value)
         try await store.leads.insert(lead)
-        await store.feed.leadChanged(from: nil, to: lead, at: now)
+        await store.leadChanged(from: nil, to: lead, at: now)
         return APIResponse(lead, status: .created, message: "Lead created")
     }
 
@@ -133,7 +133,7 @@ struct LeadController {
         if let value = body.value { lead.value = value }
         lead.updatedAt = now()
         try await store.leads.update(lead)
-        await store.feed.leadChanged(from: before, to: lead, at: lead.updatedAt)
+        await store.leadChanged(from: before, to: lead, at: lead.updatedAt)
         return APIResponse(lead, message: "Lead updated")
     }
 
@@ -168,7 +168,7 @@ struct LeadController {
         lead.status = LeadScorer.status(after: explanation, current: lead.status)
         lead.updatedAt = now()
         try await store.leads.update(lead)
-        await store.feed.leadChanged(from: before, to: lead, at: lead.updatedAt)
+        await store.leadChanged(from: before, to: lead, at: lead.updatedAt)
         return APIResponse(lead, message: "Lead scored \(explanation.score) (\(explanation.band.rawValue))")
     }
 

@@ -215,7 +215,7 @@ final class TwilioController: Sendable {
                 to: from.e164, from: to.e164, subject: nil, body: body, status: .sent, provider: Self.provider,
                 providerMessageId: nil, error: nil, createdAt: time, updatedAt: time)
             try await store.messages.save(reply)
-            await store.feed.messageStored(reply)
+            await store.messageStored(reply)
             replies.withLock { $0.append(body) }
         }
         return replies.withLock { $0 }.map { "<Message>\(TwiML.escape($0))</Message>" }.joined()

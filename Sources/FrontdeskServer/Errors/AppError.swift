@@ -23,6 +23,9 @@ public enum ErrorCode: String, Sendable, Codable {
     case webhookSignatureInvalid = "WEBHOOK_SIGNATURE_INVALID"
     /// A WebSocket route asked for without the upgrade.
     case upgradeRequired = "UPGRADE_REQUIRED"
+    /// A live-call action on a call that is not live (ended, not answered yet, already being transferred)
+    /// or not live on this instance.
+    case callNotLive = "CALL_NOT_LIVE"
 }
 
 /// Field name → messages, as in the seed's validation error (`details`).

@@ -15,7 +15,7 @@ enum ErrorMapping {
         case .authInsufficientPermissions: .forbidden
         case .validationError: .unprocessableContent
         case .resourceNotFound, .businessNotFound, .leadNotFound, .appointmentNotFound, .agentNotFound: .notFound
-        case .resourceAlreadyExists, .slotTaken: .conflict
+        case .resourceAlreadyExists, .slotTaken, .callNotLive: .conflict
         case .rateLimitExceeded: .tooManyRequests
         case .badRequest: .badRequest
         case .methodNotAllowed: .methodNotAllowed

@@ -12,6 +12,13 @@ extension Request {
         try Self.decodeJSON(T.self, from: try await collectBody(context: context))
     }
 
+    /// As `decodeJSON`, for a body that may be left out (nil when empty).
+    mutating func decodeJSONIfPresent<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T? {
+        let data = try await collectBody(context: context)
+        guard !data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { return nil }
+        return try Self.decodeJSON(T.self, from: data)
+    }
+
     /// The raw body, at most the configured size (413 beyond).
     mutating func collectBody(context: AppRequestContext) async throws -> Data {
         Data(try await body.collect(upTo: context.maxBodyBytes).readableBytesView)

@@ -81,6 +81,24 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/notifications", summary: "The caller's notifications, newest first, with the unread count", tag: "events", query: ["status", "type", "business_id"] + pageQuery, response: "NotificationList"),
         .init(method: "PUT", path: "/api/notifications/read", summary: "Mark every unread notification of the caller (or of one business) read", tag: "events", query: ["business_id"], response: "NotificationsMarked"),
         .init(method: "PUT", path: "/api/notifications/{id}/read", summary: "Mark one notification read", tag: "events", response: "Notification"),
+        .init(method: "GET", path: "/api/notifications/preferences", summary: "The caller's own notification settings in a business: phone, email, SMS, quiet hours", tag: "events", query: ["business_id"], response: "Preferences"),
+        .init(method: "PUT", path: "/api/notifications/preferences", summary: "Change the caller's notification settings (fields left out keep their value; null clears)", tag: "events", body: "PreferencesRequest", response: "Preferences"),
+        .init(method: "POST", path: "/api/calls/{id}/takeover", summary: "A member takes a live call over: the caller is put through to the member's phone (409 CALL_NOT_LIVE when it cannot be)", tag: "calls", body: "TakeOverRequest", response: "TakeOver"),
+        .init(method: "GET", path: "/api/contacts", summary: "Contacts of a business (one per person: leads merged by phone and email)", tag: "inbox", query: ["business_id", "search", "tags", "status", "sort", "order"] + pageQuery, response: "ContactList"),
+        .init(method: "POST", path: "/api/contacts", summary: "Create a contact (409 when another has its phone)", tag: "inbox", body: "ContactRequest", response: "Contact", status: "201"),
+        .init(method: "GET", path: "/api/contacts/{id}", summary: "One contact with its leads and threads", tag: "inbox", response: "ContactDetail"),
+        .init(method: "PUT", path: "/api/contacts/{id}", summary: "Update a contact (fields left out keep their value)", tag: "inbox", body: "ContactRequest", response: "ContactDetail"),
+        .init(method: "DELETE", path: "/api/contacts/{id}", summary: "Delete a contact and its threads (admins and users; leads, calls and messages stay)", tag: "inbox"),
+        .init(method: "GET", path: "/api/conversations", summary: "The inbox: one thread per contact and channel, latest first", tag: "inbox", query: ["business_id", "channel", "status", "assignee", "unread", "lead_id", "contact_id"] + pageQuery, response: "ConversationList"),
+        .init(method: "GET", path: "/api/conversations/{id}", summary: "One thread with its history (assignments, takeovers)", tag: "inbox", response: "ConversationDetail"),
+        .init(method: "GET", path: "/api/conversations/{id}/messages", summary: "A thread's lines, oldest first: texts or e-mails either way, or its calls' transcript turns", tag: "inbox", query: pageQuery, response: "ThreadMessageList"),
+        .init(method: "PUT", path: "/api/conversations/{id}/read", summary: "The team has read the thread (unread count back to 0)", tag: "inbox", response: "ConversationDetail"),
+        .init(method: "POST", path: "/api/conversations/{id}/assign", summary: "Assign the thread to a member (default: the caller); the receptionist stays quiet on it until released", tag: "inbox", body: "AssignRequest", response: "ConversationDetail"),
+        .init(method: "POST", path: "/api/conversations/{id}/release", summary: "Give the thread back to the receptionist", tag: "inbox", response: "ConversationDetail"),
+        .init(method: "POST", path: "/api/conversations/{id}/close", summary: "Close the thread (a new line from the contact reopens it)", tag: "inbox", response: "ConversationDetail"),
+        .init(method: "POST", path: "/api/conversations/{id}/reopen", summary: "Reopen a closed thread", tag: "inbox", response: "ConversationDetail"),
+        .init(method: "GET", path: "/api/messages/{leadId}", summary: "A lead's texts and e-mails, oldest first (CRM seed)", tag: "inbox", query: pageQuery, response: "LeadMessageList"),
+        .init(method: "POST", path: "/api/messages", summary: "A member writes to a contact by SMS or e-mail (outbox in embedded mode); replying takes an unassigned thread", tag: "inbox", body: "InboxMessageRequest", response: "InboxMessageSent", status: "201"),
         .init(method: "GET", path: "/api/ws", summary: "Real-time events (WebSocket; see the description and the Event schema)", tag: "events", query: ["token", "business_id", "last_event_id"], response: "Event", status: "101"),
         .init(method: "GET", path: "/api/webhooks", summary: "A business's outbound webhook endpoints", tag: "events", query: ["business_id"] + pageQuery, response: "WebhookEndpointList"),
         .init(method: "POST", path: "/api/webhooks", summary: "Add an endpoint (admins); the answer carries its signing secret, once", tag: "events", body: "WebhookRequest", response: "WebhookEndpoint", status: "201"),
@@ -127,6 +145,8 @@ enum OpenAPIDocument {
         "/api/emails": ["status": MessageStatus.allCases.map(\.rawValue)],
         "/api/webhooks/{id}/deliveries": ["status": WebhookDeliveryStatus.allCases.map(\.rawValue)],
         "/api/notifications": ["status": ["unread", "read", "all"], "type": NotificationCategory.allCases.map(\.rawValue)],
+        "/api/contacts": ["status": ContactStatus.allCases.map(\.rawValue), "sort": ContactSort.allCases.map(\.rawValue), "order": ["asc", "desc"]],
+        "/api/conversations": ["status": ThreadStatus.allCases.map(\.rawValue), "channel": ThreadChannel.allCases.map(\.rawValue), "unread": ["true", "false"]],
     ]
 
     static let queryDescriptions: [String: (type: String, description: String)] = [
@@ -145,6 +165,13 @@ enum OpenAPIDocument {
         "type": ("string", "A service name; its duration is used"),
         "token": ("string", "The access token, for browsers (which cannot set Authorization on a WebSocket)"),
         "last_event_id": ("string", "The last event id seen (evt_…): what came after it is sent first"),
+        "tags": ("string", "Comma-separated tags; contacts carrying all of them"),
+        "sort": ("string", "Sort field"),
+        "order": ("string", "asc or desc"),
+        "channel": ("string", "Filter by channel"),
+        "assignee": ("string", "A member's user id, me, none (the receptionist's) or any (assigned to someone)"),
+        "unread": ("boolean", "true: threads with unread lines; false: read ones"),
+        "contact_id": ("string", "Filter by contact"),
     ]
 
     /// The document as served at `/api/openapi.json` (keys sorted, so it diffs cleanly between versions).
@@ -174,6 +201,9 @@ enum OpenAPIDocument {
             }
             if op.path.contains("{delivery_id}") {
                 parameters.insert(["name": "delivery_id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
+            }
+            if op.path.contains("{leadId}") {
+                parameters.insert(["name": "leadId", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
             }
             if op.path.contains("{id}") {
                 parameters.insert(["name": "id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
@@ -231,6 +261,7 @@ enum OpenAPIDocument {
                 responses["404"] = errorResponse("Not found (or another tenant's)")
             }
             if op.status == "201" || op.method == "PUT" { responses["409"] = errorResponse("Conflict") }
+            if op.path.hasSuffix("/takeover") { responses["409"] = errorResponse("The call is not live (CALL_NOT_LIVE)") }
             if op.path == "/api/leads" || op.path == "/api/appointments", op.method == "POST" {
                 parameters.append([
                     "name": "Idempotency-Key", "in": "header", "required": false,

@@ -112,6 +112,76 @@ enum OpenAPISchemas {
             "notifications": array(OpenAPIDocument.ref("Notification")), "unread": integer, "pagination": OpenAPIDocument.ref("Pagination"),
         ]),
         "NotificationsMarked": object(["marked": integer]),
+        "Preferences": object([
+            "business_id": string, "user_id": string, "phone": nullablePhone, "email": ["type": ["boolean", "null"]], "sms": boolean,
+            "quiet_hours": ["type": ["object", "null"], "properties": ["start": wallClock, "end": wallClock]], "email_effective": boolean,
+        ]),
+        "PreferencesRequest": object(
+            [
+                "business_id": id, "phone": nullablePhone, "email": ["type": ["boolean", "null"]], "sms": boolean,
+                "quiet_hours": [
+                    "oneOf": [object(["start": wallClock, "end": wallClock], required: ["start", "end"]), ["type": "null"]],
+                    "description": "Local times in the business's zone; end before start runs across midnight",
+                ],
+            ], required: ["business_id"]),
+        "TakeOverRequest": object(["user_id": ["type": "string", "minLength": 1, "maxLength": 100, "description": "The member (default: the caller)"]]),
+        "TakeOver": object(["call_id": string, "transfer_to": phone, "conversation": ["type": ["object", "null"]]]),
+        "Contact": object([
+            "id": string, "business_id": string, "name": nullableString, "phone": nullablePhone, "email": nullableString, "company": nullableString,
+            "position": nullableString, "tags": array(string), "status": enumeration(ContactStatus.allCases.map(\.rawValue)), "notes": nullableString,
+            "last_contact_date": ["type": ["string", "null"], "format": "date-time"], "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "ContactList": object(["contacts": array(OpenAPIDocument.ref("Contact")), "total": integer, "pagination": OpenAPIDocument.ref("Pagination")]),
+        "ContactDetail": object([
+            "id": string, "business_id": string, "name": nullableString, "tags": array(string), "lead_ids": array(string),
+            "conversations": array(OpenAPIDocument.ref("Conversation")),
+        ]),
+        "ContactRequest": object([
+            "business_id": id, "name": text(max: 200), "email": email, "phone": phone, "company": text(max: 200), "position": text(max: 200),
+            "tags": ["type": "array", "maxItems": 50, "items": text(max: 50, min: 1)], "status": enumeration(ContactStatus.allCases.map(\.rawValue)),
+            "notes": text(max: 10_000),
+        ]),
+        "Conversation": object([
+            "id": string, "business_id": string, "contact_id": string, "lead_id": nullableString,
+            "channel": enumeration(ThreadChannel.allCases.map(\.rawValue)), "status": enumeration(ThreadStatus.allCases.map(\.rawValue)),
+            "assignee_id": nullableString, "assigned_at": ["type": ["string", "null"], "format": "date-time"], "unread_count": integer,
+            "last_message": [
+                "type": ["object", "null"],
+                "properties": ["content": string, "timestamp": dateTime, "sender": enumeration(ThreadSender.allCases.map(\.rawValue))],
+            ],
+            "contact": ["type": ["object", "null"]], "lead_name": nullableString, "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "ConversationList": list("conversations", "Conversation"),
+        "ConversationDetail": object([
+            "id": string, "channel": enumeration(ThreadChannel.allCases.map(\.rawValue)), "assignee_id": nullableString, "unread_count": integer,
+            "history": array(object([
+                "id": string, "conversation_id": string, "kind": enumeration(ConversationChangeKind.allCases.map(\.rawValue)),
+                "actor_id": nullableString, "assignee_id": nullableString, "note": nullableString, "created_at": dateTime,
+            ])),
+        ]),
+        "ThreadMessageList": list("messages", "ThreadMessage"),
+        "ThreadMessage": object([
+            "id": string, "conversation_id": string, "lead_id": nullableString, "channel": enumeration(ThreadChannel.allCases.map(\.rawValue)),
+            "sender": enumeration(ThreadSender.allCases.map(\.rawValue)), "sender_id": nullableString, "content": string, "timestamp": dateTime,
+            "status": nullableString, "call_id": nullableString,
+        ]),
+        "LeadMessage": object([
+            "id": string, "lead_id": nullableString, "conversation_id": nullableString, "channel": enumeration(MessageChannel.allCases.map(\.rawValue)),
+            "direction": enumeration(MessageDirection.allCases.map(\.rawValue)), "content": string, "subject": nullableString,
+            "sender": enumeration(ThreadSender.allCases.map(\.rawValue)), "sender_id": nullableString, "timestamp": dateTime,
+            "status": enumeration(MessageStatus.allCases.map(\.rawValue)), "error": nullableString,
+        ]),
+        "LeadMessageList": list("messages", "LeadMessage"),
+        "InboxMessageRequest": object(
+            [
+                "lead_id": id, "conversation_id": id, "content": text(max: 100_000, min: 1),
+                "channel": enumeration(MessageChannel.allCases.map(\.rawValue)), "subject": text(max: 200, min: 1),
+            ], required: ["content"]),
+        "InboxMessageSent": object(["message": OpenAPIDocument.ref("LeadMessage"), "conversation": ["type": ["object", "null"]]]),
+        "AssignRequest": object([
+            "assignee_id": ["type": "string", "minLength": 1, "maxLength": 100, "description": "A member of the business (default: the caller)"],
+            "note": text(max: 1000),
+        ]),
         "Probe": object(["status": enumeration(["alive", "ready"]), "uptime": integer, "version": string], required: ["status", "uptime", "version"]),
         "Health": object([
             "overall": enumeration(["healthy", "unhealthy"]),

@@ -34,9 +34,31 @@ extension EventFeed {
         }
     }
 
-    /// `message.received` for a text (or email) that came in, `message.sent` for one that went out.
-    public func messageStored(_ message: Message) async {
-        await publish(message.direction == .inbound ? .messageReceived : .messageSent, business: message.businessId, data: message, at: message.createdAt)
+    /// `message.received` for a text (or email) that came in, `message.sent` for one that went out,
+    /// with the thread it is on (`conversation_id`, and `assignee_id` while a member holds the thread).
+    public func messageStored(_ message: Message, thread: ConversationThread?) async {
+        await publish(
+            message.direction == .inbound ? .messageReceived : .messageSent, business: message.businessId,
+            data: MessageOnThread(message: message, thread: thread), at: message.createdAt)
+    }
+}
+
+/// A message as its events carry it: the message's fields, and its thread's.
+struct MessageOnThread: Encodable, Sendable {
+    let message: Message
+    let thread: ConversationThread?
+
+    func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        guard let thread else { return }
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(thread.id, forKey: .conversationId)
+        try container.encode(thread.assigneeId, forKey: .assigneeId)
+    }
+
+    enum Key: String, CodingKey {
+        case conversationId = "conversation_id"
+        case assigneeId = "assignee_id"
     }
 }
 

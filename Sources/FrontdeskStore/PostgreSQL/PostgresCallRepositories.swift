@@ -227,7 +227,7 @@ struct PostgresMessageRepository: MessageRepository {
         let total = try await db.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM messages WHERE \(condition)", binds: binds))
             .map { try $0.decode(Int.self) } ?? 0
         let rows = try await db.rows(
-            Message.select("WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)", binds))
+            Message.select("WHERE \(condition) ORDER BY created_at DESC, seq DESC LIMIT \(page.limit) OFFSET \(page.offset)", binds))
         return Page(items: try Message.decodeAll(rows, reporting: db.unreadable), total: total)
     }
 

@@ -37,16 +37,65 @@ struct PostgresNotificationRepository: NotificationRepository {
     let db: PostgresDatabase
 
     static let membersQuery = """
-        SELECT u.id, u.email, u.first_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+        SELECT u.id, u.email, u.first_name, m.role, p.phone, p.email, p.sms, p.quiet_start, p.quiet_end
+        FROM memberships m JOIN users u ON u.id = m.user_id
+        LEFT JOIN member_preferences p ON p.business_id = m.business_id AND p.user_id = m.user_id
         WHERE m.business_id = $1 ORDER BY m.created_at
         """
 
     static func members(_ rows: [PostgresRow]) throws -> [TeamMember] {
         try rows.compactMap { row in
-            let (id, email, first, role) = try row.decode((String, String, String?, String).self)
+            let (id, email, first, role, phone, notifyEmail, sms, quietStart, quietEnd) = try row.decode(
+                (String, String, String?, String, String?, Bool?, Bool?, String?, String?).self)
             guard let email = EmailAddress(email), let role = Role(rawValue: role) else { return nil }
-            return TeamMember(userId: UserID(rawValue: id), email: email, firstName: first, role: role)
+            return TeamMember(
+                userId: UserID(rawValue: id), email: email, firstName: first, role: role,
+                preferences: preferences(phone: phone, email: notifyEmail, sms: sms, quietStart: quietStart, quietEnd: quietEnd))
         }
+    }
+
+    static func preferences(phone: String?, email: Bool?, sms: Bool?, quietStart: String?, quietEnd: String?) -> MemberPreferences {
+        var quiet: QuietHours?
+        if let start = quietStart.flatMap(WallClockTime.init), let end = quietEnd.flatMap(WallClockTime.init) { quiet = QuietHours(start: start, end: end) }
+        return MemberPreferences(phone: phone.map(PhoneNumber.init(trusted:)), email: email, sms: sms ?? false, quietHours: quiet)
+    }
+
+    func preferences(user: UserID, business: BusinessID) async throws -> MemberPreferences {
+        guard
+            let row = try await db.row(
+                """
+                SELECT phone, email, sms, quiet_start, quiet_end FROM member_preferences
+                WHERE business_id = \(business.rawValue) AND user_id = \(user.rawValue)
+                """)
+        else { return MemberPreferences() }
+        let (phone, email, sms, start, end) = try row.decode((String?, Bool?, Bool, String?, String?).self)
+        return Self.preferences(phone: phone, email: email, sms: sms, quietStart: start, quietEnd: end)
+    }
+
+    func setPreferences(_ preferences: MemberPreferences, user: UserID, business: BusinessID, at now: Date) async throws {
+        try await db.execute(
+            """
+            INSERT INTO member_preferences (business_id, user_id, phone, email, sms, quiet_start, quiet_end, updated_at)
+            VALUES (\(business.rawValue), \(user.rawValue), \(preferences.phone?.e164), \(preferences.email), \(preferences.sms),
+              \(preferences.quietHours?.start.description), \(preferences.quietHours?.end.description), \(now.storedInstant))
+            ON CONFLICT (business_id, user_id) DO UPDATE SET phone = excluded.phone, email = excluded.email, sms = excluded.sms,
+              quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+            """)
+    }
+
+    func hold(_ id: NotificationID, until: Date) async throws {
+        try await db.execute("UPDATE notifications SET send_after = \(until.storedInstant) WHERE id = \(id.rawValue)")
+    }
+
+    func takeDue(at now: Date, limit: Int) async throws -> [TeamNotification] {
+        let rows = try await db.rows(
+            """
+            UPDATE notifications SET send_after = NULL WHERE id IN (
+              SELECT id FROM notifications WHERE send_after IS NOT NULL AND send_after <= \(now.storedInstant)
+              ORDER BY send_after LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING \(unescaped: TeamNotification.columns)
+            """)
+        return try rows.compactMap { try TeamNotification(postgresRow: $0) }
     }
 
     func notify(limit: Int, make: @escaping @Sendable (DomainEvent, [TeamMember]) -> [TeamNotification]) async throws

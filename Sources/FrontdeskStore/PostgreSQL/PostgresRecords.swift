@@ -228,7 +228,7 @@ extension Message: PostgresRecord {
     static let table = "messages"
     static let columns: [PostgresColumn] = [
         "id", "business_id", "lead_id", "channel", "direction", "to", "from", "subject", "body", "status", "provider",
-        "provider_message_id", "error", "created_at", "updated_at",
+        "provider_message_id", "error", "created_at", "updated_at", "sent_by",
     ]
 
     init(_ row: inout RowCursor) throws {
@@ -236,7 +236,7 @@ extension Message: PostgresRecord {
             id: try row.id(), businessId: try row.id(), leadId: try row.optionalID(), channel: try row.value(),
             direction: try row.value(), to: try row.next(), from: try row.next(), subject: try row.next(),
             body: try row.next(), status: try row.value(), provider: try row.next(), providerMessageId: try row.next(),
-            error: try row.next(), createdAt: try row.date(), updatedAt: try row.date())
+            error: try row.next(), createdAt: try row.date(), updatedAt: try row.date(), sentBy: try row.optionalID())
     }
 
     func bind(to b: inout PostgresBindings) throws {
@@ -255,5 +255,6 @@ extension Message: PostgresRecord {
         b.append(error)
         b.append(instant: createdAt)
         b.append(instant: updatedAt)
+        b.append(id: sentBy)
     }
 }

@@ -7,12 +7,15 @@ public struct TeamMember: Sendable, Hashable {
     public let email: EmailAddress
     public let firstName: String?
     public let role: Role
+    /// Their phone, channels and quiet hours in this business.
+    public let preferences: MemberPreferences
 
-    public init(userId: UserID, email: EmailAddress, firstName: String?, role: Role) {
+    public init(userId: UserID, email: EmailAddress, firstName: String?, role: Role, preferences: MemberPreferences = MemberPreferences()) {
         self.userId = userId
         self.email = email
         self.firstName = firstName
         self.role = role
+        self.preferences = preferences
     }
 }
 
@@ -47,6 +50,18 @@ public protocol NotificationRepository: Sendable {
     func find(_ id: NotificationID) async throws -> TeamNotification?
     func list(_ filter: NotificationFilter, page: PageRequest) async throws -> Page<TeamNotification>
     func unreadCount(user: UserID, business: BusinessID?) async throws -> Int
+
+    /// A member's settings in a business (the defaults when they set none).
+    func preferences(user: UserID, business: BusinessID) async throws -> MemberPreferences
+
+    func setPreferences(_ preferences: MemberPreferences, user: UserID, business: BusinessID, at now: Date) async throws
+
+    /// Holds a notification's email and SMS until `until` (the member's quiet hours end).
+    func hold(_ id: NotificationID, until: Date) async throws
+
+    /// Takes up to `limit` held notifications whose time has come, releasing their hold (taken once,
+    /// even with several instances).
+    func takeDue(at now: Date, limit: Int) async throws -> [TeamNotification]
 
     /// Marks one (or, with nil, every unread one of the user's) as read at `now`; how many changed.
     @discardableResult

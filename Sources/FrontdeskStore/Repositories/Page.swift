@@ -19,5 +19,5 @@ public struct PageRequest: Sendable, Hashable {
         self.limit = limit
     }
 
-    var offset: Int { (page - 1) * limit }
+    public var offset: Int { (page - 1) * limit }
 }

@@ -16,7 +16,7 @@ struct SQLiteMessageRepository: MessageRepository {
             if let lead = filter.leadId { request = request.filter(Message.Columns.leadId == lead) }
             if let status = filter.status { request = request.filter(Message.Columns.status == status) }
             let total = try request.fetchCount(db)
-            let items = try request.order(Message.Columns.createdAt.desc, Message.Columns.id.desc)
+            let items = try request.order(Message.Columns.createdAt.desc, Column.rowID.desc)
                 .limit(page.limit, offset: page.offset).fetchReadable(db, reporting: pool.unreadable)
             return Page(items: items, total: total)
         }

@@ -27,12 +27,69 @@ struct SQLiteNotificationRepository: NotificationRepository {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT u.id, u.email, u.first_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+                SELECT u.id, u.email, u.first_name, m.role, p.phone, p.email AS notify_email, p.sms, p.quiet_start, p.quiet_end
+                FROM memberships m JOIN users u ON u.id = m.user_id
+                LEFT JOIN member_preferences p ON p.business_id = m.business_id AND p.user_id = m.user_id
                 WHERE m.business_id = ? ORDER BY m.created_at
                 """, arguments: [business]
         ).compactMap { row in
             guard let email = EmailAddress(row["email"]), let role = Role(rawValue: row["role"]) else { return nil }
-            return TeamMember(userId: UserID(rawValue: row["id"]), email: email, firstName: row["first_name"], role: role)
+            return TeamMember(
+                userId: UserID(rawValue: row["id"]), email: email, firstName: row["first_name"], role: role, preferences: preferences(row))
+        }
+    }
+
+    static func preferences(_ row: Row) -> MemberPreferences {
+        var quiet: QuietHours?
+        if let start = (row["quiet_start"] as String?).flatMap(WallClockTime.init), let end = (row["quiet_end"] as String?).flatMap(WallClockTime.init) {
+            quiet = QuietHours(start: start, end: end)
+        }
+        return MemberPreferences(
+            phone: (row["phone"] as String?).map(PhoneNumber.init(trusted:)), email: row["notify_email"], sms: (row["sms"] as Bool?) ?? false,
+            quietHours: quiet)
+    }
+
+    func preferences(user: UserID, business: BusinessID) async throws -> MemberPreferences {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT phone, email AS notify_email, sms, quiet_start, quiet_end FROM member_preferences WHERE business_id = ? AND user_id = ?",
+                arguments: [business.rawValue, user.rawValue]
+            ).map(Self.preferences) ?? MemberPreferences()
+        }
+    }
+
+    func setPreferences(_ preferences: MemberPreferences, user: UserID, business: BusinessID, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO member_preferences (business_id, user_id, phone, email, sms, quiet_start, quiet_end, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (business_id, user_id) DO UPDATE SET phone = excluded.phone, email = excluded.email, sms = excluded.sms,
+                      quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, updated_at = excluded.updated_at
+                    """,
+                arguments: [
+                    business.rawValue, user.rawValue, preferences.phone?.e164, preferences.email, preferences.sms,
+                    preferences.quietHours?.start.description, preferences.quietHours?.end.description, now,
+                ])
+        }
+    }
+
+    func hold(_ id: NotificationID, until: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE notifications SET send_after = ? WHERE id = ?", arguments: [until, id.rawValue])
+        }
+    }
+
+    func takeDue(at now: Date, limit: Int) async throws -> [TeamNotification] {
+        try await pool.write { db in
+            let due = try Row.fetchAll(
+                db, sql: "SELECT \(TeamNotification.columns) FROM notifications WHERE send_after IS NOT NULL AND send_after <= ? ORDER BY send_after LIMIT ?",
+                arguments: [now, limit]
+            ).compactMap(TeamNotification.init(sqliteRow:))
+            for notification in due {
+                try db.execute(sql: "UPDATE notifications SET send_after = NULL WHERE id = ?", arguments: [notification.id.rawValue])
+            }
+            return due
         }
     }
 

@@ -409,6 +409,82 @@ enum Schema {
                     CREATE INDEX notifications_unread ON notifications(user_id) WHERE status = 'unread';
                     """)
         }
+        migrator.registerMigration("v15-contacts-and-threads") { db in
+            // A contact per person per business (every lead linked to one), the inbox's threads (one
+            // per contact and channel) with their history, who on the team sent a message, and each
+            // member's own settings (phone, notification channels, quiet hours).
+            try db.execute(
+                sql: """
+                    CREATE TABLE contacts (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      name TEXT,
+                      phone TEXT,
+                      email TEXT,
+                      company TEXT,
+                      position TEXT,
+                      tags TEXT NOT NULL DEFAULT '[]',
+                      status TEXT NOT NULL CHECK (status IN ('active','archived')),
+                      notes TEXT,
+                      last_contact_at DATETIME,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE UNIQUE INDEX contacts_phone ON contacts(business_id, phone) WHERE phone IS NOT NULL;
+                    CREATE INDEX contacts_email ON contacts(business_id, email) WHERE email IS NOT NULL;
+                    CREATE INDEX contacts_business ON contacts(business_id, created_at);
+                    ALTER TABLE leads ADD COLUMN contact_id TEXT REFERENCES contacts(id) ON DELETE SET NULL;
+                    INSERT INTO contacts (id, business_id, name, phone, email, company, tags, status, last_contact_at, created_at, updated_at)
+                      SELECT 'contact_' || substr(id, 6), business_id, name, phone, email, company, '[]', 'active', updated_at, created_at, updated_at
+                      FROM leads;
+                    UPDATE leads SET contact_id = 'contact_' || substr(id, 6);
+                    CREATE INDEX leads_contact ON leads(contact_id);
+                    ALTER TABLE messages ADD COLUMN sent_by TEXT REFERENCES users(id) ON DELETE SET NULL;
+                    CREATE INDEX messages_lead ON messages(lead_id, channel, created_at);
+                    CREATE INDEX calls_lead ON calls(lead_id);
+                    CREATE TABLE threads (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+                      lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
+                      channel TEXT NOT NULL CHECK (channel IN ('voice','sms','email')),
+                      status TEXT NOT NULL CHECK (status IN ('active','closed')),
+                      assignee_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+                      assigned_at DATETIME,
+                      unread_count INTEGER NOT NULL DEFAULT 0,
+                      last_content TEXT,
+                      last_at DATETIME,
+                      last_sender TEXT,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL,
+                      UNIQUE (contact_id, channel)
+                    );
+                    CREATE INDEX threads_business ON threads(business_id, last_at);
+                    CREATE TABLE thread_changes (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+                      kind TEXT NOT NULL,
+                      actor_id TEXT,
+                      assignee_id TEXT,
+                      note TEXT,
+                      created_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX thread_changes_thread ON thread_changes(thread_id, created_at);
+                    CREATE TABLE member_preferences (
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                      phone TEXT,
+                      email INTEGER,
+                      sms INTEGER NOT NULL DEFAULT 0,
+                      quiet_start TEXT,
+                      quiet_end TEXT,
+                      updated_at DATETIME NOT NULL,
+                      PRIMARY KEY (business_id, user_id)
+                    );
+                    ALTER TABLE notifications ADD COLUMN send_after DATETIME;
+                    CREATE INDEX notifications_held ON notifications(send_after) WHERE send_after IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }
