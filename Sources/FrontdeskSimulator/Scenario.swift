@@ -20,11 +20,24 @@ public struct Scenario: Decodable, Sendable {
         public var model: [ModelReply]?
         /// Audio mode: the caller starts this line while the agent is still talking (barge-in).
         public var bargeIn: Bool?
+        /// Texts: a member of the team takes the caller's thread (`take_over`) or gives it back (`release`).
+        public var team: TeamAction?
+        /// Texts: what a member of the team writes to the caller from the inbox.
+        public var teamReply: String?
+        /// Texts: the receptionist must not answer this line (a member holds the thread).
+        public var expectNoReply: Bool?
+
+        public enum TeamAction: String, Decodable, Sendable {
+            case takeOver = "take_over"
+            case release
+        }
 
         enum CodingKeys: String, CodingKey {
-            case caller, dtmf, silence, hangup, model
+            case caller, dtmf, silence, hangup, model, team
             case expectReply = "expect_reply"
             case bargeIn = "barge_in"
+            case teamReply = "team_reply"
+            case expectNoReply = "expect_no_reply"
         }
     }
 

@@ -81,6 +81,17 @@ extension ScenarioRun {
         for id in textIds {
             wanted.append(("a message event for \(id)", { $0.contains { $0.type?.hasPrefix("message.") == true && $0.data["id"]?.text == id } }))
         }
+        if let thread = heldThread {
+            for change in teamChanges {
+                let assignee = change == "assigned"
+                wanted.append(("conversation.assigned (\(change)) for the caller's thread", { frames in
+                    frames.contains {
+                        $0.type == "conversation.assigned" && $0.data["conversation"]?["id"]?.text == thread
+                            && ($0.data["conversation"]?["assignee_id"]?.text != nil) == assignee
+                    }
+                }))
+            }
+        }
         let ok = await watch.stream.wait(timeout: .seconds(10)) { frames in wanted.allSatisfy { $0.1(frames) } }
         let frames = watch.stream.events
         if !ok {

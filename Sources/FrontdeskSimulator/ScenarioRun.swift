@@ -51,6 +51,11 @@ struct ScenarioRun {
     var leadWasQualified = false
     /// What the report says beside pass or fail (a check that could not run).
     var notes: [String] = []
+    /// Texts: the caller's thread a member of the team took over (`team:` steps), what they wrote, and
+    /// whether they gave it back.
+    var heldThread: String?
+    var teamTexts: [String] = []
+    var teamChanges: [String] = []
 
     init(
         scenario: Scenario, api: SimulatorAPI, standIn: TelnyxStandIn, clock: SimulatorClock?, model: ScriptedModelServer?,
@@ -162,6 +167,8 @@ struct ScenarioRun {
     /// Undoes what the script changed on a server that outlives it.
     private mutating func restore() async throws {
         await stopWatching()
+        // A thread left held would silence the receptionist for this caller in the next script.
+        if let heldThread, teamChanges.last != "released" { _ = try await api.call(.POST, "/api/conversations/\(heldThread)/release") }
         if scenario.agentStopped { _ = try await api.call(.POST, "/api/agents/\(agentId)/start") }
         if scenario.behavior != nil {
             _ = try await api.call(.PUT, "/api/agents/\(agentId)", json: ["behavior_settings": try JSONSerialization.jsonObject(with: JSONEncoder().encode(BehaviorSettings()))])
@@ -192,7 +199,7 @@ struct ScenarioRun {
         return hours.instant(date, time)
     }
 
-    private func callerLead(create: Bool) async throws -> [String: Any]? {
+    func callerLead(create: Bool) async throws -> [String: Any]? {
         let found = try await api.call(.GET, "/api/leads?business_id=\(businessId)&phone=\(SimulatorAPI.query(caller))")
         if let lead = found.list("leads").first { return lead }
         guard create else { return nil }
@@ -380,16 +387,21 @@ struct ScenarioRun {
     /// One text per caller line; `deliver` sends it as the carrier would and returns the replies to
     /// the caller with when each arrived (`expecting`: the words the step expects in the reply).
     private mutating func runTexts(
-        deliver: (_ words: String, _ expecting: String?) async throws -> [(text: String, at: Double)]
+        deliver: (_ words: String, _ expecting: String?, _ wait: Duration) async throws -> [(text: String, at: Double)]
     ) async throws {
         for (index, step) in scenario.steps.enumerated() {
+            if step.team != nil || step.teamReply != nil {
+                try await teamStep(step, index: index)
+                continue
+            }
             guard let words = step.caller else { continue }
             clock?.advance(seconds: 30)
             let before = elapsedMs
             lines.append(.init(at: before, speaker: "Caller", text: words, latencyMs: nil))
             model?.script(step.model ?? [])
             let expecting = model == nil ? step.expectReply : step.model?.last(where: { $0.say != nil })?.say
-            let replies = try await deliver(words, expecting)
+            // A line the receptionist must not answer waits as long as a scripted reply could take, not a model's.
+            let replies = try await deliver(words, expecting, step.expectNoReply == true ? min(pace.reply, .seconds(2)) : pace.reply)
             for reply in replies { lines.append(.init(at: reply.at, speaker: "Agent", text: reply.text, latencyMs: reply.at - before)) }
             checkReply(replies.last.map { [$0.text] } ?? [], step: step, index: index)
         }
@@ -399,7 +411,7 @@ struct ScenarioRun {
     /// during the turn and the reply after it, so a reply the step expects is waited for (up to
     /// `pace.reply`) rather than taken to be over at the first quiet moment, which a busy machine can
     /// leave between the two.
-    private func telnyxText(_ words: String, expecting: String?) async throws -> [(text: String, at: Double)] {
+    private func telnyxText(_ words: String, expecting: String?, wait: Duration) async throws -> [(text: String, at: Double)] {
         let mark = standIn.count
         try await api.telnyx(
             "message.received",
@@ -407,7 +419,7 @@ struct ScenarioRun {
              "from": ["phone_number": caller, "carrier": "Simulator", "line_type": "Wireless"],
              "to": [["phone_number": agentNumber, "status": "delivered"]], "media": [], "errors": []],
             path: "/api/sms/webhook")
-        let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { received in
+        let texts = await standIn.settle(after: mark, quiet: pace.quiet, timeout: wait) { received in
             guard toCaller(received) else { return false }
             guard let expecting else { return true }
             return Self.words(received.body["text"]?.text ?? "").localizedCaseInsensitiveContains(Self.words(expecting))
@@ -417,7 +429,7 @@ struct ScenarioRun {
 
     /// A Twilio SMS form; the reply is the TwiML (confirmations still go out through the messaging
     /// provider, the Telnyx stand-in here).
-    private func twilioText(_ words: String, expecting _: String?) async throws -> [(text: String, at: Double)] {
+    private func twilioText(_ words: String, expecting _: String?, wait _: Duration) async throws -> [(text: String, at: Double)] {
         let twiml = try await api.twilio(
             "/api/twilio/sms",
             [("MessageSid", "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()), ("AccountSid", "ACsimulator"),
@@ -446,6 +458,9 @@ struct ScenarioRun {
                 failures.append("step \(index + 1): the reply should be the model's \"\(expected)\"; it was \"\(said)\"")
             }
             return
+        }
+        if step.expectNoReply == true, let said = heard.last {
+            failures.append("step \(index + 1): the receptionist should stay quiet on a thread a member holds; it said \"\(said)\"")
         }
         if let expected = step.expectReply, !(heard.last ?? "").localizedCaseInsensitiveContains(expected) {
             failures.append("step \(index + 1): the reply should contain \"\(expected)\"; it was \"\(heard.last ?? "(nothing)")\"")
@@ -524,6 +539,7 @@ struct ScenarioRun {
             }
         }
         await checkEvents(call: call, lead: lead, appointments: changed, texts: texts)
+        try await checkTeam()
         if let wanted = expect.appointment {
             if wanted == "none" {
                 if !booked.isEmpty { failures.append("expected no new appointment; booked \(booked.joined(separator: ", "))") }
