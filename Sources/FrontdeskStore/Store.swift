@@ -33,6 +33,8 @@ public final class Store: Sendable {
     public let contacts: any ContactRepository
     /// The inbox's threads, one per contact and channel.
     public let inbox: any InboxRepository
+    /// Figures across tables for the analytics endpoints.
+    public let analytics: any AnalyticsRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -65,7 +67,8 @@ public final class Store: Sendable {
             conversations: SQLiteConversationRepository(pool: database),
             feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
             webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database),
-            contacts: SQLiteContactRepository(pool: database), inbox: SQLiteInboxRepository(pool: database))
+            contacts: SQLiteContactRepository(pool: database), inbox: SQLiteInboxRepository(pool: database),
+            analytics: SQLiteAnalyticsRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -94,7 +97,8 @@ public final class Store: Sendable {
                 conversations: PostgresConversationRepository(db: database),
                 feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
                 webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database),
-                contacts: PostgresContactRepository(db: database), inbox: PostgresInboxRepository(db: database))
+                contacts: PostgresContactRepository(db: database), inbox: PostgresInboxRepository(db: database),
+                analytics: PostgresAnalyticsRepository(db: database))
         }
     }
 
@@ -104,8 +108,10 @@ public final class Store: Sendable {
         appointments: any AppointmentRepository, calls: any CallRepository, messages: any MessageRepository,
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
         conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository,
-        notifications: any NotificationRepository, contacts: any ContactRepository, inbox: any InboxRepository
+        notifications: any NotificationRepository, contacts: any ContactRepository, inbox: any InboxRepository,
+        analytics: any AnalyticsRepository
     ) {
+        self.analytics = analytics
         self.contacts = contacts
         self.inbox = inbox
         self.engine = engine

@@ -291,9 +291,13 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
         .addRoutes(to: api.group("emails"))
     AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
     NotificationController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("notifications"))
-    WebhookController(
-        store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy
-    ).addRoutes(to: api.group("webhooks"))
+    let webhooks = WebhookController(
+        store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
+    webhooks.addRoutes(to: api.group("webhooks"))
+    IntegrationController(
+        store: store, configuration: services.configuration, telnyxConnected: services.telnyx != nil, tenancy: tenancy, webhooks: webhooks)
+        .addRoutes(to: api.group("integrations"))
+    AchievementController(store: store, tenancy: tenancy).addRoutes(to: api.group("achievements"))
     EventSocketController(store: store, tokens: services.tokens, logger: Logger(label: "frontdesk"))
         .addHTTPRoute(to: api)
     TelnyxWebhookController(configuration: services.configuration, inbox: services.inbox, acceptor: services.acceptor, now: now)

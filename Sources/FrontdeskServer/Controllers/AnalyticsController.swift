@@ -13,6 +13,8 @@ struct AnalyticsController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("overview", use: overview)
         group.get("leads/scored", use: scoredLeads)
+        group.get("dashboard", use: dashboard)
+        group.get("ai-performance", use: aiPerformance)
     }
 
     struct Overview: Encodable, Sendable {
@@ -198,7 +200,7 @@ struct AnalyticsController {
     }
 
     /// The business and the optional `[start_date, end_date]` range (days in the business's zone).
-    private func scope(_ request: Request, _ claims: AccessClaims) async throws -> (Business, Date?, Date?) {
+    func scope(_ request: Request, _ claims: AccessClaims) async throws -> (Business, Date?, Date?) {
         let query = QueryReader(request)
         let business = try await tenancy.business(queryValue: query.string("business_id"), for: claims)
         let hours = OpeningHours(settings: business.settings)

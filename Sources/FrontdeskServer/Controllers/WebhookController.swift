@@ -110,16 +110,21 @@ struct WebhookController {
         let events = Self.selection(body.events, into: &validator)
         Self.checkDescription(body.description, into: &validator)
         try validator.throwIfInvalid()
-        try await checkURL(body.url)
-        let now = now()
-        let endpoint = WebhookEndpoint(
-            id: .generate(), businessId: business, url: body.url, events: events ?? .all,
-            description: LeadController.blankIsNil(body.description), secret: WebhookSigning.newSecret(), status: .active,
-            createdAt: now, updatedAt: now)
-        try await store.webhooks.insert(endpoint)
+        let endpoint = try await add(business: business, url: body.url, events: events ?? .all, description: body.description)
         return APIResponse(
             EndpointView(endpoint, showingSecret: true), status: .created,
             message: "Webhook endpoint created; keep the secret now, it is not shown again")
+    }
+
+    /// A new active endpoint with a fresh secret, its URL checked (also how `/api/integrations` connects one).
+    func add(business: BusinessID, url: String, events: EventSelection, description: String?) async throws -> WebhookEndpoint {
+        try await checkURL(url)
+        let now = now()
+        let endpoint = WebhookEndpoint(
+            id: .generate(), businessId: business, url: url, events: events, description: LeadController.blankIsNil(description),
+            secret: WebhookSigning.newSecret(), status: .active, createdAt: now, updatedAt: now)
+        try await store.webhooks.insert(endpoint)
+        return endpoint
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> APIResponse<EndpointView> {

@@ -78,6 +78,11 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/emails", summary: "Send an email", tag: "messages", body: "EmailRequest", response: "Message", status: "201"),
         .init(method: "GET", path: "/api/analytics/overview", summary: "Leads, appointments, calls and revenue", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Overview"),
         .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
+        .init(method: "GET", path: "/api/analytics/dashboard", summary: "The business at a glance (CRM seed): leads, conversion, revenue, this month's trends, leads by source, the receptionist's calls and bookings", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Dashboard"),
+        .init(method: "GET", path: "/api/analytics/ai-performance", summary: "Per agent: interactions, resolved without a person, escalations, booking conversion, turns, reply latency p50/p95, LLM tokens and cost (CRM seed)", tag: "analytics", query: ["business_id", "start_date", "end_date", "hourly_rate"], response: "AIPerformance"),
+        .init(method: "GET", path: "/api/integrations", summary: "What the business's receptionist is connected to: carriers, model, speech, email, webhooks (CRM seed)", tag: "analytics", query: ["business_id"], response: "IntegrationList"),
+        .init(method: "POST", path: "/api/integrations/{id}/connect", summary: "Connect an integration (admins): webhooks adds an endpoint for the data types asked for; the others are the operator's (422)", tag: "analytics", query: ["business_id"], body: "IntegrationConnect", response: "IntegrationConnected", status: "201"),
+        .init(method: "GET", path: "/api/achievements", summary: "The business's milestones, counted from what is stored (CRM seed)", tag: "analytics", query: ["business_id"], response: "AchievementList"),
         .init(method: "GET", path: "/api/notifications", summary: "The caller's notifications, newest first, with the unread count", tag: "events", query: ["status", "type", "business_id"] + pageQuery, response: "NotificationList"),
         .init(method: "PUT", path: "/api/notifications/read", summary: "Mark every unread notification of the caller (or of one business) read", tag: "events", query: ["business_id"], response: "NotificationsMarked"),
         .init(method: "PUT", path: "/api/notifications/{id}/read", summary: "Mark one notification read", tag: "events", response: "Notification"),
@@ -133,6 +138,7 @@ enum OpenAPIDocument {
         "start_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
         "end_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
         "search": ["type": "string", "maxLength": 200],
+        "hourly_rate": ["type": "number", "minimum": 0, "maximum": 10_000],
     ]
 
     /// The values each list's `status` and `source` filters accept.
@@ -172,6 +178,7 @@ enum OpenAPIDocument {
         "assignee": ("string", "A member's user id, me, none (the receptionist's) or any (assigned to someone)"),
         "unread": ("boolean", "true: threads with unread lines; false: read ones"),
         "contact_id": ("string", "Filter by contact"),
+        "hourly_rate": ("number", "What an hour of staff time costs: total_savings is the time the receptionist handled alone at this rate, less the model's cost"),
     ]
 
     /// The document as served at `/api/openapi.json` (keys sorted, so it diffs cleanly between versions).

@@ -112,6 +112,53 @@ enum OpenAPISchemas {
             "notifications": array(OpenAPIDocument.ref("Notification")), "unread": integer, "pagination": OpenAPIDocument.ref("Pagination"),
         ]),
         "NotificationsMarked": object(["marked": integer]),
+        "Dashboard": object([
+            "summary": object([
+                "total_leads": integer, "qualified_leads": integer, "conversion_rate": number, "total_revenue": number, "avg_deal_size": number,
+            ]),
+            "trends": object(["leads_this_month": integer, "leads_growth": number, "revenue_this_month": number, "revenue_growth": number]),
+            "source_breakdown": ["type": "object", "additionalProperties": integer],
+            "receptionist": object(["calls": integer, "answered": integer, "booked": integer, "booking_rate": number, "text_conversations": integer]),
+            "timezone": string,
+        ]),
+        "AIPerformance": object([
+            "agents": array(object([
+                "agent_id": string, "name": string, "status": string,
+                "metrics": object([
+                    "total_interactions": integer, "calls": integer, "text_conversations": integer, "successful_interactions": integer,
+                    "resolved_without_human_rate": number, "escalations": integer, "booking_conversion": number, "average_turns": number,
+                    "turn_latency": object(["turns": integer, "p50_ms": integer, "p95_ms": integer]), "avg_response_time": number,
+                    "llm_prompt_tokens": integer, "llm_completion_tokens": integer, "llm_cost": number, "cost_per_interaction": number,
+                    "lead_qualification_rate": number, "minutes_handled": number,
+                ]),
+            ])),
+            "overall": object([
+                "total_cost": number, "total_savings": ["type": ["number", "null"]], "automation_rate": number, "total_interactions": integer,
+                "minutes_handled": number,
+            ]),
+        ]),
+        "Integration": object([
+            "id": string, "name": string, "type": string, "category": string, "status": enumeration(["connected", "embedded", "not_configured"]),
+            "config": ["type": "object", "additionalProperties": string], "last_sync": ["type": ["string", "null"], "format": "date-time"],
+            "setup": string,
+        ]),
+        "IntegrationList": object(["integrations": array(OpenAPIDocument.ref("Integration"))]),
+        "IntegrationConnect": object([
+            "credentials": object(["webhookUrl": ["type": "string", "format": "uri", "maxLength": 2000], "apiKey": string]),
+            "config": object([
+                "dataTypes": ["type": "array", "items": enumeration(["leads", "messages", "calls", "appointments", "notifications", "agents"])],
+                "syncFrequency": string,
+            ]),
+        ]),
+        "IntegrationConnected": object(["integration": OpenAPIDocument.ref("Integration"), "webhook": OpenAPIDocument.ref("WebhookEndpoint")]),
+        "AchievementList": object([
+            "achievements": array(object([
+                "id": string, "title": string, "description": string, "category": string, "rarity": string, "points": integer,
+                "unlocked_at": ["type": ["string", "null"], "format": "date-time"],
+                "progress": object(["current": integer, "target": integer, "percentage": integer]),
+            ])),
+            "progress": object(["total_unlocked": integer, "total_available": integer, "points": integer]),
+        ]),
         "Preferences": object([
             "business_id": string, "user_id": string, "phone": nullablePhone, "email": ["type": ["boolean", "null"]], "sms": boolean,
             "quiet_hours": ["type": ["object", "null"], "properties": ["start": wallClock, "end": wallClock]], "email_effective": boolean,
