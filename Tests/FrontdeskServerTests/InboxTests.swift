@@ -158,6 +158,32 @@ struct InboxTests {
         }
     }
 
+    @Test("POST /agents/{id}/execute is a thread too: its words and answers are lines; held by a member, the receptionist does not answer")
+    func executeThread() async throws {
+        try await withInbox { _, _, client, owner, helper in
+            let agents = try await client.call(.get, "/api/agents?business_id=\(owner.business)", token: owner.token)
+            let agent = try #require(agents.list("agents").first?["id"] as? String)
+            let lead = try await client.call(.post, "/api/leads", token: owner.token, json: #"{"business_id":"\#(owner.business)","name":"Ana","phone":"+15557650003"}"#)
+            let leadId = try #require(lead["id"] as? String)
+            let first = try await client.call(
+                .post, "/api/agents/\(agent)/execute", token: owner.token, json: #"{"input":{"leadId":"\#(leadId)","message":"Where are you located?"}}"#)
+            #expect((first["output.response"] as? String)?.contains("Harbor Street") == true)
+            let thread = try #require(first["conversation.conversation_id"] as? String)
+            let lines = try await client.call(.get, "/api/conversations/\(thread)/messages", token: owner.token).list("messages")
+            #expect(lines.map { $0["sender"] as? String } == ["lead", "agent"])
+            #expect(lines.first?["channel"] as? String == "api" && lines.first?["content"] as? String == "Where are you located?")
+
+            #expect(try await client.call(.post, "/api/conversations/\(thread)/assign", token: helper.token).status == .ok)
+            let held = try await client.call(
+                .post, "/api/agents/\(agent)/execute", token: owner.token, json: #"{"input":{"leadId":"\#(leadId)","message":"Can a person help me?"}}"#)
+            #expect(held["output.response"] as? String == "")
+            #expect(held["conversation.held_by"] as? String == helper.userId)
+            let after = try await client.call(.get, "/api/conversations/\(thread)/messages", token: owner.token).list("messages")
+            #expect(after.map { $0["sender"] as? String } == ["lead", "agent", "lead"])
+            #expect(try await client.call(.get, "/api/conversations?business_id=\(owner.business)&channel=api", token: owner.token)["conversations"] != nil)
+        }
+    }
+
     @Test("notifications by SMS as the member chose, held through their quiet hours in the business's zone")
     func smsAndQuietHours() async throws {
         try await withInbox { telnyx, server, client, owner, helper in

@@ -6,9 +6,9 @@ public typealias ConversationID = Identifier<ConversationTag>
 public enum ConversationChangeTag: IdentifierPrefixed { public static let idPrefix = "convchg" }
 public typealias ConversationChangeID = Identifier<ConversationChangeTag>
 
-/// The channels a thread runs on (WhatsApp joins later).
+/// The channels a thread runs on (WhatsApp joins later); `api` is `POST /agents/{id}/execute`.
 public enum ThreadChannel: String, Sendable, Codable, CaseIterable {
-    case voice, sms, email
+    case voice, sms, email, api
 
     public init(_ channel: MessageChannel) {
         switch channel {

@@ -69,6 +69,16 @@ struct AgentController {
             let ended: Bool
             let outcome: CallOutcome?
             let kept: Bool
+            /// The lead's `api` thread in the inbox.
+            var conversationId: ConversationID? = nil
+            /// The member holding that thread: the receptionist did not answer (`response` is empty).
+            var heldBy: UserID? = nil
+
+            enum CodingKeys: String, CodingKey {
+                case turn, ended, outcome, kept
+                case conversationId = "conversation_id"
+                case heldBy = "held_by"
+            }
         }
         let output: Output
         let usage: Usage
@@ -98,15 +108,34 @@ struct AgentController {
                 throw AppError.validation(field: "input.leadId", "is not a lead of this agent's business")
             }
         }
+        if let lead, let held = try await store.inbox.thread(lead: lead.id, channel: .api), let member = held.assigneeId {
+            // A member holds this lead's thread: the words are kept for them, the receptionist stays quiet.
+            await store.executed(lead: lead, agent: agent.id, input: message, reply: nil, at: now())
+            let state = try await store.conversations.state(business: business.id, channel: .api, lead: lead.id)
+            return APIResponse(
+                ExecuteView(
+                    output: .init(response: "", actions: [], confidence: 1), usage: .init(inputTokens: 0, outputTokens: 0),
+                    policy: conversations.llm == nil ? "scripted" : "llm", lead: lead,
+                    conversation: .init(
+                        turn: state?.turn ?? 0, ended: state?.ended ?? false, outcome: state?.outcome, kept: true, conversationId: held.id,
+                        heldBy: member)),
+                message: "A member of the team holds this conversation: the receptionist did not answer")
+        }
         let result = try await conversations.turn(
             message, agent: agent, business: business, lead: lead, channel: .api, logger: context.logger)
+        var thread: ConversationThread?
+        if let kept = result.lead ?? lead {
+            thread = await store.executed(lead: kept, agent: agent.id, input: message, reply: result.reply, at: now())
+        }
         return APIResponse(
             ExecuteView(
                 output: .init(response: result.reply, actions: Self.actions(result), confidence: result.confidence),
                 usage: .init(inputTokens: result.usage.promptTokens, outputTokens: result.usage.completionTokens),
                 policy: conversations.llm == nil ? "scripted" : "llm",
                 lead: result.lead,
-                conversation: .init(turn: result.state.turn, ended: result.state.ended, outcome: result.state.outcome, kept: lead != nil)))
+                conversation: .init(
+                    turn: result.state.turn, ended: result.state.ended, outcome: result.state.outcome, kept: lead != nil,
+                    conversationId: thread?.id)))
     }
 
     static func actions(_ result: ConversationService.TurnResult) -> [ExecuteView.Action] {

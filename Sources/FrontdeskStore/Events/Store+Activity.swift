@@ -45,6 +45,22 @@ extension Store {
         }
     }
 
+    /// `POST /agents/{id}/execute` for a lead: the words and the answer (nil: a member holds the thread)
+    /// on the lead's `api` thread. Returns the thread.
+    @discardableResult
+    public func executed(lead: Lead, agent: AgentID, input: String, reply: String?, at time: Date) async -> ConversationThread? {
+        do {
+            try await inbox.appendExecution(business: lead.businessId, lead: lead.id, agent: agent, input: input, reply: reply, at: time)
+            let preview = reply.flatMap { $0.isEmpty ? nil : ThreadPreview(content: $0, timestamp: time, sender: .agent) }
+                ?? ThreadPreview(content: input, timestamp: time, sender: .lead)
+            return try await inbox.record(
+                ThreadActivity(business: lead.businessId, lead: lead, channel: .api, preview: preview, inbound: true), at: time)
+        } catch {
+            Self.logger.error("An execution could not be put on its thread", metadata: ["lead_id": "\(lead.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
     /// A call began: on its contact's voice thread (unread for the team), and `call.started`.
     public func callStarted(_ call: Call, at time: Date) async {
         await feed.publish(.callStarted, business: call.businessId, data: call, at: time)

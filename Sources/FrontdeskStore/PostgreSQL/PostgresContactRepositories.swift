@@ -308,6 +308,13 @@ struct PostgresInboxRepository: InboxRepository {
                 WHERE c.business_id = \(business) AND c.lead_id IN (SELECT id FROM leads WHERE contact_id = \(contact))
                 ORDER BY t.started_at, c.id, t.sequence LIMIT \(page.limit) OFFSET \(page.offset)
                 """
+        case .api:
+            count = "SELECT count(*) FROM api_turns WHERE business_id = \(business) AND lead_id IN (SELECT id FROM leads WHERE contact_id = \(contact))"
+            select = """
+                SELECT id, lead_id, speaker, NULL::text, text, created_at, NULL::text, NULL::text FROM api_turns
+                WHERE business_id = \(business) AND lead_id IN (SELECT id FROM leads WHERE contact_id = \(contact))
+                ORDER BY created_at, seq LIMIT \(page.limit) OFFSET \(page.offset)
+                """
         case .sms, .email:
             count = """
                 SELECT count(*) FROM messages
@@ -354,6 +361,20 @@ struct PostgresInboxRepository: InboxRepository {
                   \(change.assigneeId?.rawValue), \(change.note), \(change.createdAt.storedInstant))
                 """)
             return updated
+        }
+    }
+
+    func appendExecution(business: BusinessID, lead: LeadID, agent: AgentID, input: String, reply: String?, at now: Date) async throws {
+        try await db.transaction { db in
+            for (speaker, text) in [("lead", input), ("agent", reply)] {
+                guard let text else { continue }
+                try await db.execute(
+                    """
+                    INSERT INTO api_turns (id, business_id, lead_id, agent_id, speaker, text, created_at)
+                    VALUES (\("apiturn_" + RandomToken.base32(count: 20)), \(business.rawValue), \(lead.rawValue), \(agent.rawValue), \(speaker),
+                      \(text), \(now.storedInstant))
+                    """)
+            }
         }
     }
 

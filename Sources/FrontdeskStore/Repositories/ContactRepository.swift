@@ -121,6 +121,10 @@ public protocol InboxRepository: Sendable {
     /// change in its history, in one transaction. Returns nil when nothing changed.
     func apply(_ change: ConversationChange) async throws -> ConversationThread?
 
+    /// `POST /agents/{id}/execute`: the words given and the receptionist's answer (empty when a member
+    /// holds the thread), kept as the lead's `api` thread lines.
+    func appendExecution(business: BusinessID, lead: LeadID, agent: AgentID, input: String, reply: String?, at now: Date) async throws
+
     /// The team has read the thread.
     func markRead(_ id: ConversationID, at now: Date) async throws
 

@@ -127,6 +127,13 @@ struct SQLiteInboxRepository: InboxRepository {
                       t.started_at AS at, NULL AS status, c.id AS call_id
                     \(from) ORDER BY t.started_at, c.id, t.sequence LIMIT ? OFFSET ?
                     """
+            case .api:
+                let from = "FROM api_turns WHERE business_id = ? AND lead_id IN (\(leads))"
+                count = "SELECT COUNT(*) \(from)"
+                select = """
+                    SELECT id, lead_id, speaker AS sender, NULL AS sent_by, text AS content, created_at AS at, NULL AS status, NULL AS call_id
+                    \(from) ORDER BY created_at, rowid LIMIT ? OFFSET ?
+                    """
             case .sms, .email:
                 let from = "FROM messages WHERE business_id = ? AND lead_id IN (\(leads)) AND channel = '\(thread.channel.rawValue)'"
                 count = "SELECT COUNT(*) \(from)"
@@ -166,6 +173,17 @@ struct SQLiteInboxRepository: InboxRepository {
         }
     }
 
+    func appendExecution(business: BusinessID, lead: LeadID, agent: AgentID, input: String, reply: String?, at now: Date) async throws {
+        try await pool.write { db in
+            for (speaker, text) in [("lead", input), ("agent", reply)] {
+                guard let text else { continue }
+                try db.execute(
+                    sql: "INSERT INTO api_turns (id, business_id, lead_id, agent_id, speaker, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: ["apiturn_" + RandomToken.base32(count: 20), business.rawValue, lead.rawValue, agent.rawValue, speaker, text, now])
+            }
+        }
+    }
+
     func markRead(_ id: ConversationID, at now: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE threads SET unread_count = 0 WHERE id = ? AND unread_count > 0", arguments: [id.rawValue])
@@ -186,7 +204,7 @@ extension ThreadSender {
     /// A stored message's direction or a transcript turn's speaker, as the thread's sender.
     init(stored: String, sentBy: String?) {
         switch stored {
-        case "inbound", "caller": self = .lead
+        case "inbound", "caller", "lead": self = .lead
         case "outbound": self = sentBy == nil ? .agent : .member
         case "agent": self = .agent
         default: self = .system

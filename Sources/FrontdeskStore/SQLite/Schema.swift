@@ -447,7 +447,7 @@ enum Schema {
                       business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
                       contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
                       lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
-                      channel TEXT NOT NULL CHECK (channel IN ('voice','sms','email')),
+                      channel TEXT NOT NULL CHECK (channel IN ('voice','sms','email','api')),
                       status TEXT NOT NULL CHECK (status IN ('active','closed')),
                       assignee_id TEXT REFERENCES users(id) ON DELETE SET NULL,
                       assigned_at DATETIME,
@@ -470,6 +470,16 @@ enum Schema {
                       created_at DATETIME NOT NULL
                     );
                     CREATE INDEX thread_changes_thread ON thread_changes(thread_id, created_at);
+                    CREATE TABLE api_turns (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                      agent_id TEXT REFERENCES agents(id) ON DELETE SET NULL,
+                      speaker TEXT NOT NULL CHECK (speaker IN ('lead','agent')),
+                      text TEXT NOT NULL,
+                      created_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX api_turns_lead ON api_turns(lead_id, created_at);
                     CREATE TABLE member_preferences (
                       business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
                       user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
