@@ -2,6 +2,7 @@ import Foundation
 import FrontdeskCore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL engine: a pool of connections (PostgresNIO's client) and a connection that listens
 /// for the other instances' changes to what this process caches. Every repository statement goes
@@ -12,6 +13,25 @@ package final class PostgresDatabase: Sendable {
     let unreadable: UnreadableRows
     private let runner: Task<Void, Never>
     private let listener: Task<Void, Never>
+    /// Set by `close`: a statement asked for afterwards fails at once. (PostgresNIO queues a lease made
+    /// while its pool is not running and never answers it: a background service still querying while a
+    /// cancelled application closes the store would otherwise wait forever.)
+    private let closed = Atomic<Bool>(false)
+    /// Statements and transactions under way: `close` lets them finish before it stops the pool.
+    private let inFlight = Atomic<Int>(0)
+
+    /// What a statement asked for after `close` throws.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the PostgreSQL store is closed" }
+    }
+
+    /// Runs `work` as one operation of the open store (counted, so `close` waits for it).
+    private func operation<T>(_ work: () async throws -> T) async throws -> T {
+        inFlight.add(1, ordering: .acquiringAndReleasing)
+        defer { inFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        if closed.load(ordering: .acquiring) { throw Closed() }
+        return try await work()
+    }
 
     /// The channel writes that change cached rows notify: `memberships`, `routing`, `revoke <user> <session>`,
     /// `revoke-all <user>`.
@@ -78,7 +98,17 @@ package final class PostgresDatabase: Sendable {
         return database
     }
 
+    /// Refuses new statements, lets those under way finish (up to 10 s: the pool must still run for
+    /// them), then ends the pool and the listener.
     func close() async {
+        closed.store(true, ordering: .releasing)
+        // In a task of its own: `close` is often called from a cancelled one, where sleeping returns at once.
+        await Task { [self] in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while inFlight.load(ordering: .acquiring) > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }.value
         listener.cancel()
         runner.cancel()
         _ = await runner.value
@@ -88,8 +118,10 @@ package final class PostgresDatabase: Sendable {
 
     /// Runs one statement on a pooled connection and returns every row.
     package func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await Telemetry.database(engine: "postgresql", kind: "statement") {
-            try await client.query(query, logger: logger).collect()
+        try await operation {
+            try await Telemetry.database(engine: "postgresql", kind: "statement") {
+                try await client.query(query, logger: logger).collect()
+            }
         }
     }
 
@@ -112,17 +144,19 @@ package final class PostgresDatabase: Sendable {
         while true {
             attempt += 1
             do {
-                return try await Telemetry.database(engine: "postgresql", kind: "transaction") {
-                  try await client.withConnection { connection in
-                    let transaction = Transaction(connection: connection, logger: logger)
-                    try await transaction.execute(isolation.begin)
-                    do {
-                        let value = try await body(transaction)
-                        try await transaction.execute("COMMIT")
-                        return value
-                    } catch {
-                        _ = try? await transaction.execute("ROLLBACK")
-                        throw error
+                return try await operation {
+                  try await Telemetry.database(engine: "postgresql", kind: "transaction") {
+                    try await client.withConnection { connection in
+                      let transaction = Transaction(connection: connection, logger: logger)
+                      try await transaction.execute(isolation.begin)
+                      do {
+                          let value = try await body(transaction)
+                          try await transaction.execute("COMMIT")
+                          return value
+                      } catch {
+                          _ = try? await transaction.execute("ROLLBACK")
+                          throw error
+                      }
                     }
                   }
                 }

@@ -207,6 +207,9 @@ struct TestApp {
         ) async throws -> APIResult {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(uri)")
             request.method = .RAW(value: method.rawValue)
+            // A fresh connection each time: every test's server gets a port of the OS's choosing, and a
+            // connection the shared client kept to an earlier server on the same port would be closed.
+            request.headers.add(name: "Connection", value: "close")
             for field in extra { request.headers.add(name: field.name.rawName, value: field.value) }
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             if json != nil { request.headers.add(name: "Content-Type", value: "application/json") }
