@@ -25,6 +25,11 @@ public enum ThreadStatus: String, Sendable, Codable, CaseIterable {
 /// Who wrote a line of a thread: the contact, the receptionist, a member of the team, or Frontdesk.
 public enum ThreadSender: String, Sendable, Codable, CaseIterable {
     case lead, agent, member, system
+
+    /// Who wrote a text or e-mail: the contact (in), a member (sent from the inbox), else the receptionist.
+    public init(_ message: Message) {
+        self = message.direction == .inbound ? .lead : message.sentBy == nil ? .agent : .member
+    }
 }
 
 /// The latest line of a thread, for the inbox list.

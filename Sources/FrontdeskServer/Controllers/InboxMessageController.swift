@@ -42,8 +42,7 @@ struct InboxMessageController {
             try container.encode(message.direction, forKey: .direction)
             try container.encode(message.body, forKey: .content)
             try container.encode(message.subject, forKey: .subject)
-            let sender: ThreadSender = message.direction == .inbound ? .lead : message.sentBy == nil ? .agent : .member
-            try container.encode(sender, forKey: .sender)
+            try container.encode(ThreadSender(message), forKey: .sender)
             try container.encode(message.sentBy, forKey: .senderId)
             try container.encode(message.createdAt, forKey: .timestamp)
             try container.encode(message.status, forKey: .status)

@@ -32,12 +32,11 @@ extension Store {
         guard let leadId = message.leadId else { return nil }
         do {
             guard let lead = try await (known?.id == leadId ? known : leads.find(leadId)) else { return nil }
-            let sender: ThreadSender = message.direction == .inbound ? .lead : message.sentBy == nil ? .agent : .member
             let text = message.subject.map { "\($0): \(message.body)" } ?? message.body
             return try await inbox.record(
                 ThreadActivity(
                     business: message.businessId, lead: lead, channel: ThreadChannel(message.channel),
-                    preview: ThreadPreview(content: text, timestamp: message.createdAt, sender: sender), inbound: message.direction == .inbound),
+                    preview: ThreadPreview(content: text, timestamp: message.createdAt, sender: ThreadSender(message)), inbound: message.direction == .inbound),
                 at: message.createdAt)
         } catch {
             Self.logger.error("A message could not be put on its thread", metadata: ["message_id": "\(message.id)", "error": "\(error)"])

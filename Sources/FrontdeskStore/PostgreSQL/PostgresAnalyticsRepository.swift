@@ -89,7 +89,7 @@ struct PostgresAnalyticsRepository: AnalyticsRepository {
     }
 
     func milestone(_ kind: MilestoneKind, business: BusinessID, n: Int) async throws -> (count: Int, reachedAt: Date?) {
-        let (table, condition) = SQLiteAnalyticsRepository.milestoneSource(kind)
+        let (table, condition) = kind.source
         var binds = PostgresBindings()
         binds.append(business.rawValue)
         let count = try await db.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE business_id = $1 AND \(condition)", binds: binds))?

@@ -2,19 +2,6 @@ import Foundation
 import FrontdeskCore
 import PostgresNIO
 
-/// Statements run on the pool or inside a transaction alike.
-protocol PostgresQuerying {
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow]
-}
-
-extension PostgresDatabase: PostgresQuerying {}
-extension PostgresDatabase.Transaction: PostgresQuerying {}
-
-extension PostgresQuerying {
-    func first(_ query: PostgresQuery) async throws -> PostgresRow? { try await rows(query).first }
-    func run(_ query: PostgresQuery) async throws { _ = try await rows(query) }
-}
-
 extension Contact {
     static let postgresColumns = Contact.sqlColumns
 
@@ -57,15 +44,15 @@ extension Contact {
 struct PostgresContactRepository: ContactRepository {
     let db: PostgresDatabase
 
-    static func find(_ db: some PostgresQuerying, _ condition: PostgresQuery) async throws -> Contact? {
+    static func find(_ rows: PostgresAppointmentRepository.Rows, _ condition: PostgresQuery) async throws -> Contact? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(Contact.postgresColumns) FROM contacts WHERE ")
         query.sql += condition.sql + " LIMIT 1"
         query.binds = condition.binds
-        return try await db.first(query).flatMap { try Contact(postgresRow: $0) }
+        return try await rows(query).first.flatMap { try Contact(postgresRow: $0) }
     }
 
     func find(_ id: ContactID) async throws -> Contact? {
-        try await Self.find(db, "id = \(id.rawValue)")
+        try await Self.find(db.rows, "id = \(id.rawValue)")
     }
 
     func list(_ filter: ContactFilter, page: PageRequest) async throws -> Page<Contact> {
@@ -73,8 +60,7 @@ struct PostgresContactRepository: ContactRepository {
         binds.append(filter.business.rawValue)
         var conditions = ["business_id = $1"]
         if let search = filter.search?.lowercased(), !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            let pattern = "%" + likeEscaped(search) + "%"
             binds.append(pattern)
             let n = binds.count
             conditions.append(
@@ -149,14 +135,14 @@ struct PostgresContactRepository: ContactRepository {
         let business = lead.businessId.rawValue
         try await db.execute("SELECT pg_advisory_xact_lock(hashtext('contacts:' || \(business)))")
         var byPhone: Contact?
-        if let phone = lead.phone { byPhone = try await find(db, "business_id = \(business) AND phone = \(phone.e164)") }
+        if let phone = lead.phone { byPhone = try await find(db.rows, "business_id = \(business) AND phone = \(phone.e164)") }
         var byEmail: Contact?
         if let email = lead.email {
-            byEmail = try await find(db, "business_id = \(business) AND email = \(email.value) ORDER BY (phone IS NULL) DESC, created_at")
+            byEmail = try await find(db.rows, "business_id = \(business) AND email = \(email.value) ORDER BY (phone IS NULL) DESC, created_at")
         }
         var current: Contact?
         if let id = try await db.row("SELECT contact_id FROM leads WHERE id = \(lead.id.rawValue)")?.decode(String?.self) {
-            current = try await find(db, "id = \(id)")
+            current = try await find(db.rows, "id = \(id)")
         }
         var contact: Contact
         switch ContactMatch.decide(lead: lead, byPhone: byPhone, byEmail: byEmail, current: current) {
@@ -228,11 +214,11 @@ extension ConversationThread {
 struct PostgresInboxRepository: InboxRepository {
     let db: PostgresDatabase
 
-    static func find(_ db: some PostgresQuerying, _ condition: PostgresQuery, locking: Bool = false) async throws -> ConversationThread? {
+    static func find(_ rows: PostgresAppointmentRepository.Rows, _ condition: PostgresQuery, locking: Bool = false) async throws -> ConversationThread? {
         var query = PostgresQuery(unsafeSQL: "SELECT \(ConversationThread.sqlColumns) FROM threads WHERE ")
         query.sql += condition.sql + (locking ? " LIMIT 1 FOR UPDATE" : " LIMIT 1")
         query.binds = condition.binds
-        return try await db.first(query).flatMap { try ConversationThread(postgresRow: $0) }
+        return try await rows(query).first.flatMap { try ConversationThread(postgresRow: $0) }
     }
 
     func record(_ activity: ThreadActivity, at now: Date) async throws -> ConversationThread {
@@ -254,16 +240,16 @@ struct PostgresInboxRepository: InboxRepository {
                 """)
             try await db.execute(
                 "UPDATE contacts SET last_contact_at = GREATEST(COALESCE(last_contact_at, \(at)), \(at)) WHERE id = \(contact.id.rawValue)")
-            return try await Self.find(db, "contact_id = \(contact.id.rawValue) AND channel = \(activity.channel.rawValue)")!
+            return try await Self.find(db.rows, "contact_id = \(contact.id.rawValue) AND channel = \(activity.channel.rawValue)")!
         }
     }
 
     func find(_ id: ConversationID) async throws -> ConversationThread? {
-        try await Self.find(db, "id = \(id.rawValue)")
+        try await Self.find(db.rows, "id = \(id.rawValue)")
     }
 
     func thread(lead: LeadID, channel: ThreadChannel) async throws -> ConversationThread? {
-        try await Self.find(db, "contact_id = (SELECT contact_id FROM leads WHERE id = \(lead.rawValue)) AND channel = \(channel.rawValue)")
+        try await Self.find(db.rows, "contact_id = (SELECT contact_id FROM leads WHERE id = \(lead.rawValue)) AND channel = \(channel.rawValue)")
     }
 
     func list(_ filter: ConversationFilter, page: PageRequest) async throws -> Page<ConversationThread> {
@@ -346,7 +332,7 @@ struct PostgresInboxRepository: InboxRepository {
 
     func apply(_ change: ConversationChange) async throws -> ConversationThread? {
         try await db.transaction { db in
-            guard let thread = try await Self.find(db, "id = \(change.conversationId.rawValue)", locking: true) else { return nil }
+            guard let thread = try await Self.find(db.rows, "id = \(change.conversationId.rawValue)", locking: true) else { return nil }
             guard let updated = thread.applying(change) else { return nil }
             try await db.execute(
                 """

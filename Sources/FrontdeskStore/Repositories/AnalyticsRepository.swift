@@ -41,6 +41,18 @@ public enum MilestoneKind: String, Sendable, CaseIterable {
     case contacts
 }
 
+extension MilestoneKind {
+    /// The table and condition it counts (the same SQL on both engines).
+    var source: (table: String, condition: String) {
+        switch self {
+        case .callsCompleted: ("calls", "status = 'completed'")
+        case .bookings: ("appointments", "status <> 'cancelled'")
+        case .textsReceived: ("messages", "channel = 'sms' AND direction = 'inbound'")
+        case .contacts: ("contacts", "1 = 1")
+        }
+    }
+}
+
 /// Figures across tables for the analytics endpoints, computed where the data is.
 public protocol AnalyticsRepository: Sendable {
     /// Each agent of the business (those with no work in `[from, to)` too), calls by `started_at`.

@@ -91,23 +91,13 @@ struct SQLiteAnalyticsRepository: AnalyticsRepository {
     }
 
     func milestone(_ kind: MilestoneKind, business: BusinessID, n: Int) async throws -> (count: Int, reachedAt: Date?) {
-        let (table, condition) = Self.milestoneSource(kind)
+        let (table, condition) = kind.source
         return try await pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE business_id = ? AND \(condition)", arguments: [business.rawValue]) ?? 0
             let reached = try Date.fetchOne(
                 db, sql: "SELECT created_at FROM \(table) WHERE business_id = ? AND \(condition) ORDER BY created_at LIMIT 1 OFFSET ?",
                 arguments: [business.rawValue, max(0, n - 1)])
             return (count, count >= n ? reached : nil)
-        }
-    }
-
-    /// The table and condition a milestone counts (the same SQL on both engines).
-    static func milestoneSource(_ kind: MilestoneKind) -> (table: String, condition: String) {
-        switch kind {
-        case .callsCompleted: ("calls", "status = 'completed'")
-        case .bookings: ("appointments", "status <> 'cancelled'")
-        case .textsReceived: ("messages", "channel = 'sms' AND direction = 'inbound'")
-        case .contacts: ("contacts", "1 = 1")
         }
     }
 }

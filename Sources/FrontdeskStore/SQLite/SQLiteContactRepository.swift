@@ -44,8 +44,7 @@ struct SQLiteContactRepository: ContactRepository {
             var conditions = ["business_id = ?"]
             var arguments: StatementArguments = [filter.business.rawValue]
             if let search = filter.search?.lowercased(), !search.isEmpty {
-                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                let pattern = "%" + likeEscaped(search) + "%"
                 conditions.append(
                     "(lower(COALESCE(name,'')) LIKE ? ESCAPE '\\' OR lower(COALESCE(email,'')) LIKE ? ESCAPE '\\' OR COALESCE(phone,'') LIKE ? ESCAPE '\\' OR lower(COALESCE(company,'')) LIKE ? ESCAPE '\\')")
                 _ = arguments.append(contentsOf: [pattern, pattern, pattern, pattern])
