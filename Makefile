@@ -12,7 +12,7 @@ run:
 # PostgreSQL (one at a time: real-time audio beside a database server on two cores), every scenario in every simulator mode, the API fuzzed from its OpenAPI document, and a short run of
 # each parser fuzz target (libFuzzer + AddressSanitizer, its own build folder).
 test:
-	@scripts/ensure-system-packages.sh python3 postgresql nginx-light prometheus
+	@scripts/ensure-system-packages.sh python3 postgresql nginx-light prometheus chromium chromium-driver
 	scripts/check-layers.py
 	swift build --build-tests
 	swift test --skip-build

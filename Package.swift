@@ -65,6 +65,8 @@ let package = Package(
         // Spans (a span per turn) and their OpenTelemetry export over OTLP/HTTP, off unless configured.
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The dashboard's server-rendered pages (logic-less templates, embedded in the binary).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // libopus + libopusenc (Debian's libopus-dev, libopusenc-dev): the ctl macros through shims.
@@ -159,7 +161,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Composition: buildApplication, configuration, middleware, auth, OpenAPI and every route.
+        // Composition: buildApplication, configuration, middleware, auth, OpenAPI, every route and the dashboard.
         .target(
             name: "FrontdeskServer",
             dependencies: [
@@ -170,7 +172,10 @@ let package = Package(
                 websocket, .product(name: "JWTKit", package: "jwt-kit"), crypto, log, nioCore, nioHTTP1, nioPosix,
                 nioWebSocket, httpTypes, lifecycle, metrics, tracing,
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
+            // The dashboard's templates, stylesheet and script, compiled into the binary (no files to ship).
+            resources: [.embedInCode("Dashboard/Resources")],
             swiftSettings: swiftSettings
         ),
         // `frontdesk simulate`: scripted calls against a real server, with stand-ins for the carriers,
@@ -246,7 +251,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"), hummingbird, websocket, wsClient, log, httpClient,
                 .product(name: "GRDB", package: "GRDB.swift"), nioCore, nioPosix, nioHTTP1, nioWebSocket, httpTypes, crypto,
                 .product(name: "NIOEmbedded", package: "swift-nio"), "FrontdeskTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -10,6 +10,8 @@ struct AppServices: Sendable {
     let configuration: AppConfiguration
     let store: Store
     let tokens: TokenService
+    /// The signing secret (the dashboard derives its form-token key from it).
+    let secret: String
     let passwords: PasswordHasher
     let messenger: Messenger
     let conversations: ConversationService

@@ -55,6 +55,13 @@ public func buildApplication(
     let services = try await buildServices(configuration: configuration, dependencies: dependencies, logger: logger)
     let routeTable = RouteTable()
     let router = buildRouter(services: services, routeTable: routeTable)
+    let apiResponder = router.buildResponder()
+    let auth = DashboardAuth(
+        tokens: services.tokens, store: services.store, secret: services.secret, secureCookies: configuration.publicURL.scheme == "https")
+    let dashboard = DashboardController(
+        pages: DashboardPages(
+            api: InProcessAPI(responder: apiResponder), auth: auth, templates: try DashboardTemplates(), demo: configuration.seedDemo),
+        auth: auth)
     let sockets = Router(context: SocketRequestContext.self)
     RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger))
         .addRoutes(to: sockets)
@@ -71,7 +78,7 @@ public func buildApplication(
     let registry = ConnectionRegistry(limits: limits, logger: logger)
     let socketResponder = sockets.buildResponder()
     let application = Application(
-        router: router,
+        responder: SiteResponder(api: apiResponder, dashboard: dashboard.buildRouter().buildResponder()),
         server: HTTPServerBuilder { responder in
             GuardedChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: socketResponder, configuration: .init()),
@@ -124,7 +131,7 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let notifier = TeamNotifier(store: store, messenger: messenger, now: dependencies.now, logger: logger)
     let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy, pricing: configuration.llmPricing)
     let services = AppServices(
-        configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now),
+        configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now), secret: secret,
         passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger, conversations: conversations,
         calls: CallRuntime(
             store: store, conversations: conversations, now: dependencies.now, logger: logger,

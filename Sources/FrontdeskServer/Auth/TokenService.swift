@@ -42,11 +42,14 @@ public struct TokenService: Sendable {
         self.now = now
     }
 
-    public func issueAccessToken(user: UserID, business: BusinessID?, role: Role, session: String?) async throws -> String {
+    /// An access token for `session` (a login); `lifetime` in seconds (the dashboard's cookie lives longer).
+    public func issueAccessToken(
+        user: UserID, business: BusinessID?, role: Role, session: String?, lifetime: Int = accessTokenLifetime
+    ) async throws -> String {
         let issuedAt = Int(now().timeIntervalSince1970)
         let claims = AccessClaims(
             sub: user.rawValue, businessId: business?.rawValue, role: role, iat: issuedAt,
-            exp: issuedAt + Self.accessTokenLifetime, sid: session)
+            exp: issuedAt + lifetime, sid: session)
         return try await keys.sign(claims)
     }
 

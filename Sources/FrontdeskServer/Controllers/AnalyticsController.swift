@@ -15,6 +15,7 @@ struct AnalyticsController {
         group.get("leads/scored", use: scoredLeads)
         group.get("dashboard", use: dashboard)
         group.get("ai-performance", use: aiPerformance)
+        group.get("daily", use: daily)
     }
 
     struct Overview: Encodable, Sendable {

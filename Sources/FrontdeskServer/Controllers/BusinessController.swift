@@ -17,6 +17,7 @@ struct BusinessController {
         group.get(":id", use: get)
         group.put(":id", use: update)
         group.delete(":id", use: delete)
+        group.get(":id/members", use: members)
         group.post(":id/members", use: addMember)
     }
 
@@ -90,6 +91,41 @@ struct BusinessController {
     struct MemberBody: Decodable {
         let email: String
         let role: Role
+    }
+
+    struct MemberView: Encodable, Sendable {
+        let userId: UserID
+        let email: EmailAddress
+        let firstName: String?
+        let lastName: String?
+        let role: Role
+        let createdAt: Date
+        enum CodingKeys: String, CodingKey {
+            case userId = "user_id"
+            case email
+            case firstName = "first_name"
+            case lastName = "last_name"
+            case role
+            case createdAt = "created_at"
+        }
+    }
+
+    struct MemberList: Encodable, Sendable { let members: [MemberView] }
+
+    /// `GET /businesses/{id}/members`: who belongs to the business, with their roles (any member may look).
+    @Sendable func members(_ request: Request, context: AppRequestContext) async throws -> APIResponse<MemberList> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: BusinessID.self)
+        _ = try await tenancy.business(id, for: claims)
+        var members: [MemberView] = []
+        for membership in try await store.users.members(of: id) {
+            guard let user = try await store.users.find(membership.userId) else { continue }
+            members.append(
+                MemberView(
+                    userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName, role: membership.role,
+                    createdAt: membership.createdAt))
+        }
+        return APIResponse(MemberList(members: members))
     }
 
     /// Gives an existing account a role in this business (or changes its role). Admins only.

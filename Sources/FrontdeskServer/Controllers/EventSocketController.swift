@@ -59,7 +59,13 @@ struct EventSocketController: Sendable {
             let parts = header.split(separator: " ", maxSplits: 1)
             return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         }
-        return request.uri.queryParameters["token"].map(String.init)
+        if let token = request.uri.queryParameters["token"] { return String(token) }
+        // The dashboard's pages: the session cookie, only from a page of this same site (a browser sends
+        // the page's Origin on a WebSocket; another site's page is refused, so it cannot borrow the cookie).
+        if let origin = request.headers[.origin], DashboardAuth.sameOrigin(request), !origin.isEmpty {
+            return DashboardAuth.cookie(DashboardAuth.sessionCookie, in: request)
+        }
+        return nil
     }
 
     // MARK: the socket

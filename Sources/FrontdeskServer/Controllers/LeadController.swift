@@ -46,9 +46,15 @@ struct LeadController {
             guard let number = PhoneNumber(raw) else { throw AppError.validation(field: "phone", "must be an E.164 number like +15551234567") }
             phone = number
         }
+        let minScore = try query.int("min_score", in: 0...100)
+        let maxScore = try query.int("max_score", in: 0...100)
+        if let minScore, let maxScore, minScore > maxScore {
+            throw AppError.validation(field: "max_score", "must not be below min_score")
+        }
+        let score = (minScore != nil || maxScore != nil) ? (minScore ?? 0)...(maxScore ?? 100) : nil
         let filter = LeadFilter(
             business: business, status: try query.enum("status", LeadStatus.self),
-            source: try query.enum("source", LeadSource.self), phone: phone)
+            source: try query.enum("source", LeadSource.self), phone: phone, score: score)
         let page = try query.page()
         let result = try await store.leads.list(filter, page: page)
         return APIResponse(ListView(leads: result.items, pagination: Pagination(page, total: result.total)))

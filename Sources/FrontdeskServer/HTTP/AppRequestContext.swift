@@ -18,6 +18,11 @@ public struct AppRequestContext: RequestContext {
     /// Largest accepted body, set from the configuration.
     public var maxBodyBytes = 1 << 20
     public let remoteAddress: SocketAddress?
+    /// A request the dashboard made to the API in process on behalf of a signed-in member (not rate
+    /// limited on its own: the member's page view is the request).
+    public var inProcess = false
+    /// The dashboard's signed-in member (set by the dashboard's middleware from the session cookie).
+    var dashboardSession: DashboardSession?
 
     /// The client's IP address: the socket's, or the one a trusted proxy forwarded for (set by the API
     /// middleware); "local" in in-memory tests.

@@ -102,6 +102,15 @@ struct QueryReader {
         return value
     }
 
+    /// A whole number in `range`; present but empty or out of range is a 422.
+    func int(_ name: String, in range: ClosedRange<Int>) throws(AppError) -> Int? {
+        guard let text = parameters[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw AppError.validation(field: name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
     func bool(_ name: String) throws(AppError) -> Bool? {
         guard let text = string(name)?.lowercased() else { return nil }
         switch text {

@@ -41,6 +41,7 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/businesses/{id}", summary: "One business", tag: "businesses", response: "Business"),
         .init(method: "PUT", path: "/api/businesses/{id}", summary: "Update name and settings (settings merge key by key)", tag: "businesses", body: "BusinessUpdate", response: "Business"),
         .init(method: "DELETE", path: "/api/businesses/{id}", summary: "Delete a business and everything it owns", tag: "businesses"),
+        .init(method: "GET", path: "/api/businesses/{id}/members", summary: "The business's members and their roles", tag: "businesses", response: "MemberList"),
         .init(method: "POST", path: "/api/businesses/{id}/members", summary: "Give an existing account a role (admin, user, agent) in this business", tag: "businesses", body: "MemberRequest", response: "Membership", status: "201"),
         .init(method: "GET", path: "/api/agents", summary: "Agents of a business", tag: "agents", query: ["business_id", "status"] + pageQuery, response: "AgentList"),
         .init(method: "POST", path: "/api/agents", summary: "Create an agent", tag: "agents", body: "AgentRequest", response: "Agent", status: "201"),
@@ -51,7 +52,7 @@ enum OpenAPIDocument {
         .init(method: "POST", path: "/api/agents/{id}/stop", summary: "Stop answering (calls get the unavailable message)", tag: "agents", response: "AgentStatus"),
         .init(method: "POST", path: "/api/agents/{id}/execute", summary: "One conversation turn through the receptionist engine (CRM seed shape); kept per lead", tag: "agents", body: "ExecuteRequest", response: "ExecuteResult"),
         .init(method: "GET", path: "/api/agents/{id}/status", summary: "Live status: active calls, calls today, uptime", tag: "agents", response: "AgentStatus"),
-        .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source", "phone"] + pageQuery, response: "LeadList"),
+        .init(method: "GET", path: "/api/leads", summary: "Leads of a business", tag: "leads", query: ["business_id", "status", "source", "phone", "min_score", "max_score"] + pageQuery, response: "LeadList"),
         .init(method: "POST", path: "/api/leads", summary: "Create a lead", tag: "leads", body: "LeadRequest", response: "Lead", status: "201"),
         .init(method: "GET", path: "/api/leads/{id}", summary: "One lead", tag: "leads", response: "Lead"),
         .init(method: "PUT", path: "/api/leads/{id}", summary: "Update a lead", tag: "leads", body: "LeadRequest", response: "Lead"),
@@ -80,6 +81,7 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/analytics/leads/scored", summary: "Lead score distribution and top leads with explanations", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "ScoredLeads"),
         .init(method: "GET", path: "/api/analytics/dashboard", summary: "The business at a glance (CRM seed): leads, conversion, revenue, this month's trends, leads by source, the receptionist's calls and bookings", tag: "analytics", query: ["business_id", "start_date", "end_date"], response: "Dashboard"),
         .init(method: "GET", path: "/api/analytics/ai-performance", summary: "Per agent: interactions, resolved without a person, escalations, booking conversion, turns, reply latency p50/p95, LLM tokens and cost (CRM seed)", tag: "analytics", query: ["business_id", "start_date", "end_date", "hourly_rate"], response: "AIPerformance"),
+        .init(method: "GET", path: "/api/analytics/daily", summary: "Per local day (default the last 30): calls, answered, bookings, conversion, after-hours calls caught, LLM cost; today's and the period's totals and turn latency", tag: "analytics", query: ["business_id", "days"], response: "Daily"),
         .init(method: "GET", path: "/api/integrations", summary: "What the business's receptionist is connected to: carriers, model, speech, email, webhooks (CRM seed)", tag: "analytics", query: ["business_id"], response: "IntegrationList"),
         .init(method: "POST", path: "/api/integrations/{id}/connect", summary: "Connect an integration (admins): webhooks adds an endpoint for the data types asked for; the others are the operator's (422)", tag: "analytics", query: ["business_id"], body: "IntegrationConnect", response: "IntegrationConnected", status: "201"),
         .init(method: "GET", path: "/api/achievements", summary: "The business's milestones, counted from what is stored (CRM seed)", tag: "analytics", query: ["business_id"], response: "AchievementList"),
@@ -139,6 +141,9 @@ enum OpenAPIDocument {
         "end_date": ["oneOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]]],
         "search": ["type": "string", "maxLength": 200],
         "hourly_rate": ["type": "number", "minimum": 0, "maximum": 10_000],
+        "days": ["type": "integer", "minimum": 1, "maximum": 92],
+        "min_score": ["type": "integer", "minimum": 0, "maximum": 100],
+        "max_score": ["type": "integer", "minimum": 0, "maximum": 100],
     ]
 
     /// The values each list's `status` and `source` filters accept.
@@ -178,6 +183,9 @@ enum OpenAPIDocument {
         "assignee": ("string", "A member's user id, me, none (the receptionist's) or any (assigned to someone)"),
         "unread": ("boolean", "true: threads with unread lines; false: read ones"),
         "contact_id": ("string", "Filter by contact"),
+        "days": ("integer", "How many local days, ending today (1–92, default 30)"),
+        "min_score": ("integer", "Leads scored at least this (0–100; unscored leads are left out)"),
+        "max_score": ("integer", "Leads scored at most this (0–100; the bands: qualified 70–100, warm 40–69, cold 0–39)"),
         "hourly_rate": ("number", "What an hour of staff time costs: total_savings is the time the receptionist handled alone at this rate, less the model's cost"),
     ]
 

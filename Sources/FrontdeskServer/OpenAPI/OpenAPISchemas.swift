@@ -17,6 +17,14 @@ enum OpenAPISchemas {
     static let integer: JSONValue = ["type": "integer"]
     static let number: JSONValue = ["type": "number"]
     static let boolean: JSONValue = ["type": "boolean"]
+    static let dailyDay = object([
+        "date": ["type": "string", "format": "date"], "calls": integer, "answered": integer, "booked": integer, "after_hours": integer,
+        "conversion": number, "llm_cost": number,
+    ])
+    static let latencySummary = object([
+        "turns": integer, "p50_ms": number, "p95_ms": number, "p99_ms": number, "runtime_p50_ms": number, "runtime_p99_ms": number,
+        "average_stages_ms": ["type": "object"],
+    ])
     static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
     static let phone: JSONValue = ["type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
     static let nullablePhone: JSONValue = ["type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{7,14}$", "description": "E.164"]
@@ -120,6 +128,17 @@ enum OpenAPISchemas {
             "source_breakdown": ["type": "object", "additionalProperties": integer],
             "receptionist": object(["calls": integer, "answered": integer, "booked": integer, "booking_rate": number, "text_conversations": integer]),
             "timezone": string,
+        ]),
+        "MemberList": object([
+            "members": array(object([
+                "user_id": string, "email": string, "first_name": nullableString, "last_name": nullableString, "role": string,
+                "created_at": dateTime,
+            ])),
+        ]),
+        "Daily": object([
+            "timezone": string,
+            "days": array(dailyDay), "today": dailyDay, "period": dailyDay,
+            "turn_latency_today": latencySummary, "turn_latency_period": latencySummary,
         ]),
         "AIPerformance": object([
             "agents": array(object([

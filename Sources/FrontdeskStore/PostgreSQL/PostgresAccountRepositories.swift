@@ -51,6 +51,13 @@ struct PostgresUserRepository: UserRepository {
             reporting: db.unreadable)
     }
 
+    func members(of business: BusinessID) async throws -> [Membership] {
+        try Membership.decodeAll(
+            try await db.rows(
+                "SELECT \(unescaped: Membership.selectList) FROM memberships WHERE business_id = \(business.rawValue) ORDER BY created_at"),
+            reporting: db.unreadable)
+    }
+
     func addMembership(_ membership: Membership) async throws {
         try await db.transaction { db in
             try await db.execute(try membership.upsertQuery(conflict: "user_id, business_id"))

@@ -78,9 +78,7 @@ struct PostgresLeadRepository: LeadRepository {
     func list(_ filter: LeadFilter, page: PageRequest) async throws -> Page<Lead> {
         if let phone = filter.phone {
             let matches = try await find(phone: phone, in: filter.business).map { [$0] } ?? []
-            let kept = matches.filter { lead in
-                (filter.status == nil || lead.status == filter.status) && (filter.source == nil || lead.source == filter.source)
-            }
+            let kept = matches.filter(filter.keeps)
             return Page(items: page.offset == 0 ? kept : [], total: kept.count)
         }
         var binds = PostgresBindings()
@@ -94,9 +92,15 @@ struct PostgresLeadRepository: LeadRepository {
             binds.append(source.rawValue)
             condition += " AND source = $\(binds.count)"
         }
-        let total = try await db.row(
-            PostgresQuery(unsafeSQL: "SELECT COALESCE(SUM(n), 0)::bigint FROM lead_counts WHERE \(condition)", binds: binds)
-        ).map { try $0.decode(Int.self) } ?? 0
+        // The counter table has no scores: a score filter counts the leads themselves.
+        var countSQL = "SELECT COALESCE(SUM(n), 0)::bigint FROM lead_counts WHERE \(condition)"
+        if let score = filter.score {
+            binds.append(score.lowerBound)
+            binds.append(score.upperBound)
+            condition += " AND qualification_score BETWEEN $\(binds.count - 1) AND $\(binds.count)"
+            countSQL = "SELECT count(*) FROM leads WHERE \(condition)"
+        }
+        let total = try await db.row(PostgresQuery(unsafeSQL: countSQL, binds: binds)).map { try $0.decode(Int.self) } ?? 0
         let rows = try await db.rows(
             Lead.select("WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)", binds))
         return Page(items: try Lead.decodeAll(rows, reporting: db.unreadable), total: total)

@@ -188,6 +188,19 @@ struct PostgresCallRepository: CallRepository {
         return result
     }
 
+    func activity(business: BusinessID, from: Date, to: Date) async throws -> [CallActivity] {
+        try await db.rows(
+            """
+            SELECT started_at, status, outcome, cost FROM calls
+            WHERE business_id = \(business.rawValue) AND started_at >= \(from.storedInstant) AND started_at < \(to.storedInstant)
+            """
+        ).compactMap { row in
+            let (startedAt, status, outcome, cost) = try row.decode((Date, String, String?, Double?).self)
+            guard let status = CallStatus(rawValue: status) else { return nil }
+            return CallActivity(startedAt: startedAt, status: status, outcome: outcome.flatMap(CallOutcome.init(rawValue:)), cost: cost ?? 0)
+        }
+    }
+
     func stats(business: BusinessID, from: Date?, to: Date?, todayStart: Date) async throws -> CallStats {
         let row = try await db.row(
             """

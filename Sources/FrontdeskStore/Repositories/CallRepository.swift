@@ -84,6 +84,10 @@ public protocol CallRepository: Sendable {
     func transcripts(of calls: [CallID]) async throws -> [CallID: String]
 
     func stats(business: BusinessID, from: Date?, to: Date?, todayStart: Date) async throws -> CallStats
+
+    /// Start, status, outcome and cost of the business's calls started in `[from, to)` (the owner's
+    /// daily charts; four columns per call, by the business-and-start index).
+    func activity(business: BusinessID, from: Date, to: Date) async throws -> [CallActivity]
 }
 
 extension CallRepository {

@@ -7,12 +7,23 @@ public struct LeadFilter: Sendable {
     public var source: LeadSource?
     /// The lead with this number (a business has at most one).
     public var phone: PhoneNumber?
+    /// Leads whose qualification score lies in this range (unscored leads never match).
+    public var score: ClosedRange<Int>?
 
-    public init(business: BusinessID, status: LeadStatus? = nil, source: LeadSource? = nil, phone: PhoneNumber? = nil) {
+    public init(
+        business: BusinessID, status: LeadStatus? = nil, source: LeadSource? = nil, phone: PhoneNumber? = nil, score: ClosedRange<Int>? = nil
+    ) {
         self.business = business
         self.status = status
         self.source = source
         self.phone = phone
+        self.score = score
+    }
+
+    /// Whether `lead` passes the filters other than the business and phone.
+    public func keeps(_ lead: Lead) -> Bool {
+        (status == nil || lead.status == status) && (source == nil || lead.source == source)
+            && (score == nil || lead.qualificationScore.map { score!.contains($0) } == true)
     }
 }
 

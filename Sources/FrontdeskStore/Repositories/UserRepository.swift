@@ -17,5 +17,8 @@ public protocol UserRepository: Sendable {
 
     func memberships(of user: UserID) async throws -> [Membership]
 
+    /// Who belongs to `business`, oldest membership first.
+    func members(of business: BusinessID) async throws -> [Membership]
+
     func addMembership(_ membership: Membership) async throws
 }

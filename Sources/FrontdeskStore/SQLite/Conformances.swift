@@ -94,6 +94,7 @@ extension Membership {
     public enum Columns {
         public static let createdAt = Column("created_at")
         public static let userId = Column("user_id")
+        public static let businessId = Column("business_id")
     }
 }
 extension Business {

@@ -19,9 +19,7 @@ struct SQLiteLeadRepository: LeadRepository {
     func list(_ filter: LeadFilter, page: PageRequest) async throws -> Page<Lead> {
         if let phone = filter.phone {
             let matches = try await find(phone: phone, in: filter.business).map { [$0] } ?? []
-            let kept = matches.filter { lead in
-                (filter.status == nil || lead.status == filter.status) && (filter.source == nil || lead.source == filter.source)
-            }
+            let kept = matches.filter(filter.keeps)
             return Page(items: page.offset == 0 ? kept : [], total: kept.count)
         }
         // The busiest read of the API: plain SQL through GRDB's statement cache (one of four shapes).
@@ -35,12 +33,19 @@ struct SQLiteLeadRepository: LeadRepository {
             conditions += " AND source = ?"
             arguments += [source]
         }
-        let countSQL = "SELECT COALESCE(SUM(n), 0) FROM lead_counts WHERE " + conditions
+        // The counter table has no scores: a score filter counts the leads themselves.
+        var countSQL = "SELECT COALESCE(SUM(n), 0) FROM lead_counts WHERE " + conditions
+        if let score = filter.score {
+            conditions += " AND qualification_score BETWEEN ? AND ?"
+            arguments += [score.lowerBound, score.upperBound]
+            countSQL = "SELECT COUNT(*) FROM leads WHERE " + conditions
+        }
         let pageSQL = "SELECT * FROM leads WHERE \(conditions) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         let countArguments = arguments
+        let countQuery = countSQL
         let pageArguments = arguments + [page.limit, page.offset]
         return try await pool.read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: countArguments) ?? 0
+            let total = try Int.fetchOne(db.cachedStatement(sql: countQuery), arguments: countArguments) ?? 0
             let items = try Lead.fetchAll(db.cachedStatement(sql: pageSQL), arguments: pageArguments)
             return Page(items: items, total: total)
         }

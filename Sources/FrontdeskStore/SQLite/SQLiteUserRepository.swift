@@ -59,6 +59,12 @@ struct SQLiteUserRepository: UserRepository {
         }
     }
 
+    func members(of business: BusinessID) async throws -> [Membership] {
+        try await pool.read { db in
+            try Membership.filter(Membership.Columns.businessId == business).order(Membership.Columns.createdAt).fetchAll(db)
+        }
+    }
+
     func addMembership(_ membership: Membership) async throws {
         try await pool.write { db in try membership.save(db) }
         memberships.clear()

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The little of a call the owner's charts count.
+public struct CallActivity: Sendable, Equatable {
+    public var startedAt: Date
+    public var status: CallStatus
+    public var outcome: CallOutcome?
+    public var cost: Double
+
+    public init(startedAt: Date, status: CallStatus, outcome: CallOutcome?, cost: Double) {
+        self.startedAt = startedAt
+        self.status = status
+        self.outcome = outcome
+        self.cost = cost
+    }
+}
+
+/// One local day of a business's calls.
+public struct DayActivity: Sendable, Equatable {
+    public var date: LocalDate
+    public var calls = 0
+    /// Reached the receptionist (not failed before it could speak).
+    public var answered = 0
+    public var booked = 0
+    /// Answered while the business was closed (outside its opening windows that day): callers a
+    /// voicemail would have lost.
+    public var afterHours = 0
+    /// LLM cost in dollars (0 for the scripted policy).
+    public var cost: Double = 0
+
+    public init(date: LocalDate) { self.date = date }
+
+    public static func + (lhs: DayActivity, rhs: DayActivity) -> DayActivity {
+        var sum = lhs
+        sum.calls += rhs.calls
+        sum.answered += rhs.answered
+        sum.booked += rhs.booked
+        sum.afterHours += rhs.afterHours
+        sum.cost += rhs.cost
+        return sum
+    }
+}
+
+public enum DailyActivity {
+    /// Calls counted per local day (in the business's zone, DST-correct) over `days` days ending on
+    /// `last`; every day is present, quiet ones with zeros.
+    public static func tally(_ calls: [CallActivity], hours: OpeningHours, last: LocalDate, days: Int) -> [DayActivity] {
+        let first = last.adding(days: -(days - 1))
+        var result = (0..<days).map { DayActivity(date: first.adding(days: $0)) }
+        var windows: [LocalDate: [DateInterval]] = [:]
+        for call in calls {
+            let date = hours.localDate(of: call.startedAt)
+            let index = first.days(until: date)
+            guard index >= 0, index < days else { continue }
+            result[index].calls += 1
+            result[index].cost += call.cost
+            if call.outcome == .booked { result[index].booked += 1 }
+            guard call.status != .failed else { continue }
+            result[index].answered += 1
+            let open = windows[date] ?? hours.windows(on: date)
+            windows[date] = open
+            if !open.contains(where: { $0.start <= call.startedAt && call.startedAt < $0.end }) { result[index].afterHours += 1 }
+        }
+        return result
+    }
+}
