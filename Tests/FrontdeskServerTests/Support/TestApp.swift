@@ -200,6 +200,10 @@ struct TestApp {
         let port: Int
         let clock: TestClock
 
+        /// Redirects are answers to check (the dashboard's 303s), not to follow. Lives as long as the tests.
+        static let client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
         @discardableResult
         func call(
             _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
@@ -214,7 +218,7 @@ struct TestApp {
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             if json != nil { request.headers.add(name: "Content-Type", value: "application/json") }
             if let body = rawBody ?? json.map({ ByteBuffer(string: $0) }) { request.body = .bytes(body) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            let response = try await Self.client.execute(request, timeout: .seconds(20))
             let bytes = try await response.body.collect(upTo: 1 << 24)
             var headers = HTTPFields()
             for (name, value) in response.headers { if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) } }

@@ -104,7 +104,7 @@ extension DashboardPages {
         }
         var body: [String: Any] = ["business_id": b, "scheduled_date": form["start"] ?? "", "type": form["type"] ?? ""]
         if let leadId { body["lead_id"] = leadId }
-        if leadId == nil, let name = form.trimmed("name") { body["notes"] = "Booked from the dashboard for \(name)" }
+        if let name = form.trimmed("name") ?? form.trimmed("phone") { body["notes"] = "Booked from the dashboard for \(name)" }
         let answer = try await api.send(.post, "/api/appointments", body: body, token: session.token, context: context)
         if let failure = answer.failure { return try await calendar(request, context: context, failure: failure, status: answer.status) }
         return redirect("/calendar?b=\(b)&week=\(week)&done=booked")
