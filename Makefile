@@ -27,7 +27,7 @@ build:
 
 # Release build in its own folder, so a debug build can run beside it.
 release:
-	@scripts/ensure-system-packages.sh wrk postgresql nginx-light
+	@scripts/ensure-system-packages.sh wrk postgresql nginx-light chromium chromium-driver
 	swift build -c release --product frontdesk --scratch-path .build-release
 
 bench: release
@@ -42,6 +42,7 @@ bench: release
 	.build-release/release/frontdesk bench media --calls 200 --duration 20
 	.build-release/release/frontdesk bench scale-out
 	.build-release/release/frontdesk bench events
+	.build-release/release/frontdesk bench dashboard
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI), then every parser of outside
 # input a million runs each (libFuzzer): no server error, schema mismatch, crash, hang or sanitizer report.

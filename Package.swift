@@ -110,9 +110,11 @@ let package = Package(
             dependencies: [crypto],
             swiftSettings: swiftSettings
         ),
-        // Harnesses for tests and benchmarks (a local PostgreSQL server); never in the product.
+        // Harnesses for tests and benchmarks (a local PostgreSQL server, nginx, a browser through WebDriver); never in
+        // the product.
         .target(
             name: "FrontdeskTestSupport",
+            dependencies: [httpClient, nioCore, nioHTTP1, .product(name: "NIOFoundationCompat", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // Domain types and pure rules (business hours, scoring, the conversation engine) and the

@@ -154,8 +154,12 @@ public struct EventsBench: Sendable {
         return result
     }
 
-    /// One call as Telnyx would send it: started, answered, three things the caller says, hung up.
     private func call(_ index: Int, to number: String, base: String, signer: TelnyxSigner) async throws {
+        try await Self.playCall(index, to: number, base: base, signer: signer)
+    }
+
+    /// One call as Telnyx would send it: started, answered, three things the caller says, hung up.
+    static func playCall(_ index: Int, to number: String, base: String, signer: TelnyxSigner) async throws {
         let id = "v3:events-bench-\(index)"
         let from = "+1557" + String(format: "%07d", index)
         func payload(_ extra: String) -> String {

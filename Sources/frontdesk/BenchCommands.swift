@@ -8,8 +8,32 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
             WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, ScaleOutBenchCommand.self,
-            EventsBenchCommand.self,
+            EventsBenchCommand.self, DashboardBenchCommand.self,
         ])
+}
+
+struct DashboardBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Each dashboard page's render over a full database, first-load weight, and live turns in headless chromium.")
+
+    @Option(help: "Calls in the database.") var calls = 10_000
+    @Option(help: "Leads in the database.") var leads = 5_000
+    @Option(help: "Timed loads per page.") var iterations = 200
+    @Option(help: "Calls watched live in the browser (when chromium and chromium-driver are installed).") var liveCalls = 5
+    @Option(help: "Loopback port for the server under test.") var port = 38470
+
+    func run() async throws {
+        var bench = DashboardBench()
+        bench.calls = calls
+        bench.leads = leads
+        bench.iterations = iterations
+        bench.liveCalls = liveCalls
+        bench.port = port
+        bench.telnyxPort = port + 2
+        bench.driverPort = port + 3
+        try await bench.run()
+    }
 }
 
 struct APIBenchCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskTestSupport
 import Testing
 
 /// The dashboard in a real browser (headless chromium through chromedriver), as an owner uses it:

@@ -3,26 +3,25 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Testing
 
 /// A real browser for the dashboard's tests: Debian's chromium, headless, driven through chromedriver
 /// with the W3C WebDriver protocol (JSON over HTTP — no Selenium needed).
-final class WebDriver: @unchecked Sendable {
-    static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
-    let process = Process()
-    let base: String
-    private(set) var session = ""
+public final class WebDriver: @unchecked Sendable {
+    public static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
+    public let process = Process()
+    public let base: String
+    public private(set) var session = ""
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// chromedriver from `chromium-driver`, or nil with why (make test installs it).
-    static var chromedriver: String? {
+    public static var chromedriver: String? {
         ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         guard let driver = Self.chromedriver else {
             throw Failure(description: "chromedriver is not installed (apt-get install chromium chromium-driver; make test does)")
         }
@@ -35,7 +34,7 @@ final class WebDriver: @unchecked Sendable {
     }
 
     /// Waits for chromedriver, then opens a headless chromium window of `width` × `height`.
-    func start(width: Int = 1280, height: Int = 900) async throws {
+    public func start(width: Int = 1280, height: Int = 900) async throws {
         for _ in 0..<100 {
             if let ready = try? await call("GET", "/status"), (ready["ready"] as? Bool) == true { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -59,19 +58,19 @@ final class WebDriver: @unchecked Sendable {
         session = id
     }
 
-    func quit() async {
+    public func quit() async {
         if !session.isEmpty { _ = try? await call("DELETE", "/session/\(session)") }
         if process.isRunning { process.terminate() }
     }
 
     // MARK: the page
 
-    func go(_ url: String) async throws { _ = try await command("POST", "/url", ["url": url]) }
+    public func go(_ url: String) async throws { _ = try await command("POST", "/url", ["url": url]) }
 
-    var url: String { get async throws { try await command("GET", "/url") as? String ?? "" } }
+    public var url: String { get async throws { try await command("GET", "/url") as? String ?? "" } }
 
     /// The first element matching `css`, waiting for it up to `timeout`.
-    func find(_ css: String, timeout: Duration = .seconds(10)) async throws -> String {
+    public func find(_ css: String, timeout: Duration = .seconds(10)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let found = try? await command("POST", "/element", ["using": "css selector", "value": css]) as? [String: Any],
@@ -84,24 +83,24 @@ final class WebDriver: @unchecked Sendable {
         }
     }
 
-    func count(_ css: String) async throws -> Int {
+    public func count(_ css: String) async throws -> Int {
         (try await command("POST", "/elements", ["using": "css selector", "value": css]) as? [Any])?.count ?? 0
     }
 
-    func type(_ css: String, _ text: String, clear: Bool = true) async throws {
+    public func type(_ css: String, _ text: String, clear: Bool = true) async throws {
         let element = try await find(css)
         if clear { _ = try await command("POST", "/element/\(element)/clear", [:]) }
         _ = try await command("POST", "/element/\(element)/value", ["text": text])
     }
 
-    func click(_ css: String) async throws {
+    public func click(_ css: String) async throws {
         let element = try await find(css)
         _ = try await command("POST", "/element/\(element)/click", [:])
     }
 
     /// The text of the first element matching `css` (found again when a page load replaced it).
     /// Clicks something that loads a new page (a link, a form's button) and waits for that page.
-    func navigate(byClicking css: String, acceptingConfirm: Bool = false) async throws {
+    public func navigate(byClicking css: String, acceptingConfirm: Bool = false) async throws {
         _ = try await execute("window.__frontdeskOldPage = true")
         try await click(css)
         if acceptingConfirm { try await acceptAlert() }
@@ -115,7 +114,7 @@ final class WebDriver: @unchecked Sendable {
         throw Failure(description: "clicking \(css) loaded no new page")
     }
 
-    func text(_ css: String) async throws -> String {
+    public func text(_ css: String) async throws -> String {
         for attempt in 0..<20 {
             let element = try await find(css)
             do {
@@ -128,7 +127,7 @@ final class WebDriver: @unchecked Sendable {
     }
 
     /// Text of `css` once it contains `expected` (or the last text seen, after `timeout`).
-    func waitForText(_ css: String, containing expected: String, timeout: Duration = .seconds(10)) async throws -> String {
+    public func waitForText(_ css: String, containing expected: String, timeout: Duration = .seconds(10)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last = ""
         while ContinuousClock.now < deadline {
@@ -139,23 +138,23 @@ final class WebDriver: @unchecked Sendable {
         return last
     }
 
-    func execute(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
+    public func execute(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
         try await command("POST", "/execute/sync", ["script": script, "args": arguments])
     }
 
     /// A script whose last argument is the callback to call with its result.
-    func executeAsync(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
+    public func executeAsync(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
         try await command("POST", "/execute/async", ["script": script, "args": arguments])
     }
 
-    func acceptAlert() async throws { _ = try await command("POST", "/alert/accept", [:]) }
+    public func acceptAlert() async throws { _ = try await command("POST", "/alert/accept", [:]) }
 
-    func resize(width: Int, height: Int) async throws {
+    public func resize(width: Int, height: Int) async throws {
         _ = try await command("POST", "/window/rect", ["width": width, "height": height])
     }
 
     /// A PNG of the viewport, written to `path`.
-    func screenshot(to path: String) async throws {
+    public func screenshot(to path: String) async throws {
         guard let encoded = try await command("GET", "/screenshot") as? String, let data = Data(base64Encoded: encoded) else {
             throw Failure(description: "no screenshot")
         }
