@@ -131,6 +131,34 @@ struct DashboardSecurityTests {
         }
     }
 
+    @Test("a forgotten password: a one-time code by email, typed into the next form; a wrong code is said on it; the new password logs in")
+    func passwordReset() async throws {
+        try await TestApp().run { client in
+            let tenant = try await client.register("Owner")
+            let page = try await client.call(.get, "/reset")
+            let token = Self.value(Self.setCookie("fd_form", in: page))
+            let formCookie = HTTPField(name: .cookie, value: "fd_form=\(token)")
+            let asked = try await client.call(
+                .post, "/reset", rawBody: ByteBuffer(string: "_csrf=\(token)&email=\(tenant.email)"), headers: Self.form(formCookie))
+            #expect(asked.status == .ok)
+            #expect(Self.html(asked).contains("reset code is on its way"))
+            let emails = try await client.call(.get, "/api/emails?business_id=\(tenant.businessId)", token: tenant.token)
+            let body = try #require(emails.list("messages").first?["body"] as? String)
+            let code = try #require(body.split(separator: " ").first { $0.hasPrefix("reset_") }.map { String($0.prefix(70)) })
+
+            let wrong = try await client.call(
+                .post, "/reset/new", rawBody: ByteBuffer(string: "_csrf=\(token)&token=reset_nope&password=brand+new+secret"), headers: Self.form(formCookie))
+            #expect(wrong.status == .unprocessableContent)
+            #expect(Self.html(wrong).contains("is invalid, expired or already used"))
+            let done = try await client.call(
+                .post, "/reset/new", rawBody: ByteBuffer(string: "_csrf=\(token)&token=\(code)&password=brand+new+secret"), headers: Self.form(formCookie))
+            #expect(done.status == .seeOther)
+            #expect(done.headers[.location] == "/login?done=password_reset")
+            let login = try await client.call(.post, "/api/auth/login", json: #"{"email":"\#(tenant.email)","password":"brand new secret"}"#)
+            #expect(login.status == .ok)
+        }
+    }
+
     @Test("another tenant's call, lead page or business is not found; a bad value in a form is a page, not a 500")
     func tenancy() async throws {
         try await TestApp().run { client in

@@ -158,6 +158,38 @@ struct InboxTests {
         }
     }
 
+    @Test("a member ends a live call: the caller hears a goodbye, then the call is hung up; the transcript and summary say who")
+    func hangUpCall() async throws {
+        try await withInbox { telnyx, server, client, owner, helper in
+            let id = "v3:hangup"
+            try await telnyx.post("call.initiated", TelnyxSender.call(id, state: nil))
+            try await eventually("answer") { server.commands("answer").count == 1 }
+            try await telnyx.post("call.answered", TelnyxSender.call(id))
+            try await eventually("greeting") { server.spoken.count == 1 }
+            try await telnyx.post("call.speak.ended", TelnyxSender.call(id, #""status":"completed""#, state: "speak"))
+            let calls = try await client.call(.get, "/api/calls?business_id=\(owner.business)&status=in_progress", token: owner.token)
+            let callId = try #require(calls.list("calls").first?["id"] as? String)
+            let stranger = try await client.register("Stranger")
+            #expect(try await client.call(.post, "/api/calls/\(callId)/hangup", token: stranger.token).status == .notFound)
+
+            let ended = try await client.call(.post, "/api/calls/\(callId)/hangup", token: helper.token)
+            #expect(ended.status == .ok, "\(ended.json)")
+            try await eventually("the goodbye") { server.spoken.count == 2 }
+            #expect(server.spoken.last == "Thank you for calling. Goodbye!")
+            #expect(server.commands("hangup").isEmpty, "not before the goodbye is said")
+            try await telnyx.post("call.speak.ended", TelnyxSender.call(id, state: "speak"))
+            try await eventually("hung up") { server.commands("hangup").count == 1 }
+            try await telnyx.post("call.hangup", TelnyxSender.call(id, #""hangup_cause":"normal_clearing","hangup_source":"callee""#))
+            try await eventually("closed") {
+                (try? await client.call(.get, "/api/calls/\(callId)", token: owner.token))?["status"] as? String == "completed"
+            }
+            let call = try await client.call(.get, "/api/calls/\(callId)", token: owner.token)
+            #expect((call["summary"] as? String)?.contains("Ended by Pat") == true, "\(call.json)")
+            #expect((call["turns"] as? [[String: Any]])?.contains { ($0["text"] as? String)?.contains("ended the call") == true } == true)
+            #expect(try await client.call(.post, "/api/calls/\(callId)/hangup", token: helper.token).code == "CALL_NOT_LIVE")
+        }
+    }
+
     @Test("POST /agents/{id}/execute is a thread too: its words and answers are lines; held by a member, the receptionist does not answer")
     func executeThread() async throws {
         try await withInbox { _, _, client, owner, helper in

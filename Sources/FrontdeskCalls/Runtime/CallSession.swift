@@ -293,6 +293,28 @@ package actor CallSession {
         return true
     }
 
+    /// A member of the team ends the call (a spam caller, a call going nowhere): the caller hears a short
+    /// goodbye and the call is hung up once it is said. False when the call is not live in a state that
+    /// can be ended (ringing, already ending, or being transferred).
+    package func endByMember(_ name: String?) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while state == .thinking, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard state == .listening || state == .speaking, !closing, transferTo == nil, !hangUpAfterSpeaking else { return false }
+        cancelSilenceTimer()
+        record(.system, "\(name ?? "A member of the team") ended the call.")
+        summary.append("Ended by \(name ?? "a member of the team").")
+        hangUpAfterSpeaking = true
+        lastCallerWordsAt = nil
+        do {
+            try await speak("Thank you for calling. Goodbye!")
+        } catch {
+            logger.warning("Could not say goodbye before ending the call", metadata: ["error": "\(error)"])
+            try? await transport.hangUp()
+            await finish(cause: "ended_by_member", status: .completed)
+        }
+        return true
+    }
+
     /// The call is being recorded: where the recording will be served and where its file is.
     package func setRecording(url: String, path: String) async {
         call.recordingUrl = url

@@ -21,6 +21,7 @@ struct CallController {
         group.get(":id", use: get)
         group.get(":id/recording", use: recording)
         group.post(":id/takeover", use: takeOver)
+        group.post(":id/hangup", use: hangUp)
     }
 
     struct TakeOverBody: Decodable {
@@ -69,6 +70,27 @@ struct CallController {
             thread = try await assignments.change(current, .callTakenOver, actor: claims.userId, assignee: member, note: "Call \(call.id) transferred to \(phone.e164)")
         }
         return APIResponse(TakenOver(callId: call.id, transferTo: phone, conversation: thread), message: "The caller is being put through to \(phone.e164)")
+    }
+
+    struct Ended: Encodable, Sendable {
+        let callId: CallID
+        enum CodingKeys: String, CodingKey { case callId = "call_id" }
+    }
+
+    /// `POST /calls/{id}/hangup`: a member ends a live call (the caller hears a goodbye first).
+    @Sendable func hangUp(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Ended> {
+        let claims = try context.requireUser()
+        let id = try context.parameters.id("id", as: CallID.self)
+        let call = try await tenancy.owned("Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
+        guard call.status == .inProgress else { throw AppError(.callNotLive, "The call is not in progress") }
+        guard let session = calls.session(call: call.id) else {
+            throw AppError(.callNotLive, "The call is not live on this instance (it is handled by another, or its stream has not started)")
+        }
+        let name = try await store.users.find(claims.userId).map { [$0.firstName, $0.lastName].compactMap { $0 }.joined(separator: " ") }
+        guard await session.endByMember(name?.isEmpty == false ? name : nil) else {
+            throw AppError(.callNotLive, "The call cannot be ended now (not answered yet, already ending, or being transferred)")
+        }
+        return APIResponse(Ended(callId: call.id), message: "The caller hears a goodbye, then the call ends")
     }
 
     /// A call in a list: its fields and its transcript as text.

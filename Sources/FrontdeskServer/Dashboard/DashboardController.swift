@@ -26,6 +26,7 @@ struct DashboardController {
         router.get("calls/:id", use: pages.call)
         router.get("calls/:id/recording", use: pages.recording)
         router.post("calls/:id/takeover", use: pages.takeOver)
+        router.post("calls/:id/hangup", use: pages.hangUp)
         router.get("leads", use: pages.leads)
         router.post("leads/:id/status", use: pages.setLeadStatus)
         router.get("calendar") { request, context in try await pages.calendar(request, context: context) }

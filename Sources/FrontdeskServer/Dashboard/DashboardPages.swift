@@ -72,7 +72,7 @@ struct DashboardPages: Sendable {
         "status_saved": "Lead status saved.", "booked": "Appointment booked.", "cancelled": "Appointment cancelled.",
         "moved": "Appointment moved.", "hours_saved": "Business hours saved.", "agent_started": "Agent started.",
         "agent_stopped": "Agent stopped.", "assigned": "The conversation is yours: the receptionist stays quiet on it.",
-        "released": "The conversation is back with the receptionist.", "sent": "Message sent.", "taken_over": "The call is being transferred to you.",
+        "released": "The conversation is back with the receptionist.", "sent": "Message sent.", "taken_over": "The call is being transferred to you.", "hung_up": "The caller hears a goodbye, then the call ends.",
         "member_added": "Member added.", "webhook_added": "Webhook endpoint added. Its secret is shown once, below.", "webhook_removed": "Webhook endpoint removed.",
         "preferences_saved": "Notification preferences saved.", "replayed": "Delivery queued again.", "voice_saved": "Voice mode saved.",
         "closed": "Conversation closed.", "reopened": "Conversation reopened.",

@@ -90,6 +90,7 @@ enum OpenAPIDocument {
         .init(method: "PUT", path: "/api/notifications/{id}/read", summary: "Mark one notification read", tag: "events", response: "Notification"),
         .init(method: "GET", path: "/api/notifications/preferences", summary: "The caller's own notification settings in a business: phone, email, SMS, quiet hours", tag: "events", query: ["business_id"], response: "Preferences"),
         .init(method: "PUT", path: "/api/notifications/preferences", summary: "Change the caller's notification settings (fields left out keep their value; null clears)", tag: "events", body: "PreferencesRequest", response: "Preferences"),
+        .init(method: "POST", path: "/api/calls/{id}/hangup", summary: "A member ends a live call: the caller hears a goodbye, then it is hung up (409 CALL_NOT_LIVE when it cannot be)", tag: "calls", response: "CallEnded"),
         .init(method: "POST", path: "/api/calls/{id}/takeover", summary: "A member takes a live call over: the caller is put through to the member's phone (409 CALL_NOT_LIVE when it cannot be)", tag: "calls", body: "TakeOverRequest", response: "TakeOver"),
         .init(method: "GET", path: "/api/contacts", summary: "Contacts of a business (one per person: leads merged by phone and email)", tag: "inbox", query: ["business_id", "search", "tags", "status", "sort", "order"] + pageQuery, response: "ContactList"),
         .init(method: "POST", path: "/api/contacts", summary: "Create a contact (409 when another has its phone)", tag: "inbox", body: "ContactRequest", response: "Contact", status: "201"),

@@ -129,6 +129,7 @@ enum OpenAPISchemas {
             "receptionist": object(["calls": integer, "answered": integer, "booked": integer, "booking_rate": number, "text_conversations": integer]),
             "timezone": string,
         ]),
+        "CallEnded": object(["call_id": string]),
         "MemberList": object([
             "members": array(object([
                 "user_id": string, "email": string, "first_name": nullableString, "last_name": nullableString, "role": string,

@@ -126,6 +126,18 @@ extension DashboardPages {
         return redirect("/calls/\(Self.segment(id))?b=\(b)&done=taken_over")
     }
 
+    func hangUp(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (_, session) = try await checkedForm(request, context: context)
+        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
+        let id = context.parameters.get("id") ?? ""
+        let answer = try await api.send(.post, "/api/calls/\(Self.segment(id))/hangup", token: session.token, context: context)
+        if let failure = answer.failure {
+            let frame = try await frame(request, context: context)
+            return render("error", title: "Hang up", frame: frame, request: request, values: ["heading": "The call could not be ended", "detail": failure.message], status: answer.status)
+        }
+        return redirect("/live?b=\(b)&done=hung_up")
+    }
+
     /// Page links keeping the filters.
     func pager(_ pagination: JSONObject, path: String, query: [String: String]) -> [String: Any]? {
         let page = pagination.int("page") ?? 1

@@ -41,10 +41,13 @@ function liveCalls(root) {
     node.append(head);
     node.append(element("p", { class: "muted" }, "Started " + (call.started_at ? time.format(new Date(call.started_at)) : "")));
     node.append(element("ol", { class: "transcript", "data-turns": "" }));
-    const form = element("form", { method: "post", action: "/calls/" + encodeURIComponent(call.id) + "/takeover?b=" + encodeURIComponent(business), class: "inline", "data-confirm": "Transfer this caller to your phone?" });
-    form.append(element("input", { type: "hidden", name: "_csrf", value: csrf }));
-    form.append(element("button", { type: "submit" }, "Take over"));
-    node.append(form);
+    const actions = [["takeover", "Take over", "Transfer this caller to your phone?", ""], ["hangup", "Hang up", "End this call? The caller hears a goodbye.", "danger"]];
+    for (const [action, label, question, style] of actions) {
+      const form = element("form", { method: "post", action: "/calls/" + encodeURIComponent(call.id) + "/" + action + "?b=" + encodeURIComponent(business), class: "inline", "data-confirm": question });
+      form.append(element("input", { type: "hidden", name: "_csrf", value: csrf }));
+      form.append(element("button", { type: "submit", class: style }, label));
+      node.append(form);
+    }
     list.prepend(node);
     if (empty) empty.hidden = true;
     return node;
@@ -88,8 +91,7 @@ function liveCalls(root) {
         const state = node.querySelector("[data-state]");
         state.textContent = "ended" + (event.data.outcome ? " · " + event.data.outcome : "");
         state.className = "badge";
-        const form = node.querySelector("form");
-        if (form) form.remove();
+        for (const form of node.querySelectorAll("form")) form.remove();
       }
     };
     socket.onclose = () => {
