@@ -273,10 +273,7 @@ package actor CallSession {
     /// transfer's). False when the call is not in a state a person can take it from (ended, ringing,
     /// already being transferred, or the service stopping). A turn being worked on is given up to 2 s.
     package func handOver(to number: PhoneNumber, member name: String?) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(2)
-        while state == .thinking, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        guard state == .listening || state == .speaking, !closing, transferTo == nil, !hangUpAfterSpeaking else { return false }
-        cancelSilenceTimer()
+        guard await readyForMember() else { return false }
         let who = name ?? "a member of our team"
         record(.system, "\(name ?? "A member of the team") took the call over from the receptionist.")
         summary.append("Taken over by \(who).")
@@ -293,14 +290,21 @@ package actor CallSession {
         return true
     }
 
-    /// A member of the team ends the call (a spam caller, a call going nowhere): the caller hears a short
-    /// goodbye and the call is hung up once it is said. False when the call is not live in a state that
-    /// can be ended (ringing, already ending, or being transferred).
-    package func endByMember(_ name: String?) async -> Bool {
+    /// Whether a member may act on the call now (take it, end it): answered, not ending, not already on its
+    /// way to a person. A turn being worked on is given up to 2 s. When it may, the silence timer stops.
+    private func readyForMember() async -> Bool {
         let deadline = ContinuousClock.now + .seconds(2)
         while state == .thinking, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         guard state == .listening || state == .speaking, !closing, transferTo == nil, !hangUpAfterSpeaking else { return false }
         cancelSilenceTimer()
+        return true
+    }
+
+    /// A member of the team ends the call (a spam caller, a call going nowhere): the caller hears a short
+    /// goodbye and the call is hung up once it is said. False when the call is not live in a state that
+    /// can be ended (ringing, already ending, or being transferred).
+    package func endByMember(_ name: String?) async -> Bool {
+        guard await readyForMember() else { return false }
         record(.system, "\(name ?? "A member of the team") ended the call.")
         summary.append("Ended by \(name ?? "a member of the team").")
         hangUpAfterSpeaking = true

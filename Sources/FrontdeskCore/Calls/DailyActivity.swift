@@ -47,18 +47,25 @@ public enum DailyActivity {
     public static func tally(_ calls: [CallActivity], hours: OpeningHours, last: LocalDate, days: Int) -> [DayActivity] {
         let first = last.adding(days: -(days - 1))
         var result = (0..<days).map { DayActivity(date: first.adding(days: $0)) }
-        var windows: [LocalDate: [DateInterval]] = [:]
+        // Each local day's first instant, once (DST-correct): a call's day is found by binary search,
+        // not by a calendar computation per call.
+        let starts = (0...days).map { hours.startOfDay(first.adding(days: $0)) }
+        var windows: [[DateInterval]?] = Array(repeating: nil, count: days)
         for call in calls {
-            let date = hours.localDate(of: call.startedAt)
-            let index = first.days(until: date)
-            guard index >= 0, index < days else { continue }
+            var (low, high) = (0, days)
+            while low < high {
+                let middle = (low + high) / 2
+                if starts[middle + 1] <= call.startedAt { low = middle + 1 } else { high = middle }
+            }
+            guard call.startedAt >= starts[0], call.startedAt < starts[days] else { continue }
+            let index = low
             result[index].calls += 1
             result[index].cost += call.cost
             if call.outcome == .booked { result[index].booked += 1 }
             guard call.status != .failed else { continue }
             result[index].answered += 1
-            let open = windows[date] ?? hours.windows(on: date)
-            windows[date] = open
+            let open = windows[index] ?? hours.windows(on: result[index].date)
+            windows[index] = open
             if !open.contains(where: { $0.start <= call.startedAt && call.startedAt < $0.end }) { result[index].afterHours += 1 }
         }
         return result
