@@ -81,6 +81,11 @@ struct DashboardBrowserTests {
         let simulated = try await call.value
         #expect(simulated.status == 0, "\(simulated.output)")
         #expect(try await browser.waitForText(".live-call [data-state]", containing: "ended", timeout: .seconds(20)).contains("booked"))
+        // One card, each turn once (the socket and the page's catch-up fetch never double a turn).
+        #expect(try await browser.count(".live-call") == 1)
+        let turnsShown = try await browser.execute(
+            "const s = Array.from(document.querySelectorAll('.live-call li')).map(e => e.dataset.sequence); return [s.length, new Set(s).size]") as? [Any]
+        #expect(turnsShown?.count == 2 && "\(turnsShown![0])" == "\(turnsShown![1])" && "\(turnsShown![0])" != "0", "\(turnsShown ?? [])")
         let lags = try await browser.execute(
             "return Array.from(document.querySelectorAll('.live-call li[data-lag-ms]')).map(e => Number(e.dataset.lagMs))") as? [Any] ?? []
         #expect(!lags.isEmpty)

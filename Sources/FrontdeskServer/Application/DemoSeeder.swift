@@ -36,6 +36,7 @@ package struct DemoSeeder {
               business  Bright Smile Dental  \(business.id)  America/New_York, Mon–Fri 9–12 & 13–17, Sat 10–14
               agent     Riley  \(agent.id)  answers \(Self.agentNumber)
               login     \(Self.email) / \(Self.password)
+              dashboard http://127.0.0.1:\(port)/   (log in with the login above)
               try       curl -s -X POST http://127.0.0.1:\(port)/api/auth/login -H 'Content-Type: application/json' \\
                           -d '{"email":"\(Self.email)","password":"\(Self.password)"}'
               then      curl -s "http://127.0.0.1:\(port)/api/leads?business_id=\(business.id)" -H "Authorization: Bearer $TOKEN"

@@ -73,6 +73,28 @@ function liveCalls(root) {
     turns.append(item);
   }
 
+  // What happened between this page's render and the socket's subscription: the page is fetched once
+  // more and any call or turn not shown yet is taken from it (the socket carries everything after).
+  function catchUp() {
+    fetch(location.href, { credentials: "same-origin" }).then((response) => response.text()).then((text) => {
+      const fresh = new DOMParser().parseFromString(text, "text/html");
+      for (const article of fresh.querySelectorAll(".live-call")) {
+        const existing = document.getElementById(article.id);
+        if (!existing) {
+          list.append(document.importNode(article, true));
+          if (empty) empty.hidden = true;
+          continue;
+        }
+        const turns = existing.querySelector("[data-turns]");
+        for (const item of article.querySelectorAll("[data-turns] li")) {
+          if (turns.querySelector('[data-sequence="' + item.dataset.sequence + '"]')) continue;
+          const later = Array.from(turns.children).find((shown) => Number(shown.dataset.sequence) > Number(item.dataset.sequence));
+          turns.insertBefore(document.importNode(item, true), later || null);
+        }
+      }
+    }).catch(() => {});
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     let url = scheme + "://" + location.host + "/api/ws?business_id=" + encodeURIComponent(business);
@@ -81,6 +103,7 @@ function liveCalls(root) {
     socket.onopen = () => { status.textContent = "Connected — calls appear here as they are answered."; retry = 500; };
     socket.onmessage = (message) => {
       const event = JSON.parse(message.data);
+      if (event.type === "subscribed" && !last) catchUp();
       if (!event.id) return;
       last = event.id;
       if (event.type === "call.started") card(event.data);
