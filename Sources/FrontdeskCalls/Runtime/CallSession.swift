@@ -290,6 +290,11 @@ package actor CallSession {
         return true
     }
 
+    /// "Wednesday, December 9 at 9:00 AM (2026-12-09T14:00:00Z)": the business's local time, then the instant.
+    private func localMoment(_ instant: Date) -> String {
+        "\(Phrasing(hours: OpeningHours(settings: business.settings)).moment(instant)) (\(InstantText.format(instant)))"
+    }
+
     /// Whether a member may act on the call now (take it, end it): answered, not ending, not already on its
     /// way to a person. A turn being worked on is given up to 2 s. When it may, the silence timer stops.
     private func readyForMember() async -> Bool {
@@ -432,8 +437,9 @@ package actor CallSession {
         guard state != .ended else { return }
         for change in result.changes {
             switch change {
-            case .booked(let a): summary.append("Booked \(a.type ?? "an appointment") for \(InstantText.format(a.scheduledDate)).")
-            case .rescheduled(let a): summary.append("Moved an appointment to \(InstantText.format(a.scheduledDate)).")
+            // The business's local time to read, the instant to parse.
+            case .booked(let a): summary.append("Booked \(a.type ?? "an appointment") for \(localMoment(a.scheduledDate)).")
+            case .rescheduled(let a): summary.append("Moved an appointment to \(localMoment(a.scheduledDate)).")
             case .cancelled: summary.append("Cancelled an appointment.")
             }
         }
