@@ -122,6 +122,11 @@ struct DashboardBrowserTests {
         #expect(parts.count == 4 && parts[1].hasPrefix("audio/ogg") && (Int(parts[2]) ?? 0) > 1000 && (Double(parts[3]) ?? 0) > 1, "\(recording ?? "")")
         try await Self.shoot(browser, "call")
 
+        // The call's lead, one click away.
+        try await browser.navigate(byClicking: "a[href^='/leads']:not(nav a)")
+        #expect(try await browser.count("tr[data-lead]") == 1)
+        #expect(Int(try await browser.text("tr[data-lead] [data-score]")) ?? 0 >= 70)
+
         // Leads: the caller with the score's band.
         try await browser.go(base + "/leads?band=qualified")
         #expect(try await browser.count("tr[data-lead]") == 1)

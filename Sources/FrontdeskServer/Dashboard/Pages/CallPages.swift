@@ -73,7 +73,9 @@ extension DashboardPages {
                  "source": signal.string("source") ?? ""]
             },
             "hasSignals": !(explanation?.array("signals") ?? []).isEmpty,
-            "lead": lead.map { ["name": $0.string("name") ?? $0.string("phone") ?? "lead", "phone": $0.string("phone") ?? ""] } as Any,
+            "lead": lead.map {
+                ["name": $0.string("name") ?? $0.string("phone") ?? "lead", "phone": Self.segment($0.string("phone") ?? "")]
+            } as Any?,
         ]
         return render("call", title: "Call from \(call.string("phone") ?? "unknown")", frame: frame, request: request, values: ["call": view])
     }
