@@ -51,14 +51,13 @@ public enum DailyActivity {
         // not by a calendar computation per call.
         let starts = (0...days).map { hours.startOfDay(first.adding(days: $0)) }
         var windows: [[DateInterval]?] = Array(repeating: nil, count: days)
-        for call in calls {
-            var (low, high) = (0, days)
-            while low < high {
-                let middle = (low + high) / 2
-                if starts[middle + 1] <= call.startedAt { low = middle + 1 } else { high = middle }
+        for call in calls where starts[0] <= call.startedAt && call.startedAt < starts[days] {
+            // The last day whose start is at or before the call.
+            var (index, high) = (0, days - 1)
+            while index < high {
+                let middle = (index + high + 1) / 2
+                if starts[middle] <= call.startedAt { index = middle } else { high = middle - 1 }
             }
-            guard call.startedAt >= starts[0], call.startedAt < starts[days] else { continue }
-            let index = low
             result[index].calls += 1
             result[index].cost += call.cost
             if call.outcome == .booked { result[index].booked += 1 }

@@ -49,14 +49,10 @@ struct CallController {
     @Sendable func takeOver(_ request: Request, context: AppRequestContext) async throws -> APIResponse<TakenOver> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: CallID.self)
-        let call = try await tenancy.owned("Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
         var request = request
         let body = try await request.decodeJSONIfPresent(TakeOverBody.self, context: context)
+        let (call, session) = try await live(id, claims: claims)
         let member = try await assignments.member(body?.userId, business: call.businessId, claims: claims)
-        guard call.status == .inProgress else { throw AppError(.callNotLive, "The call is not in progress") }
-        guard let session = calls.session(call: call.id) else {
-            throw AppError(.callNotLive, "The call is not live on this instance (it is handled by another, or its stream has not started)")
-        }
         guard let phone = try await store.notifications.preferences(user: member, business: call.businessId).phone else {
             throw AppError.validation(
                 field: "user_id", "has no phone number in this business: set one with PUT /api/notifications/preferences")
@@ -72,6 +68,17 @@ struct CallController {
         return APIResponse(TakenOver(callId: call.id, transferTo: phone, conversation: thread), message: "The caller is being put through to \(phone.e164)")
     }
 
+    /// The caller's call and its session on this instance: 404 when not theirs, 409 `CALL_NOT_LIVE` when
+    /// over or held by another instance.
+    private func live(_ id: CallID, claims: AccessClaims) async throws -> (Call, CallSession) {
+        let call = try await tenancy.owned("Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
+        guard call.status == .inProgress else { throw AppError(.callNotLive, "The call is not in progress") }
+        guard let session = calls.session(call: call.id) else {
+            throw AppError(.callNotLive, "The call is not live on this instance (it is handled by another, or its stream has not started)")
+        }
+        return (call, session)
+    }
+
     struct Ended: Encodable, Sendable {
         let callId: CallID
         enum CodingKeys: String, CodingKey { case callId = "call_id" }
@@ -81,11 +88,7 @@ struct CallController {
     @Sendable func hangUp(_ request: Request, context: AppRequestContext) async throws -> APIResponse<Ended> {
         let claims = try context.requireUser()
         let id = try context.parameters.id("id", as: CallID.self)
-        let call = try await tenancy.owned("Call", by: claims, load: { try await store.calls.find(id) }, business: \.businessId)
-        guard call.status == .inProgress else { throw AppError(.callNotLive, "The call is not in progress") }
-        guard let session = calls.session(call: call.id) else {
-            throw AppError(.callNotLive, "The call is not live on this instance (it is handled by another, or its stream has not started)")
-        }
+        let (call, session) = try await live(id, claims: claims)
         let name = try await store.users.find(claims.userId).map { [$0.firstName, $0.lastName].compactMap { $0 }.joined(separator: " ") }
         guard await session.endByMember(name?.isEmpty == false ? name : nil) else {
             throw AppError(.callNotLive, "The call cannot be ended now (not answered yet, already ending, or being transferred)")

@@ -62,7 +62,7 @@ struct EventSocketController: Sendable {
         if let token = request.uri.queryParameters["token"] { return String(token) }
         // The dashboard's pages: the session cookie, only from a page of this same site (a browser sends
         // the page's Origin on a WebSocket; another site's page is refused, so it cannot borrow the cookie).
-        if let origin = request.headers[.origin], DashboardAuth.sameOrigin(request), !origin.isEmpty {
+        if request.headers[.origin] != nil, DashboardAuth.sameOrigin(request) {
             return DashboardAuth.cookie(DashboardAuth.sessionCookie, in: request)
         }
         return nil

@@ -101,6 +101,32 @@ struct DashboardPages: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// The business a form acts for (`?b=`; the API checks the member belongs to it).
+    static func business(of request: Request) -> String {
+        request.uri.queryParameters["b"].map(String.init) ?? ""
+    }
+
+    /// A form's action: its token checked, `send` to the API, then on to `location` — or, refused, the
+    /// answer `refused` makes of the API's error (the page again with what was typed, or a short page).
+    func act(
+        _ request: Request, context: AppRequestContext, then location: String,
+        send: (DashboardForm, DashboardSession) async throws -> InProcessAPI.Answer,
+        refused: (FormFailure, HTTPResponse.Status, DashboardForm) async throws -> Response
+    ) async throws -> Response {
+        let (form, session) = try await checkedForm(request, context: context)
+        let answer = try await send(form, session)
+        if let failure = answer.failure { return try await refused(failure, answer.status, form) }
+        return redirect(location)
+    }
+
+    /// A refused action shown as a short page naming what did not happen.
+    func refusal(_ heading: String, request: Request, context: AppRequestContext) -> (FormFailure, HTTPResponse.Status, DashboardForm) async throws -> Response {
+        { failure, status, _ in
+            let frame = try await frame(request, context: context)
+            return render("error", title: heading, frame: frame, request: request, values: ["heading": heading, "detail": failure.message], status: status)
+        }
+    }
+
     /// A form's token checked against the session's; a mismatch is refused before anything is read.
     func checkedForm(_ request: Request, context: AppRequestContext) async throws -> (DashboardForm, DashboardSession) {
         guard let session = context.dashboardSession else { throw DashboardFailure.login }
@@ -128,9 +154,9 @@ struct DashboardPages: Sendable {
         }
         let page = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(SVGChart.escape(heading)) · Frontdesk</title><link rel="stylesheet" href="/assets/app.css?v=\(templates.assetVersion)"></head>
-            <body><main class="login" id="content"><h1>\(SVGChart.escape(heading))</h1><p>\(SVGChart.escape(detail))</p>
-            <p><a href="/">Back to the dashboard</a></p><p class="muted">Request \(SVGChart.escape(context.requestId))</p></main></body></html>
+            <title>\(HTMLText.escape(heading)) · Frontdesk</title><link rel="stylesheet" href="/assets/app.css?v=\(templates.assetVersion)"></head>
+            <body><main class="login" id="content"><h1>\(HTMLText.escape(heading))</h1><p>\(HTMLText.escape(detail))</p>
+            <p><a href="/">Back to the dashboard</a></p><p class="muted">Request \(HTMLText.escape(context.requestId))</p></main></body></html>
             """
         return html(page, status: status)
     }

@@ -44,14 +44,7 @@ struct InProcessAPI: Sendable {
     func raw(_ method: HTTPRequest.Method, _ path: String, token: String, context: AppRequestContext, headers: HTTPFields = [:])
         async throws -> Response
     {
-        var fields = headers
-        fields[.authorization] = "Bearer \(token)"
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "frontdesk", path: path, headerFields: fields),
-            body: RequestBody(buffer: ByteBuffer()))
-        var context = context
-        context.inProcess = true
-        return try await responder.respond(to: request, context: context)
+        try await respond(method, path, token: token, headers: headers, body: ByteBuffer(), context: context)
     }
 
     private func call(
@@ -59,23 +52,31 @@ struct InProcessAPI: Sendable {
         context: AppRequestContext
     ) async throws -> Answer {
         var fields = HTTPFields()
-        if let token { fields[.authorization] = "Bearer \(token)" }
-        fields[APIMiddleware.requestIdHeader] = context.requestId
         var buffer = ByteBuffer()
         if let body {
             fields[.contentType] = "application/json"
             buffer = ByteBuffer(data: try JSONSerialization.data(withJSONObject: body))
         }
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "frontdesk", path: path + Self.queryString(query), headerFields: fields),
-            body: RequestBody(buffer: buffer))
-        var context = context
-        context.inProcess = true
-        let response = try await responder.respond(to: request, context: context)
+        let response = try await respond(method, path + Self.queryString(query), token: token, headers: fields, body: buffer, context: context)
         let collector = Collector()
         try await response.body.write(collector)
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer: collector.buffer))) as? [String: Any] ?? [:]
         return Answer(status: response.status, json: JSONObject(object))
+    }
+
+    /// One request to the API's router (its middleware included), as the member, with this page's request id.
+    private func respond(
+        _ method: HTTPRequest.Method, _ path: String, token: String?, headers: HTTPFields, body: ByteBuffer, context: AppRequestContext
+    ) async throws -> Response {
+        var fields = headers
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        fields[APIMiddleware.requestIdHeader] = context.requestId
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: "frontdesk", path: path, headerFields: fields),
+            body: RequestBody(buffer: body))
+        var context = context
+        context.inProcess = true
+        return try await responder.respond(to: request, context: context)
     }
 
     static func queryString(_ query: [String: String?]) -> String {

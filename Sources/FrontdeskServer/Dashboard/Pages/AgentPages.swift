@@ -64,43 +64,38 @@ extension DashboardPages {
     }
 
     func saveHours(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        var hours: [String: Any] = [:]
-        for day in Self.weekdays { hours[day.key] = Self.ranges(form[day.key] ?? "") }
-        var overrides: [String: Any] = [:]
-        for line in (form["overrides"] ?? "").split(whereSeparator: \.isNewline) {
-            let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
-            guard let date = parts.first else { continue }
-            overrides[String(date)] = Self.ranges(parts.count > 1 ? String(parts[1]) : "closed")
-        }
-        let answer = try await api.send(
-            .put, "/api/businesses/\(Self.segment(b))", body: ["settings": ["business_hours": hours, "date_overrides": overrides]],
-            token: session.token, context: context)
-        if let failure = answer.failure {
-            return try await agents(request, context: context, failure: failure, typed: form, status: answer.status)
-        }
-        return redirect("/agents?b=\(b)&done=hours_saved#hours")
+        let b = Self.business(of: request)
+        return try await act(
+            request, context: context, then: "/agents?b=\(b)&done=hours_saved#hours",
+            send: { form, session in
+                var hours: [String: Any] = [:]
+                for day in Self.weekdays { hours[day.key] = Self.ranges(form[day.key] ?? "") }
+                var overrides: [String: Any] = [:]
+                for line in (form["overrides"] ?? "").split(whereSeparator: \.isNewline) {
+                    let parts = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+                    guard let date = parts.first else { continue }
+                    overrides[String(date)] = Self.ranges(parts.count > 1 ? String(parts[1]) : "closed")
+                }
+                return try await api.send(
+                    .put, "/api/businesses/\(Self.segment(b))", body: ["settings": ["business_hours": hours, "date_overrides": overrides]],
+                    token: session.token, context: context)
+            },
+            refused: { failure, status, form in try await agents(request, context: context, failure: failure, typed: form, status: status) })
     }
 
+    /// Start, stop, or the voice mode.
     func agentAction(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
         let id = Self.segment(context.parameters.get("id") ?? "")
         let action = context.parameters.get("action") ?? ""
-        let answer: InProcessAPI.Answer
-        let done: String
-        switch action {
-        case "start", "stop":
-            answer = try await api.send(.post, "/api/agents/\(id)/\(action)", token: session.token, context: context)
-            done = action == "start" ? "agent_started" : "agent_stopped"
-        case "voice":
-            answer = try await api.send(.put, "/api/agents/\(id)", body: ["voice_settings": ["mode": form["mode"] ?? ""]], token: session.token, context: context)
-            done = "voice_saved"
-        default:
-            throw DashboardFailure.notFound("There is no such agent action.")
-        }
-        if let failure = answer.failure { return try await agents(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/agents?b=\(b)&done=\(done)")
+        let done = ["start": "agent_started", "stop": "agent_stopped", "voice": "voice_saved"]
+        guard let code = done[action] else { throw DashboardFailure.notFound("There is no such agent action.") }
+        return try await act(
+            request, context: context, then: "/agents?b=\(Self.business(of: request))&done=\(code)",
+            send: { form, session in
+                action == "voice"
+                    ? try await api.send(.put, "/api/agents/\(id)", body: ["voice_settings": ["mode": form["mode"] ?? ""]], token: session.token, context: context)
+                    : try await api.send(.post, "/api/agents/\(id)/\(action)", token: session.token, context: context)
+            },
+            refused: { failure, status, _ in try await agents(request, context: context, failure: failure, status: status) })
     }
 }

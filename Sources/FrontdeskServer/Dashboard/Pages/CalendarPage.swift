@@ -14,8 +14,7 @@ extension DashboardPages {
         -> Response
     {
         let frame = try await frame(request, context: context)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = frame.format.zone
+        let calendar = frame.format.calendar
         let today = LocalDate(Date(), in: calendar)
         let asked = request.uri.queryParameters["week"].flatMap { LocalDate(String($0)) } ?? today
         let monday = asked.adding(days: -((Weekday.allCases.firstIndex(of: asked.weekday)! + 6) % 7))
@@ -86,7 +85,7 @@ extension DashboardPages {
 
     func book(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
+        let b = Self.business(of: request)
         let week = request.uri.queryParameters["week"].map(String.init) ?? ""
         var leadId: String?
         if let phone = form.trimmed("phone") {
@@ -111,13 +110,12 @@ extension DashboardPages {
     }
 
     func cancelAppointment(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
         let week = request.uri.queryParameters["week"].map(String.init) ?? ""
-        let id = context.parameters.get("id") ?? ""
-        let answer = try await api.send(.delete, "/api/appointments/\(Self.segment(id))", token: session.token, context: context)
-        if let failure = answer.failure { return try await calendar(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/calendar?b=\(b)&week=\(week)&done=cancelled")
+        let id = Self.segment(context.parameters.get("id") ?? "")
+        return try await act(
+            request, context: context, then: "/calendar?b=\(Self.business(of: request))&week=\(week)&done=cancelled",
+            send: { _, session in try await api.send(.delete, "/api/appointments/\(id)", token: session.token, context: context) },
+            refused: { failure, status, _ in try await calendar(request, context: context, failure: failure, status: status) })
     }
 
     /// The new time is typed in the business's zone (`datetime-local`), turned into an instant here.
@@ -126,8 +124,7 @@ extension DashboardPages {
         let frame = try await frame(request, context: context)
         let week = request.uri.queryParameters["week"].map(String.init) ?? ""
         let id = context.parameters.get("id") ?? ""
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = frame.format.zone
+        let calendar = frame.format.calendar
         let text = form.trimmed("when") ?? ""
         let parts = text.split(separator: "T")
         guard parts.count == 2, let date = LocalDate(String(parts[0])), let time = WallClockTime(String(parts[1].prefix(5))),

@@ -44,7 +44,7 @@ extension DashboardPages {
         let explanation = lead?.object("score_explanation")
         let score = lead?.int("qualification_score") ?? call.int("lead_score")
         var previousCallerEnd: Date?
-        let turns = call.array("turns").map { turn -> [String: Any] in
+        let turns = call.array("turns").map { turn -> [String: Any?] in
             let speaker = turn.string("speaker") ?? "system"
             var latency: String?
             if let ms = turn.int("latency_ms") {
@@ -53,11 +53,9 @@ extension DashboardPages {
                 latency = "\(max(0, Int((start.timeIntervalSince(end) * 1000).rounded()))) ms"
             }
             previousCallerEnd = speaker == "caller" ? LocalFormat.instant(turn.string("ended_at") ?? turn.string("started_at")) : nil
-            return [
-                "speaker": speaker, "who": speaker == "caller" ? "Caller" : speaker == "agent" ? "Agent" : "System",
-                "sequence": turn.int("sequence") ?? 0, "text": turn.string("text") ?? "", "time": frame.format.time(turn.string("started_at")),
-                "latency": latency as Any,
-            ]
+            var view = Self.turnView(turn, format: frame.format)
+            view["latency"] = latency
+            return view
         }
         let tokens = (call.int("llm_prompt_tokens") ?? 0) + (call.int("llm_completion_tokens") ?? 0)
         let band = Tone.band(score)
@@ -99,14 +97,7 @@ extension DashboardPages {
         for call in answer.data.array("calls") {
             guard let id = call.string("id") else { continue }
             let detail = try await api.get("/api/calls/\(Self.segment(id))", token: frame.session.token, context: context).data
-            let turns = detail.array("turns").map { turn -> [String: Any] in
-                let speaker = turn.string("speaker") ?? "system"
-                return [
-                    "speaker": speaker, "who": speaker == "caller" ? "Caller" : speaker == "agent" ? "Agent" : "System",
-                    "sequence": turn.int("sequence") ?? 0, "text": turn.string("text") ?? "", "time": frame.format.time(turn.string("started_at")),
-                    "endedAt": turn.string("ended_at") as Any,
-                ]
-            }
+            let turns = detail.array("turns").map { Self.turnView($0, format: frame.format) }
             calls.append(["id": id, "phone": call.string("phone") ?? "Unknown caller", "when": frame.format.time(call.string("started_at")), "turns": turns])
         }
         return render(
@@ -115,29 +106,32 @@ extension DashboardPages {
     }
 
     func takeOver(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        let id = context.parameters.get("id") ?? ""
-        var body: [String: Any] = [:]
-        if let phone = form.trimmed("phone") { body["phone"] = phone }
-        let answer = try await api.send(.post, "/api/calls/\(Self.segment(id))/takeover", body: body, token: session.token, context: context)
-        if let failure = answer.failure {
-            let frame = try await frame(request, context: context)
-            return render("error", title: "Take over", frame: frame, request: request, values: ["heading": "The call could not be taken over", "detail": failure.message], status: answer.status)
-        }
-        return redirect("/calls/\(Self.segment(id))?b=\(b)&done=taken_over")
+        let id = Self.segment(context.parameters.get("id") ?? "")
+        return try await act(
+            request, context: context, then: "/calls/\(id)?b=\(Self.business(of: request))&done=taken_over",
+            send: { form, session in
+                var body: [String: Any] = [:]
+                if let phone = form.trimmed("phone") { body["phone"] = phone }
+                return try await api.send(.post, "/api/calls/\(id)/takeover", body: body, token: session.token, context: context)
+            }, refused: refusal("The call could not be taken over", request: request, context: context))
     }
 
     func hangUp(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        let id = context.parameters.get("id") ?? ""
-        let answer = try await api.send(.post, "/api/calls/\(Self.segment(id))/hangup", token: session.token, context: context)
-        if let failure = answer.failure {
-            let frame = try await frame(request, context: context)
-            return render("error", title: "Hang up", frame: frame, request: request, values: ["heading": "The call could not be ended", "detail": failure.message], status: answer.status)
-        }
-        return redirect("/live?b=\(b)&done=hung_up")
+        let id = Self.segment(context.parameters.get("id") ?? "")
+        return try await act(
+            request, context: context, then: "/live?b=\(Self.business(of: request))&done=hung_up",
+            send: { _, session in try await api.send(.post, "/api/calls/\(id)/hangup", token: session.token, context: context) },
+            refused: refusal("The call could not be ended", request: request, context: context))
+    }
+
+    /// A transcript turn as the call and live pages show it.
+    static func turnView(_ turn: JSONObject, format: LocalFormat) -> [String: Any?] {
+        let speaker = turn.string("speaker") ?? "system"
+        return [
+            "speaker": speaker, "who": speaker == "caller" ? "Caller" : speaker == "agent" ? "Agent" : "System",
+            "sequence": turn.int("sequence") ?? 0, "text": turn.string("text") ?? "", "time": format.time(turn.string("started_at")),
+            "endedAt": turn.string("ended_at"),
+        ]
     }
 
     /// Page links keeping the filters.

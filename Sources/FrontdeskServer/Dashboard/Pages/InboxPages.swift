@@ -64,7 +64,7 @@ extension DashboardPages {
         let contact = thread.object("contact")
         let holder = thread.string("assignee_id")
         let channel = thread.string("channel") ?? ""
-        let replyChannel = channel == "email" ? "email" : (contact.string("phone") != nil ? "sms" : (contact.string("email") != nil ? "email" : nil))
+        let replyChannel = Self.replyChannel(thread)
         let view: [String: Any?] = [
             "id": thread.string("id"), "who": contact.string("name") ?? contact.string("phone") ?? contact.string("email") ?? "Unknown",
             "channel": Self.channelName(channel), "held": holder != nil, "closed": thread.string("status") == "closed",
@@ -98,30 +98,43 @@ extension DashboardPages {
 
     /// Take over, give back, close, reopen — then back to the thread.
     func threadAction(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
         let id = Self.segment(context.parameters.get("id") ?? "")
         let action = context.parameters.get("action") ?? ""
         let done: [String: String] = ["assign": "assigned", "release": "released", "close": "closed", "reopen": "reopened"]
         guard let code = done[action] else { throw DashboardFailure.notFound("There is no such conversation action.") }
-        let answer = try await api.send(.post, "/api/conversations/\(id)/\(action)", body: [:], token: session.token, context: context)
-        if let failure = answer.failure { return try await thread(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/inbox/\(id)?b=\(b)&done=\(code)")
+        return try await act(
+            request, context: context, then: "/inbox/\(id)?b=\(Self.business(of: request))&done=\(code)",
+            send: { _, session in try await api.send(.post, "/api/conversations/\(id)/\(action)", body: [:], token: session.token, context: context) },
+            refused: { failure, status, _ in try await thread(request, context: context, failure: failure, status: status) })
     }
 
+    /// A member's reply, by the thread's own channel (email threads, and contacts without a phone, by email).
     func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
         let id = Self.segment(context.parameters.get("id") ?? "")
-        var body: [String: Any] = ["conversation_id": context.parameters.get("id") ?? "", "content": form["content"] ?? ""]
-        let thread = try await api.get("/api/conversations/\(id)", token: session.token, context: context).data
-        body["channel"] = thread.string("channel") == "email" || thread.object("contact").string("phone") == nil ? "email" : "sms"
-        if let subject = form.trimmed("subject") { body["subject"] = subject }
-        let answer = try await api.send(.post, "/api/messages", body: body, token: session.token, context: context)
-        if let failure = answer.failure {
-            return try await self.thread(request, context: context, failure: failure, typed: form["content"], status: answer.status)
-        }
-        return redirect("/inbox/\(id)?b=\(b)&done=sent")
+        return try await act(
+            request, context: context, then: "/inbox/\(id)?b=\(Self.business(of: request))&done=sent",
+            send: { form, session in
+                let thread = try await api.get("/api/conversations/\(id)", token: session.token, context: context).data
+                var body: [String: Any] = ["conversation_id": context.parameters.get("id") ?? "", "content": form["content"] ?? ""]
+                body["channel"] = Self.replyChannel(thread) ?? "sms"
+                if let subject = form.trimmed("subject") { body["subject"] = subject }
+                return try await api.send(.post, "/api/messages", body: body, token: session.token, context: context)
+            },
+            refused: { failure, status, form in try await thread(request, context: context, failure: failure, typed: form["content"], status: status) })
+    }
+
+    /// How a member can answer the thread's contact: email on an email thread, else a text to their
+    /// phone, else an email; nil when the contact has neither.
+    static func replyChannel(_ thread: JSONObject) -> String? {
+        let contact = thread.object("contact")
+        if thread.string("channel") == "email" { return "email" }
+        return contact.string("phone") != nil ? "sms" : (contact.string("email") != nil ? "email" : nil)
+    }
+
+    /// One member's name as the team reads it (their email when they gave no name).
+    static func memberName(_ member: JSONObject) -> String {
+        let name = [member.string("first_name"), member.string("last_name")].compactMap { $0 }.joined(separator: " ")
+        return name.isEmpty ? member.string("email") ?? member.string("user_id") ?? "" : name
     }
 
     /// Member names by user id (for "held by", who wrote, the history).
@@ -130,8 +143,7 @@ extension DashboardPages {
         var names: [String: String] = [:]
         for member in members.data.array("members") {
             guard let id = member.string("user_id") else { continue }
-            let name = [member.string("first_name"), member.string("last_name")].compactMap { $0 }.joined(separator: " ")
-            names[id] = name.isEmpty ? member.string("email") ?? id : name
+            names[id] = Self.memberName(member)
         }
         return names
     }

@@ -51,15 +51,11 @@ extension DashboardPages {
     }
 
     func setLeadStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        let id = context.parameters.get("id") ?? ""
-        let answer = try await api.send(
-            .put, "/api/leads/\(Self.segment(id))", body: ["status": form["status"] ?? ""], token: session.token, context: context)
-        if let failure = answer.failure {
-            let frame = try await frame(request, context: context)
-            return render("error", title: "Lead", frame: frame, request: request, values: ["heading": "The status was not saved", "detail": failure.message], status: answer.status)
-        }
-        return redirect("/leads?b=\(b)&done=status_saved")
+        let id = Self.segment(context.parameters.get("id") ?? "")
+        return try await act(
+            request, context: context, then: "/leads?b=\(Self.business(of: request))&done=status_saved",
+            send: { form, session in
+                try await api.send(.put, "/api/leads/\(id)", body: ["status": form["status"] ?? ""], token: session.token, context: context)
+            }, refused: refusal("The status was not saved", request: request, context: context))
     }
 }

@@ -41,10 +41,7 @@ extension DashboardPages {
         return render(
             "settings", title: "Settings", frame: frame, request: request,
             values: [
-                "members": members.map { member -> [String: Any] in
-                    let name = [member.string("first_name"), member.string("last_name")].compactMap { $0 }.joined(separator: " ")
-                    return ["name": name.isEmpty ? (member.string("email") ?? "") : name, "email": member.string("email") ?? "", "role": member.string("role") ?? ""]
-                },
+                "members": members.map { ["name": Self.memberName($0), "email": $0.string("email") ?? "", "role": $0.string("role") ?? ""] },
                 "isAdmin": mine?.string("role") == "admin",
                 "prefs": [
                     "phone": prefs.string("phone"), "sms": prefs.bool("sms") ?? false, "quietStart": quiet.string("start"), "quietEnd": quiet.string("end"),
@@ -55,35 +52,39 @@ extension DashboardPages {
     }
 
     func addMember(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        let answer = try await api.send(
-            .post, "/api/businesses/\(Self.segment(b))/members", body: ["email": form.trimmed("email") ?? "", "role": form["role"] ?? ""],
-            token: session.token, context: context)
-        if let failure = answer.failure { return try await settings(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/settings?b=\(b)&done=member_added#members")
+        let b = Self.business(of: request)
+        return try await act(
+            request, context: context, then: "/settings?b=\(b)&done=member_added#members",
+            send: { form, session in
+                try await api.send(
+                    .post, "/api/businesses/\(Self.segment(b))/members", body: ["email": form.trimmed("email") ?? "", "role": form["role"] ?? ""],
+                    token: session.token, context: context)
+            },
+            refused: { failure, status, _ in try await settings(request, context: context, failure: failure, status: status) })
     }
 
     func savePreferences(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
-        var body: [String: Any] = ["business_id": b, "phone": form.trimmed("phone") ?? NSNull(), "sms": form["sms"] == "true"]
-        switch form["email"] {
-        case "true": body["email"] = true
-        case "false": body["email"] = false
-        default: body["email"] = NSNull()
-        }
-        let (start, end) = (form.trimmed("quiet_start"), form.trimmed("quiet_end"))
-        body["quiet_hours"] = start == nil && end == nil ? NSNull() : ["start": start ?? "", "end": end ?? ""]
-        let answer = try await api.send(.put, "/api/notifications/preferences", body: body, token: session.token, context: context)
-        if let failure = answer.failure { return try await settings(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/settings?b=\(b)&done=preferences_saved#notifications")
+        let b = Self.business(of: request)
+        return try await act(
+            request, context: context, then: "/settings?b=\(b)&done=preferences_saved#notifications",
+            send: { form, session in
+                var body: [String: Any] = ["business_id": b, "phone": form.trimmed("phone") ?? NSNull(), "sms": form["sms"] == "true"]
+                switch form["email"] {
+                case "true": body["email"] = true
+                case "false": body["email"] = false
+                default: body["email"] = NSNull()
+                }
+                let (start, end) = (form.trimmed("quiet_start"), form.trimmed("quiet_end"))
+                body["quiet_hours"] = start == nil && end == nil ? NSNull() : ["start": start ?? "", "end": end ?? ""]
+                return try await api.send(.put, "/api/notifications/preferences", body: body, token: session.token, context: context)
+            },
+            refused: { failure, status, _ in try await settings(request, context: context, failure: failure, status: status) })
     }
 
     /// A new endpoint: its secret is shown on the page that answers (once, as the API gives it once).
     func addWebhook(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (form, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
+        let b = Self.business(of: request)
         let events = (form["events"] ?? "*").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var body: [String: Any] = ["business_id": b, "url": form.trimmed("url") ?? "", "events": events.isEmpty ? ["*"] : events]
         if let description = form.trimmed("description") { body["description"] = description }
@@ -92,21 +93,18 @@ extension DashboardPages {
         return try await settings(request, context: context, secret: answer.data.string("secret"), status: .created)
     }
 
+    /// Remove an endpoint, or send one of its deliveries again.
     func webhookAction(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (_, session) = try await checkedForm(request, context: context)
-        let b = request.uri.queryParameters["b"].map(String.init) ?? ""
         let id = Self.segment(context.parameters.get("id") ?? "")
-        let answer: InProcessAPI.Answer
-        let done: String
-        if let delivery = context.parameters.get("delivery") {
-            answer = try await api.send(
-                .post, "/api/webhooks/\(id)/deliveries/\(Self.segment(delivery))/replay", token: session.token, context: context)
-            done = "replayed"
-        } else {
-            answer = try await api.send(.delete, "/api/webhooks/\(id)", token: session.token, context: context)
-            done = "webhook_removed"
-        }
-        if let failure = answer.failure { return try await settings(request, context: context, failure: failure, status: answer.status) }
-        return redirect("/settings?b=\(b)&done=\(done)#webhooks")
+        let delivery = context.parameters.get("delivery").map(Self.segment)
+        return try await act(
+            request, context: context, then: "/settings?b=\(Self.business(of: request))&done=\(delivery == nil ? "webhook_removed" : "replayed")#webhooks",
+            send: { _, session in
+                if let delivery {
+                    return try await api.send(.post, "/api/webhooks/\(id)/deliveries/\(delivery)/replay", token: session.token, context: context)
+                }
+                return try await api.send(.delete, "/api/webhooks/\(id)", token: session.token, context: context)
+            },
+            refused: { failure, status, _ in try await settings(request, context: context, failure: failure, status: status) })
     }
 }

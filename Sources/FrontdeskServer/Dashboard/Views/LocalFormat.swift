@@ -3,12 +3,17 @@ import Foundation
 /// Instants as the business reads them: in its IANA zone, whatever the server's or the browser's.
 struct LocalFormat: Sendable {
     let zone: TimeZone
+    /// A Gregorian calendar in the business's zone (local dates to instants and back).
+    let calendar: Calendar
     private let when: Date.FormatStyle
     private let time: Date.FormatStyle
     private let day: Date.FormatStyle
 
     init(zoneIdentifier: String?) {
         zone = zoneIdentifier.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.calendar = calendar
         let locale = Locale(identifier: "en_US")
         var when = Date.FormatStyle(date: .abbreviated, time: .shortened, locale: locale, timeZone: zone)
         when = when.weekday(.abbreviated)

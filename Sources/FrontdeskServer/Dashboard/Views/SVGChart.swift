@@ -14,13 +14,13 @@ enum SVGChart {
     static func bars(_ bars: [Bar], caption: String, height: Double = 160) -> String {
         let width = 640.0
         let (left, bottom, top) = (34.0, 18.0, 8.0)
-        let top_ = max(bars.map { max($0.back, $0.front) }.max() ?? 0, 1)
-        let scale = niceCeiling(top_)
+        let highest = max(bars.map { max($0.back, $0.front) }.max() ?? 0, 1)
+        let scale = niceCeiling(highest)
         let slot = (width - left) / Double(max(bars.count, 1))
         let barWidth = max(slot * 0.7, 1)
         let plot = height - bottom - top
-        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(caption))\">"
-        svg += "<title>\(escape(caption))</title>"
+        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTMLText.escape(caption))\">"
+        svg += "<title>\(HTMLText.escape(caption))</title>"
         for tick in [0.0, 0.5, 1.0] {
             let y = top + plot * (1 - tick)
             svg += "<line class=\"axis\" x1=\"\(left)\" x2=\"\(width)\" y1=\"\(fmt(y))\" y2=\"\(fmt(y))\"/>"
@@ -28,14 +28,14 @@ enum SVGChart {
         }
         for (index, bar) in bars.enumerated() {
             let x = left + Double(index) * slot + (slot - barWidth) / 2
-            svg += "<g><title>\(escape(bar.title))</title>"
+            svg += "<g><title>\(HTMLText.escape(bar.title))</title>"
             for (value, cls) in [(bar.back, "bar alt"), (bar.front, "bar")] where value > 0 {
                 let h = plot * value / scale
                 svg += "<rect class=\"\(cls)\" x=\"\(fmt(x))\" y=\"\(fmt(top + plot - h))\" width=\"\(fmt(barWidth))\" height=\"\(fmt(h))\"/>"
             }
             svg += "</g>"
             if bars.count <= 10 || index % 5 == 0 || index == bars.count - 1 {
-                svg += "<text x=\"\(fmt(x + barWidth / 2))\" y=\"\(fmt(height - 4))\" text-anchor=\"middle\">\(escape(bar.label))</text>"
+                svg += "<text x=\"\(fmt(x + barWidth / 2))\" y=\"\(fmt(height - 4))\" text-anchor=\"middle\">\(HTMLText.escape(bar.label))</text>"
             }
         }
         return svg + "</svg>"
@@ -53,19 +53,4 @@ enum SVGChart {
     }
 
     private static func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
 }
