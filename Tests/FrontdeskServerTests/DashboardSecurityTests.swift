@@ -80,6 +80,24 @@ struct DashboardSecurityTests {
         }
     }
 
+    @Test("after logging in, back to the page asked for — a path of this site only, never another host")
+    func nextPage() async throws {
+        try await TestApp().run { client in
+            let tenant = try await client.register("Owner")
+            #expect(try await client.call(.get, "/leads").headers[.location] == "/login?next=/leads")
+            let page = try await client.call(.get, "/login?next=/leads")
+            #expect(Self.html(page).contains(#"action="/login?next=%2Fleads""#))
+            let token = Self.value(Self.setCookie("fd_form", in: page))
+            for (next, landing) in [("%2Fleads", "/leads"), ("%2F%5Cevil.example", "/"), ("%2F%2Fevil.example", "/"), ("https%3A%2F%2Fevil.example", "/")] {
+                let answer = try await client.call(
+                    .post, "/login?next=\(next)", rawBody: ByteBuffer(string: "_csrf=\(token)&email=\(tenant.email)&password=correct+horse"),
+                    headers: Self.form(HTTPField(name: .cookie, value: "fd_form=\(token)")))
+                #expect(answer.status == .seeOther)
+                #expect(answer.headers[.location] == landing, "next=\(next)")
+            }
+        }
+    }
+
     @Test("a wrong password is said on the form (401), with the address kept and no session")
     func wrongPassword() async throws {
         try await TestApp().run { client in

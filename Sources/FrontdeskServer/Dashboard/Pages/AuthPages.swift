@@ -24,11 +24,22 @@ extension DashboardPages {
         all[step] = true
         all["formToken"] = token
         all["demo"] = demo
+        // The page the visitor was sent here from, carried through the login form.
+        if let next = Self.safeNext(request) { all["next"] = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }
         if let done = request.uri.queryParameters["done"].flatMap({ Self.flashes[String($0)] }) { all["flash"] = done }
         if let failure { all["failure"] = Self.values(failure); all["fields"] = Self.values(failure)["fields"] }
         var headers = HTTPFields()
         headers[.setCookie] = auth.setCookie(DashboardAuth.formCookie, token, maxAge: 3600)
         return html(templates.render("login", all), status: status, headers: headers)
+    }
+
+    /// Where to go after logging in: a path of this site only (`/calls?b=…`), never another site's —
+    /// `//host` and `/\host` are both another host to a browser.
+    static func safeNext(_ request: Request) -> String? {
+        guard let next = request.uri.queryParameters["next"].map(String.init), next.hasPrefix("/"), next.count <= 512 else { return nil }
+        let rest = next.dropFirst()
+        guard !rest.hasPrefix("/"), !next.contains("\\"), next.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else { return nil }
+        return next
     }
 
     func anonymousFormBody(_ request: Request, context: AppRequestContext) async throws -> DashboardForm {
@@ -47,7 +58,7 @@ extension DashboardPages {
             return anonymousForm(step: "login", request: request, values: ["email": email], failure: failure, status: answer.status)
         }
         context.logger.info("Dashboard login", metadata: ["user_id": "\(answer.data.object("user").string("id") ?? "")"])
-        let next = request.uri.queryParameters["next"].map(String.init).flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+        let next = Self.safeNext(request) ?? "/"
         return redirect(
             next,
             cookies: [auth.setCookie(DashboardAuth.sessionCookie, token, maxAge: DashboardAuth.sessionLifetime), auth.clearCookie(DashboardAuth.formCookie)])
