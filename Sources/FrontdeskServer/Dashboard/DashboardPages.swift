@@ -36,7 +36,7 @@ struct DashboardPages: Sendable {
         let answer = try await api.get("/api/businesses", query: ["limit": "100"], token: session.token, context: context)
         if answer.status == .unauthorized { throw DashboardFailure.login }
         let businesses = answer.data.array("businesses")
-        let wanted = request.uri.queryParameters["b"].map(String.init)
+        let wanted = request.uri.queryParameters["b"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         guard let business = wanted.map({ id in businesses.first { $0.string("id") == id } }) ?? businesses.first else {
             if wanted != nil { throw DashboardFailure.notFound("This business does not exist, or you are not a member of it.") }
             throw DashboardFailure.notFound("You are not a member of any business yet. Create one with POST /api/businesses, or ask an owner to add you.")
