@@ -29,17 +29,26 @@ public struct EventsBench: Sendable {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         // An agency's dashboards: the clients spread over `businesses` businesses, each call on one of them.
-        let spread = try await measureFanOut(folder: work.appendingPathComponent("ws-spread"), businesses: businesses)
+        // Calls start spread over one utterance interval (0.6 s), as independent calls would: each still
+        // runs all the others' length, but their callers do not all speak in the same millisecond.
+        let spread = try await measureFanOut(folder: work.appendingPathComponent("ws-spread"), businesses: businesses, lockstep: false)
         // The worst case: every client watches the one business all the calls are for.
-        let single = try await measureFanOut(folder: work.appendingPathComponent("ws-one"), businesses: 1)
+        let single = try await measureFanOut(folder: work.appendingPathComponent("ws-one"), businesses: 1, lockstep: false)
+        // A stress case beyond the target: every caller of the 100 calls speaks at the same instant
+        // (each utterance is 200 events, 100,000 frames, at once).
+        let lockstep = try await measureFanOut(folder: work.appendingPathComponent("ws-lockstep"), businesses: 1, lockstep: true)
         let webhooks = try await measureWebhooks(folder: work.appendingPathComponent("webhooks"))
         let machine = ProcessInfo.processInfo.activeProcessorCount
         print("")
-        print("| /api/ws: \(clients) clients, \(calls) calls at once | clients per business | turns written | frames delivered | turn write → delivery p50 / p99 / max | server CPU per frame | target |")
-        print("|---|---:|---:|---:|---:|---:|---|")
-        for (name, row) in [("over \(businesses) businesses (one call each)", spread), ("all on one business", single)] {
-            print(String(format: "| %@ | %d | %d | %d | %.1f / %.1f / %.1f ms | %.1f µs | p99 < 50 ms |",
-                name, row.clients / max(1, row.businesses), row.turns, row.frames, row.p50, row.p99, row.max, row.cpuPerFrame * 1e6))
+        print("| /api/ws: \(clients) clients, \(calls) calls at once | clients per business | turns written | frames delivered | turn write → delivery p50 / p99 / max | server CPU per frame | clients' CPU per frame | calls' wall time | target |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for (name, row, target) in [
+            ("over \(businesses) businesses (one call each)", spread, "p99 < 50 ms"), ("all on one business", single, "p99 < 50 ms"),
+            ("all on one business, every caller speaking at once", lockstep, "(stress)"),
+        ] {
+            print(String(format: "| %@ | %d | %d | %d | %.1f / %.1f / %.1f ms | %.1f µs | %.1f µs | %.1f s | %@ |",
+                name, row.clients / max(1, row.businesses), row.turns, row.frames, row.p50, row.p99, row.max, row.cpuPerFrame * 1e6,
+                row.clientCPUPerFrame * 1e6, row.seconds, target))
         }
         let fanOut = single
         print("")
@@ -64,10 +73,10 @@ public struct EventsBench: Sendable {
 
     struct FanOut {
         var clients = 0, calls = 0, turns = 0, frames = 0, businesses = 1, missing = 0
-        var p50 = 0.0, p99 = 0.0, max = 0.0, cpuPerFrame = 0.0
+        var p50 = 0.0, p99 = 0.0, max = 0.0, cpuPerFrame = 0.0, clientCPUPerFrame = 0.0, seconds = 0.0
     }
 
-    private func measureFanOut(folder: URL, businesses: Int) async throws -> FanOut {
+    private func measureFanOut(folder: URL, businesses: Int, lockstep: Bool) async throws -> FanOut {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let standIn = try await TelnyxStandIn.start(port: telnyxPort)
         defer { standIn.stop() }
@@ -95,55 +104,73 @@ public struct EventsBench: Sendable {
         }
         let targets = made
         print("Connecting \(clients) clients to /api/ws (\(businesses == 1 ? "all on one business" : "\(clients / businesses) per business")) …")
-        let sockets = await withTaskGroup(of: (Int, EventStreamClient?).self) { group in
-            var connected: [(Int, EventStreamClient)] = []
-            for index in 0..<clients {
-                if index >= 50, let next = await group.next(), let client = next.1 { connected.append((next.0, client)) }
-                let (business, target) = (targets[index % targets.count].business, index % targets.count)
-                group.addTask {
-                    (target, await EventStreamClient.connect(base: server.base, token: server.token, query: "business_id=\(business)"))
+        let load = EventLoad()
+        // Fifty at a time, as dashboards opening: not 500 SYNs at once into the listen backlog.
+        var sockets: [(Int, EventWatcher)] = []
+        for index in 0..<clients {
+            if index % 50 == 0 {
+                let opened = sockets
+                let wait = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < wait, !opened.allSatisfy({ $0.1.heard.withLock { $0.subscribed } }) {
+                    try await Task.sleep(for: .milliseconds(10))
                 }
             }
-            for await (target, client) in group { if let client { connected.append((target, client)) } }
-            return connected
+            sockets.append(
+                (index % targets.count, load.connect(port: port, query: "business_id=\(targets[index % targets.count].business)", token: server.token)))
         }
-        guard sockets.count == clients else { throw BenchmarkError("only \(sockets.count) of \(clients) sockets subscribed") }
+        let subscribing = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < subscribing, !sockets.allSatisfy({ $0.1.heard.withLock { $0.subscribed } }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let subscribed = sockets.filter { $0.1.heard.withLock { $0.subscribed } }.count
+        guard subscribed == clients else {
+            let failures = Set(sockets.compactMap { $0.1.heard.withLock { $0.failure } })
+            await load.close()
+            throw BenchmarkError("only \(subscribed) of \(clients) sockets subscribed (\(failures.sorted().joined(separator: "; ")))")
+        }
         print("Running \(calls) calls at once (3 caller utterances each) …")
         let cpuStart = ProcessStats.cpuSeconds(server.process.processIdentifier)
+        let clientStart = ProcessStats.cpuSeconds(getpid())
+        let started = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
             for call in 0..<calls {
                 let number = targets[call % targets.count].number
-                group.addTask { try? await self.call(call, to: number, base: server.base, signer: signer) }
+                let offset = lockstep ? .zero : Duration.milliseconds(600 * call / max(1, calls))
+                group.addTask {
+                    try? await Task.sleep(for: offset)
+                    try? await self.call(call, to: number, base: server.base, signer: signer)
+                }
             }
         }
         // Every call's end to every socket of its business: then its turns have all arrived.
         let callsPer = (0..<targets.count).map { target in (0..<calls).filter { $0 % targets.count == target }.count }
-        let expected = { (target: Int, client: EventStreamClient) in client.events.filter { $0.type == "call.ended" }.count >= callsPer[target] }
+        let expected = { (target: Int, watcher: EventWatcher) in watcher.heard.withLock { $0.callsEnded } >= callsPer[target] }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, !sockets.allSatisfy(expected) { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .milliseconds(500))
         let cpu = ProcessStats.cpuSeconds(server.process.processIdentifier) - cpuStart
+        let clientCPU = ProcessStats.cpuSeconds(getpid()) - clientStart
+        let elapsed = ContinuousClock.now - started
+        await load.close()
         var delays: [Double] = []
         var result = FanOut(clients: sockets.count, calls: calls, businesses: targets.count)
         var turnsPerTarget: [Int: Int] = [:]
+        var instants: [String: Date] = [:]
         for (target, socket) in sockets {
-            let events = socket.events
-            result.frames += events.count
-            let streamed = events.filter { $0.type == "transcript.turn" }
-            turnsPerTarget[target] = max(turnsPerTarget[target] ?? 0, streamed.count)
-            for frame in streamed {
-                guard let text = frame.json["timestamp"]?.text, let written = Self.instant(text) else { continue }
-                delays.append(frame.receivedAtDate.timeIntervalSince(written) * 1000)
+            let heard = socket.heard.withLock { $0 }
+            result.frames += heard.events
+            turnsPerTarget[target] = max(turnsPerTarget[target] ?? 0, heard.turns.count)
+            for turn in heard.turns {
+                if instants[turn.timestamp] == nil { instants[turn.timestamp] = Self.instant(turn.timestamp) }
+                guard let written = instants[turn.timestamp] else { continue }
+                delays.append(turn.arrived.timeIntervalSince(written) * 1000)
             }
         }
         result.turns = turnsPerTarget.values.reduce(0, +)
         // A socket that got fewer turns than its business's other sockets missed some.
         for (target, socket) in sockets {
-            let got: Int = socket.events.filter { $0.type == "transcript.turn" }.count
-            let most: Int = turnsPerTarget[target] ?? 0
-            result.missing += most - got
+            result.missing += (turnsPerTarget[target] ?? 0) - socket.heard.withLock { $0.turns.count }
         }
-        for (_, socket) in sockets { await socket.close() }
         delays.sort()
         if !delays.isEmpty {
             result.p50 = delays[delays.count / 2]
@@ -151,6 +178,8 @@ public struct EventsBench: Sendable {
             result.max = delays.last!
         }
         result.cpuPerFrame = cpu / Double(max(1, result.frames))
+        result.clientCPUPerFrame = clientCPU / Double(max(1, result.frames))
+        result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return result
     }
 

@@ -51,7 +51,7 @@ final class MediaLoad: Sendable {
         })
         let bootstrap = ClientBootstrap(group: loop.eventLoop).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                let request = UpgradeRequest(path: path, port: port, token: token)
+                let request = UpgradeRequest(path: path, port: port, headers: [("x-telnyx-streaming-auth-token", token)])
                 try channel.pipeline.syncOperations.addHTTPClientHandlers(
                     withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
                 try channel.pipeline.syncOperations.addHandler(request)
@@ -126,23 +126,23 @@ private final class LoopCallers: @unchecked Sendable {
 }
 
 /// Sends the upgrade request once the connection is up, with the stream token the server checks.
-private final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class UpgradeRequest: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = NIOAny
     typealias OutboundOut = HTTPClientRequestPart
     let path: String
     let port: Int
-    let token: String
+    let extraHeaders: [(String, String)]
 
-    init(path: String, port: Int, token: String) {
+    init(path: String, port: Int, headers: [(String, String)]) {
         self.path = path
         self.port = port
-        self.token = token
+        self.extraHeaders = headers
     }
 
     func channelActive(context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "127.0.0.1:\(port)")
-        headers.add(name: "x-telnyx-streaming-auth-token", value: token)
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         headers.add(name: "Content-Length", value: "0")
         context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -164,4 +164,84 @@ struct EventSocketTests {
             #expect(loggedOut.closed.withLock { $0 } != nil)
         }
     }
+
+    @Test("a client that stops reading is cut off (1013) once its queue is full, after the events it had, in order; others hear everything")
+    func stalledClient() async throws {
+        var app = TestApp()
+        app.configuration.eventSocketQueue = 16
+        try await app.serve { client in
+            let owner = try await client.register("Owner")
+            let notes = String(repeating: "n", count: 9_000)
+            // A client with a 4 KB window that reads nothing once its upgrade is sent.
+            let stalled = try RawConnection(port: client.port, receiveBuffer: 4096)
+            stalled.send(
+                "GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(owner.token)\r\n\r\n")
+            // Enough to fill what the kernel may buffer for the socket (its largest send buffer), NIO's
+            // share (256 KB) and the queue, with room to spare.
+            let kernel = (try? String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8))
+                .flatMap { $0.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } } ?? 4 << 20
+            let leads = (kernel + 256 * 1024) / 9_000 * 3 / 2 + 32
+            let reading = try await EventClient.connect(port: client.port, token: owner.token) { socket, _ in
+                await socket.wait("subscribed") { !$0.controls("subscribed").isEmpty }
+                for index in 0..<leads {
+                    let phone = "+1555100" + String(format: "%04d", index)
+                    let created = try await client.createLead(owner, phone: phone, extra: #","notes":"\#(notes)""#)
+                    #expect(created.status == .created)
+                }
+                await socket.wait("every lead", timeout: .seconds(20)) { $0.events("lead.created").count == leads }
+            }
+            #expect(reading.events("lead.created").count == leads, "a client that reads hears every event")
+
+            // Now the stalled client reads: what was sent before the cut, then a close frame with 1013.
+            let bytes = await stalled.bytes(timeout: 15) { received in
+                WebSocketFrames(received).frames.contains { $0.opcode == 0x8 }
+            }
+            let frames = WebSocketFrames(bytes)
+            #expect(frames.status == 101)
+            let close = try #require(frames.frames.last, "the server closed the socket")
+            #expect(close.opcode == 0x8 && close.closeCode == 1013, "closed as too far behind: \(close.opcode) \(close.closeCode ?? 0), \(frames.frames.count) frames, \(bytes.count) bytes")
+            let events = frames.frames.dropLast().compactMap { try? JSONParser.parse($0.payload) }.filter { $0["id"] != nil }
+            let created = events.filter { $0["type"]?.text == "lead.created" }
+            #expect(created.count < leads, "it was cut off before hearing every event (\(created.count))")
+            let ids = events.compactMap { $0["id"]?.text }.compactMap(EventSequence.init(id:))
+            #expect(ids == ids.sorted(), "the events it had came in order")
+        }
+    }
+}
+
+/// A server's WebSocket frames after its upgrade answer, as a raw client reads them.
+struct WebSocketFrames {
+    struct Frame {
+        let opcode: UInt8
+        let payload: [UInt8]
+        var closeCode: Int? { payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil }
+    }
+
+    var status: Int?
+    var frames: [Frame] = []
+
+    init(_ bytes: [UInt8]) {
+        let end = Array("\r\n\r\n".utf8)
+        guard let headEnd = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<($0 + 4)]) == end }) else { return }
+        status = RawConnection.status(String(decoding: bytes[..<headEnd], as: UTF8.self))
+        var at = headEnd + 4
+        while at + 2 <= bytes.count {
+            let opcode = bytes[at] & 0x0F
+            var length = Int(bytes[at + 1] & 0x7F)
+            var start = at + 2
+            if length == 126 {
+                guard start + 2 <= bytes.count else { return }
+                length = Int(bytes[start]) << 8 | Int(bytes[start + 1])
+                start += 2
+            } else if length == 127 {
+                guard start + 8 <= bytes.count else { return }
+                length = bytes[start..<(start + 8)].reduce(0) { $0 << 8 | Int($1) }
+                start += 8
+            }
+            guard start + length <= bytes.count else { return }
+            frames.append(Frame(opcode: opcode, payload: Array(bytes[start..<(start + length)])))
+            at = start + length
+        }
+    }
 }

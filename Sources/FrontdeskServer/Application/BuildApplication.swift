@@ -66,7 +66,8 @@ public func buildApplication(
     RetellSocketController(socket: RetellLLMSocket(store: services.store, calls: services.calls, logger: logger))
         .addRoutes(to: sockets)
     EventSocketController(
-        store: services.store, tokens: services.tokens, logger: logger, recheck: configuration.eventSocketRecheck
+        store: services.store, tokens: services.tokens, logger: logger, recheck: configuration.eventSocketRecheck,
+        queueLimit: configuration.eventSocketQueue
     ).addRoutes(to: sockets)
     MediaStreamController(
         configuration: configuration, store: services.store, calls: services.calls, telnyx: services.telnyx,

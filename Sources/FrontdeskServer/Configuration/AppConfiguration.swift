@@ -44,6 +44,8 @@ public struct AppConfiguration: Sendable {
     public var webhooksAllowPrivate = false
     /// How often an `/api/ws` socket checks that its token, login and memberships still hold.
     public var eventSocketRecheck: Duration = .seconds(15)
+    /// Events queued for an `/api/ws` client that is not reading before it is cut off (1013).
+    public var eventSocketQueue = EventFeed.listenerBuffer
     public var environment = "development"
     public var rateLimits = RateLimits()
     /// Largest accepted request body.

@@ -24,6 +24,8 @@ struct EventSocketController: Sendable {
     let logger: Logger
     /// How often a socket checks that its token and memberships still hold.
     var recheck: Duration = .seconds(15)
+    /// Live events queued for a client that is not reading before it is cut off (1013).
+    var queueLimit = EventFeed.listenerBuffer
     /// Each event's frame, made once for all the sockets that send it.
     let frames = FrameCache()
 
@@ -39,7 +41,7 @@ struct EventSocketController: Sendable {
             else { return .dontUpgrade }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            await run(request: context.request, inbound: inbound, outbound: outbound)
+            await run(request: context.request, channel: context.requestContext.channel, inbound: inbound, outbound: outbound)
         }
     }
 
@@ -70,14 +72,14 @@ struct EventSocketController: Sendable {
 
     // MARK: the socket
 
-    private func run(request: Request, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    private func run(request: Request, channel: any NIOCore.Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         guard let token = Self.token(in: request),
             case .authenticated(let claims) = await APIMiddleware.authenticate(token, tokens: tokens, store: store)
         else {
             try? await outbound.close(.policyViolation, reason: "invalid token")
             return
         }
-        let session = EventSocket(claims: claims, token: token, outbound: outbound, frames: frames)
+        let session = EventSocket(claims: claims, token: token, outbound: outbound, channel: channel, frames: frames, queueLimit: queueLimit)
         Telemetry.eventSockets(delta: 1)
         defer { Telemetry.eventSockets(delta: -1) }
         do {
@@ -107,20 +109,16 @@ struct EventSocketController: Sendable {
     private enum Ending: Error { case lagging, loginEnded(String), clientClosed }
 
     private func stream(_ socket: EventSocket, businesses: Set<BusinessID>, lastId: String?, inbound: WebSocketInboundStream) async throws {
-        let (listener, live) = store.feed.listen(businesses: businesses)
+        socket.setBusinesses(businesses)
+        // Live events queue (held) from here on, so none published during the replay is lost.
+        let listener = store.feed.listen(businesses: businesses, take: socket.take, end: socket.cutOff)
         defer { store.feed.stopListening(listener) }
-        await socket.setBusinesses(businesses)
         try await socket.control("subscribed", ["business_ids": .array(businesses.map(\.rawValue).sorted().map(JSONValue.string))])
         if let lastId { try await replay(socket, after: lastId) }
+        socket.release()
         let ending: Ending? = await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
-                for await event in live {
-                    do {
-                        try await socket.send(event)
-                    } catch {
-                        return .clientClosed
-                    }
-                }
+                await socket.untilCutOff()
                 return Task.isCancelled ? nil : .lagging
             }
             group.addTask {
@@ -144,6 +142,7 @@ struct EventSocketController: Sendable {
             group.cancelAll()
             return first
         }
+        socket.stop()
         switch ending {
         case .lagging:
             try? await socket.outbound.close(.unknown(1013), reason: "too far behind; reconnect with last_event_id")
@@ -154,12 +153,14 @@ struct EventSocketController: Sendable {
         }
     }
 
-    /// What the client missed after `lastId`, from the events kept, in order.
+    /// What the client missed after `lastId`, from the events kept, in order (live events wait meanwhile).
     private func replay(_ socket: EventSocket, after lastId: String) async throws {
         guard let last = EventSequence(id: lastId) else {
             try await socket.control("error", ["message": "last_event_id must look like evt_123"])
             return
         }
+        socket.hold()
+        defer { socket.release() }
         if let oldest = try await store.feed.repository.oldest(), oldest.value > last.value + 1 {
             try await socket.control(
                 "events.missed",
@@ -167,8 +168,8 @@ struct EventSocketController: Sendable {
         }
         var after = last
         while true {
-            let page = try await store.feed.repository.events(businesses: Array(await socket.businesses), after: after, limit: Self.replayPage)
-            for event in page { try await socket.send(event) }
+            let page = try await store.feed.repository.events(businesses: Array(socket.businesses), after: after, limit: Self.replayPage)
+            for event in page { try await socket.sendReplayed(event) }
             guard page.count == Self.replayPage, let next = page.last?.sequence else { return }
             after = next
         }
@@ -197,9 +198,9 @@ struct EventSocketController: Sendable {
                 try await socket.control("error", ["message": "Business not found"])
                 return
             }
-            var businesses = await socket.businesses
+            var businesses = socket.businesses
             if type == "subscribe" { businesses.insert(business) } else { businesses.remove(business) }
-            await socket.setBusinesses(businesses)
+            socket.setBusinesses(businesses)
             store.feed.change(listener, businesses: businesses)
             try await socket.control("subscribed", ["business_ids": .array(businesses.map(\.rawValue).sorted().map(JSONValue.string))])
             if type == "subscribe", case .string(let last)? = fields["last_event_id"] { try await replay(socket, after: last) }
@@ -214,52 +215,175 @@ struct EventSocketController: Sendable {
             return "the token expired or the login ended; reconnect with a fresh token"
         }
         guard let own = try? await store.users.memberships(of: socket.claims.userId).map(\.businessId) else { return nil }
-        let current = await socket.businesses
+        let current = socket.businesses
         let kept = current.intersection(own)
         if kept != current {
-            await socket.setBusinesses(kept)
+            socket.setBusinesses(kept)
             store.feed.change(listener, businesses: kept)
         }
         return nil
     }
 }
 
-/// One client's socket: who it is, what it hears, and the one place its frames are written.
-actor EventSocket {
+/// One client's socket: who it is, what it hears, and its way out. The feed hands each live event to
+/// `take` as it is published; its frame is queued, and the socket's event loop writes whatever has
+/// gathered straight into the channel as one buffer with one flush (under load, one write for many
+/// events — not a task wake-up, an actor hop, an encoder pass and a flush per frame). A client that stops reading keeps its frames
+/// queued here, not in NIO's buffer (nothing is written while the channel is over its high-water
+/// mark); at `queueLimit` queued it is cut off (1013) and reconnects with its last id.
+/// Replayed events and control messages go through the WebSocket writer; live frames are held while
+/// a replay runs, so they follow it.
+final class EventSocket: Sendable {
     let claims: AccessClaims
     let token: String
     let outbound: WebSocketOutboundWriter
+    let channel: any NIOCore.Channel
     let frames: FrameCache
-    private(set) var businesses: Set<BusinessID> = []
-    /// The events sent lately (the newest 8,192), so that one in both the replay and the live stream
-    /// goes out once. Not "the newest sent": another instance's event can arrive after a newer one
-    /// stored here, and must not be dropped for it.
-    private var sent: Set<Int64> = []
-    private var sentOrder: [Int64] = []
-    private var sentStart = 0
-    static let remembered = 8192
+    let queueLimit: Int
+    private let state = Mutex(State())
+    private let cut = AsyncStream<Void>.makeStream()
+    /// Bytes a socket may have waiting in NIO's buffer (beyond the kernel's).
+    static let inFlightLimit = 256 * 1024
 
-    init(claims: AccessClaims, token: String, outbound: WebSocketOutboundWriter, frames: FrameCache) {
+    private struct State {
+        var businesses: Set<BusinessID> = []
+        var sent = RecentEvents()
+        var pending: [ByteBuffer] = []
+        /// A write of `pending` is scheduled on the loop, or waits for earlier ones (`waiting`).
+        var writing = false
+        var waiting = false
+        /// Bytes written to the channel and not yet taken by the kernel.
+        var inFlight = 0
+        /// Live frames wait (a replay is running; at first until the subscription is confirmed).
+        var holding = true
+        var stopped = false
+    }
+
+    init(claims: AccessClaims, token: String, outbound: WebSocketOutboundWriter, channel: any NIOCore.Channel, frames: FrameCache, queueLimit: Int) {
         self.claims = claims
+        self.queueLimit = queueLimit
         self.token = token
         self.outbound = outbound
+        self.channel = channel
         self.frames = frames
     }
 
-    func setBusinesses(_ businesses: Set<BusinessID>) { self.businesses = businesses }
+    var businesses: Set<BusinessID> { state.withLock { $0.businesses } }
+    func setBusinesses(_ businesses: Set<BusinessID>) { state.withLock { $0.businesses = businesses } }
 
-    func send(_ event: DomainEvent) async throws {
-        let seq = event.sequence.value
-        guard businesses.contains(event.businessId), sent.insert(seq).inserted else { return }
-        sentOrder.append(seq)
-        if sentOrder.count - sentStart > Self.remembered {
-            sent.remove(sentOrder[sentStart])
-            sentStart += 1
-            if sentStart > Self.remembered {
-                sentOrder.removeFirst(sentStart)
-                sentStart = 0
-            }
+    /// A live event from the feed (its thread, its lock): queued, and a write scheduled unless one is.
+    /// False when the client is too far behind (the feed then stops the listener: `cutOff`).
+    @Sendable func take(_ event: DomainEvent) -> Bool {
+        enum Next { case nothing, write, tooFarBehind }
+        let next: Next = state.withLock { state in
+            guard !state.stopped, state.businesses.contains(event.businessId), state.sent.insert(event.sequence.value) else { return .nothing }
+            guard state.pending.count < queueLimit else { return .tooFarBehind }
+            state.pending.append(frames.frame(event))
+            guard !state.holding, !state.writing else { return .nothing }
+            state.writing = true
+            return .write
         }
+        switch next {
+        case .nothing: return true
+        case .tooFarBehind: return false
+        case .write:
+            channel.eventLoop.execute { self.writePending() }
+            return true
+        }
+    }
+
+    /// On the loop: everything queued, as one write and one flush. While a client is not reading, at
+    /// most `inFlightLimit` bytes wait in NIO's buffer (beyond the kernel's); the rest stays queued
+    /// here, and the next write starts when earlier ones have reached the kernel.
+    private func writePending() {
+        guard channel.isActive else {
+            state.withLock { $0.pending.removeAll(); $0.writing = false }
+            return
+        }
+        let batch: [ByteBuffer] = state.withLock { state in
+            guard state.inFlight < Self.inFlightLimit else {
+                state.waiting = true  // `writing` stays set: the write's completion calls again
+                return []
+            }
+            state.writing = false
+            guard !state.stopped, !state.holding else { return [] }
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+        guard !batch.isEmpty else { return }
+        var bytes = channel.allocator.buffer(capacity: batch.reduce(0) { $0 + $1.readableBytes + 10 })
+        for frame in batch { Self.appendTextFrame(frame, to: &bytes) }
+        let size = bytes.readableBytes
+        state.withLock { $0.inFlight += size }
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in
+            let again: Bool = self.state.withLock { state in
+                state.inFlight -= size
+                guard state.waiting, state.inFlight < Self.inFlightLimit else { return false }
+                state.waiting = false
+                return true
+            }
+            if again { self.writePending() }
+        }
+        // Written below the WebSocket frame encoder: no extension is negotiated on this server, so a
+        // text frame is its header and its bytes. (Should the pipeline not be the one expected, the
+        // frames go through the encoder.)
+        if let wire = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) {
+            wire.writeAndFlush(NIOAny(bytes), promise: written)
+        } else {
+            for (index, frame) in batch.enumerated() {
+                channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: index == batch.count - 1 ? written : nil)
+            }
+            channel.flush()
+        }
+    }
+
+    /// A final, unmasked text frame (RFC 6455 §5.2), as a server sends it.
+    static func appendTextFrame(_ payload: ByteBuffer, to bytes: inout ByteBuffer) {
+        let length = payload.readableBytes
+        bytes.writeInteger(UInt8(0x81))
+        if length < 126 {
+            bytes.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            bytes.writeInteger(UInt8(126))
+            bytes.writeInteger(UInt16(length))
+        } else {
+            bytes.writeInteger(UInt8(127))
+            bytes.writeInteger(UInt64(length))
+        }
+        var payload = payload
+        bytes.writeBuffer(&payload)
+    }
+
+    /// Live frames wait (a replay starts).
+    func hold() { state.withLock { $0.holding = true } }
+
+    /// Live frames flow again, those queued first.
+    func release() {
+        let write: Bool = state.withLock { state in
+            state.holding = false
+            guard !state.pending.isEmpty, !state.writing else { return false }
+            state.writing = true
+            return true
+        }
+        if write { channel.eventLoop.execute { self.writePending() } }
+    }
+
+    /// Nothing more is written (the socket is closing).
+    func stop() { state.withLock { $0.stopped = true; $0.pending.removeAll() } }
+
+    /// The feed stopped this listener (too far behind, or the store is closing).
+    @Sendable func cutOff() { cut.continuation.finish() }
+
+    /// Returns once the feed has stopped this listener.
+    func untilCutOff() async {
+        for await _ in cut.stream {}
+    }
+
+    /// A replayed event (once, like a live one), through the WebSocket writer.
+    func sendReplayed(_ event: DomainEvent) async throws {
+        let fresh = state.withLock { state in state.businesses.contains(event.businessId) && state.sent.insert(event.sequence.value) }
+        guard fresh else { return }
         try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frames.frame(event))))
     }
 
@@ -285,6 +409,31 @@ actor EventSocket {
         writer.field("timestamp", event.occurredAt)
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+/// The events sent lately (the newest 8,192), so that one in both a replay and the live stream goes
+/// out once. Not "the newest sent": another instance's event can arrive after a newer one stored
+/// here, and must not be dropped for it.
+struct RecentEvents {
+    private var sent: Set<Int64> = []
+    private var order: [Int64] = []
+    private var start = 0
+    static let remembered = 8192
+
+    /// False when `sequence` was sent already.
+    mutating func insert(_ sequence: Int64) -> Bool {
+        guard sent.insert(sequence).inserted else { return false }
+        order.append(sequence)
+        if order.count - start > Self.remembered {
+            sent.remove(order[start])
+            start += 1
+            if start > Self.remembered {
+                order.removeFirst(start)
+                start = 0
+            }
+        }
+        return true
     }
 }
 

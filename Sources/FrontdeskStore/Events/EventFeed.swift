@@ -20,7 +20,10 @@ public final class EventFeed: Sendable {
     public static let listenerBuffer = 4096
 
     private struct Listener {
-        let continuation: AsyncStream<DomainEvent>.Continuation
+        /// Takes an event (synchronously, under the feed's lock: it must not block); false when the
+        /// listener has fallen too far behind and is cut off.
+        let take: @Sendable (DomainEvent) -> Bool
+        let end: @Sendable () -> Void
         let businesses: Set<BusinessID>?
     }
 
@@ -49,7 +52,7 @@ public final class EventFeed: Sendable {
         let cut: [UInt64] = listeners.withLock { listeners in
             var cut: [UInt64] = []
             for (id, listener) in listeners where listener.businesses?.contains(event.businessId) ?? true {
-                if case .dropped = listener.continuation.yield(event) { cut.append(id) }
+                if !listener.take(event) { cut.append(id) }
             }
             return cut
         }
@@ -59,6 +62,24 @@ public final class EventFeed: Sendable {
     /// Events published from now on (for `businesses`, or all), until `stopListening`. The stream ends
     /// early when the listener falls `listenerBuffer` events behind.
     public func listen(businesses: Set<BusinessID>?) -> (id: UInt64, events: AsyncStream<DomainEvent>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(Self.listenerBuffer))
+        let id = listen(
+            businesses: businesses,
+            take: { event in
+                if case .dropped = continuation.yield(event) { return false }
+                return true
+            },
+            end: { continuation.finish() })
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        return (id, stream)
+    }
+
+    /// Events published from now on (for `businesses`, or all) handed to `take` as they are published,
+    /// on the publisher's thread and under the feed's lock — so `take` only queues them (and returns
+    /// false to be cut off). `end` is called when the listener is stopped or the store closes.
+    public func listen(
+        businesses: Set<BusinessID>?, take: @escaping @Sendable (DomainEvent) -> Bool, end: @escaping @Sendable () -> Void = {}
+    ) -> UInt64 {
         others.withLock { others in
             guard others.task == nil, !others.closed else { return }
             let feed = WeakFeed(self)
@@ -67,23 +88,21 @@ public final class EventFeed: Sendable {
             }
         }
         let id = nextListener.wrappingAdd(1, ordering: .relaxed).oldValue
-        let (stream, continuation) = AsyncStream.makeStream(of: DomainEvent.self, bufferingPolicy: .bufferingOldest(Self.listenerBuffer))
-        listeners.withLock { $0[id] = Listener(continuation: continuation, businesses: businesses) }
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        return (id, stream)
+        listeners.withLock { $0[id] = Listener(take: take, end: end, businesses: businesses) }
+        return id
     }
 
     /// Changes which businesses a listener hears.
     public func change(_ id: UInt64, businesses: Set<BusinessID>?) {
         listeners.withLock { listeners in
             guard let listener = listeners[id] else { return }
-            listeners[id] = Listener(continuation: listener.continuation, businesses: businesses)
+            listeners[id] = Listener(take: listener.take, end: listener.end, businesses: businesses)
         }
     }
 
     public func stopListening(_ id: UInt64) {
         let listener = listeners.withLock { $0.removeValue(forKey: id) }
-        listener?.continuation.finish()
+        listener?.end()
     }
 
     private func remove(_ id: UInt64) {
@@ -107,7 +126,7 @@ public final class EventFeed: Sendable {
             defer { listeners.removeAll() }
             return Array(listeners.values)
         }
-        for listener in all { listener.continuation.finish() }
+        for listener in all { listener.end() }
     }
 }
 

@@ -8,8 +8,13 @@ import Foundation
 final class RawConnection: @unchecked Sendable {  // one test task uses it at a time
     let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveBuffer`: a small socket receive buffer (set before connecting, so the window stays small)
+    /// for a client that reads slowly or not at all.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -45,6 +50,28 @@ final class RawConnection: @unchecked Sendable {  // one test task uses it at a 
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: self.readUntilClosed(timeout: timeout)) }
         }
+    }
+
+    /// `readBytes(until:)` on a thread of its own.
+    func bytes(timeout: Double = 5, until done: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8] {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: self.readBytes(timeout: timeout, until: done)) }
+        }
+    }
+
+    /// The bytes the server sends until `done` says so, it closes the connection, or `timeout` passes.
+    func readBytes(timeout: Double, until done: ([UInt8]) -> Bool) -> [UInt8] {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while Date() < deadline, !done(received) {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 50) <= 0 { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return received
     }
 
     /// Everything the server sends until it closes the connection, or until `timeout` passes.
