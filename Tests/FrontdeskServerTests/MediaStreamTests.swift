@@ -229,6 +229,36 @@ struct MediaStreamTests {
         }
     }
 
+    @Test("recording consent: a business's announcement is said before the greeting on recorded calls; an over-long one is refused")
+    func recordingAnnouncement() async throws {
+        try await withMediaApp { port, _ in
+            let api = try await LiveAPI.demo(port: port)
+            let tooLong = try await LiveAPI.request(
+                "PUT", api.base + "/api/businesses/\(api.business)", token: api.token,
+                body: #"{"settings":{"recording_announcement":"\#(String(repeating: "a", count: 301))"}}"#)
+            #expect(tooLong["success"] as? Bool == false)
+            let set = try await LiveAPI.request(
+                "PUT", api.base + "/api/businesses/\(api.business)", token: api.token,
+                body: #"{"settings":{"recording_announcement":"  This call is recorded for quality and training.  "}}"#)
+            let settings = ((set["data"] as? [String: Any])?["settings"] as? [String: Any])
+            #expect(settings?["recording_announcement"] as? String == "This call is recorded for quality and training.")
+            let peer = Self.peer(port, callId: "v3:media-consent")
+            try await peer.connect { peer in
+                let greeted = try await peer.waitForAgent(after: 0)
+                #expect(greeted, "the greeting plays")
+            }
+            let call = try await api.endedCall("v3:media-consent")
+            let id = try #require(call["id"] as? String)
+            let detail = try #require((try await api.get("/api/calls/\(id)"))["data"] as? [String: Any])
+            let first = try #require((detail["turns"] as? [[String: Any]])?.first)
+            #expect(first["speaker"] as? String == "agent")
+            let text = first["text"] as? String ?? ""
+            #expect(text.hasPrefix("This call is recorded for quality and training. "), "\(text)")
+            #expect(text.contains("Bright Smile") || text.count > 60, "the greeting follows: \(text)")
+            #expect(detail["recording_url"] as? String == "/api/calls/\(id)/recording")
+        }
+    }
+
     @Test("a stream with a wrong token is refused and starts no call")
     func wrongToken() async throws {
         let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))

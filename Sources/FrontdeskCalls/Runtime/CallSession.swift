@@ -362,9 +362,11 @@ package actor CallSession {
 
     private func answer() async throws {
         let hours = OpeningHours(settings: business.settings)
+        // Recording consent: a recorded call's caller hears the business's announcement first.
+        let consent = call.recordingUrl != nil && call.provider != "retell" ? business.settings.recordingAnnouncement.map { $0 + " " } ?? "" : ""
         guard agent.isActive else {
             // A stopped agent does not converse (product.md): the unavailable message, then a person or a message.
-            let intro = "Thanks for calling \(business.name). Our receptionist isn't available right now."
+            let intro = consent + "Thanks for calling \(business.name). Our receptionist isn't available right now."
             if let fallback = business.settings.fallbackNumber {
                 transferTo = fallback
                 summary.append("Agent stopped: forwarded to the fallback number.")
@@ -381,7 +383,7 @@ package actor CallSession {
                 businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
                 callerPhone: lead?.phone, channel: .voice, now: now()))
         let open = isOpen(hours: agent.workingHours.map { var s = business.settings; s.businessHours = $0; return OpeningHours(settings: s) } ?? hours)
-        try await speak(open ? greeting : greeting + " We're closed right now, but I can still book an appointment for you or take a message.")
+        try await speak(consent + (open ? greeting : greeting + " We're closed right now, but I can still book an appointment for you or take a message."))
     }
 
     private func isOpen(hours: OpeningHours) -> Bool {

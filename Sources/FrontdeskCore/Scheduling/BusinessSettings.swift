@@ -117,6 +117,9 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
     public var address: String?
     public var phone: PhoneNumber?
     public var booking: BookingRules
+    /// Said before the greeting on calls that are recorded (recording consent), e.g. "This call is
+    /// recorded for quality and training." Nil: nothing is said.
+    public var recordingAnnouncement: String?
 
     public init(
         timezone: BusinessTimeZone, businessHours: WeeklyHours, dateOverrides: [LocalDate: DayHours] = [:],
@@ -149,6 +152,7 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         case services
         case fallbackNumber = "fallback_number"
         case address, phone, booking
+        case recordingAnnouncement = "recording_announcement"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -174,6 +178,12 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         if let address, address.count > 500 {
             throw DecodingError.dataCorruptedError(forKey: .address, in: c, debugDescription: "is too long")
         }
+        let announcement = try c.decodeIfPresent(String.self, forKey: .recordingAnnouncement)
+        if let announcement, announcement.count > 300 {
+            throw DecodingError.dataCorruptedError(forKey: .recordingAnnouncement, in: c, debugDescription: "must be at most 300 characters")
+        }
+        let trimmed = announcement?.trimmingWhitespace()
+        recordingAnnouncement = trimmed?.isEmpty == true ? nil : trimmed
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -188,6 +198,7 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         try c.encode(address, forKey: .address)
         try c.encode(phone, forKey: .phone)
         try c.encode(booking, forKey: .booking)
+        try c.encode(recordingAnnouncement, forKey: .recordingAnnouncement)
     }
 
     /// The service whose name matches `name` (case-insensitively), if any.

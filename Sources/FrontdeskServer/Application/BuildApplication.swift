@@ -95,7 +95,11 @@ public func buildApplication(
         logger: logger)
     return FrontdeskApplication(
         inner: application, store: services.store, calls: services.calls, inbox: services.inbox,
-        recordings: services.recordings, webhooks: services.webhooks, notifier: services.notifier, grace: configuration.shutdownGrace)
+        recordings: services.recordings,
+        retention: configuration.recordingRetentionDays.map {
+            RecordingRetention(store: services.store, days: $0, now: dependencies.now, logger: logger)
+        },
+        webhooks: services.webhooks, notifier: services.notifier, grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.

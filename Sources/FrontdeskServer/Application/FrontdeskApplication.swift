@@ -28,6 +28,8 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     let calls: CallRuntime
     let inbox: ProviderInbox
     let recordings: RecordingEncoder?
+    /// Deletes recordings past `RECORDING_RETENTION_DAYS` (nil: kept).
+    let retention: RecordingRetention?
     let webhooks: WebhookDeliverer
     let notifier: TeamNotifier
     let grace: Duration
@@ -46,6 +48,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public func run() async throws {
         var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks), NotifierService(notifier: notifier)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
+        if let retention { order.append(RecordingRetentionService(retention: retention)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
         var group = ServiceGroupConfiguration(services: order, logger: logger)
         // A stop that hangs (a provider that never answers) still ends: the rest is replayed at the next start.

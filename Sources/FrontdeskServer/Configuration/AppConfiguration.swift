@@ -85,6 +85,9 @@ public struct AppConfiguration: Sendable {
     public var media = MediaSettings()
     /// Media-mode calls are recorded (Ogg Opus, in `recordings/` beside the database).
     public var recordCalls = true
+    /// Recordings of calls that started more than this many days ago are deleted (`RECORDING_RETENTION_DAYS`;
+    /// nil keeps them).
+    public var recordingRetentionDays: Int?
     /// The event loops' nice value (`MEDIA_LOOP_NICE`, −20…0; 0 leaves them as they are): see `LoopPriority`.
     public var loopNice = -10
     /// OpenTelemetry spans over OTLP/HTTP (`FRONTDESK_TRACING=otlp`); off by default.
@@ -194,6 +197,7 @@ public struct AppConfiguration: Sendable {
         }
         config.media.telnyxCodec = try reader.oneOf("MEDIA_TELNYX_CODEC", ["pcmu", "pcma", "opus", "l16"])?.uppercased() ?? "PCMU"
         config.recordCalls = try reader.flag("MEDIA_RECORD_CALLS") ?? true
+        config.recordingRetentionDays = try reader.int("RECORDING_RETENTION_DAYS", in: 1...36_500)
         config.loopNice = try reader.int("MEDIA_LOOP_NICE", in: -20...0) ?? config.loopNice
         return config
     }

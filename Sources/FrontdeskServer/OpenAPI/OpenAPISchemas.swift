@@ -285,6 +285,10 @@ enum OpenAPISchemas {
                  "duration": ["type": "integer", "minimum": 5, "maximum": 480]],
                 required: ["name"])),
             "fallback_number": nullablePhone, "address": ["type": ["string", "null"], "maxLength": 500], "phone": nullablePhone,
+            "recording_announcement": [
+                "type": ["string", "null"], "maxLength": 300,
+                "description": "Said before the greeting on recorded calls (recording consent); null or blank: nothing",
+            ],
             "booking": object([
                 "default_duration": range(5, 480), "slot_interval": range(5, 240), "buffer_before": range(0, 240),
                 "buffer_after": range(0, 240), "minimum_notice": range(0, 43_200),

@@ -167,6 +167,19 @@ struct PostgresCallRepository: CallRepository {
         try await db.row("SELECT recording_path FROM calls WHERE id = \(call.rawValue)").flatMap { try $0.decode(String?.self) }
     }
 
+    func expireRecordings(startedBefore cutoff: Date, limit: Int) async throws -> [String] {
+        try await db.rows(
+            """
+            WITH old AS (
+              SELECT id, recording_path FROM calls
+              WHERE recording_path IS NOT NULL AND started_at < \(cutoff.storedInstant) AND status <> 'in_progress'
+              ORDER BY started_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            UPDATE calls SET recording_url = NULL, recording_path = NULL FROM old WHERE calls.id = old.id
+            RETURNING old.recording_path
+            """
+        ).map { try $0.decode(String.self) }
+    }
+
     private static let turnSelect = "SELECT \(TranscriptTurn.selectList), id FROM transcript_turns"
 
     func turns(of call: CallID) async throws -> [TranscriptTurn] {

@@ -78,6 +78,11 @@ public protocol CallRepository: Sendable {
     /// The recording file of a call, when it has one.
     func recordingPath(_ call: CallID) async throws -> String?
 
+    /// Forgets the recordings of up to `limit` calls that started before `cutoff` (the retention
+    /// policy): their `recording_url` and path are cleared, and the paths returned for the caller to
+    /// delete. Calls still in progress keep theirs.
+    func expireRecordings(startedBefore cutoff: Date, limit: Int) async throws -> [String]
+
     func turns(of call: CallID) async throws -> [TranscriptTurn]
 
     /// The transcripts of several calls as text (`Caller: …\nAgent: …`), for list views.

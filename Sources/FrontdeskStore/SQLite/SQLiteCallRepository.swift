@@ -172,6 +172,22 @@ struct SQLiteCallRepository: CallRepository {
         }
     }
 
+    func expireRecordings(startedBefore cutoff: Date, limit: Int) async throws -> [String] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, recording_path FROM calls
+                    WHERE recording_path IS NOT NULL AND started_at < ? AND status != 'in_progress'
+                    ORDER BY started_at LIMIT ?
+                    """, arguments: [cutoff, limit])
+            for row in rows {
+                try db.execute(sql: "UPDATE calls SET recording_url = NULL, recording_path = NULL WHERE id = ?", arguments: [row["id"] as String])
+            }
+            return rows.map { $0["recording_path"] as String }
+        }
+    }
+
     func turns(of call: CallID) async throws -> [TranscriptTurn] {
         try await pool.read { db in
             try TranscriptTurn.filter(TranscriptTurn.Columns.callId == call).order(TranscriptTurn.Columns.sequence).fetchAll(db)
