@@ -106,11 +106,6 @@ final class EventWatcher: ChannelInboundHandler, Sendable {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        heard.withLock { $0.failure = "\(error)" }
-        context.close(promise: nil)
-    }
-
     private static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard bytes.count >= needle.count, start <= bytes.count - needle.count else { return nil }
         var index = start

@@ -60,7 +60,13 @@ public final class WebDriver: @unchecked Sendable {
 
     public func quit() async {
         if !session.isEmpty { _ = try? await call("DELETE", "/session/\(session)") }
-        if process.isRunning { process.terminate() }
+        // The browser closed with its session. chromedriver itself inherits the test process's blocked
+        // SIGTERM (Foundation's Process keeps the spawning thread's signal mask), so a terminate()
+        // left one running after every test run: it is killed.
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     // MARK: the page

@@ -362,8 +362,9 @@ package actor CallSession {
 
     private func answer() async throws {
         let hours = OpeningHours(settings: business.settings)
-        // Recording consent: a recorded call's caller hears the business's announcement first.
-        let consent = call.recordingUrl != nil && call.provider != "retell" ? business.settings.recordingAnnouncement.map { $0 + " " } ?? "" : ""
+        // Recording consent: a recorded call's caller hears the business's announcement first (a
+        // media stream sets its recording before the call is answered).
+        let consent = call.recordingUrl == nil ? "" : business.settings.recordingAnnouncement.map { $0 + " " } ?? ""
         guard agent.isActive else {
             // A stopped agent does not converse (product.md): the unavailable message, then a person or a message.
             let intro = consent + "Thanks for calling \(business.name). Our receptionist isn't available right now."

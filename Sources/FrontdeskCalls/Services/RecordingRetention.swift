@@ -12,6 +12,8 @@ package struct RecordingRetention: Sendable {
     let days: Int
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Calls whose recordings are forgotten per database statement.
+    static let page = 200
 
     package init(store: Store, days: Int, now: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
@@ -26,7 +28,7 @@ package struct RecordingRetention: Sendable {
         let cutoff = now().addingTimeInterval(-Double(days) * 86_400)
         var expired = 0
         while true {
-            let paths = try await store.calls.expireRecordings(startedBefore: cutoff, limit: 200)
+            let paths = try await store.calls.expireRecordings(startedBefore: cutoff, limit: Self.page)
             for path in paths {
                 do {
                     try FileManager.default.removeItem(atPath: path)
@@ -37,7 +39,7 @@ package struct RecordingRetention: Sendable {
                 }
             }
             expired += paths.count
-            if paths.count < 200 { break }
+            if paths.count < Self.page { break }
         }
         if expired > 0 { logger.notice("Deleted \(expired) call recording(s) older than \(days) days (RECORDING_RETENTION_DAYS)") }
         return expired

@@ -228,11 +228,11 @@ struct EventSocketController: Sendable {
 /// One client's socket: who it is, what it hears, and its way out. The feed hands each live event to
 /// `take` as it is published; its frame is queued, and the socket's event loop writes whatever has
 /// gathered straight into the channel as one buffer with one flush (under load, one write for many
-/// events — not a task wake-up, an actor hop, an encoder pass and a flush per frame). A client that stops reading keeps its frames
-/// queued here, not in NIO's buffer (nothing is written while the channel is over its high-water
-/// mark); at `queueLimit` queued it is cut off (1013) and reconnects with its last id.
-/// Replayed events and control messages go through the WebSocket writer; live frames are held while
-/// a replay runs, so they follow it.
+/// events — not a task wake-up, an actor hop, an encoder pass and a flush per frame). A client that
+/// stops reading has at most `inFlightLimit` bytes waiting in NIO's buffer; the rest stays queued
+/// here, and at `queueLimit` queued it is cut off (1013) and reconnects with its last id. Replayed
+/// events and control messages go through the WebSocket writer; live frames are held while a replay
+/// runs, so they follow it.
 final class EventSocket: Sendable {
     let claims: AccessClaims
     let token: String
@@ -326,16 +326,13 @@ final class EventSocket: Sendable {
             if again { self.writePending() }
         }
         // Written below the WebSocket frame encoder: no extension is negotiated on this server, so a
-        // text frame is its header and its bytes. (Should the pipeline not be the one expected, the
-        // frames go through the encoder.)
-        if let wire = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) {
-            wire.writeAndFlush(NIOAny(bytes), promise: written)
-        } else {
-            for (index, frame) in batch.enumerated() {
-                channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: index == batch.count - 1 ? written : nil)
-            }
-            channel.flush()
+        // text frame is its header and its bytes. (The encoder is there from the upgrade on.)
+        guard let wire = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self) else {
+            written.fail(ChannelError.ioOnClosedChannel)
+            channel.close(promise: nil)
+            return
         }
+        wire.writeAndFlush(NIOAny(bytes), promise: written)
     }
 
     /// A final, unmasked text frame (RFC 6455 §5.2), as a server sends it.

@@ -44,23 +44,27 @@ final class RawConnection: @unchecked Sendable {  // one test task uses it at a 
     /// Half-closes: the server sees the end of the input.
     func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
 
-    /// `readUntilClosed` on a thread of its own: blocking in `poll` on one of the cooperative pool's few
-    /// threads would keep the in-process server's handlers from running.
+    /// `readUntilClosed` on a thread of its own.
     func response(timeout: Double = 5) async -> (text: String, closed: Bool) {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: self.readUntilClosed(timeout: timeout)) }
-        }
+        await offPool { self.readUntilClosed(timeout: timeout) }
     }
 
     /// `readBytes(until:)` on a thread of its own.
     func bytes(timeout: Double = 5, until done: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8] {
+        await offPool { self.readBytes(timeout: timeout, until: done).bytes }
+    }
+
+    /// Blocking in `poll` on one of the cooperative pool's few threads would keep the in-process
+    /// server's handlers from running: reads wait on a thread of their own.
+    private func offPool<T: Sendable>(_ read: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: self.readBytes(timeout: timeout, until: done)) }
+            Thread.detachNewThread { continuation.resume(returning: read()) }
         }
     }
 
-    /// The bytes the server sends until `done` says so, it closes the connection, or `timeout` passes.
-    func readBytes(timeout: Double, until done: ([UInt8]) -> Bool) -> [UInt8] {
+    /// The bytes the server sends until `done` says so, it closes the connection (`closed`), or
+    /// `timeout` passes.
+    func readBytes(timeout: Double, until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -68,27 +72,17 @@ final class RawConnection: @unchecked Sendable {  // one test task uses it at a 
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&poller, 1, 50) <= 0 { continue }
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
+            if count <= 0 { return (received, true) }
             received += buffer[0..<count]
         }
-        return received
+        return (received, false)
     }
 
     /// Everything the server sends until it closes the connection, or until `timeout` passes.
     /// `closed` is false when the time ran out with the connection still open.
     func readUntilClosed(timeout: Double = 5) -> (text: String, closed: Bool) {
-        var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while Date() < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 50)
-            if ready <= 0 { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
-            received += buffer[0..<count]
-        }
-        return (String(decoding: received, as: UTF8.self), false)
+        let (bytes, closed) = readBytes(timeout: timeout)
+        return (String(decoding: bytes, as: UTF8.self), closed)
     }
 
     /// The status code of the first response in `text` (nil when there is none).
