@@ -15,28 +15,36 @@ struct EventWatch {
 }
 
 extension ScenarioRun {
-    /// Connects to `/api/ws` for the business and registers a local webhook receiver for every event.
+    /// Registers a local webhook receiver for every event, then connects to `/api/ws` for the business —
+    /// in that order, so every event the socket hears was published after the endpoint existed and must
+    /// reach it (an event of the set-up, such as the team's notification of its booking, can be
+    /// published a moment later; heard first, it would have no delivery to wait for).
     mutating func watchEvents() async throws {
-        guard let token = api.token,
-            let stream = await EventStreamClient.connect(base: api.baseURL.absoluteString, token: token, query: "business_id=\(businessId)")
-        else {
-            failures.append("could not subscribe to /api/ws for the business's events")
+        guard let token = api.token else {
+            failures.append("could not subscribe to /api/ws for the business's events: not logged in")
             return
         }
-        var watch = EventWatch(stream: stream)
-        let receiver = try await WebhookReceiver.start()
+        var receiver: WebhookReceiver? = try await WebhookReceiver.start()
+        var endpointId: String?
+        var secret: String?
         let created = try await api.call(
             .POST, "/api/webhooks",
-            json: ["business_id": businessId, "url": receiver.url, "events": ["*"], "description": "frontdesk simulate: \(scenario.name)"])
-        if created.status == 201, let id = created.data["id"] as? String, let secret = created.data["secret"] as? String {
-            watch.receiver = receiver
-            watch.endpointId = id
-            watch.secret = secret
+            json: ["business_id": businessId, "url": receiver!.url, "events": ["*"], "description": "frontdesk simulate: \(scenario.name)"])
+        if created.status == 201, let id = created.data["id"] as? String, let key = created.data["secret"] as? String {
+            endpointId = id
+            secret = key
         } else {
-            receiver.stop()
+            receiver?.stop()
+            receiver = nil
             notes.append("webhook deliveries not checked: the server refused a loopback endpoint (\(created.problem)); run it with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=1")
         }
-        events = watch
+        guard let stream = await EventStreamClient.connect(base: api.baseURL.absoluteString, token: token, query: "business_id=\(businessId)") else {
+            failures.append("could not subscribe to /api/ws for the business's events")
+            if let endpointId { _ = try? await api.call(.DELETE, "/api/webhooks/\(endpointId)") }
+            receiver?.stop()
+            return
+        }
+        events = EventWatch(stream: stream, receiver: receiver, endpointId: endpointId, secret: secret)
     }
 
     /// Removes the scenario's webhook endpoint and closes the socket.
@@ -123,7 +131,10 @@ extension ScenarioRun {
         let delivered = await receiver.wait(timeout: .seconds(15)) { deliveries in ids.isSubset(of: Set(deliveries.compactMap(\.webhookId))) }
         let got = delivered ?? receiver.deliveries
         let missing = ids.subtracting(got.compactMap(\.webhookId))
-        if !missing.isEmpty { failures.append("webhook: \(missing.count) of \(ids.count) events were not delivered to the endpoint") }
+        if !missing.isEmpty {
+            let which = frames.filter { $0.id.map(missing.contains) == true }.map { "\($0.type ?? "?") \($0.id ?? "")" }
+            failures.append("webhook: \(missing.count) of \(ids.count) events were not delivered to the endpoint: \(which.joined(separator: ", "))")
+        }
         if got.contains(where: { !$0.verifies(secret: secret) }) { failures.append("webhook: a delivery's signature does not verify with the endpoint's secret") }
         for delivery in got where delivery.event != nil {
             if let frame = frames.first(where: { $0.id == delivery.webhookId }), frame.type != delivery.event || frame.data != delivery.data {
