@@ -24,27 +24,22 @@ extension ScenarioRun {
             failures.append("could not subscribe to /api/ws for the business's events: not logged in")
             return
         }
-        var receiver: WebhookReceiver? = try await WebhookReceiver.start()
-        var endpointId: String?
-        var secret: String?
+        let receiver = try await WebhookReceiver.start()
         let created = try await api.call(
             .POST, "/api/webhooks",
-            json: ["business_id": businessId, "url": receiver!.url, "events": ["*"], "description": "frontdesk simulate: \(scenario.name)"])
-        if created.status == 201, let id = created.data["id"] as? String, let key = created.data["secret"] as? String {
-            endpointId = id
-            secret = key
-        } else {
-            receiver?.stop()
-            receiver = nil
+            json: ["business_id": businessId, "url": receiver.url, "events": ["*"], "description": "frontdesk simulate: \(scenario.name)"])
+        let endpoint = created.status == 201 ? (created.data["id"] as? String).flatMap { id in (created.data["secret"] as? String).map { (id, $0) } } : nil
+        if endpoint == nil {
+            receiver.stop()
             notes.append("webhook deliveries not checked: the server refused a loopback endpoint (\(created.problem)); run it with FRONTDESK_WEBHOOKS_ALLOW_PRIVATE=1")
         }
         guard let stream = await EventStreamClient.connect(base: api.baseURL.absoluteString, token: token, query: "business_id=\(businessId)") else {
             failures.append("could not subscribe to /api/ws for the business's events")
-            if let endpointId { _ = try? await api.call(.DELETE, "/api/webhooks/\(endpointId)") }
-            receiver?.stop()
+            if let (id, _) = endpoint { _ = try? await api.call(.DELETE, "/api/webhooks/\(id)") }
+            receiver.stop()
             return
         }
-        events = EventWatch(stream: stream, receiver: receiver, endpointId: endpointId, secret: secret)
+        events = EventWatch(stream: stream, receiver: endpoint == nil ? nil : receiver, endpointId: endpoint?.0, secret: endpoint?.1)
     }
 
     /// Removes the scenario's webhook endpoint and closes the socket.
