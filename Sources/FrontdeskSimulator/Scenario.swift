@@ -64,6 +64,40 @@ public struct Scenario: Decodable, Sendable {
         }
     }
 
+    /// What happens after the call or the texts, on the server's virtual clock: time passes (the
+    /// scheduler's reminders and follow-ups come due), texts reach the caller, the caller texts back.
+    public struct Afterwards: Decodable, Sendable {
+        /// Time passing: "23h", "45m", "2d", "90s".
+        public var wait: String?
+        /// A text to the caller containing this must arrive (after the wait, within a few seconds).
+        public var expectText: String?
+        /// No text may reach the caller after the wait.
+        public var expectNoText: Bool?
+        /// The caller texts this (Telnyx messaging).
+        public var text: String?
+        /// Text the reply to `text` must contain.
+        public var expectReply: String?
+
+        enum CodingKeys: String, CodingKey {
+            case wait, text
+            case expectText = "expect_text"
+            case expectNoText = "expect_no_text"
+            case expectReply = "expect_reply"
+        }
+
+        /// "23h" → 82,800 seconds; nil when it is not a whole number of s, m, h or d.
+        public static func seconds(_ text: String) -> TimeInterval? {
+            guard let unit = text.last, let value = Int(text.dropLast()), value >= 0 else { return nil }
+            switch unit {
+            case "s": return TimeInterval(value)
+            case "m": return TimeInterval(value * 60)
+            case "h": return TimeInterval(value * 3600)
+            case "d": return TimeInterval(value * 86_400)
+            default: return nil
+            }
+        }
+    }
+
     public struct ExistingAppointment: Decodable, Sendable {
         /// Local wall-clock start in the business's zone, "2026-11-24 10:00".
         public var at: String
@@ -109,10 +143,12 @@ public struct Scenario: Decodable, Sendable {
     /// The agent's behaviour settings for this script (escalation triggers, greeting, …).
     public var behavior: BehaviorSettings?
     public var steps: [Step]
+    /// After the call or the texts (reminders, follow-ups, replies to them).
+    public var afterwards: [Afterwards] = []
     public var expect: Expectations
 
     enum CodingKeys: String, CodingKey {
-        case name, channel, caller, now, settings, appointments, steps, expect
+        case name, channel, caller, now, settings, appointments, steps, expect, afterwards
         case agentStopped = "agent_stopped"
         case behavior = "behavior_settings"
     }
@@ -128,6 +164,12 @@ public struct Scenario: Decodable, Sendable {
         agentStopped = try c.decodeIfPresent(Bool.self, forKey: .agentStopped) ?? false
         behavior = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behavior)
         steps = try c.decode([Step].self, forKey: .steps)
+        afterwards = try c.decodeIfPresent([Afterwards].self, forKey: .afterwards) ?? []
+        for step in afterwards {
+            if let wait = step.wait, Afterwards.seconds(wait) == nil {
+                throw DecodingError.dataCorruptedError(forKey: .afterwards, in: c, debugDescription: "wait \(wait) is not like 90s, 45m, 23h or 2d")
+            }
+        }
         expect = try c.decodeIfPresent(Expectations.self, forKey: .expect) ?? Expectations()
     }
 }

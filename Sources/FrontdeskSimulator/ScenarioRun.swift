@@ -91,6 +91,7 @@ struct ScenarioRun {
             case (.sms, .twilio), (.api, .twilio), (.sms, .retell), (.api, .retell): try await runTexts(deliver: twilioText)
             }
             try await check()
+            try await runAfterwards()
         } catch {
             try? await restore()
             throw error
@@ -411,7 +412,7 @@ struct ScenarioRun {
     /// during the turn and the reply after it, so a reply the step expects is waited for (up to
     /// `pace.reply`) rather than taken to be over at the first quiet moment, which a busy machine can
     /// leave between the two.
-    private func telnyxText(_ words: String, expecting: String?, wait: Duration) async throws -> [(text: String, at: Double)] {
+    func telnyxText(_ words: String, expecting: String?, wait: Duration) async throws -> [(text: String, at: Double)] {
         let mark = standIn.count
         try await api.telnyx(
             "message.received",
@@ -439,7 +440,7 @@ struct ScenarioRun {
         return replies.map { ($0, at) }
     }
 
-    private func toCaller(_ received: TelnyxStandIn.Received) -> Bool {
+    func toCaller(_ received: TelnyxStandIn.Received) -> Bool {
         received.action == "messages" && received.body["to"]?.text == caller
     }
 
@@ -578,7 +579,14 @@ struct ScenarioRun {
             // Texts sent through the messaging provider, and (in a text conversation) the replies, some of
             // which a carrier takes in its webhook's answer (TwiML).
             let replies = scenario.channel == .voice ? [] : lines.filter { $0.speaker == "Agent" }.map(\.text)
-            let texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text } + replies
+            var texts: [String] = []
+            // A text the scheduler sends after the call (a missed-call text-back) comes within a second.
+            let deadline = ContinuousClock.now + .seconds(5)
+            repeat {
+                texts = standIn.commands("messages").filter(toCaller).compactMap { $0.body["text"]?.text } + replies
+                if texts.contains(where: { $0.localizedCaseInsensitiveContains(text) }) { break }
+                try? await Task.sleep(for: .milliseconds(100))
+            } while ContinuousClock.now < deadline
             if !texts.contains(where: { $0.localizedCaseInsensitiveContains(text) }) {
                 failures.append("expected a text to the caller containing \"\(text)\" (at the Telnyx stand-in); sent: \(texts)")
             }

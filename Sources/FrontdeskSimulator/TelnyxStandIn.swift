@@ -106,6 +106,9 @@ public final class TelnyxStandIn: Sendable {
     /// Everything received so far (a mark to wait for what comes after).
     public var count: Int { received.withLock { $0.count } }
 
+    /// What arrived after the first `mark` requests.
+    public func received(after mark: Int) -> [Received] { received.withLock { Array($0.dropFirst(mark)) } }
+
     /// Waits until something arrives after `mark` that `matches`, then until nothing new has arrived
     /// for `quiet` (a reply may be several sentences); returns what arrived after `mark`. Gives up at
     /// `timeout` and returns what there is.

@@ -35,6 +35,10 @@ public final class Store: Sendable {
     public let inbox: any InboxRepository
     /// Figures across tables for the analytics endpoints.
     public let analytics: any AnalyticsRepository
+    /// The durable scheduler's jobs.
+    public let jobs: any JobRepository
+    /// Workflows and their enrollments.
+    public let workflows: any WorkflowRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -68,7 +72,7 @@ public final class Store: Sendable {
             feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
             webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database),
             contacts: SQLiteContactRepository(pool: database), inbox: SQLiteInboxRepository(pool: database),
-            analytics: SQLiteAnalyticsRepository(pool: database))
+            analytics: SQLiteAnalyticsRepository(pool: database), jobs: SQLiteJobRepository(pool: database), workflows: SQLiteWorkflowRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -98,7 +102,7 @@ public final class Store: Sendable {
                 feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
                 webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database),
                 contacts: PostgresContactRepository(db: database), inbox: PostgresInboxRepository(db: database),
-                analytics: PostgresAnalyticsRepository(db: database))
+                analytics: PostgresAnalyticsRepository(db: database), jobs: PostgresJobRepository(db: database), workflows: PostgresWorkflowRepository(db: database))
         }
     }
 
@@ -109,9 +113,11 @@ public final class Store: Sendable {
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
         conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository,
         notifications: any NotificationRepository, contacts: any ContactRepository, inbox: any InboxRepository,
-        analytics: any AnalyticsRepository
+        analytics: any AnalyticsRepository, jobs: any JobRepository, workflows: any WorkflowRepository
     ) {
+        self.workflows = workflows
         self.analytics = analytics
+        self.jobs = jobs
         self.contacts = contacts
         self.inbox = inbox
         self.engine = engine

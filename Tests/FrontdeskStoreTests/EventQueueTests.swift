@@ -12,7 +12,7 @@ struct EventQueueTests {
             description: nil, secret: "whsec_c2VjcmV0", status: .active, createdAt: now, updatedAt: now)
     }
 
-    @Test("events are numbered in order, read per business after an id, and pruned once dispatched", arguments: Engine.allCases)
+    @Test("events are numbered in order, read per business after an id, and pruned once dispatched, notified and planned", arguments: Engine.allCases)
     func feed(engine: Engine) async throws {
         try await withStore(engine) { temp throws in
             let (_, mine) = try await temp.business()
@@ -40,6 +40,11 @@ struct EventQueueTests {
             #expect(try await feed.prune(before: temp.now.addingTimeInterval(100)) == 0, "not looked at for notifications yet")
             let looked = try await temp.store.notifications.notify(limit: 100) { _, _ in [] }
             #expect(looked.events == 4 && looked.notifications.isEmpty)
+            #expect(try await feed.prune(before: temp.now.addingTimeInterval(100)) == 0, "not looked at by the scheduler yet")
+            let unplanned = try await temp.store.jobs.unplannedEvents(limit: 100)
+            #expect(unplanned.map(\.sequence) == stored.map(\.sequence))
+            #expect(try await temp.store.jobs.plan([], events: unplanned.map(\.sequence)) == 0)
+            #expect(try await temp.store.jobs.unplannedEvents(limit: 100).isEmpty)
             #expect(try await feed.prune(before: temp.now.addingTimeInterval(1.5)) == 2)
             #expect(try await feed.oldest() == stored[2].sequence)
             #expect(try await feed.newest() == stored[3].sequence)

@@ -4,7 +4,8 @@ import FrontdeskStore
 import Logging
 
 /// A text that arrived from any provider: stored, then answered — STOP/UNSUBSCRIBE opt the number
-/// out, START opts it back in, HELP gives the business's details, a stopped agent takes a note, and
+/// out, START opts it back in, HELP gives the business's details, C (to a reminder) confirms the
+/// client's next appointment and R starts moving it, a stopped agent takes a note, and
 /// anything else is a turn of the receptionist (one conversation per business and caller, resumed
 /// across days). The provider delivers the replies (`reply`): Telnyx sends them, Twilio answers TwiML.
 /// While a member of the team holds the contact's SMS thread, texts are stored and the member is
@@ -25,6 +26,9 @@ package struct InboundTexts: Sendable {
     static let stopWords: Set<String> = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"]
     static let startWords: Set<String> = ["START", "UNSTOP", "SUBSCRIBE"]
     static let helpWords: Set<String> = ["HELP", "INFO"]
+    /// Replies to a reminder: confirm the next appointment, or start moving it.
+    static let confirmWords: Set<String> = ["C", "CONFIRM", "CONFIRMED"]
+    static let rescheduleWords: Set<String> = ["R", "RESCHEDULE"]
 
     /// A reply to deliver; `evenIfOptedOut` for the opt-out confirmation and HELP.
     package typealias Reply = @Sendable (_ body: String, _ business: Business, _ lead: Lead?, _ evenIfOptedOut: Bool) async throws -> Void
@@ -83,7 +87,20 @@ package struct InboundTexts: Sendable {
             try await reply("Thanks for your message to \(business.name). Our receptionist isn't available right now; the team will get back to you.", business, lead, false)
             return
         }
-        let result = try await conversations.turn(text, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
+        var words = text
+        if Self.confirmWords.contains(keyword) || Self.rescheduleWords.contains(keyword), let lead,
+            let next = try await store.appointments.nextLive(lead: lead.id, after: time)
+        {
+            if Self.confirmWords.contains(keyword) {
+                if next.status == .scheduled { try await store.appointments.setStatus(next.id, .confirmed, at: time) }
+                logger.info("The client confirmed their appointment by text", metadata: ["appointment_id": "\(next.id)"])
+                try await reply(FollowUpTexts.confirmed(next, business: business), business, lead, false)
+                return
+            }
+            // "R" to a reminder: the receptionist takes it from here, as if they had asked.
+            words = "I'd like to reschedule my appointment"
+        }
+        let result = try await conversations.turn(words, agent: agent, business: business, lead: lead, channel: .sms, logger: logger)
         if !result.reply.isEmpty { try await reply(result.reply, business, result.lead ?? lead, false) }
     }
 }

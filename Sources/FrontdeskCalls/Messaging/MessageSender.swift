@@ -10,6 +10,8 @@ public struct OutboundMessage: Sendable {
     public var from: String?
     public var subject: String?
     public var body: String
+    /// A key the provider may deduplicate on (set by `Messenger`: the job's key, else the message's id).
+    public var idempotencyKey: String?
 
     public init(channel: MessageChannel, to: String, from: String? = nil, subject: String? = nil, body: String) {
         self.channel = channel
@@ -72,15 +74,40 @@ package struct Messenger: Sendable {
 
     /// Texts to a number that replied STOP are recorded as failed and not sent (except the opt-out
     /// confirmation and HELP, `evenIfOptedOut`).
+    ///
+    /// With an `idempotencyKey` (a scheduled job's side effect), the message is stored as `queued`
+    /// under the key before it is handed to the provider: sending again with the same key returns the
+    /// message stored the first time and sends nothing, and one left `queued` by a process that died
+    /// while sending becomes `unconfirmed` — it may have gone out, so it is never sent again.
     package func send(
         _ outbound: OutboundMessage, business: BusinessID, lead: LeadID?, logger: Logger, evenIfOptedOut: Bool = false,
-        sentBy: UserID? = nil
+        sentBy: UserID? = nil, idempotencyKey: String? = nil
     ) async throws -> Message {
         var outbound = outbound
         if outbound.channel == .sms, outbound.from == nil {
             outbound.from = try await senderNumber(business)
         }
         let sender = outbound.channel == .sms ? sms : email
+        let id = MessageID.generate()
+        outbound.idempotencyKey = idempotencyKey ?? id.rawValue
+        if let idempotencyKey {
+            let time = now()
+            let queued = Message(
+                id: id, businessId: business, leadId: lead, channel: outbound.channel, direction: .outbound,
+                to: outbound.to, from: outbound.from, subject: outbound.subject, body: outbound.body,
+                status: .queued, provider: sender.providerName, providerMessageId: nil,
+                error: nil, createdAt: time, updatedAt: time, sentBy: sentBy)
+            var stored = try await store.messages.claim(queued, key: idempotencyKey)
+            if stored.id != id {
+                guard stored.status == .queued else { return stored }
+                stored.status = .unconfirmed
+                stored.error = "Sending was interrupted (the process stopped); it may have been sent, so it was not sent again"
+                stored.updatedAt = now()
+                try await store.messages.save(stored)
+                logger.warning("A message's sending was interrupted; not repeated", metadata: ["message_id": "\(stored.id)"])
+                return stored
+            }
+        }
         var receipt = SendReceipt(status: .failed, providerMessageId: nil)
         var failure: String?
         if outbound.channel == .sms, !evenIfOptedOut, try await store.messages.isOptedOut(business: business, phone: outbound.to) {
@@ -102,7 +129,7 @@ package struct Messenger: Sendable {
         }
         let time = now()
         let message = Message(
-            id: .generate(), businessId: business, leadId: lead, channel: outbound.channel, direction: .outbound,
+            id: id, businessId: business, leadId: lead, channel: outbound.channel, direction: .outbound,
             to: outbound.to, from: outbound.from, subject: outbound.subject, body: outbound.body,
             status: receipt.status, provider: sender.providerName, providerMessageId: receipt.providerMessageId,
             error: failure, createdAt: time, updatedAt: time, sentBy: sentBy)

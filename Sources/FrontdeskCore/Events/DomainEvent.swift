@@ -13,6 +13,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable, Hashable {
     case appointmentBooked = "appointment.booked"
     case appointmentMoved = "appointment.moved"
     case appointmentCancelled = "appointment.cancelled"
+    case appointmentNoShow = "appointment.no_show"
     case messageReceived = "message.received"
     case messageSent = "message.sent"
     case conversationAssigned = "conversation.assigned"

@@ -120,6 +120,8 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
     /// Said before the greeting on calls that are recorded (recording consent), e.g. "This call is
     /// recorded for quality and training." Nil: nothing is said.
     public var recordingAnnouncement: String?
+    /// Reminders, no-show and missed-call texts (`follow_ups`).
+    public var followUps = FollowUpSettings()
 
     public init(
         timezone: BusinessTimeZone, businessHours: WeeklyHours, dateOverrides: [LocalDate: DayHours] = [:],
@@ -153,6 +155,7 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         case fallbackNumber = "fallback_number"
         case address, phone, booking
         case recordingAnnouncement = "recording_announcement"
+        case followUps = "follow_ups"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -184,6 +187,7 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         }
         let trimmed = announcement?.trimmingWhitespace()
         recordingAnnouncement = trimmed?.isEmpty == true ? nil : trimmed
+        followUps = try c.decodeIfPresent(FollowUpSettings.self, forKey: .followUps) ?? FollowUpSettings()
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -199,6 +203,7 @@ public struct BusinessSettings: Hashable, Sendable, Codable {
         try c.encode(phone, forKey: .phone)
         try c.encode(booking, forKey: .booking)
         try c.encode(recordingAnnouncement, forKey: .recordingAnnouncement)
+        try c.encode(followUps, forKey: .followUps)
     }
 
     /// The service whose name matches `name` (case-insensitively), if any.

@@ -204,12 +204,17 @@ package struct TelnyxSMSSender: MessageSender {
 
     package func send(_ message: OutboundMessage) async throws -> SendReceipt {
         guard let from = message.from else { throw TelnyxClient.Failure.rejected(status: 422, message: "no from number") }
-        let id: String?
+        let key = message.idempotencyKey ?? RandomToken.hex(bytes: 16)
+        let outcome: Result<String?, TelnyxClient.Failure>
         do {
-            id = try await client.sendMessage(from: from, to: message.to, text: message.body)
-        } catch .uncertain(let reason) {
-            throw MessageSendError.uncertain(reason)
+            outcome = .success(try await client.sendMessage(from: from, to: message.to, text: message.body, idempotencyKey: key))
+        } catch {
+            outcome = .failure(error)
         }
-        return SendReceipt(status: .queued, providerMessageId: id)
+        switch outcome {
+        case .success(let id): return SendReceipt(status: .queued, providerMessageId: id)
+        case .failure(.uncertain(let reason)): throw MessageSendError.uncertain(reason)
+        case .failure(let failure): throw failure
+        }
     }
 }

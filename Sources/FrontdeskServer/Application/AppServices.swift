@@ -34,6 +34,8 @@ struct AppServices: Sendable {
     let webhooks: WebhookDeliverer
     /// Turns events into the team's notifications (a background service).
     let notifier: TeamNotifier
+    /// Plans and runs reminders and follow-up texts (a background service).
+    let scheduler: Scheduler
     /// Media streams across the process (health, benchmarks).
     let mediaTotals = MediaTotals()
     /// Failed logins per account, and the growing wait after them.

@@ -30,6 +30,8 @@ public struct AppDependencies: Sendable {
     public var textToSpeech: (any TextToSpeech)?
     /// When failed webhook deliveries are tried again (tests use seconds instead of hours).
     public var webhookRetries: WebhookRetrySchedule = .standard
+    /// How often, in real time, the job scheduler looks for due jobs (besides when events arrive).
+    public var schedulerPoll: Duration = .milliseconds(250)
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sms: (any MessageSender)? = nil,
@@ -99,7 +101,7 @@ public func buildApplication(
         retention: configuration.recordingRetentionDays.map {
             RecordingRetention(store: services.store, days: $0, now: dependencies.now, logger: logger)
         },
-        webhooks: services.webhooks, notifier: services.notifier, grace: configuration.shutdownGrace)
+        webhooks: services.webhooks, notifier: services.notifier, scheduler: services.scheduler, grace: configuration.shutdownGrace)
 }
 
 /// Opens the database, prepares secrets and defaults, and logs what runs embedded.
@@ -116,7 +118,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         TelnyxClient(apiKey: $0, baseURL: configuration.telnyxAPIBase)
     }
     let smsSender: any MessageSender = dependencies.sms ?? telnyx.map { TelnyxSMSSender(client: $0) } ?? OutboxSender()
-    let messenger = Messenger(store: store, sms: smsSender, email: dependencies.email, now: dependencies.now)
+    // A sender the caller supplied wins; else EMAIL_PROVIDER's; else the outbox.
+    let emailSender: any MessageSender = dependencies.email.providerName == "outbox" ? (configuration.email?.sender ?? dependencies.email) : dependencies.email
+    let messenger = Messenger(store: store, sms: smsSender, email: emailSender, now: dependencies.now)
     var llmClient = dependencies.llm
     if llmClient == nil, let base = configuration.llmBaseURL {
         llmClient = OpenAICompatibleLLMClient(
@@ -150,6 +154,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
             schedule: dependencies.webhookRetries, now: dependencies.now, logger: logger,
             onEndpointDisabled: { endpoint, business, reason in await notifier.endpointDisabled(endpoint, business: business, reason: reason) }),
         notifier: notifier,
+        scheduler: Scheduler(
+            store: store, messenger: messenger, poster: HTTPOutboundPoster(policy: OutboundURLPolicy(allowPrivate: configuration.webhooksAllowPrivate)),
+            now: dependencies.now, logger: logger, poll: dependencies.schedulerPoll),
         now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(
         store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
@@ -177,8 +184,10 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     if smsSender.providerName == "outbox" {
         logger.notice("SMS: embedded outbox — texts are recorded (GET /api/sms), not sent. Set TELNYX_API_KEY to send.")
     }
-    if dependencies.email.providerName == "outbox" {
-        logger.notice("Email: embedded outbox — emails are recorded (GET /api/emails), not sent.")
+    if emailSender.providerName == "outbox" {
+        logger.notice("Email: embedded outbox — emails are recorded (GET /api/emails), not sent. Set EMAIL_PROVIDER, EMAIL_API_KEY and EMAIL_FROM to send.")
+    } else {
+        logger.notice("Email: sent through \(emailSender.providerName) from \(configuration.email?.from ?? "?").")
     }
     if llmPolicy == nil {
         logger.notice("Conversation: scripted receptionist policy (deterministic, no LLM). Set LLM_BASE_URL for an LLM.")
@@ -303,6 +312,9 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
         .addRoutes(to: api.group("emails"))
     AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
     NotificationController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("notifications"))
+    JobController(store: store, tenancy: tenancy).addRoutes(to: api.group("jobs"))
+    WorkflowController(store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
+        .addRoutes(to: api.group("workflows"))
     let webhooks = WebhookController(
         store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
     webhooks.addRoutes(to: api.group("webhooks"))

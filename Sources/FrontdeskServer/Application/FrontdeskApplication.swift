@@ -17,8 +17,9 @@ import ServiceLifecycle
 ///    are stored first, as always);
 /// 3. the provider inbox acts on every acknowledged webhook and marks it processed;
 /// 4. the recordings of the closed calls are encoded;
-/// 5. notifications stop being made (the events not looked at yet are, after the next start), then
-///    outbound webhook deliveries stop (the queue is stored; one cut off is sent again after the start);
+/// 5. the scheduler stops planning and running jobs (a job cut off runs again after its lease; what it
+///    sends carries its key, so nothing goes twice), notifications stop being made (the events not
+///    looked at yet are, after the next start), then outbound webhook deliveries stop (the queue is stored; one cut off is sent again after the start);
 /// 6. the database connections close (PostgreSQL);
 /// then the process exits. What a cancelled stop (a second signal, the time limit) leaves is replayed
 /// or encoded at the next start, as after a crash.
@@ -32,6 +33,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     let retention: RecordingRetention?
     let webhooks: WebhookDeliverer
     let notifier: TeamNotifier
+    package let scheduler: Scheduler
     let grace: Duration
     /// Run first and stopped last, after everything else: the tracing exporter (its last spans flushed).
     public var observability: [any Service] = []
@@ -46,7 +48,7 @@ public struct FrontdeskApplication<Inner: ApplicationProtocol>: ApplicationProto
     public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { inner.processesRunBeforeServerStart }
 
     public func run() async throws {
-        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks), NotifierService(notifier: notifier)]
+        var order: [any Service] = observability + [SchedulerLagService(), StoreService(store: store), WebhookService(deliverer: webhooks), NotifierService(notifier: notifier), JobSchedulerService(scheduler: scheduler)]
         if let recordings { order.append(RecordingService(encoder: recordings)) }
         if let retention { order.append(RecordingRetentionService(retention: retention)) }
         order += [ProviderInboxService(inbox: inbox), inner, LiveCallsService(calls: calls, grace: grace)]
@@ -74,6 +76,15 @@ struct WebhookService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await deliverer.run() }
+    }
+}
+
+/// Makes the team's notifications from the events until everything that publishes them has stopped.
+struct JobSchedulerService: Service {
+    let scheduler: Scheduler
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await scheduler.run() }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import FrontdeskStore
 import FrontdeskAudio
 import FrontdeskCalls
+import FrontdeskCore
 import FrontdeskMedia
 import FrontdeskProviders
 import NIOCore
@@ -76,6 +77,8 @@ public struct AppConfiguration: Sendable {
     public var sttBaseURL: URL?
     public var sttAPIKey: String?
     public var ttsProvider = "espeak"
+    /// Transactional e-mail over HTTP (`EMAIL_PROVIDER`: postmark, resend, sendgrid); nil: the outbox.
+    public var email: EmailSettings?
     public var ttsBaseURL: URL?
     public var ttsAPIKey: String?
     public var ttsVoice: String?
@@ -182,6 +185,17 @@ public struct AppConfiguration: Sendable {
         config.ttsBaseURL = try reader.url("TTS_BASE_URL")
         config.ttsAPIKey = reader.string("TTS_API_KEY")
         config.ttsVoice = reader.string("TTS_VOICE")
+        if let provider = try reader.oneOf("EMAIL_PROVIDER", HTTPEmailSender.Provider.allCases.map(\.rawValue)) {
+            guard let key = reader.string("EMAIL_API_KEY") else {
+                throw ConfigurationError(variable: "EMAIL_API_KEY", problem: "is required with EMAIL_PROVIDER=\(provider)")
+            }
+            guard let from = reader.string("EMAIL_FROM"), EmailAddress(HTTPEmailSender.address(from).email) != nil else {
+                throw ConfigurationError(
+                    variable: "EMAIL_FROM", problem: "is required with EMAIL_PROVIDER=\(provider): an address, or Name <address>, the provider lets you send from")
+            }
+            config.email = EmailSettings(
+                provider: HTTPEmailSender.Provider(rawValue: provider)!, apiKey: key, from: from, baseURL: try reader.url("EMAIL_API_BASE"))
+        }
         config.promptsDirectory = reader.string("FRONTDESK_PROMPTS_DIR") ?? config.promptsDirectory
         if let ms = try reader.int("MEDIA_END_OF_TURN_MS", in: 200...5_000) { config.media.turn.endOfTurn = .milliseconds(ms) }
         if let db = try reader.int("MEDIA_VAD_START_DB", in: 3...40) { config.media.turn.startMargin = Double(db) }
@@ -201,6 +215,24 @@ public struct AppConfiguration: Sendable {
         config.loopNice = try reader.int("MEDIA_LOOP_NICE", in: -20...0) ?? config.loopNice
         return config
     }
+}
+
+/// Where e-mail goes when it leaves the outbox.
+public struct EmailSettings: Sendable {
+    package let provider: HTTPEmailSender.Provider
+    let apiKey: String
+    let from: String
+    /// nil: the provider's own API.
+    let baseURL: URL?
+
+    package init(provider: HTTPEmailSender.Provider, apiKey: String, from: String, baseURL: URL?) {
+        self.provider = provider
+        self.apiKey = apiKey
+        self.from = from
+        self.baseURL = baseURL
+    }
+
+    var sender: HTTPEmailSender { HTTPEmailSender(provider: provider, apiKey: apiKey, from: from, baseURL: baseURL) }
 }
 
 /// Reads and checks single environment variables. An empty value counts as unset.

@@ -248,7 +248,7 @@ struct AppointmentController {
             throw AppError.notFound("Business")
         }
         let lead = try await appointment.leadId.asyncFlatMap { try await store.leads.find($0) }
-        let text = body.message ?? Self.reminderText(appointment, business: business)
+        let text = body.message ?? FollowUpTexts.reminder(appointment, business: business, replies: false)
         let outbound: OutboundMessage
         switch body.method {
         case .sms:
@@ -266,13 +266,6 @@ struct AppointmentController {
         let message = try await messenger.send(
             outbound, business: business.id, lead: lead?.id, logger: context.logger)
         return APIResponse(message, status: .created, message: "Reminder \(message.status == .outbox ? "recorded in the outbox" : "sent")")
-    }
-
-    /// "Reminder: your consultation at Bright Smile Dental is on Tuesday, March 3 at 2:00 PM."
-    static func reminderText(_ appointment: Appointment, business: Business) -> String {
-        let when = Phrasing(hours: OpeningHours(settings: business.settings)).moment(appointment.scheduledDate)
-        let what = appointment.type.map { "your \($0)" } ?? "your appointment"
-        return "Reminder: \(what) at \(business.name) is on \(when). Reply STOP to opt out."
     }
 
     /// Checks opening hours, then books in one write transaction (overlaps and daily limits checked there).

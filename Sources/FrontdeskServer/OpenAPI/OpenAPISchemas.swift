@@ -44,6 +44,33 @@ enum OpenAPISchemas {
     /// The zones a business may have: what `BusinessTimeZone` accepts.
     static let zones: [String] = TimeZone.knownTimeZoneIdentifiers.filter { BusinessTimeZone($0) != nil }.sorted()
     /// `HH:mm` (or `H:mm`), 00:00–24:00 (24:00 only as a closing time).
+    static let workflowTrigger: JSONValue = object(
+        [
+            "type": enumeration(WorkflowTrigger.types.map(\.rawValue)),
+            "outcome": ["allOf": [enumeration(CallOutcome.allCases.map(\.rawValue))], "description": "call.ended only"],
+            "keyword": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "message.received only: a whole word the text contains"],
+        ], required: ["type"])
+    static let workflowCondition: JSONValue = [
+        "type": "object",
+        "description": "{\"field\", \"op\", \"value\"}, or {\"any\": [...]} / {\"all\": [...]}",
+        "properties": [
+            "field": enumeration(WorkflowField.known.sorted()), "op": enumeration(ConditionOperator.allCases.map(\.rawValue)),
+            "value": ["oneOf": [["type": "string", "maxLength": 500], ["type": "number"], ["type": "boolean"], ["type": "array", "maxItems": 100, "items": ["type": "string"]]]],
+        ],
+    ]
+    static let workflowActions: JSONValue = [
+        "type": "array", "minItems": 1, "maxItems": 20,
+        "items": [
+            "type": "object", "required": ["type"],
+            "description": "send_sms {text}, send_email {subject, body}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, exit; text fields take {{variables}}",
+            "properties": [
+                "type": enumeration(WorkflowAction.types), "text": ["type": "string", "minLength": 1, "maxLength": 1600],
+                "subject": ["type": "string", "minLength": 1, "maxLength": 200], "body": ["type": "string", "minLength": 1, "maxLength": 20_000],
+                "minutes": range(1, 525_600), "url": ["type": "string", "format": "uri", "maxLength": 2000], "tag": ["type": "string", "minLength": 1, "maxLength": 50],
+                "status": enumeration(LeadStatus.allCases.map(\.rawValue)),
+            ],
+        ],
+    ]
     static let wallClock: JSONValue = ["type": "string", "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "09:00"]
     static let factor: JSONValue = ["type": "number", "minimum": 0.25, "maximum": 4]
     static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": JSONValue(values)] }
@@ -120,6 +147,37 @@ enum OpenAPISchemas {
             "notifications": array(OpenAPIDocument.ref("Notification")), "unread": integer, "pagination": OpenAPIDocument.ref("Pagination"),
         ]),
         "NotificationsMarked": object(["marked": integer]),
+        "WorkflowRequest": object(
+            [
+                "business_id": id, "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+                "status": enumeration(WorkflowStatus.allCases.map(\.rawValue)), "trigger": workflowTrigger,
+                "conditions": ["type": "array", "maxItems": 20, "items": workflowCondition], "actions": workflowActions,
+                "allow_reentry": boolean,
+            ], required: ["business_id", "name", "trigger", "actions"]),
+        "WorkflowUpdate": object([
+            "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"], "status": enumeration(WorkflowStatus.allCases.map(\.rawValue)),
+            "trigger": workflowTrigger, "conditions": ["type": "array", "maxItems": 20, "items": workflowCondition], "actions": workflowActions,
+            "allow_reentry": boolean,
+        ]),
+        "Workflow": object([
+            "id": string, "business_id": string, "name": string, "status": enumeration(WorkflowStatus.allCases.map(\.rawValue)),
+            "trigger": ["type": "object"], "conditions": ["type": "array"], "actions": ["type": "array"], "allow_reentry": boolean,
+            "secret": string, "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "WorkflowList": object(["workflows": array(OpenAPIDocument.ref("Workflow")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "Enrollment": object([
+            "id": string, "workflow_id": string, "lead_id": string, "status": enumeration(EnrollmentStatus.allCases.map(\.rawValue)), "step": integer,
+            "context": ["type": "object"], "log": ["type": "array"], "source": string, "created_at": dateTime, "updated_at": dateTime,
+            "finished_at": ["type": ["string", "null"], "format": "date-time"],
+        ]),
+        "EnrollmentList": object(["enrollments": array(OpenAPIDocument.ref("Enrollment")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "Job": object([
+            "id": string, "business_id": string, "kind": enumeration(JobKind.allCases.map(\.rawValue)), "key": string, "payload": ["type": "object"],
+            "due_at": dateTime, "status": enumeration(JobStatus.allCases.map(\.rawValue)), "attempts": integer,
+            "lease_until": ["type": ["string", "null"], "format": "date-time"], "result": ["type": ["string", "null"]], "created_at": dateTime,
+            "finished_at": ["type": ["string", "null"], "format": "date-time"],
+        ]),
+        "JobList": object(["jobs": array(OpenAPIDocument.ref("Job")), "pagination": OpenAPIDocument.ref("Pagination")]),
         "Dashboard": object([
             "summary": object([
                 "total_leads": integer, "qualified_leads": integer, "conversion_rate": number, "total_revenue": number, "avg_deal_size": number,
@@ -289,6 +347,17 @@ enum OpenAPISchemas {
                 "type": ["string", "null"], "maxLength": 300,
                 "description": "Said before the greeting on recorded calls (recording consent); null or blank: nothing",
             ],
+            "follow_ups": object([
+                "reminder_offsets_minutes": [
+                    "type": "array", "items": range(15, 20_160), "maxItems": 5, "uniqueItems": true,
+                    "description": "Reminders this many minutes before each appointment (default [1440, 60])",
+                ],
+                "quiet_hours": [
+                    "oneOf": [object(["start": wallClock, "end": wallClock], required: ["start", "end"]), ["type": "null"]],
+                    "description": "No follow-up text inside these local hours (default 21:00–08:00); null: any time",
+                ],
+                "no_show_follow_up": boolean, "missed_call_text_back": boolean,
+            ]),
             "booking": object([
                 "default_duration": range(5, 480), "slot_interval": range(5, 240), "buffer_before": range(0, 240),
                 "buffer_after": range(0, 240), "minimum_notice": range(0, 43_200),

@@ -21,7 +21,7 @@ extension EventFeed {
     }
 
     /// `appointment.booked` for a new appointment, `appointment.cancelled` when it becomes cancelled,
-    /// `appointment.moved` when its time changes.
+    /// `appointment.moved` when its time changes, `appointment.no_show` when it is marked a no-show.
     public func appointmentChanged(from old: Appointment?, to new: Appointment, at time: Date) async {
         guard let old else {
             if new.status != .cancelled { await publish(.appointmentBooked, business: new.businessId, data: new, at: time) }
@@ -29,6 +29,8 @@ extension EventFeed {
         }
         if new.status == .cancelled, old.status != .cancelled {
             await publish(.appointmentCancelled, business: new.businessId, data: new, at: time)
+        } else if new.status == .noShow, old.status != .noShow {
+            await publish(.appointmentNoShow, business: new.businessId, data: new, at: time)
         } else if new.scheduledDate != old.scheduledDate || new.duration != old.duration, new.status != .cancelled {
             await publish(.appointmentMoved, business: new.businessId, data: MovedAppointment(appointment: new, from: old.scheduledDate), at: time)
         }

@@ -261,6 +261,21 @@ struct PostgresMessageRepository: MessageRepository {
         try await db.execute(try message.upsertQuery())
     }
 
+    func claim(_ message: Message, key: String) async throws -> Message {
+        try await db.transaction { db in
+            // The key's row lock makes a second claimant wait, then find the first one's message.
+            try await db.execute("SELECT pg_advisory_xact_lock(hashtext(\(key)))")
+            if let stored = try Message.decode(
+                try await db.row("SELECT \(unescaped: Message.selectList) FROM messages WHERE idempotency_key = \(key)"))
+            {
+                return stored
+            }
+            try await db.execute(try message.insertQuery())
+            try await db.execute("UPDATE messages SET idempotency_key = \(key) WHERE id = \(message.id.rawValue)")
+            return message
+        }
+    }
+
     @discardableResult
     func updateStatus(provider: String, providerMessageId: String, status: MessageStatus, error: String?, at now: Date)
         async throws -> Bool

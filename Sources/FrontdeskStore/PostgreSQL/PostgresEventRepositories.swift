@@ -62,7 +62,7 @@ struct PostgresEventFeedRepository: EventFeedRepository {
     }
 
     func prune(before: Date) async throws -> Int {
-        try await db.rows("DELETE FROM events WHERE created_at < \(before.storedInstant) AND dispatched AND notified RETURNING 1").count
+        try await db.rows("DELETE FROM events WHERE created_at < \(before.storedInstant) AND dispatched AND notified AND planned RETURNING 1").count
     }
 
     /// LISTENs on `channel` on a connection of its own, reconnecting after a lost one, and reads each

@@ -22,6 +22,11 @@ public protocol MessageRepository: Sendable {
 
     func save(_ message: Message) async throws
 
+    /// Stores `message` under an idempotency key unless a message with that key is stored already.
+    /// Returns the stored message: `message` itself, or the one stored before under `key` (then the
+    /// caller must not send again).
+    func claim(_ message: Message, key: String) async throws -> Message
+
     /// A provider's delivery report for a message it took. Returns false when no message has that id.
     @discardableResult
     func updateStatus( provider: String, providerMessageId: String, status: MessageStatus, error: String?, at now: Date ) async throws -> Bool

@@ -65,7 +65,7 @@ struct SQLiteEventFeedRepository: EventFeedRepository {
     func prune(before: Date) async throws -> Int {
         try await pool.write { db in
             // An event not dispatched yet stays until it is.
-            try db.execute(sql: "DELETE FROM events WHERE created_at < ? AND dispatched = 1 AND notified = 1", arguments: [before])
+            try db.execute(sql: "DELETE FROM events WHERE created_at < ? AND dispatched = 1 AND notified = 1 AND planned = 1", arguments: [before])
             return db.changesCount
         }
     }

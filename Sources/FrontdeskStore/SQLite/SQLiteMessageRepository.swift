@@ -25,6 +25,19 @@ struct SQLiteMessageRepository: MessageRepository {
     func save(_ message: Message) async throws {
         try await pool.write { db in try message.save(db) }
     }
+
+    func claim(_ message: Message, key: String) async throws -> Message {
+        try await pool.write { db in
+            if let id = try String.fetchOne(db, sql: "SELECT id FROM messages WHERE idempotency_key = ?", arguments: [key]),
+                let stored = try Message.fetchOne(db, key: id)
+            {
+                return stored
+            }
+            try message.insert(db)
+            try db.execute(sql: "UPDATE messages SET idempotency_key = ? WHERE id = ?", arguments: [key, message.id.rawValue])
+            return message
+        }
+    }
 }
 
 extension SQLiteMessageRepository {

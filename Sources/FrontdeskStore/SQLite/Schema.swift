@@ -495,6 +495,73 @@ enum Schema {
                     CREATE INDEX notifications_held ON notifications(send_after) WHERE send_after IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v16-jobs") { db in
+            // The durable scheduler's jobs (unique by key, leased to one process at a time), the
+            // events the planner has turned into jobs (`events.planned`; events stored before this
+            // migration are not planned again), and an idempotency key on messages a job sends.
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      kind TEXT NOT NULL,
+                      key TEXT NOT NULL UNIQUE,
+                      payload TEXT NOT NULL,
+                      due_at DATETIME NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('pending','running','done','skipped','failed')),
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      lease_until DATETIME,
+                      result TEXT,
+                      created_at DATETIME NOT NULL,
+                      finished_at DATETIME
+                    );
+                    CREATE INDEX jobs_due ON jobs(due_at) WHERE status = 'pending';
+                    CREATE INDEX jobs_leased ON jobs(lease_until) WHERE status = 'running';
+                    CREATE INDEX jobs_business ON jobs(business_id, due_at);
+                    ALTER TABLE events ADD COLUMN planned INTEGER NOT NULL DEFAULT 0;
+                    UPDATE events SET planned = 1;
+                    CREATE INDEX events_unplanned ON events(seq) WHERE planned = 0;
+                    ALTER TABLE messages ADD COLUMN idempotency_key TEXT;
+                    CREATE UNIQUE INDEX messages_idempotency ON messages(idempotency_key) WHERE idempotency_key IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v17-workflows") { db in
+            // Workflows (their trigger, conditions and actions as one JSON document) and the leads
+            // enrolled in them, one enrollment per workflow and source event.
+            try db.execute(
+                sql: """
+                    CREATE TABLE workflows (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('active','draft','paused')),
+                      trigger_type TEXT NOT NULL,
+                      definition TEXT NOT NULL,
+                      secret TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX workflows_business ON workflows(business_id, created_at);
+                    CREATE INDEX workflows_trigger ON workflows(business_id, trigger_type) WHERE status = 'active';
+                    CREATE TABLE enrollments (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                      status TEXT NOT NULL CHECK (status IN ('active','completed','exited','failed')),
+                      step INTEGER NOT NULL,
+                      context TEXT NOT NULL,
+                      log TEXT NOT NULL,
+                      source TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL,
+                      finished_at DATETIME,
+                      UNIQUE (workflow_id, source)
+                    );
+                    CREATE INDEX enrollments_lead ON enrollments(workflow_id, lead_id);
+                    CREATE INDEX enrollments_workflow ON enrollments(workflow_id, created_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import FrontdeskCore
+import GRDB
+
+struct SQLiteWorkflowRepository: WorkflowRepository {
+    let pool: StoreDatabase
+
+    static let workflowColumns = "id, business_id, name, status, definition, secret, created_at, updated_at"
+    static let enrollmentColumns = "id, workflow_id, business_id, lead_id, status, step, context, log, source, created_at, updated_at, finished_at"
+
+    static func workflow(_ row: Row) throws -> Workflow? {
+        try WorkflowCoding.workflow(
+            id: row["id"], business: row["business_id"], name: row["name"], status: row["status"], definition: row["definition"],
+            secret: row["secret"], created: row["created_at"], updated: row["updated_at"])
+    }
+
+    static func enrollment(_ row: Row) throws -> Enrollment? {
+        try WorkflowCoding.enrollment(
+            id: row["id"], workflow: row["workflow_id"], business: row["business_id"], lead: row["lead_id"], status: row["status"],
+            step: row["step"], context: row["context"], log: row["log"], source: row["source"], created: row["created_at"],
+            updated: row["updated_at"], finished: row["finished_at"])
+    }
+
+    func insert(_ workflow: Workflow) async throws {
+        let definition = try WorkflowCoding.text(workflow.definition)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO workflows (\(Self.workflowColumns), trigger_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    workflow.id.rawValue, workflow.businessId.rawValue, workflow.name, workflow.status.rawValue, definition, workflow.secret,
+                    workflow.createdAt, workflow.updatedAt, workflow.trigger.type.rawValue,
+                ])
+        }
+    }
+
+    func find(_ id: WorkflowID) async throws -> Workflow? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.workflowColumns) FROM workflows WHERE id = ?", arguments: [id.rawValue]).flatMap(Self.workflow)
+        }
+    }
+
+    func list(business: BusinessID, status: WorkflowStatus?, page: PageRequest) async throws -> Page<Workflow> {
+        try await pool.read { db in
+            let condition = status == nil ? "business_id = ?" : "business_id = ? AND status = ?"
+            var arguments: StatementArguments = [business.rawValue]
+            if let status { arguments += [status.rawValue] }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflows WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(Self.workflowColumns) FROM workflows WHERE \(condition) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset])
+            return Page(items: try rows.compactMap(Self.workflow), total: total)
+        }
+    }
+
+    func update(_ workflow: Workflow) async throws {
+        let definition = try WorkflowCoding.text(workflow.definition)
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE workflows SET name = ?, status = ?, definition = ?, trigger_type = ?, updated_at = ? WHERE id = ?",
+                arguments: [workflow.name, workflow.status.rawValue, definition, workflow.trigger.type.rawValue, workflow.updatedAt, workflow.id.rawValue])
+        }
+    }
+
+    func delete(_ id: WorkflowID) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [id.rawValue]) }
+    }
+
+    func active(business: BusinessID, trigger: EventType) async throws -> [Workflow] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.workflowColumns) FROM workflows WHERE business_id = ? AND status = 'active' AND trigger_type = ? ORDER BY created_at",
+                arguments: [business.rawValue, trigger.rawValue]
+            ).compactMap(Self.workflow)
+        }
+    }
+
+    func enroll(_ enrollment: Enrollment, once: Bool) async throws -> Enrollment? {
+        let context = try WorkflowCoding.text(enrollment.context)
+        let log = try WorkflowCoding.text(enrollment.log)
+        return try await pool.write { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.enrollmentColumns) FROM enrollments WHERE workflow_id = ? AND source = ?",
+                arguments: [enrollment.workflowId.rawValue, enrollment.source])
+            {
+                return try Self.enrollment(row)
+            }
+            if once,
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workflow_id = ? AND lead_id = ?)",
+                    arguments: [enrollment.workflowId.rawValue, enrollment.leadId.rawValue]) == true
+            {
+                return nil
+            }
+            try db.execute(
+                sql: "INSERT INTO enrollments (\(Self.enrollmentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    enrollment.id.rawValue, enrollment.workflowId.rawValue, enrollment.businessId.rawValue, enrollment.leadId.rawValue,
+                    enrollment.status.rawValue, enrollment.step, context, log, enrollment.source, enrollment.createdAt, enrollment.updatedAt,
+                    enrollment.finishedAt,
+                ])
+            return enrollment
+        }
+    }
+
+    func enrollment(_ id: EnrollmentID) async throws -> Enrollment? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.enrollmentColumns) FROM enrollments WHERE id = ?", arguments: [id.rawValue]).flatMap(Self.enrollment)
+        }
+    }
+
+    func enrollments(workflow: WorkflowID, status: EnrollmentStatus?, page: PageRequest) async throws -> Page<Enrollment> {
+        try await pool.read { db in
+            let condition = status == nil ? "workflow_id = ?" : "workflow_id = ? AND status = ?"
+            var arguments: StatementArguments = [workflow.rawValue]
+            if let status { arguments += [status.rawValue] }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollments WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(Self.enrollmentColumns) FROM enrollments WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset])
+            return Page(items: try rows.compactMap(Self.enrollment), total: total)
+        }
+    }
+
+    func save(_ enrollment: Enrollment) async throws {
+        let context = try WorkflowCoding.text(enrollment.context)
+        let log = try WorkflowCoding.text(enrollment.log)
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE enrollments SET status = ?, step = ?, context = ?, log = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+                arguments: [enrollment.status.rawValue, enrollment.step, context, log, enrollment.updatedAt, enrollment.finishedAt, enrollment.id.rawValue])
+        }
+    }
+}

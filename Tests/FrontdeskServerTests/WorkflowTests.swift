@@ -1,0 +1,147 @@
+import Foundation
+import FrontdeskCore
+@testable import FrontdeskServer
+import FrontdeskSimulator
+import FrontdeskWire
+import HTTPTypes
+import Testing
+
+@Suite("Workflows: a trigger, conditions and actions, run on the scheduler with an execution log")
+struct WorkflowTests {
+    func token(_ client: TestApp.ServedClient, _ owner: Tenant) async throws -> String {
+        let login = try await client.call(.post, "/api/auth/login", json: #"{"email":"\#(owner.email)","password":"correct horse"}"#)
+        return try #require(login["token"] as? String, "login: \(login.json)")
+    }
+
+    func texts(_ client: TestApp.ServedClient, _ owner: Tenant, _ channel: String = "sms") async throws -> [[String: Any]] {
+        try await client.call(.get, "/api/\(channel)?business_id=\(owner.businessId)", token: try await token(client, owner)).list("messages")
+    }
+
+    func enrollments(_ client: TestApp.ServedClient, _ owner: Tenant, _ workflow: String) async throws -> [[String: Any]] {
+        try await client.call(.get, "/api/workflows/\(workflow)/enrollments", token: try await token(client, owner)).list("enrollments")
+    }
+
+    func qualify(_ client: TestApp.ServedClient, _ owner: Tenant, _ lead: String) async throws {
+        let qualified = try await client.call(
+            .post, "/api/leads/\(lead)/qualify", token: try await token(client, owner),
+            json: #"{"criteria":{"budget":"high","timeline":"immediate","decision_maker":true,"need":"teeth cleaning"}}"#)
+        #expect(qualified.status == .ok, "\(qualified.json)")
+    }
+
+    @Test("lead qualified → wait 1 hour → SMS + email + signed webhook: nothing before the hour, each once after it, logged step by step")
+    func qualifiedLeadFollowUp() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            try await client.openWeekdays(owner)
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: """
+                    {"business_id":"\(owner.businessId)","name":"Qualified lead follow-up","status":"active",
+                     "trigger":{"type":"lead.qualified"},
+                     "conditions":[{"field":"lead.score","op":"gte","value":70},{"any":[{"field":"lead.source","op":"in","value":["web","other","website"]},{"field":"lead.source","op":"eq","value":"call"}]}],
+                     "actions":[{"type":"wait","minutes":60},
+                                {"type":"send_sms","text":"Hi {{contact.first_name}}, thanks for your interest in {{business.name}}! Reply to book."},
+                                {"type":"send_email","subject":"Welcome, {{contact.first_name}}","body":"Your score: {{lead.score}}"},
+                                {"type":"webhook","url":"\(receiver.url)"},
+                                {"type":"add_tag","tag":"nurtured"}]}
+                    """)
+            #expect(created.status == .created, "\(created.json)")
+            let workflowId = try #require(created["id"] as? String)
+            let secret = try #require(created["secret"] as? String)
+            #expect(try await client.call(.get, "/api/workflows/\(workflowId)", token: owner.token)["secret"] == nil, "the secret is shown once")
+
+            let lead = try #require(try await client.createLead(owner, phone: "+15551230077", name: "Maria Lopez")["id"] as? String)
+            try await qualify(client, owner, lead)
+            try await eventually("enrolled and waiting") {
+                try await enrollments(client, owner, workflowId).first?["step"] as? Int == 1
+            }
+            let enrollment = try #require(try await enrollments(client, owner, workflowId).first)
+            #expect(enrollment["lead_id"] as? String == lead && enrollment["status"] as? String == "active")
+            #expect((enrollment["context"] as? [String: Any])?["contact.first_name"] as? String == "Maria")
+            // 59 minutes: nothing yet.
+            client.clock.advance(seconds: 59 * 60)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await texts(client, owner).isEmpty)
+            #expect(receiver.deliveries.isEmpty)
+
+            client.clock.advance(seconds: 61)
+            try await eventually("completed") { try await enrollments(client, owner, workflowId).first?["status"] as? String == "completed" }
+            let sms = try await texts(client, owner)
+            #expect(sms.count == 1)
+            #expect(sms.first?["body"] as? String == "Hi Maria, thanks for your interest in Owner Plumbing! Reply to book.")
+            let emails = try await texts(client, owner, "emails").filter { $0["subject"] as? String == "Welcome, Maria" }
+            #expect(emails.count == 1)
+            #expect((emails.first?["body"] as? String)?.hasPrefix("Your score: ") == true)
+            #expect(receiver.deliveries.count == 1)
+            let hook = try #require(receiver.deliveries.first)
+            // Signed as Standard Webhooks at the server's (virtual) time, with the job's key as the id.
+            let expected = WebhookSigning.standardSignature(
+                secret: secret, id: try #require(hook.webhookId), timestamp: try #require(hook.timestamp.flatMap { Int($0) }), body: hook.body)
+            #expect(hook.signature == expected && expected != nil)
+            #expect(hook.webhookId?.hasPrefix("job:") == true)
+            #expect(hook.seedSignature == WebhookSigning.seedSignature(secret: secret, body: hook.body))
+            #expect(hook.json["workflow_id"]?.text == workflowId && hook.json["lead_id"]?.text == lead)
+            #expect(hook.json["variables"]?["contact.first_name"]?.text == "Maria")
+            let log = try #require(try await enrollments(client, owner, workflowId).first?["log"] as? [[String: Any]])
+            #expect(log.map { $0["action"] as? String } == ["wait", "send_sms", "send_email", "webhook", "add_tag"])
+            #expect(log.allSatisfy { ["done", "waiting"].contains($0["status"] as? String) })
+            let contacts = try await client.call(.get, "/api/contacts?business_id=\(owner.businessId)&tags=nurtured", token: try await token(client, owner))
+            #expect(contacts.list("contacts").count == 1)
+
+            // The same lead qualified again: enrolled once (no re-entry by default).
+            try await qualify(client, owner, lead)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await enrollments(client, owner, workflowId).count == 1)
+        }
+    }
+
+    @Test("conditions that do not hold enroll nobody; a paused workflow stops its enrollment at the next step; bad definitions are refused field by field")
+    func conditionsPauseAndValidation() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            let create = { (json: String) in
+                try await client.call(.post, "/api/workflows", token: try await token(client, owner), json: json)
+            }
+            let cold = try await create(
+                #"{"business_id":"\#(owner.businessId)","name":"VIP","trigger":{"type":"lead.created"},"conditions":[{"field":"lead.company","op":"eq","value":"Acme"}],"actions":[{"type":"send_sms","text":"Hi"}]}"#)
+            #expect(cold.status == .created)
+            let drip = try await create(
+                #"{"business_id":"\#(owner.businessId)","name":"Drip","trigger":{"type":"lead.created"},"actions":[{"type":"wait","minutes":30},{"type":"send_sms","text":"Day two"}]}"#)
+            let dripId = try #require(drip["id"] as? String)
+            let coldId = try #require(cold["id"] as? String)
+            _ = try await client.createLead(owner, phone: "+15551230078", name: "Sam Lee")
+            try await eventually("enrolled in the drip") { try await enrollments(client, owner, dripId).count == 1 }
+            #expect(try await enrollments(client, owner, coldId).isEmpty)
+
+            // Paused while waiting: the next step ends the enrollment, nothing is sent.
+            #expect(try await client.call(.put, "/api/workflows/\(dripId)", token: try await token(client, owner), json: #"{"status":"paused"}"#)["status"] as? String == "paused")
+            client.clock.advance(seconds: 31 * 60)
+            try await eventually("exited") { try await enrollments(client, owner, dripId).first?["status"] as? String == "exited" }
+            #expect(try await texts(client, owner).isEmpty)
+
+            for (json, field) in [
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.exploded"},"actions":[{"type":"exit"}]}"#, "trigger"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[]}"#, "actions"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[{"type":"teleport"}]}"#, "actions"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[{"type":"wait","minutes":0}]}"#, "actions"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"conditions":[{"field":"lead.shoe_size","op":"eq","value":9}],"actions":[{"type":"exit"}]}"#, "conditions"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created","outcome":"booked"},"actions":[{"type":"exit"}]}"#, "trigger"),
+                (#"{"business_id":"\#(owner.businessId)","trigger":{"type":"lead.created"},"actions":[{"type":"exit"}]}"#, "name"),
+                (#"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[{"type":"webhook","url":"ftp://example.com"}]}"#, "actions"),
+            ] {
+                let refused = try await create(json)
+                #expect(refused.status == .unprocessableContent || refused.status == .badRequest, "\(json): \(refused.json)")
+                #expect(refused.details.keys.contains { $0.hasPrefix(field) } || (refused.json["message"] as? String)?.contains(field) == true, "\(json): \(refused.json)")
+            }
+            let stranger = try await client.register("Stranger")
+            #expect(try await client.call(.get, "/api/workflows/\(dripId)", token: try await token(client, stranger)).status == .notFound)
+            #expect(try await client.call(.get, "/api/workflows/\(dripId)/enrollments", token: try await token(client, stranger)).status == .notFound)
+            #expect(try await client.call(.get, "/api/workflows?business_id=\(owner.businessId)", token: try await token(client, stranger)).status == .notFound)
+            #expect(try await client.call(.get, "/api/workflows?business_id=\(owner.businessId)", token: try await token(client, owner)).list("workflows").count == 2)
+            #expect(try await client.call(.delete, "/api/workflows/\(dripId)", token: try await token(client, owner)).status == .ok)
+            #expect(try await client.call(.get, "/api/workflows/\(dripId)", token: try await token(client, owner)).status == .notFound)
+        }
+    }
+}
