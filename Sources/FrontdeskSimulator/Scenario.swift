@@ -77,12 +77,18 @@ public struct Scenario: Decodable, Sendable {
         public var text: String?
         /// Text the reply to `text` must contain.
         public var expectReply: String?
+        /// An e-mail to the caller (`caller_email`) whose subject or body contains this must be in the log.
+        public var expectEmail: String?
+        /// The script's workflows' webhooks must have reached the simulator this many times, signed.
+        public var expectWorkflowWebhooks: Int?
 
         enum CodingKeys: String, CodingKey {
             case wait, text
             case expectText = "expect_text"
             case expectNoText = "expect_no_text"
             case expectReply = "expect_reply"
+            case expectEmail = "expect_email"
+            case expectWorkflowWebhooks = "expect_workflow_webhooks"
         }
 
         /// "23h" → 82,800 seconds; nil when it is not a whole number of s, m, h or d.
@@ -145,10 +151,16 @@ public struct Scenario: Decodable, Sendable {
     public var steps: [Step]
     /// After the call or the texts (reminders, follow-ups, replies to them).
     public var afterwards: [Afterwards] = []
+    /// Workflows created through the API before the call (`business_id` is filled in; a webhook URL
+    /// `{{simulator.webhook_url}}` is the simulator's own receiver), deleted after it.
+    public var workflows: [JSONValue] = []
+    /// The caller's lead is made before the call with this e-mail address (for e-mail actions).
+    public var callerEmail: String?
     public var expect: Expectations
 
     enum CodingKeys: String, CodingKey {
-        case name, channel, caller, now, settings, appointments, steps, expect, afterwards
+        case name, channel, caller, now, settings, appointments, steps, expect, afterwards, workflows
+        case callerEmail = "caller_email"
         case agentStopped = "agent_stopped"
         case behavior = "behavior_settings"
     }
@@ -165,6 +177,8 @@ public struct Scenario: Decodable, Sendable {
         behavior = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behavior)
         steps = try c.decode([Step].self, forKey: .steps)
         afterwards = try c.decodeIfPresent([Afterwards].self, forKey: .afterwards) ?? []
+        workflows = try c.decodeIfPresent([JSONValue].self, forKey: .workflows) ?? []
+        callerEmail = try c.decodeIfPresent(String.self, forKey: .callerEmail)
         for step in afterwards {
             if let wait = step.wait, Afterwards.seconds(wait) == nil {
                 throw DecodingError.dataCorruptedError(forKey: .afterwards, in: c, debugDescription: "wait \(wait) is not like 90s, 45m, 23h or 2d")

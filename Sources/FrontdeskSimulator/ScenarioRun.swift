@@ -51,6 +51,9 @@ struct ScenarioRun {
     var leadWasQualified = false
     /// What the report says beside pass or fail (a check that could not run).
     var notes: [String] = []
+    /// The script's workflows (id, webhook secret) and the receiver of their webhooks.
+    var workflows: [(id: String, secret: String)] = []
+    var workflowReceiver: WebhookReceiver?
     /// Texts: the caller's thread a member of the team took over (`team:` steps), what they wrote, and
     /// whether they gave it back.
     var heldThread: String?
@@ -159,6 +162,7 @@ struct ScenarioRun {
             if appointment.caller == true { existing.append(id) }
             setUp[id] = start
         }
+        try await prepareWorkflows()
         let before = try await callerLead(create: false)
         leadExisted = before != nil
         leadWasQualified = (before?["qualification_score"] as? Int ?? 0) >= 70
@@ -168,6 +172,8 @@ struct ScenarioRun {
     /// Undoes what the script changed on a server that outlives it.
     private mutating func restore() async throws {
         await stopWatching()
+        for workflow in workflows { _ = try? await api.call(.DELETE, "/api/workflows/\(workflow.id)") }
+        workflowReceiver?.stop()
         // A thread left held would silence the receptionist for this caller in the next script.
         if let heldThread, teamChanges.last != "released" { _ = try await api.call(.POST, "/api/conversations/\(heldThread)/release") }
         if scenario.agentStopped { _ = try await api.call(.POST, "/api/agents/\(agentId)/start") }
