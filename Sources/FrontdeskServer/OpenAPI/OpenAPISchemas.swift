@@ -480,7 +480,7 @@ enum OpenAPISchemas {
         "TwiML": string,
         "WebhookReceipt": object(["received": boolean, "duplicate": boolean, "event_id": string, "event_type": string]),
         "CallDetail": object([
-            "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": integer,
+            "id": string, "status": string, "outcome": nullableString, "summary": nullableString, "lead_score": ["type": ["integer", "null"], "description": "The lead's score; null while the lead is unscored (or the call has no lead)"],
             "turns": array(object([
                 "sequence": integer, "speaker": enumeration(["caller", "agent", "system"]), "text": string,
                 "started_at": dateTime, "ended_at": dateTime, "confidence": number, "latency_ms": integer,
