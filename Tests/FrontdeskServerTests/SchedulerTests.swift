@@ -114,7 +114,8 @@ struct SchedulerTests {
             try await eventually("the no-show follow-up") {
                 try await texts(client, owner).contains { ($0["body"] as? String)?.contains("We missed you at your Cleaning") == true }
             }
-            #expect(try await jobs(client, owner, "&kind=no_show_follow_up&status=done").count == 1)
+            // The text is stored before its job records the outcome: wait for the record too.
+            try await eventually("the no-show job done") { try await jobs(client, owner, "&kind=no_show_follow_up&status=done").count == 1 }
 
             // Another booking, cancelled: its reminders are skipped when they come due, and nothing is sent.
             let lead = try #require(try await client.call(.get, "/api/appointments/\(appointmentId)", token: try await token(client, owner))["lead_id"] as? String)
