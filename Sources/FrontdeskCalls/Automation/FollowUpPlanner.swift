@@ -32,12 +32,14 @@ package struct FollowUpPlanner: Sendable {
         return followUps + (try await workflows.jobs(for: event, now: now))
     }
 
-    private func field(_ event: DomainEvent, _ name: String) -> String? {
-        (try? JSONParser.extract(event.data, paths: [[name]]))?.first??.text
+    /// The event's top-level fields `names`, as text (nil when absent), read in one pass over its JSON.
+    private func fields(_ event: DomainEvent, _ names: String...) -> [String?] {
+        let values = (try? JSONParser.extract(event.data, paths: names.map { [$0] })) ?? []
+        return names.indices.map { $0 < values.count ? values[$0]?.text : nil }
     }
 
     private func appointment(_ event: DomainEvent) async throws -> (Appointment, Business)? {
-        guard let id = field(event, "id"), let appointment = try await store.appointments.find(AppointmentID(rawValue: id)),
+        guard let id = fields(event, "id")[0], let appointment = try await store.appointments.find(AppointmentID(rawValue: id)),
             appointment.businessId == event.businessId, let business = try await store.businesses.find(event.businessId)
         else { return nil }
         return (appointment, business)
@@ -76,9 +78,10 @@ package struct FollowUpPlanner: Sendable {
     }
 
     private func missedCall(_ event: DomainEvent, now: Date) async throws -> [Job] {
-        guard let id = field(event, "id"), let outcome = field(event, "outcome").flatMap(CallOutcome.init(rawValue:)),
-            outcome == .abandoned || outcome == .failed, field(event, "direction") == CallDirection.inbound.rawValue,
-            field(event, "phone") != nil, let business = try await store.businesses.find(event.businessId),
+        let call = fields(event, "id", "outcome", "direction", "phone")
+        guard let id = call[0], let outcome = call[1].flatMap(CallOutcome.init(rawValue:)),
+            outcome == .abandoned || outcome == .failed, call[2] == CallDirection.inbound.rawValue,
+            call[3] != nil, let business = try await store.businesses.find(event.businessId),
             business.settings.followUps.missedCallTextBack
         else { return [] }
         return [

@@ -30,8 +30,10 @@ package struct JobRunner: Sendable {
 
     package func run(_ job: Job, now: Date, logger: Logger) async throws -> JobOutcome {
         guard let business = try await store.businesses.find(job.businessId) else { return .skipped("the business was deleted") }
-        if job.kind == .workflowStep { return try await workflows.run(job, business: business, now: now, logger: logger) }
-        if let quiet = business.settings.followUps.quietHours, let end = quiet.end(after: now, in: business.settings.timezone) {
+        // A workflow step minds the quiet hours itself (only its texts wait for them).
+        if job.kind != .workflowStep, let quiet = business.settings.followUps.quietHours,
+            let end = quiet.end(after: now, in: business.settings.timezone)
+        {
             // Planned outside them: the settings changed, or the job runs late into them. A reminder
             // belongs to its time; the other texts wait for the morning.
             let reason = "inside the quiet hours \(quiet.start)–\(quiet.end)"

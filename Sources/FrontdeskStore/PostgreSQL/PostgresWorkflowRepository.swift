@@ -38,25 +38,29 @@ struct PostgresWorkflowRepository: WorkflowRepository {
     }
 
     func list(business: BusinessID, status: WorkflowStatus?, page: PageRequest) async throws -> Page<Workflow> {
-        let rows: [PostgresRow]
-        let total: Int
+        let rows = try await self.page(
+            "workflows", columns: Self.workflowColumns, key: "business_id", business.rawValue, status: status?.rawValue, order: "created_at, seq", page: page)
+        return Page(items: try rows.rows.compactMap(Self.workflow), total: rows.total)
+    }
+
+    /// One page of `table` where `key` is `value` (and `status`, when given), with the total.
+    private func page(
+        _ table: String, columns: String, key: String, _ value: String, status: String?, order: String, page: PageRequest
+    ) async throws -> (rows: [PostgresRow], total: Int) {
+        var binds = PostgresBindings()
+        binds.append(value)
+        var condition = "\(key) = $1"
         if let status {
-            total = try await db.row("SELECT count(*) FROM workflows WHERE business_id = \(business.rawValue) AND status = \(status.rawValue)")
-                .map { try $0.decode(Int.self) } ?? 0
-            rows = try await db.rows(
-                """
-                SELECT \(unescaped: Self.workflowColumns) FROM workflows WHERE business_id = \(business.rawValue) AND status = \(status.rawValue)
-                ORDER BY created_at, seq LIMIT \(page.limit) OFFSET \(page.offset)
-                """)
-        } else {
-            total = try await db.row("SELECT count(*) FROM workflows WHERE business_id = \(business.rawValue)").map { try $0.decode(Int.self) } ?? 0
-            rows = try await db.rows(
-                """
-                SELECT \(unescaped: Self.workflowColumns) FROM workflows WHERE business_id = \(business.rawValue)
-                ORDER BY created_at, seq LIMIT \(page.limit) OFFSET \(page.offset)
-                """)
+            binds.append(status)
+            condition += " AND status = $2"
         }
-        return Page(items: try rows.compactMap(Self.workflow), total: total)
+        let total = try await db.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(condition)", binds: binds))
+            .map { try $0.decode(Int.self) } ?? 0
+        let rows = try await db.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(columns) FROM \(table) WHERE \(condition) ORDER BY \(order) LIMIT \(page.limit) OFFSET \(page.offset)",
+                binds: binds))
+        return (rows, total)
     }
 
     func update(_ workflow: Workflow) async throws {
@@ -128,25 +132,9 @@ struct PostgresWorkflowRepository: WorkflowRepository {
     }
 
     func enrollments(workflow: WorkflowID, status: EnrollmentStatus?, page: PageRequest) async throws -> Page<Enrollment> {
-        let rows: [PostgresRow]
-        let total: Int
-        if let status {
-            total = try await db.row("SELECT count(*) FROM enrollments WHERE workflow_id = \(workflow.rawValue) AND status = \(status.rawValue)")
-                .map { try $0.decode(Int.self) } ?? 0
-            rows = try await db.rows(
-                """
-                SELECT \(unescaped: Self.enrollmentColumns) FROM enrollments WHERE workflow_id = \(workflow.rawValue) AND status = \(status.rawValue)
-                ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-                """)
-        } else {
-            total = try await db.row("SELECT count(*) FROM enrollments WHERE workflow_id = \(workflow.rawValue)").map { try $0.decode(Int.self) } ?? 0
-            rows = try await db.rows(
-                """
-                SELECT \(unescaped: Self.enrollmentColumns) FROM enrollments WHERE workflow_id = \(workflow.rawValue)
-                ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-                """)
-        }
-        return Page(items: try rows.compactMap(Self.enrollment), total: total)
+        let rows = try await self.page(
+            "enrollments", columns: Self.enrollmentColumns, key: "workflow_id", workflow.rawValue, status: status?.rawValue, order: "created_at DESC, id", page: page)
+        return Page(items: try rows.rows.compactMap(Self.enrollment), total: rows.total)
     }
 
     func save(_ enrollment: Enrollment) async throws {
