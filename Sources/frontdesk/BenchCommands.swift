@@ -8,7 +8,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
             WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, ScaleOutBenchCommand.self,
-            EventsBenchCommand.self, DashboardBenchCommand.self,
+            EventsBenchCommand.self, DashboardBenchCommand.self, WorkflowBenchCommand.self,
         ])
 }
 
@@ -207,6 +207,32 @@ struct EventsBenchCommand: AsyncParsableCommand {
         bench.deliveries = deliveries
         bench.port = port
         bench.telnyxPort = telnyxPort
+        try await bench.run()
+    }
+}
+
+struct WorkflowBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflows",
+        abstract: "Workflows on the durable scheduler: enrollments on a virtual clock, lag at a fixed rate of due jobs, kill -9 mid-run.")
+
+    @Option(help: "Leads enrolled in the 5-step workflow.") var enrollments = 10_000
+    @Option(help: "Jobs due per second in the lag run.") var rate = 1_000
+    @Option(help: "Seconds of the lag run.") var seconds = 20
+    @Option(help: "Enrollments sent through the kills.") var killLeads = 2_000
+    @Option(help: "Times the server is killed (-9) mid-run.") var kills = 3
+    @Option(help: "Loopback port for the server that is killed.") var port = 38480
+    @Option(help: "Parts, comma-separated: enrollments, lag, kills.") var parts = "enrollments,lag,kills"
+
+    func run() async throws {
+        var bench = WorkflowBench()
+        bench.enrollments = enrollments
+        bench.rate = rate
+        bench.seconds = seconds
+        bench.killLeads = killLeads
+        bench.kills = kills
+        bench.port = port
+        bench.parts = Set(parts.split(separator: ",").map { String($0.filter { $0 != " " }) })
         try await bench.run()
     }
 }

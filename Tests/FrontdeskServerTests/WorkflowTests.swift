@@ -2,8 +2,10 @@ import Foundation
 import FrontdeskCore
 @testable import FrontdeskServer
 import FrontdeskSimulator
+import FrontdeskStore
 import FrontdeskWire
 import HTTPTypes
+import Synchronization
 import Testing
 
 @Suite("Workflows: a trigger, conditions and actions, run on the scheduler with an execution log")
@@ -142,6 +144,56 @@ struct WorkflowTests {
             #expect(try await client.call(.get, "/api/workflows?business_id=\(owner.businessId)", token: try await token(client, owner)).list("workflows").count == 2)
             #expect(try await client.call(.delete, "/api/workflows/\(dripId)", token: try await token(client, owner)).status == .ok)
             #expect(try await client.call(.get, "/api/workflows/\(dripId)", token: try await token(client, owner)).status == .notFound)
+        }
+    }
+
+    @Test("a webhook step answered 500 is tried again; one cut off mid-delivery by a crash is logged unconfirmed and not sent again")
+    func webhookRetryAndCrash() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        let app = TestApp()
+        try await app.serve { client in
+            let owner = try await client.register("Owner")
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Hook","trigger":{"type":"lead.created"},"actions":[{"type":"wait","minutes":10},{"type":"webhook","url":"\#(receiver.url)"},{"type":"add_tag","tag":"hooked"}]}"#)
+            let workflow = try #require(created["id"] as? String, "\(created.json)")
+
+            // A receiver that fails once: the step is logged `retrying`, then delivered once after the scheduler's 30 s.
+            receiver.failuresToGive.withLock { $0 = 1 }
+            let first = try #require(try await client.createLead(owner, phone: "+15551230091", name: "Ana One")["id"] as? String)
+            try await eventually("waiting") { try await enrollments(client, owner, workflow).first?["step"] as? Int == 1 }
+            client.clock.advance(seconds: 10 * 60 + 1)
+            try await eventually("refused once, and the step put back for a retry") {
+                let pending = try await client.call(.get, "/api/jobs?business_id=\(owner.businessId)&status=pending", token: try await token(client, owner))
+                return receiver.deliveries.count == 1 && pending.list("jobs").contains { $0["attempts"] as? Int == 1 }
+            }
+            client.clock.advance(seconds: 31)
+            try await eventually("completed") { try await enrollments(client, owner, workflow).first?["status"] as? String == "completed" }
+            #expect(receiver.deliveries.count == 2)
+            #expect(Set(receiver.deliveries.compactMap(\.webhookId)).count == 1, "the retry carries the same webhook-id")
+            let log = try #require(try await enrollments(client, owner, workflow).first?["log"] as? [[String: Any]])
+            #expect(log.map { "\($0["action"] ?? "")/\($0["status"] ?? "")" } == ["wait/waiting", "webhook/retrying", "webhook/done", "add_tag/done"])
+
+            // A process died while posting the second lead's webhook: its marker is in the log.
+            let second = try #require(try await client.createLead(owner, phone: "+15551230092", name: "Bo Two")["id"] as? String)
+            #expect(first != second)
+            try await eventually("second waiting") {
+                try await enrollments(client, owner, workflow).contains { $0["lead_id"] as? String == second && $0["step"] as? Int == 1 }
+            }
+            let store = try await app.openStore()
+            let page = try await store.workflows.enrollments(workflow: WorkflowID(rawValue: workflow), status: .active, page: PageRequest(page: 1, limit: 10))
+            var cutOff = try #require(page.items.first)
+            cutOff.log.append(EnrollmentLogEntry(step: 2, action: "webhook", status: "sending", detail: receiver.url, at: client.clock.now))
+            try await store.workflows.save(cutOff)
+            await store.close()
+            client.clock.advance(seconds: 10 * 60 + 1)
+            try await eventually("second completed") {
+                try await enrollments(client, owner, workflow).allSatisfy { $0["status"] as? String == "completed" }
+            }
+            #expect(receiver.deliveries.count == 2, "not posted again")
+            let secondLog = try #require(try await enrollments(client, owner, workflow).first { $0["lead_id"] as? String == second }?["log"] as? [[String: Any]])
+            #expect(secondLog.map { "\($0["action"] ?? "")/\($0["status"] ?? "")" } == ["wait/waiting", "webhook/unconfirmed", "add_tag/done"])
         }
     }
 }

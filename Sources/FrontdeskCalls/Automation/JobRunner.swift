@@ -30,8 +30,8 @@ package struct JobRunner: Sendable {
 
     package func run(_ job: Job, now: Date, logger: Logger) async throws -> JobOutcome {
         guard let business = try await store.businesses.find(job.businessId) else { return .skipped("the business was deleted") }
-        // A workflow step minds the quiet hours itself (only its texts wait for them).
-        if job.kind != .workflowStep, let quiet = business.settings.followUps.quietHours,
+        // A workflow step minds the quiet hours itself (only its texts wait for them); a campaign's start sends nothing.
+        if job.kind.isFollowUp, let quiet = business.settings.followUps.quietHours,
             let end = quiet.end(after: now, in: business.settings.timezone)
         {
             // Planned outside them: the settings changed, or the job runs late into them. A reminder
@@ -44,6 +44,7 @@ package struct JobRunner: Sendable {
         case .noShowFollowUp: return try await noShow(job, business: business, now: now, logger: logger)
         case .missedCallTextBack: return try await missedCall(job, business: business, now: now, logger: logger)
         case .workflowStep: return try await workflows.run(job, business: business, now: now, logger: logger)
+        case .campaignStart: return try await workflows.startCampaign(job, business: business, now: now)
         }
     }
 

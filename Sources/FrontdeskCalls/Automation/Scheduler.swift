@@ -13,6 +13,8 @@ import Synchronization
 package final class Scheduler: Sendable {
     private let store: Store
     private let planner: FollowUpPlanner
+    /// Enrolls leads by hand (bulk enrollment) on this scheduler's jobs.
+    package let workflows: WorkflowEngine
     private let runner: JobRunner
     private let now: @Sendable () -> Date
     private let logger: Logger
@@ -38,6 +40,7 @@ package final class Scheduler: Sendable {
     ) {
         self.store = store
         let workflows = WorkflowEngine(store: store, messenger: messenger, poster: poster)
+        self.workflows = workflows
         self.planner = FollowUpPlanner(store: store, workflows: workflows)
         self.runner = JobRunner(store: store, messenger: messenger, workflows: workflows)
         self.now = now
@@ -126,7 +129,7 @@ package final class Scheduler: Sendable {
                         running += 1
                     }
                 }
-                if due.count < concurrency * 4 { return }
+                // Again at once: a step that finished may have planned the next one due now.
             }
         } catch where !(error is CancellationError) {
             logger.error("Claiming due jobs failed; trying again shortly", metadata: ["error": "\(error)"])

@@ -66,14 +66,66 @@ package struct WorkflowEngine: Sendable {
         return jobs
     }
 
-    static func step(_ enrollment: Enrollment, _ step: Int, due: Date, now: Date) -> Job {
+    /// What a bulk enrollment did.
+    package struct BulkEnrollment: Sendable, Equatable {
+        package var enrolled = 0
+        /// Enrolled before (the workflow runs once per lead), or its conditions do not hold.
+        package var alreadyEnrolled = 0
+        package var conditionsNotMet = 0
+        /// When the last enrollment's first step is due.
+        package var lastStart: Date?
+    }
+
+    /// Enrolls `leads` in `workflow` by hand (a filter picked them), each whose conditions hold and who
+    /// was not enrolled before (unless re-entry is allowed). The first steps are due from `start`,
+    /// `perSecond` of them a second when given (a send rate), all at `start` otherwise. `batch` names
+    /// this request: the same batch again enrolls nobody twice.
+    package func enroll(
+        _ leads: [Lead], in workflow: Workflow, business: Business, batch: String, start: Date, perSecond: Double?, now: Date
+    ) async throws -> BulkEnrollment {
+        var result = BulkEnrollment()
+        var jobs: [Job] = []
+        for lead in leads where lead.businessId == business.id {
+            var context = try await Self.context(lead: lead, business: business, store: store, now: now)
+            context["event.type"] = .string("bulk")
+            guard workflow.conditions.allSatisfy({ $0.holds(in: context) }) else {
+                result.conditionsNotMet += 1
+                continue
+            }
+            let enrollment = Enrollment(
+                workflowId: workflow.id, businessId: business.id, leadId: lead.id, context: context, source: "bulk:\(batch):\(lead.id.rawValue)",
+                createdAt: now, updatedAt: now)
+            guard let stored = try await store.workflows.enroll(enrollment, once: !workflow.allowReentry) else {
+                result.alreadyEnrolled += 1
+                continue
+            }
+            if stored.id != enrollment.id {
+                // This batch again (a retried request): its first step, should a crash have lost it (stored once, by its key).
+                result.alreadyEnrolled += 1
+                if stored.status == .active, stored.step == 0 { jobs.append(Self.step(stored, 0, due: start, now: now)) }
+                continue
+            }
+            let due = perSecond.map { start.addingTimeInterval(Double(result.enrolled) / $0) } ?? start
+            jobs.append(Self.step(stored, 0, due: due, now: now))
+            result.enrolled += 1
+            result.lastStart = due
+            if jobs.count == 500 {
+                try await store.jobs.schedule(jobs)
+                jobs.removeAll(keepingCapacity: true)
+            }
+        }
+        if !jobs.isEmpty { try await store.jobs.schedule(jobs) }
+        return result
+    }
+
+    package static func step(_ enrollment: Enrollment, _ step: Int, due: Date, now: Date) -> Job {
         Job(
             businessId: enrollment.businessId, kind: .workflowStep, key: "workflow:\(enrollment.id.rawValue):\(step)",
             payload: #"{"enrollment_id":"\#(enrollment.id.rawValue)","step":\#(step)}"#, dueAt: due, createdAt: now)
     }
 
     /// The lead's, its contact's and the business's variables.
-    static func context(lead: Lead, business: Business, store: Store, now: Date) async throws -> [String: WorkflowValue] {
+    package static func context(lead: Lead, business: Business, store: Store, now: Date) async throws -> [String: WorkflowValue] {
         var context: [String: WorkflowValue] = [
             "lead.id": .string(lead.id.rawValue), "lead.status": .string(lead.status.rawValue), "lead.source": .string(lead.source.rawValue),
             "business.name": .string(business.name),
@@ -119,6 +171,7 @@ package struct WorkflowEngine: Sendable {
             enrollment.updatedAt = now
             enrollment.finishedAt = now
             try await store.workflows.save(enrollment)
+            try await finished(enrollment, now: now)
         }
         guard workflow.status == .active else {
             try await finish(.exited, EnrollmentLogEntry(step: step + 1, action: "exit", status: "skipped", detail: "the workflow is \(workflow.status.rawValue)", at: now))
@@ -138,14 +191,36 @@ package struct WorkflowEngine: Sendable {
         let action = workflow.actions[step]
         var next = now
         let (status, detail): (String, String)
-        do {
-            (status, detail) = try await perform(action, job: job, workflow: workflow, enrollment: enrollment, lead: lead, business: business, now: now, logger: logger, next: &next)
-        } catch let wait as QuietHoursWait {
-            return .later(wait.until, "a text inside the quiet hours waits for them to end")
-        } catch let error as StepFailure {
-            // Given up on (a webhook that refused): the enrollment ends here, and says why.
-            try await finish(.failed, EnrollmentLogEntry(step: step + 1, action: action.type, status: "failed", detail: error.reason, at: now))
-            return .failed(error.reason)
+        if case .webhook = action, let last = enrollment.log.last, last.step == step + 1, last.status == Self.sending {
+            // The process stopped while this webhook was in flight: the receiver may have it. Like a
+            // text cut off mid-send, it is recorded and not sent again (at most once).
+            enrollment.log.removeLast()
+            (status, detail) = ("unconfirmed", "the process stopped while this webhook was being sent; it is not sent again")
+        } else {
+            if case .webhook(let url) = action {
+                // Marked before the request leaves, so a run after a crash knows it may have arrived.
+                enrollment.log.append(EnrollmentLogEntry(step: step + 1, action: action.type, status: Self.sending, detail: url, at: now))
+                try await store.workflows.save(enrollment)
+                enrollment.log.removeLast()
+            }
+            do {
+                (status, detail) = try await perform(
+                    action, job: job, workflow: workflow, enrollment: enrollment, lead: lead, business: business, now: now, logger: logger, next: &next)
+            } catch let wait as QuietHoursWait {
+                return .later(wait.until, "a text inside the quiet hours waits for them to end")
+            } catch let error as StepFailure {
+                // Given up on (a webhook that refused): the enrollment ends here, and says why.
+                try await finish(.failed, EnrollmentLogEntry(step: step + 1, action: action.type, status: "failed", detail: error.reason, at: now))
+                return .failed(error.reason)
+            } catch {
+                if case .webhook = action {
+                    // Not delivered (refused for now, or no connection): the marker goes, and the step is tried again.
+                    enrollment.log.append(EnrollmentLogEntry(step: step + 1, action: action.type, status: "retrying", detail: "\(error)", at: now))
+                    enrollment.updatedAt = now
+                    try await store.workflows.save(enrollment)
+                }
+                throw error
+            }
         }
         enrollment.log.append(EnrollmentLogEntry(step: step + 1, action: action.type, status: status, detail: detail, at: now))
         enrollment.updatedAt = now
@@ -162,11 +237,42 @@ package struct WorkflowEngine: Sendable {
         try await store.workflows.save(enrollment)
         if enrollment.status == .active {
             try await store.jobs.schedule([Self.step(enrollment, step + 1, due: next, now: now)])
+        } else {
+            try await finished(enrollment, now: now)
         }
         return .done("\(action.type): \(detail)")
     }
 
+    /// How many workflows in a row may start one another (a loop of `start_workflow`s with re-entry ends there).
+    static let maxChain = 5
+
+    /// `start_workflow`: the lead enrolled in another workflow of the business, once per step of this
+    /// enrollment (its source names them), its first step due now.
+    private func start(
+        _ id: WorkflowID, from workflow: Workflow, enrollment: Enrollment, step job: Job, lead: Lead, business: Business, now: Date
+    ) async throws -> (String, String) {
+        guard let other = try await store.workflows.find(id), other.businessId == business.id else { return ("skipped", "the workflow \(id) was deleted") }
+        guard other.status == .active else { return ("skipped", "the workflow \(other.name) is \(other.status.rawValue)") }
+        var depth = 1
+        if case .number(let parent) = enrollment.context["workflow.chain"] { depth = Int(parent) + 1 }
+        guard depth < Self.maxChain else { return ("skipped", "\(Self.maxChain) workflows started one another in a row; stopped here so they cannot loop") }
+        var context = try await Self.context(lead: lead, business: business, store: store, now: now)
+        context["event.type"] = .string("workflow.started")
+        context["workflow.chain"] = .number(Double(depth))
+        guard other.conditions.allSatisfy({ $0.holds(in: context) }) else { return ("skipped", "the conditions of \(other.name) do not hold") }
+        let started = Enrollment(
+            workflowId: other.id, businessId: business.id, leadId: lead.id, context: context, source: "workflow:\(job.key)", createdAt: now, updatedAt: now)
+        guard let stored = try await store.workflows.enroll(started, once: !other.allowReentry) else {
+            return ("skipped", "the lead was enrolled in \(other.name) before")
+        }
+        if stored.status == .active { try await store.jobs.schedule([Self.step(stored, stored.step, due: now, now: now)]) }
+        return ("done", "enrolled in \(other.name) (\(stored.id))")
+    }
+
     struct StepFailure: Error { let reason: String }
+
+    /// An execution-log status: a webhook step's request is in flight.
+    static let sending = "sending"
 
     /// Carries out one action: (status, what it did). Throws `StepFailure` to end the enrollment, any
     /// other error to try the step again later.
@@ -175,8 +281,7 @@ package struct WorkflowEngine: Sendable {
         next: inout Date
     ) async throws -> (String, String) {
         let context = enrollment.context
-        switch action {
-        case .sendSMS(let text):
+        func sms(_ text: String) async throws -> (String, String) {
             guard let phone = lead.phone else { return ("skipped", "the lead has no phone number") }
             guard try await !store.messages.isOptedOut(business: business.id, phone: phone.e164) else { return ("skipped", "the lead opted out of texts (STOP)") }
             if let quiet = business.settings.followUps.quietHours, let end = quiet.end(after: now, in: business.settings.timezone) {
@@ -186,12 +291,29 @@ package struct WorkflowEngine: Sendable {
                 OutboundMessage(channel: .sms, to: phone.e164, body: WorkflowTemplate.render(text, context)), business: business.id, lead: lead.id,
                 logger: logger, idempotencyKey: job.effectKey)
             return (message.status == .failed ? "failed" : "done", "sms \(message.id) \(message.status.rawValue)")
-        case .sendEmail(let subject, let body):
+        }
+        func email(_ subject: String, _ body: String) async throws -> (String, String) {
             guard let email = lead.email else { return ("skipped", "the lead has no email address") }
             let message = try await messenger.send(
                 OutboundMessage(channel: .email, to: email.value, subject: WorkflowTemplate.render(subject, context), body: WorkflowTemplate.render(body, context)),
                 business: business.id, lead: lead.id, logger: logger, idempotencyKey: job.effectKey)
             return (message.status == .failed ? "failed" : "done", "email \(message.id) \(message.status.rawValue)")
+        }
+        switch action {
+        case .sendSMS(let text):
+            return try await sms(text)
+        case .sendEmail(let subject, let body):
+            return try await email(subject, body)
+        case .sendTemplate(let id):
+            guard let template = try await store.workflows.template(id), template.businessId == business.id else {
+                return ("skipped", "the template \(id) was deleted")
+            }
+            switch template.channel {
+            case .sms: return try await sms(template.body)
+            case .email: return try await email(template.subject ?? template.name, template.body)
+            }
+        case .startWorkflow(let id):
+            return try await start(id, from: workflow, enrollment: enrollment, step: job, lead: lead, business: business, now: now)
         case .wait(let minutes):
             next = now.addingTimeInterval(TimeInterval(minutes * 60))
             return ("waiting", "until \(InstantText.format(next))")

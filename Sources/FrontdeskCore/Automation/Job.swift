@@ -13,6 +13,11 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case missedCallTextBack = "missed_call_text_back"
     /// One action of a workflow enrollment.
     case workflowStep = "workflow_step"
+    /// A campaign's start: its audience enrolled in its workflow.
+    case campaignStart = "campaign_start"
+
+    /// The receptionist's own texts, which mind the quiet hours as a whole (a workflow minds them per text).
+    public var isFollowUp: Bool { self == .appointmentReminder || self == .noShowFollowUp || self == .missedCallTextBack }
 }
 
 /// Where a job is. `pending` waits for its due time (or for a retry); `running` is leased to one

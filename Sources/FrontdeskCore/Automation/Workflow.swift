@@ -178,10 +178,18 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
     case addTag(String)
     case removeTag(String)
     case setLeadStatus(LeadStatus)
+    /// Sends a message template (`/api/templates`): a text or an e-mail, as the template is.
+    case sendTemplate(TemplateID)
+    /// Enrolls the lead in another workflow (once per this enrollment), which runs on its own.
+    case startWorkflow(WorkflowID)
     /// Ends the enrollment here (after a condition-less branch, or as a goal reached).
     case exit
 
-    enum Keys: String, CodingKey { case type, text, subject, body, minutes, url, tag, status }
+    enum Keys: String, CodingKey {
+        case type, text, subject, body, minutes, url, tag, status
+        case templateId = "template_id"
+        case workflowId = "workflow_id"
+    }
 
     public var type: String {
         switch self {
@@ -192,11 +200,15 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .addTag: "add_tag"
         case .removeTag: "remove_tag"
         case .setLeadStatus: "update_lead_status"
+        case .sendTemplate: "send_template"
+        case .startWorkflow: "start_workflow"
         case .exit: "exit"
         }
     }
 
-    public static let types = ["send_sms", "send_email", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "exit"]
+    public static let types = [
+        "send_sms", "send_email", "send_template", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "start_workflow", "exit",
+    ]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -216,6 +228,8 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case "add_tag": self = .addTag(try text(.tag, max: 50))
         case "remove_tag": self = .removeTag(try text(.tag, max: 50))
         case "update_lead_status": self = .setLeadStatus(try c.decode(LeadStatus.self, forKey: .status))
+        case "send_template": self = .sendTemplate(TemplateID(rawValue: try text(.templateId, max: 100)))
+        case "start_workflow": self = .startWorkflow(WorkflowID(rawValue: try text(.workflowId, max: 100)))
         case "exit": self = .exit
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "\(other) is not an action (\(Self.types.joined(separator: ", ")))")
@@ -234,38 +248,56 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .webhook(let url): try c.encode(url, forKey: .url)
         case .addTag(let tag), .removeTag(let tag): try c.encode(tag, forKey: .tag)
         case .setLeadStatus(let status): try c.encode(status, forKey: .status)
+        case .sendTemplate(let id): try c.encode(id, forKey: .templateId)
+        case .startWorkflow(let id): try c.encode(id, forKey: .workflowId)
         case .exit: break
         }
     }
 }
 
-/// What starts an enrollment: an event type, narrowed by optional filters.
+/// What starts an enrollment: an event type, narrowed by optional filters — or `manual`: only a bulk
+/// enrollment or a campaign enrolls leads.
 public struct WorkflowTrigger: Sendable, Hashable, Codable {
     public static let types: [EventType] = [
         .leadCreated, .leadUpdated, .leadQualified, .appointmentBooked, .appointmentMoved, .appointmentCancelled, .appointmentNoShow,
         .callEnded, .messageReceived,
     ]
+    public static let manual = "manual"
+    /// Every trigger type's name, as the API spells it.
+    public static let names = types.map(\.rawValue) + [manual]
 
-    public var type: EventType
+    /// nil: manual.
+    public var type: EventType?
     /// `call.ended`: only calls with this outcome.
     public var outcome: CallOutcome?
     /// `message.received`: only texts containing this word (case-insensitive, whole word).
     public var keyword: String?
 
-    public init(type: EventType, outcome: CallOutcome? = nil, keyword: String? = nil) {
+    public init(type: EventType?, outcome: CallOutcome? = nil, keyword: String? = nil) {
         self.type = type
         self.outcome = outcome
         self.keyword = keyword
     }
 
+    /// The type as the API and the store spell it.
+    public var name: String { type?.rawValue ?? Self.manual }
+
     enum CodingKeys: String, CodingKey { case type, outcome, keyword }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .type)
+        try c.encodeIfPresent(outcome, forKey: .outcome)
+        try c.encodeIfPresent(keyword, forKey: .keyword)
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let raw = try c.decode(String.self, forKey: .type)
-        guard let type = EventType(rawValue: raw), Self.types.contains(type) else {
+        let type = EventType(rawValue: raw)
+        guard raw == Self.manual || type.map(Self.types.contains) == true else {
             throw DecodingError.dataCorruptedError(
-                forKey: .type, in: c, debugDescription: "\(raw) is not a trigger (\(Self.types.map(\.rawValue).joined(separator: ", ")))")
+                forKey: .type, in: c, debugDescription: "\(raw) is not a trigger (\(Self.names.joined(separator: ", ")))")
         }
         self.type = type
         outcome = try c.decodeIfPresent(CallOutcome.self, forKey: .outcome)

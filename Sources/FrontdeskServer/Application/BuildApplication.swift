@@ -313,8 +313,12 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     AnalyticsController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("analytics"))
     NotificationController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("notifications"))
     JobController(store: store, tenancy: tenancy).addRoutes(to: api.group("jobs"))
-    WorkflowController(store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
-        .addRoutes(to: api.group("workflows"))
+    WorkflowController(
+        store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy,
+        engine: services.scheduler.workflows, idempotency: services.idempotency
+    ).addRoutes(to: api.group("workflows"))
+    CampaignController(store: store, now: now, tenancy: tenancy, engine: services.scheduler.workflows).addRoutes(to: api.group("campaigns"))
+    TemplateController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("templates"))
     let webhooks = WebhookController(
         store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
     webhooks.addRoutes(to: api.group("webhooks"))

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskCalls
 import FrontdeskCore
 import FrontdeskProviders
 import FrontdeskStore
@@ -13,6 +14,8 @@ struct WorkflowController {
     let policy: OutboundURLPolicy
     let now: @Sendable () -> Date
     let tenancy: Tenancy
+    let engine: WorkflowEngine
+    let idempotency: Idempotency
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
@@ -21,6 +24,7 @@ struct WorkflowController {
         group.put(":id", use: update)
         group.delete(":id", use: delete)
         group.get(":id/enrollments", use: enrollments)
+        group.post(":id/enrollments", use: enroll)
     }
 
     struct WorkflowView: Encodable, Sendable {
@@ -114,13 +118,42 @@ struct WorkflowController {
         return APIResponse(ListView(workflows: result.items.map { WorkflowView(workflow: $0, showingSecret: false) }, pagination: Pagination(page, total: result.total)))
     }
 
-    /// Checks what the body sets: a name, 1–20 actions (webhook URLs allowed by the address policy), at most 20 conditions.
-    private func check(name: String?, conditions: [WorkflowCondition]?, actions: [WorkflowAction]?) async throws {
+    /// Every workflow of a business.
+    static func workflows(of business: BusinessID, store: Store) async throws -> [Workflow] {
+        var all: [Workflow] = []
+        var page = 1
+        while true {
+            let batch = try await store.workflows.list(business: business, status: nil, page: PageRequest(page: page, limit: 100))
+            all += batch.items
+            if batch.items.count < 100 { return all }
+            page += 1
+        }
+    }
+
+    /// Checks what the body sets: a name, 1–20 actions (webhook URLs allowed by the address policy;
+    /// templates and workflows of the same business, not the workflow itself), at most 20 conditions.
+    private func check(
+        name: String?, conditions: [WorkflowCondition]?, actions: [WorkflowAction]?, business: BusinessID, workflow: WorkflowID? = nil
+    ) async throws {
         var validator = Validator()
         if let name { validator.check((1...200).contains(name.trimmingWhitespace().count), "name", "must be 1–200 characters") }
         if let conditions { validator.check(conditions.count <= 20, "conditions", "must hold at most 20 conditions") }
         if let actions { validator.check((1...20).contains(actions.count), "actions", "must hold 1–20 actions") }
         try validator.throwIfInvalid()
+        for action in actions ?? [] {
+            switch action {
+            case .sendTemplate(let id):
+                guard let template = try await store.workflows.template(id), template.businessId == business else {
+                    throw AppError.validation(field: "actions", "send_template: \(id) is not a template of this business")
+                }
+            case .startWorkflow(let id):
+                guard id != workflow else { throw AppError.validation(field: "actions", "start_workflow: a workflow cannot start itself") }
+                guard let other = try await store.workflows.find(id), other.businessId == business else {
+                    throw AppError.validation(field: "actions", "start_workflow: \(id) is not a workflow of this business")
+                }
+            default: break
+            }
+        }
         for case .webhook(let url) in actions ?? [] {
             do {
                 try await policy.check(url)
@@ -137,10 +170,10 @@ struct WorkflowController {
         let business = try await tenancy.businessId(body.businessId, for: claims, minimum: .user)
         var validator = Validator()
         validator.check(body.name != nil, "name", "is required")
-        validator.check(body.trigger != nil, "trigger", "is required: {\"type\": one of \(WorkflowTrigger.types.map(\.rawValue).joined(separator: ", "))}")
+        validator.check(body.trigger != nil, "trigger", "is required: {\"type\": one of \(WorkflowTrigger.names.joined(separator: ", "))}")
         validator.check(body.actions != nil, "actions", "is required: a list of 1–20 actions")
         try validator.throwIfInvalid()
-        try await check(name: body.name, conditions: body.conditions, actions: body.actions)
+        try await check(name: body.name, conditions: body.conditions, actions: body.actions, business: business)
         let time = now()
         let workflow = Workflow(
             id: .generate(), businessId: business, name: body.name!.trimmingWhitespace(), status: body.status ?? .active, trigger: body.trigger!,
@@ -152,7 +185,7 @@ struct WorkflowController {
             message: "Workflow created; its webhook actions are signed with the secret shown now")
     }
 
-    private func workflow(_ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent) async throws -> Workflow {
+    func workflow(_ context: AppRequestContext, _ claims: AccessClaims, minimum: Role = .agent) async throws -> Workflow {
         let id = try context.parameters.require("id")
         return try await tenancy.owned("Workflow", by: claims, minimum: minimum, load: { try await store.workflows.find(WorkflowID(rawValue: id)) }, business: \.businessId)
     }
@@ -167,7 +200,7 @@ struct WorkflowController {
         var request = request
         let body = try await request.decodeJSON(Body.self, context: context)
         var workflow = try await workflow(context, claims, minimum: .user)
-        try await check(name: body.name, conditions: body.conditions, actions: body.actions)
+        try await check(name: body.name, conditions: body.conditions, actions: body.actions, business: workflow.businessId, workflow: workflow.id)
         if let name = body.name { workflow.name = name.trimmingWhitespace() }
         if let status = body.status { workflow.status = status }
         if let trigger = body.trigger { workflow.trigger = trigger }

@@ -46,7 +46,7 @@ enum OpenAPISchemas {
     /// `HH:mm` (or `H:mm`), 00:00–24:00 (24:00 only as a closing time).
     static let workflowTrigger: JSONValue = object(
         [
-            "type": enumeration(WorkflowTrigger.types.map(\.rawValue)),
+            "type": enumeration(WorkflowTrigger.names),
             "outcome": ["allOf": [enumeration(CallOutcome.allCases.map(\.rawValue))], "description": "call.ended only"],
             "keyword": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "message.received only: a whole word the text contains"],
         ], required: ["type"])
@@ -62,12 +62,13 @@ enum OpenAPISchemas {
         "type": "array", "minItems": 1, "maxItems": 20,
         "items": [
             "type": "object", "required": ["type"],
-            "description": "send_sms {text}, send_email {subject, body}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, exit; text fields take {{variables}}",
+            "description": "send_sms {text}, send_email {subject, body}, send_template {template_id}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, start_workflow {workflow_id}, exit; text fields take {{variables}}",
             "properties": [
                 "type": enumeration(WorkflowAction.types), "text": ["type": "string", "minLength": 1, "maxLength": 1600],
                 "subject": ["type": "string", "minLength": 1, "maxLength": 200], "body": ["type": "string", "minLength": 1, "maxLength": 20_000],
                 "minutes": range(1, 525_600), "url": ["type": "string", "format": "uri", "maxLength": 2000], "tag": ["type": "string", "minLength": 1, "maxLength": 50],
-                "status": enumeration(LeadStatus.allCases.map(\.rawValue)),
+                "status": enumeration(LeadStatus.allCases.map(\.rawValue)), "template_id": ["type": "string", "minLength": 1, "maxLength": 100],
+                "workflow_id": ["type": "string", "minLength": 1, "maxLength": 100],
             ],
         ],
     ]
@@ -171,6 +172,58 @@ enum OpenAPISchemas {
             "finished_at": ["type": ["string", "null"], "format": "date-time"],
         ]),
         "EnrollmentList": object(["enrollments": array(OpenAPIDocument.ref("Enrollment")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "LeadAudience": object([
+            "lead_ids": ["type": "array", "minItems": 1, "maxItems": 10_000, "items": ["type": "string", "minLength": 1, "maxLength": 100]],
+            "status": enumeration(LeadStatus.allCases.map(\.rawValue)), "source": enumeration(LeadSource.allCases.map(\.rawValue)),
+            "min_score": ["type": "integer", "minimum": 0, "maximum": 100], "max_score": ["type": "integer", "minimum": 0, "maximum": 100],
+            "tag": ["type": "string", "minLength": 1, "maxLength": 50],
+        ]),
+        "BulkEnrollmentRequest": object(
+            [
+                "filter": OpenAPIDocument.ref("LeadAudience"), "start_at": dateTime,
+                "per_minute": ["type": "integer", "minimum": 1, "maximum": 60_000],
+            ], required: ["filter"]),
+        "BulkEnrollment": object([
+            "workflow_id": string, "matched": integer, "enrolled": integer, "already_enrolled": integer, "conditions_not_met": integer,
+            "first_step_at": dateTime, "last_step_at": ["type": ["string", "null"], "format": "date-time"],
+        ]),
+        "CampaignRequest": object(
+            [
+                "business_id": id, "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"], "workflow_id": string,
+                "audience": OpenAPIDocument.ref("LeadAudience"), "start_at": dateTime,
+                "per_minute": ["type": ["integer", "null"], "minimum": 1, "maximum": 60_000], "status": enumeration(["draft", "scheduled"]),
+            ], required: ["business_id", "name", "workflow_id", "audience", "start_at"]),
+        "CampaignUpdate": object([
+            "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"], "workflow_id": string,
+            "audience": OpenAPIDocument.ref("LeadAudience"), "start_at": dateTime,
+            "per_minute": ["type": ["integer", "null"], "minimum": 1, "maximum": 60_000], "status": enumeration(["draft", "scheduled", "cancelled"]),
+        ]),
+        "Campaign": object([
+            "id": string, "business_id": string, "name": string, "workflow_id": string, "status": enumeration(CampaignStatus.allCases.map(\.rawValue)),
+            "audience": ["type": "object"], "start_at": dateTime, "per_minute": ["type": ["integer", "null"]], "matched": integer, "enrolled": integer,
+            "progress": object(["active": integer, "completed": integer, "exited": integer, "failed": integer]),
+            "started_at": ["type": ["string", "null"], "format": "date-time"], "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "CampaignList": object(["campaigns": array(OpenAPIDocument.ref("Campaign")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "TemplateRequest": object(
+            [
+                "business_id": id, "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+                "channel": enumeration(TemplateChannel.allCases.map(\.rawValue)), "subject": ["type": "string", "minLength": 1, "maxLength": 200],
+                "body": ["type": "string", "minLength": 1, "maxLength": 20_000, "pattern": "\\S"],
+            ], required: ["business_id", "name", "channel", "body"]),
+        "TemplateUpdate": object([
+            "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"], "channel": enumeration(TemplateChannel.allCases.map(\.rawValue)),
+            "subject": ["type": "string", "minLength": 1, "maxLength": 200], "body": ["type": "string", "minLength": 1, "maxLength": 20_000, "pattern": "\\S"],
+        ]),
+        "Template": object([
+            "id": string, "business_id": string, "name": string, "channel": enumeration(TemplateChannel.allCases.map(\.rawValue)),
+            "subject": nullableString, "body": string, "variables": array(string), "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "TemplateList": object(["templates": array(OpenAPIDocument.ref("Template")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "TemplatePreviewRequest": object(["lead_id": string], required: ["lead_id"]),
+        "TemplatePreview": object([
+            "channel": enumeration(TemplateChannel.allCases.map(\.rawValue)), "to": nullableString, "subject": nullableString, "body": string,
+        ]),
         "Job": object([
             "id": string, "business_id": string, "kind": enumeration(JobKind.allCases.map(\.rawValue)), "key": string, "payload": ["type": "object"],
             "due_at": dateTime, "status": enumeration(JobStatus.allCases.map(\.rawValue)), "attempts": integer,

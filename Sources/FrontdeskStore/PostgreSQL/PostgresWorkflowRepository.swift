@@ -29,7 +29,7 @@ struct PostgresWorkflowRepository: WorkflowRepository {
             """
             INSERT INTO workflows (id, business_id, name, status, definition, secret, created_at, updated_at, trigger_type) VALUES (
               \(workflow.id.rawValue), \(workflow.businessId.rawValue), \(workflow.name), \(workflow.status.rawValue), \(definition),
-              \(workflow.secret), \(workflow.createdAt.storedInstant), \(workflow.updatedAt.storedInstant), \(workflow.trigger.type.rawValue))
+              \(workflow.secret), \(workflow.createdAt.storedInstant), \(workflow.updatedAt.storedInstant), \(workflow.trigger.name))
             """)
     }
 
@@ -68,7 +68,7 @@ struct PostgresWorkflowRepository: WorkflowRepository {
         try await db.execute(
             """
             UPDATE workflows SET name = \(workflow.name), status = \(workflow.status.rawValue), definition = \(definition),
-              trigger_type = \(workflow.trigger.type.rawValue), updated_at = \(workflow.updatedAt.storedInstant)
+              trigger_type = \(workflow.trigger.name), updated_at = \(workflow.updatedAt.storedInstant)
             WHERE id = \(workflow.id.rawValue)
             """)
     }
@@ -146,5 +146,137 @@ struct PostgresWorkflowRepository: WorkflowRepository {
               updated_at = \(enrollment.updatedAt.storedInstant), finished_at = \(enrollment.finishedAt?.storedInstant)
             WHERE id = \(enrollment.id.rawValue)
             """)
+    }
+
+    func enrollmentCounts(workflow: WorkflowID, sourcePrefix prefix: String) async throws -> [EnrollmentStatus: Int] {
+        var counts: [EnrollmentStatus: Int] = [:]
+        for row in try await db.rows(
+            """
+            SELECT status, count(*)::BIGINT FROM enrollments
+            WHERE workflow_id = \(workflow.rawValue) AND starts_with(source, \(prefix)) GROUP BY status
+            """)
+        {
+            let (status, count) = try row.decode((String, Int).self)
+            if let status = EnrollmentStatus(rawValue: status) { counts[status] = count }
+        }
+        return counts
+    }
+
+    func endEnrollments(workflow: WorkflowID, sourcePrefix prefix: String, at now: Date) async throws -> Int {
+        try await db.rows(
+            """
+            UPDATE enrollments SET status = 'exited', updated_at = \(now.storedInstant), finished_at = \(now.storedInstant)
+            WHERE workflow_id = \(workflow.rawValue) AND status = 'active' AND starts_with(source, \(prefix))
+            RETURNING 1
+            """
+        ).count
+    }
+
+    // MARK: campaigns
+
+    static let campaignColumns =
+        "id, business_id, name, workflow_id, audience, start_at, per_minute, status, matched, enrolled, started_at, created_at, updated_at"
+
+    static func campaign(_ row: PostgresRow) throws -> Campaign? {
+        var c = RowCursor(row)
+        return try WorkflowCoding.campaign(
+            id: try c.next(), business: try c.next(), name: try c.next(), workflow: try c.next(), audience: try c.next(), start: try c.date(),
+            perMinute: try c.next(), status: try c.next(), matched: try c.next(), enrolled: try c.next(), started: try c.optionalDate(),
+            created: try c.date(), updated: try c.date())
+    }
+
+    func insert(_ campaign: Campaign) async throws {
+        let audience = try WorkflowCoding.text(campaign.audience)
+        try await db.execute(
+            """
+            INSERT INTO campaigns (\(unescaped: Self.campaignColumns)) VALUES (
+              \(campaign.id.rawValue), \(campaign.businessId.rawValue), \(campaign.name), \(campaign.workflowId.rawValue), \(audience),
+              \(campaign.startAt.storedInstant), \(campaign.perMinute), \(campaign.status.rawValue), \(campaign.matched), \(campaign.enrolled),
+              \(campaign.startedAt?.storedInstant), \(campaign.createdAt.storedInstant), \(campaign.updatedAt.storedInstant))
+            """)
+    }
+
+    func campaign(_ id: CampaignID) async throws -> Campaign? {
+        try await db.row("SELECT \(unescaped: Self.campaignColumns) FROM campaigns WHERE id = \(id.rawValue)").flatMap(Self.campaign)
+    }
+
+    func campaigns(business: BusinessID, status: CampaignStatus?, page: PageRequest) async throws -> Page<Campaign> {
+        let rows = try await self.page(
+            "campaigns", columns: Self.campaignColumns, key: "business_id", business.rawValue, status: status?.rawValue, order: "created_at DESC, seq DESC",
+            page: page)
+        return Page(items: try rows.rows.compactMap(Self.campaign), total: rows.total)
+    }
+
+    func update(_ campaign: Campaign) async throws {
+        let audience = try WorkflowCoding.text(campaign.audience)
+        try await db.execute(
+            """
+            UPDATE campaigns SET name = \(campaign.name), workflow_id = \(campaign.workflowId.rawValue), audience = \(audience),
+              start_at = \(campaign.startAt.storedInstant), per_minute = \(campaign.perMinute), status = \(campaign.status.rawValue),
+              matched = \(campaign.matched), enrolled = \(campaign.enrolled), started_at = \(campaign.startedAt?.storedInstant),
+              updated_at = \(campaign.updatedAt.storedInstant)
+            WHERE id = \(campaign.id.rawValue)
+            """)
+    }
+
+    func delete(_ id: CampaignID) async throws {
+        try await db.execute("DELETE FROM campaigns WHERE id = \(id.rawValue)")
+    }
+
+    // MARK: message templates
+
+    static let templateColumns = "id, business_id, name, channel, subject, body, created_at, updated_at"
+
+    static func template(_ row: PostgresRow) throws -> MessageTemplate? {
+        var c = RowCursor(row)
+        return WorkflowCoding.template(
+            id: try c.next(), business: try c.next(), name: try c.next(), channel: try c.next(), subject: try c.next(), body: try c.next(),
+            created: try c.date(), updated: try c.date())
+    }
+
+    func insert(_ template: MessageTemplate) async throws {
+        try await db.execute(
+            """
+            INSERT INTO message_templates (\(unescaped: Self.templateColumns)) VALUES (
+              \(template.id.rawValue), \(template.businessId.rawValue), \(template.name), \(template.channel.rawValue), \(template.subject),
+              \(template.body), \(template.createdAt.storedInstant), \(template.updatedAt.storedInstant))
+            """)
+    }
+
+    func template(_ id: TemplateID) async throws -> MessageTemplate? {
+        try await db.row("SELECT \(unescaped: Self.templateColumns) FROM message_templates WHERE id = \(id.rawValue)").flatMap(Self.template)
+    }
+
+    func templates(business: BusinessID, channel: TemplateChannel?, page: PageRequest) async throws -> Page<MessageTemplate> {
+        var binds = PostgresBindings()
+        binds.append(business.rawValue)
+        var condition = "business_id = $1"
+        if let channel {
+            binds.append(channel.rawValue)
+            condition += " AND channel = $2"
+        }
+        let total = try await db.row(PostgresQuery(unsafeSQL: "SELECT count(*) FROM message_templates WHERE \(condition)", binds: binds))
+            .map { try $0.decode(Int.self) } ?? 0
+        let rows = try await db.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.templateColumns) FROM message_templates WHERE \(condition)
+                    ORDER BY created_at DESC, seq DESC LIMIT \(page.limit) OFFSET \(page.offset)
+                    """,
+                binds: binds))
+        return Page(items: try rows.compactMap(Self.template), total: total)
+    }
+
+    func update(_ template: MessageTemplate) async throws {
+        try await db.execute(
+            """
+            UPDATE message_templates SET name = \(template.name), channel = \(template.channel.rawValue), subject = \(template.subject),
+              body = \(template.body), updated_at = \(template.updatedAt.storedInstant)
+            WHERE id = \(template.id.rawValue)
+            """)
+    }
+
+    func delete(_ id: TemplateID) async throws {
+        try await db.execute("DELETE FROM message_templates WHERE id = \(id.rawValue)")
     }
 }

@@ -20,6 +20,25 @@ public protocol WorkflowRepository: Sendable {
     func enrollments(workflow: WorkflowID, status: EnrollmentStatus?, page: PageRequest) async throws -> Page<Enrollment>
     /// Writes the enrollment's step, status, variables and log.
     func save(_ enrollment: Enrollment) async throws
+    /// How many of the workflow's enrollments whose source starts with `prefix` are in each status.
+    func enrollmentCounts(workflow: WorkflowID, sourcePrefix prefix: String) async throws -> [EnrollmentStatus: Int]
+    /// Ends (`exited`) the active enrollments whose source starts with `prefix`; how many.
+    @discardableResult
+    func endEnrollments(workflow: WorkflowID, sourcePrefix prefix: String, at now: Date) async throws -> Int
+
+    // Campaigns: a workflow run over an audience from a start time.
+    func insert(_ campaign: Campaign) async throws
+    func campaign(_ id: CampaignID) async throws -> Campaign?
+    func campaigns(business: BusinessID, status: CampaignStatus?, page: PageRequest) async throws -> Page<Campaign>
+    func update(_ campaign: Campaign) async throws
+    func delete(_ id: CampaignID) async throws
+
+    // Message templates, sent by `send_template` actions.
+    func insert(_ template: MessageTemplate) async throws
+    func template(_ id: TemplateID) async throws -> MessageTemplate?
+    func templates(business: BusinessID, channel: TemplateChannel?, page: PageRequest) async throws -> Page<MessageTemplate>
+    func update(_ template: MessageTemplate) async throws
+    func delete(_ id: TemplateID) async throws
 }
 
 /// How workflows and enrollments are kept as JSON text (both engines).
@@ -48,6 +67,26 @@ enum WorkflowCoding {
             id: WorkflowID(rawValue: id), businessId: BusinessID(rawValue: business), name: name, status: status, trigger: definition.trigger,
             conditions: definition.conditions, actions: definition.actions, allowReentry: definition.allowReentry, secret: secret,
             createdAt: created, updatedAt: updated)
+    }
+
+    static func template(
+        id: String, business: String, name: String, channel: String, subject: String?, body: String, created: Date, updated: Date
+    ) -> MessageTemplate? {
+        guard let channel = TemplateChannel(rawValue: channel) else { return nil }
+        return MessageTemplate(
+            id: TemplateID(rawValue: id), businessId: BusinessID(rawValue: business), name: name, channel: channel, subject: subject, body: body,
+            createdAt: created, updatedAt: updated)
+    }
+
+    static func campaign(
+        id: String, business: String, name: String, workflow: String, audience: String, start: Date, perMinute: Int?, status: String,
+        matched: Int, enrolled: Int, started: Date?, created: Date, updated: Date
+    ) throws -> Campaign? {
+        guard let status = CampaignStatus(rawValue: status) else { return nil }
+        return Campaign(
+            id: CampaignID(rawValue: id), businessId: BusinessID(rawValue: business), name: name, workflowId: WorkflowID(rawValue: workflow),
+            audience: try value(LeadAudience.self, audience), startAt: start, perMinute: perMinute, status: status, matched: matched, enrolled: enrolled,
+            startedAt: started, createdAt: created, updatedAt: updated)
     }
 
     static func enrollment(

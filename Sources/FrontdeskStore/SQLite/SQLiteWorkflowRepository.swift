@@ -28,7 +28,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
                 sql: "INSERT INTO workflows (\(Self.workflowColumns), trigger_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     workflow.id.rawValue, workflow.businessId.rawValue, workflow.name, workflow.status.rawValue, definition, workflow.secret,
-                    workflow.createdAt, workflow.updatedAt, workflow.trigger.type.rawValue,
+                    workflow.createdAt, workflow.updatedAt, workflow.trigger.name,
                 ])
         }
     }
@@ -57,7 +57,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE workflows SET name = ?, status = ?, definition = ?, trigger_type = ?, updated_at = ? WHERE id = ?",
-                arguments: [workflow.name, workflow.status.rawValue, definition, workflow.trigger.type.rawValue, workflow.updatedAt, workflow.id.rawValue])
+                arguments: [workflow.name, workflow.status.rawValue, definition, workflow.trigger.name, workflow.updatedAt, workflow.id.rawValue])
         }
     }
 
@@ -129,5 +129,146 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
                 sql: "UPDATE enrollments SET status = ?, step = ?, context = ?, log = ?, updated_at = ?, finished_at = ? WHERE id = ?",
                 arguments: [enrollment.status.rawValue, enrollment.step, context, log, enrollment.updatedAt, enrollment.finishedAt, enrollment.id.rawValue])
         }
+    }
+
+    func enrollmentCounts(workflow: WorkflowID, sourcePrefix prefix: String) async throws -> [EnrollmentStatus: Int] {
+        try await pool.read { db in
+            var counts: [EnrollmentStatus: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT status, count(*) AS n FROM enrollments WHERE workflow_id = ? AND substr(source, 1, ?) = ? GROUP BY status",
+                arguments: [workflow.rawValue, prefix.count, prefix])
+            {
+                if let status = EnrollmentStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    func endEnrollments(workflow: WorkflowID, sourcePrefix prefix: String, at now: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE enrollments SET status = 'exited', updated_at = ?, finished_at = ?
+                    WHERE workflow_id = ? AND status = 'active' AND substr(source, 1, ?) = ?
+                    """,
+                arguments: [now, now, workflow.rawValue, prefix.count, prefix])
+            return db.changesCount
+        }
+    }
+
+    // MARK: campaigns
+
+    static let campaignColumns =
+        "id, business_id, name, workflow_id, audience, start_at, per_minute, status, matched, enrolled, started_at, created_at, updated_at"
+
+    static func campaign(_ row: Row) throws -> Campaign? {
+        try WorkflowCoding.campaign(
+            id: row["id"], business: row["business_id"], name: row["name"], workflow: row["workflow_id"], audience: row["audience"],
+            start: row["start_at"], perMinute: row["per_minute"], status: row["status"], matched: row["matched"], enrolled: row["enrolled"],
+            started: row["started_at"], created: row["created_at"], updated: row["updated_at"])
+    }
+
+    func insert(_ campaign: Campaign) async throws {
+        let audience = try WorkflowCoding.text(campaign.audience)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO campaigns (\(Self.campaignColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    campaign.id.rawValue, campaign.businessId.rawValue, campaign.name, campaign.workflowId.rawValue, audience, campaign.startAt,
+                    campaign.perMinute, campaign.status.rawValue, campaign.matched, campaign.enrolled, campaign.startedAt, campaign.createdAt,
+                    campaign.updatedAt,
+                ])
+        }
+    }
+
+    func campaign(_ id: CampaignID) async throws -> Campaign? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.campaignColumns) FROM campaigns WHERE id = ?", arguments: [id.rawValue]).flatMap(Self.campaign)
+        }
+    }
+
+    func campaigns(business: BusinessID, status: CampaignStatus?, page: PageRequest) async throws -> Page<Campaign> {
+        try await pool.read { db in
+            let condition = status == nil ? "business_id = ?" : "business_id = ? AND status = ?"
+            var arguments: StatementArguments = [business.rawValue]
+            if let status { arguments += [status.rawValue] }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM campaigns WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(Self.campaignColumns) FROM campaigns WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset])
+            return Page(items: try rows.compactMap(Self.campaign), total: total)
+        }
+    }
+
+    func update(_ campaign: Campaign) async throws {
+        let audience = try WorkflowCoding.text(campaign.audience)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE campaigns SET name = ?, workflow_id = ?, audience = ?, start_at = ?, per_minute = ?, status = ?, matched = ?, enrolled = ?,
+                      started_at = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    campaign.name, campaign.workflowId.rawValue, audience, campaign.startAt, campaign.perMinute, campaign.status.rawValue,
+                    campaign.matched, campaign.enrolled, campaign.startedAt, campaign.updatedAt, campaign.id.rawValue,
+                ])
+        }
+    }
+
+    func delete(_ id: CampaignID) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM campaigns WHERE id = ?", arguments: [id.rawValue]) }
+    }
+
+    // MARK: message templates
+
+    static let templateColumns = "id, business_id, name, channel, subject, body, created_at, updated_at"
+
+    static func template(_ row: Row) -> MessageTemplate? {
+        WorkflowCoding.template(
+            id: row["id"], business: row["business_id"], name: row["name"], channel: row["channel"], subject: row["subject"], body: row["body"],
+            created: row["created_at"], updated: row["updated_at"])
+    }
+
+    func insert(_ template: MessageTemplate) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO message_templates (\(Self.templateColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    template.id.rawValue, template.businessId.rawValue, template.name, template.channel.rawValue, template.subject, template.body,
+                    template.createdAt, template.updatedAt,
+                ])
+        }
+    }
+
+    func template(_ id: TemplateID) async throws -> MessageTemplate? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.templateColumns) FROM message_templates WHERE id = ?", arguments: [id.rawValue]).flatMap(Self.template)
+        }
+    }
+
+    func templates(business: BusinessID, channel: TemplateChannel?, page: PageRequest) async throws -> Page<MessageTemplate> {
+        try await pool.read { db in
+            let condition = channel == nil ? "business_id = ?" : "business_id = ? AND channel = ?"
+            var arguments: StatementArguments = [business.rawValue]
+            if let channel { arguments += [channel.rawValue] }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM message_templates WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(Self.templateColumns) FROM message_templates WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: arguments + [page.limit, page.offset])
+            return Page(items: rows.compactMap(Self.template), total: total)
+        }
+    }
+
+    func update(_ template: MessageTemplate) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE message_templates SET name = ?, channel = ?, subject = ?, body = ?, updated_at = ? WHERE id = ?",
+                arguments: [template.name, template.channel.rawValue, template.subject, template.body, template.updatedAt, template.id.rawValue])
+        }
+    }
+
+    func delete(_ id: TemplateID) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM message_templates WHERE id = ?", arguments: [id.rawValue]) }
     }
 }

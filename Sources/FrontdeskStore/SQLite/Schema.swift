@@ -562,6 +562,40 @@ enum Schema {
                     CREATE INDEX enrollments_workflow ON enrollments(workflow_id, created_at);
                     """)
         }
+        migrator.registerMigration("v18-campaigns-templates") { db in
+            // A workflow run over an audience from a start time (its enrollments' source is
+            // `bulk:<campaign id>:<lead id>`), and message templates for workflows' `send_template`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE campaigns (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      audience TEXT NOT NULL,
+                      start_at DATETIME NOT NULL,
+                      per_minute INTEGER,
+                      status TEXT NOT NULL CHECK (status IN ('draft','scheduled','running','completed','cancelled')),
+                      matched INTEGER NOT NULL DEFAULT 0,
+                      enrolled INTEGER NOT NULL DEFAULT 0,
+                      started_at DATETIME,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX campaigns_business ON campaigns(business_id, created_at);
+                    CREATE TABLE message_templates (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      channel TEXT NOT NULL CHECK (channel IN ('sms','email')),
+                      subject TEXT,
+                      body TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX message_templates_business ON message_templates(business_id, created_at);
+                    """)
+        }
         return migrator
     }
 }

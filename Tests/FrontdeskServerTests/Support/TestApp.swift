@@ -119,7 +119,8 @@ struct TestApp {
         defer { try? FileManager.default.removeItem(at: folder) }
         let clock = self.clock
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        // The server's own log, for digging into a failing test: FRONTDESK_TEST_LOG=error.
+        logger.logLevel = ProcessInfo.processInfo.environment["FRONTDESK_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         var configuration = configuration
         configuration.storeLocation = try await database.location(sqlitePath: configuration.databasePath)
         if live {
