@@ -43,6 +43,7 @@ bench: release
 	.build-release/release/frontdesk bench scale-out
 	.build-release/release/frontdesk bench events
 	.build-release/release/frontdesk bench dashboard
+	.build-release/release/frontdesk bench workflows
 
 # Fuzz every endpoint from the OpenAPI document (schemathesis from PyPI), then every parser of outside
 # input a million runs each (libFuzzer): no server error, schema mismatch, crash, hang or sanitizer report.
