@@ -39,6 +39,8 @@ public final class Store: Sendable {
     public let jobs: any JobRepository
     /// Workflows and their enrollments.
     public let workflows: any WorkflowRepository
+    /// Sales pipelines and their opportunities.
+    public let pipelines: any PipelineRepository
     /// Rows lists skipped because they could not be decoded (the application logs each).
     public let unreadableRows: UnreadableRows
     /// Which instance acts on a call's (or a texting pair's) events.
@@ -72,7 +74,8 @@ public final class Store: Sendable {
             feed: EventFeed(repository: SQLiteEventFeedRepository(pool: database)),
             webhooks: SQLiteWebhookRepository(pool: database), notifications: SQLiteNotificationRepository(pool: database),
             contacts: SQLiteContactRepository(pool: database), inbox: SQLiteInboxRepository(pool: database),
-            analytics: SQLiteAnalyticsRepository(pool: database), jobs: SQLiteJobRepository(pool: database), workflows: SQLiteWorkflowRepository(pool: database))
+            analytics: SQLiteAnalyticsRepository(pool: database), jobs: SQLiteJobRepository(pool: database), workflows: SQLiteWorkflowRepository(pool: database),
+            pipelines: SQLitePipelineRepository(pool: database))
     }
 
     /// Opens the database `location` names and migrates it to the latest schema. A PostgreSQL store
@@ -102,7 +105,8 @@ public final class Store: Sendable {
                 feed: EventFeed(repository: PostgresEventFeedRepository(db: database), logger: logger),
                 webhooks: PostgresWebhookRepository(db: database), notifications: PostgresNotificationRepository(db: database),
                 contacts: PostgresContactRepository(db: database), inbox: PostgresInboxRepository(db: database),
-                analytics: PostgresAnalyticsRepository(db: database), jobs: PostgresJobRepository(db: database), workflows: PostgresWorkflowRepository(db: database))
+                analytics: PostgresAnalyticsRepository(db: database), jobs: PostgresJobRepository(db: database), workflows: PostgresWorkflowRepository(db: database),
+                pipelines: PostgresPipelineRepository(db: database))
         }
     }
 
@@ -113,9 +117,11 @@ public final class Store: Sendable {
         tokens: any TokenRepository, events: any ProviderEventRepository, idempotency: any IdempotencyRepository,
         conversations: any ConversationRepository, feed: EventFeed, webhooks: any WebhookRepository,
         notifications: any NotificationRepository, contacts: any ContactRepository, inbox: any InboxRepository,
-        analytics: any AnalyticsRepository, jobs: any JobRepository, workflows: any WorkflowRepository
+        analytics: any AnalyticsRepository, jobs: any JobRepository, workflows: any WorkflowRepository,
+        pipelines: any PipelineRepository
     ) {
         self.workflows = workflows
+        self.pipelines = pipelines
         self.analytics = analytics
         self.jobs = jobs
         self.contacts = contacts

@@ -88,4 +88,28 @@ struct TemplateTests {
             #expect(try await client.call(.get, "/api/templates?business_id=\(owner.businessId)", token: try await token(client, owner)).list("templates").count == 1)
         }
     }
+
+    @Test("update_lead_field sets a lead's field from variables; notify tells the admins in the app, once")
+    func leadFieldAndNotify() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Tidy","trigger":{"type":"lead.created"},"actions":[{"type":"update_lead_field","field":"company","value":"Acme {{contact.first_name}}"},{"type":"update_lead_field","field":"value","value":"not money"},{"type":"notify","message":"New lead {{contact.name}} at {{lead.company}}","to":"admins"}]}"#)
+            #expect(created.status == .created, "\(created.json)")
+            let lead = try #require(try await client.createLead(owner, phone: "+15551230801", name: "Zed Park")["id"] as? String)
+            try await eventually("notified", timeout: .seconds(15)) {
+                try await client.call(.get, "/api/notifications?business_id=\(owner.businessId)", token: owner.token).list("notifications")
+                    .contains { $0["message"] as? String == "New lead Zed Park at Acme Zed" }
+            }
+            #expect(try await client.call(.get, "/api/leads/\(lead)", token: owner.token)["company"] as? String == "Acme Zed")
+            let log = try #require(try await client.call(.get, "/api/workflows/\(created["id"] as? String ?? "")/enrollments", token: owner.token)
+                .list("enrollments").first?["log"] as? [[String: Any]])
+            #expect(log.map { $0["status"] as? String } == ["done", "skipped", "done"], "\(log)")
+            let refused = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[{"type":"update_lead_field","field":"shoe_size","value":"9"}]}"#)
+            #expect(refused.status == .unprocessableContent, "\(refused.json)")
+        }
+    }
 }

@@ -12,7 +12,7 @@ struct StoreTests {
             #expect(Set(try await temp.store.appliedMigrations()) == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters", "v3-conversations", "v4-call-llm-usage",
                 "v5-webhook-inbox-and-opt-outs", "v6-media-mode", "v7-first-token-latency", "v8-speech-provider-latency",
                 "v9-unreadable-appointment-dates", "v10-event-keys-and-live-calls", "v11-turn-provider-events",
-                "v12-lead-company-value", "v13-events-and-webhooks", "v14-notifications", "v15-contacts-and-threads", "v16-jobs", "v17-workflows", "v18-campaigns-templates",
+                "v12-lead-company-value", "v13-events-and-webhooks", "v14-notifications", "v15-contacts-and-threads", "v16-jobs", "v17-workflows", "v18-campaigns-templates", "v19-pipelines",
             ])
             let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
                 (
@@ -25,12 +25,12 @@ struct StoreTests {
             for table in ["users", "memberships", "businesses", "agents", "leads", "appointments", "calls",
                           "transcript_turns", "messages", "processed_events", "idempotency_keys", "refresh_tokens",
                           "password_resets", "call_turn_latencies", "events", "webhook_endpoints", "webhook_deliveries", "webhook_attempts",
-                          "contacts", "threads", "thread_changes", "member_preferences", "jobs", "workflows", "enrollments", "campaigns", "message_templates"] {
+                          "contacts", "threads", "thread_changes", "member_preferences", "jobs", "workflows", "enrollments", "campaigns", "message_templates", "pipelines", "opportunities"] {
                 #expect(tables.contains(table), "missing table \(table)")
             }
             // Opening the same file again does not re-run migrations.
             let again = try await temp.reopen()
-            #expect(try await again.appliedMigrations().count == 19)
+            #expect(try await again.appliedMigrations().count == 20)
             await again.close()
         }
     }
@@ -38,7 +38,7 @@ struct StoreTests {
     @Test("an empty PostgreSQL database is migrated once, even by instances starting together, and answers the health check")
     func postgresMigration() async throws {
         try await withStore(.postgres) { temp throws in
-            #expect(try await temp.store.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates"])
+            #expect(try await temp.store.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines"])
             try await temp.store.ping()
             let tables = try await temp.count(
                 """
@@ -54,7 +54,7 @@ struct StoreTests {
                 return try await group.reduce(into: [Store]()) { $0.append($1) }
             }
             for other in others {
-                #expect(try await other.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates"])
+                #expect(try await other.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines"])
                 await other.close()
             }
         }

@@ -45,6 +45,7 @@ package struct JobRunner: Sendable {
         case .missedCallTextBack: return try await missedCall(job, business: business, now: now, logger: logger)
         case .workflowStep: return try await workflows.run(job, business: business, now: now, logger: logger)
         case .campaignStart: return try await workflows.startCampaign(job, business: business, now: now)
+        case .workflowSchedule: return try await workflows.runSchedule(job, business: business, now: now)
         }
     }
 

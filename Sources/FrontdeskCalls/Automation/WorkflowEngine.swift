@@ -314,6 +314,40 @@ package struct WorkflowEngine: Sendable {
             }
         case .startWorkflow(let id):
             return try await start(id, from: workflow, enrollment: enrollment, step: job, lead: lead, business: business, now: now)
+        case .notify(let message, let adminsOnly):
+            let members = try await store.notifications.members(of: business.id).filter { !adminsOnly || $0.role == .admin }
+            // One per member and step: ids made from the job's, so a re-run adds none.
+            let made = members.map { member in
+                TeamNotification(
+                    id: NotificationID(rawValue: "notification_w\(job.id.rawValue.dropFirst(JobTag.idPrefix.count + 1))\(member.userId.rawValue.suffix(8))"),
+                    businessId: business.id, userId: member.userId, category: .system, reason: "workflow.notify",
+                    title: "\(workflow.name): \(lead.name ?? lead.phone?.e164 ?? "a lead")", message: WorkflowTemplate.render(message, context),
+                    data: #"{"workflow_id":"\#(workflow.id.rawValue)","enrollment_id":"\#(enrollment.id.rawValue)","lead_id":"\#(lead.id.rawValue)"}"#,
+                    createdAt: now)
+            }
+            try await store.notifications.insert(made)
+            for notification in made {
+                await store.feed.publish(.notificationCreated, business: business.id, data: NotificationView(notification), at: now)
+            }
+            return ("done", "notified \(made.count) \(adminsOnly ? "admins" : "members")")
+        case .setLeadField(let field, let template):
+            let value = WorkflowTemplate.render(template, context).trimmingWhitespace()
+            var changed = lead
+            switch field {
+            case .name: changed.name = value.isEmpty ? nil : String(value.prefix(200))
+            case .company: changed.company = value.isEmpty ? nil : String(value.prefix(200))
+            case .email:
+                guard let email = EmailAddress(value) else { return ("skipped", "\"\(value)\" is not an e-mail address") }
+                changed.email = email
+            case .value:
+                guard let amount = Double(value).flatMap(Money.init(major:)) else { return ("skipped", "\"\(value)\" is not an amount") }
+                changed.value = amount
+            }
+            guard changed != lead else { return ("done", "the lead's \(field.rawValue) is that already") }
+            changed.updatedAt = now
+            try await store.leads.update(changed)
+            await store.leadChanged(from: lead, to: changed, at: now)
+            return ("done", "lead \(field.rawValue) set")
         case .wait(let minutes):
             next = now.addingTimeInterval(TimeInterval(minutes * 60))
             return ("waiting", "until \(InstantText.format(next))")

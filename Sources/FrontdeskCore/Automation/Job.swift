@@ -15,6 +15,8 @@ public enum JobKind: String, Sendable, Codable, CaseIterable {
     case workflowStep = "workflow_step"
     /// A campaign's start: its audience enrolled in its workflow.
     case campaignStart = "campaign_start"
+    /// A `schedule` or `date` workflow's run: the leads it picks enrolled, the next run planned.
+    case workflowSchedule = "workflow_schedule"
 
     /// The receptionist's own texts, which mind the quiet hours as a whole (a workflow minds them per text).
     public var isFollowUp: Bool { self == .appointmentReminder || self == .noShowFollowUp || self == .missedCallTextBack }

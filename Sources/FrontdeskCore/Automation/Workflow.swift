@@ -169,6 +169,11 @@ public indirect enum WorkflowCondition: Sendable, Hashable, Codable {
     }
 }
 
+/// A lead's field a workflow may set (`update_lead_field`).
+public enum LeadField: String, Sendable, Hashable, Codable, CaseIterable {
+    case name, company, email, value
+}
+
 /// One step of a workflow.
 public enum WorkflowAction: Sendable, Hashable, Codable {
     case sendSMS(text: String)
@@ -182,6 +187,10 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
     case sendTemplate(TemplateID)
     /// Enrolls the lead in another workflow (once per this enrollment), which runs on its own.
     case startWorkflow(WorkflowID)
+    /// Tells the team (every member, or the admins): a notification in the app and on `/api/ws`.
+    case notify(message: String, adminsOnly: Bool)
+    /// Sets one of the lead's fields (the value may use variables).
+    case setLeadField(LeadField, String)
     /// Ends the enrollment here (after a condition-less branch, or as a goal reached).
     case exit
 
@@ -189,6 +198,7 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case type, text, subject, body, minutes, url, tag, status
         case templateId = "template_id"
         case workflowId = "workflow_id"
+        case message, to, field, value
     }
 
     public var type: String {
@@ -202,12 +212,15 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .setLeadStatus: "update_lead_status"
         case .sendTemplate: "send_template"
         case .startWorkflow: "start_workflow"
+        case .notify: "notify"
+        case .setLeadField: "update_lead_field"
         case .exit: "exit"
         }
     }
 
     public static let types = [
-        "send_sms", "send_email", "send_template", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "start_workflow", "exit",
+        "send_sms", "send_email", "send_template", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "update_lead_field",
+        "start_workflow", "notify", "exit",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -230,6 +243,12 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case "update_lead_status": self = .setLeadStatus(try c.decode(LeadStatus.self, forKey: .status))
         case "send_template": self = .sendTemplate(TemplateID(rawValue: try text(.templateId, max: 100)))
         case "start_workflow": self = .startWorkflow(WorkflowID(rawValue: try text(.workflowId, max: 100)))
+        case "notify":
+            let to = try c.decodeIfPresent(String.self, forKey: .to) ?? "everyone"
+            guard to == "everyone" || to == "admins" else { throw DecodingError.dataCorruptedError(forKey: .to, in: c, debugDescription: "must be everyone or admins") }
+            self = .notify(message: try text(.message, max: 500), adminsOnly: to == "admins")
+        case "update_lead_field":
+            self = .setLeadField(try c.decode(LeadField.self, forKey: .field), try text(.value, max: 200))
         case "exit": self = .exit
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "\(other) is not an action (\(Self.types.joined(separator: ", ")))")
@@ -250,13 +269,20 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .setLeadStatus(let status): try c.encode(status, forKey: .status)
         case .sendTemplate(let id): try c.encode(id, forKey: .templateId)
         case .startWorkflow(let id): try c.encode(id, forKey: .workflowId)
+        case .notify(let message, let adminsOnly):
+            try c.encode(message, forKey: .message)
+            try c.encode(adminsOnly ? "admins" : "everyone", forKey: .to)
+        case .setLeadField(let field, let value):
+            try c.encode(field, forKey: .field)
+            try c.encode(value, forKey: .value)
         case .exit: break
         }
     }
 }
 
-/// What starts an enrollment: an event type, narrowed by optional filters — or `manual`: only a bulk
-/// enrollment or a campaign enrolls leads.
+/// What starts an enrollment: an event type, narrowed by optional filters; `schedule` or `date` (a
+/// time each day, week or month; see `WorkflowSchedule`); or `manual`: only a bulk enrollment or a
+/// campaign enrolls leads.
 public struct WorkflowTrigger: Sendable, Hashable, Codable {
     public static let types: [EventType] = [
         .leadCreated, .leadUpdated, .leadQualified, .appointmentBooked, .appointmentMoved, .appointmentCancelled, .appointmentNoShow,
@@ -264,7 +290,7 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
     ]
     public static let manual = "manual"
     /// Every trigger type's name, as the API spells it.
-    public static let names = types.map(\.rawValue) + [manual]
+    public static let names = types.map(\.rawValue) + [manual, "schedule", "date"]
 
     /// nil: manual.
     public var type: EventType?
@@ -272,28 +298,82 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
     public var outcome: CallOutcome?
     /// `message.received`: only texts containing this word (case-insensitive, whole word).
     public var keyword: String?
+    /// `schedule` and `date` triggers (then `type` is nil).
+    public var schedule: WorkflowSchedule?
 
-    public init(type: EventType?, outcome: CallOutcome? = nil, keyword: String? = nil) {
+    public init(type: EventType?, outcome: CallOutcome? = nil, keyword: String? = nil, schedule: WorkflowSchedule? = nil) {
         self.type = type
         self.outcome = outcome
         self.keyword = keyword
+        self.schedule = schedule
     }
 
     /// The type as the API and the store spell it.
-    public var name: String { type?.rawValue ?? Self.manual }
+    public var name: String {
+        if let type { return type.rawValue }
+        guard let schedule else { return Self.manual }
+        return schedule.date == nil ? "schedule" : "date"
+    }
 
-    enum CodingKeys: String, CodingKey { case type, outcome, keyword }
+    enum CodingKeys: String, CodingKey {
+        case type, outcome, keyword, every, at, weekday, day, field, audience
+        case offsetDays = "offset_days"
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .type)
         try c.encodeIfPresent(outcome, forKey: .outcome)
         try c.encodeIfPresent(keyword, forKey: .keyword)
+        if let schedule {
+            if schedule.date == nil { try c.encode(schedule.every, forKey: .every) }
+            try c.encode(schedule.at, forKey: .at)
+            try c.encodeIfPresent(schedule.weekday, forKey: .weekday)
+            try c.encodeIfPresent(schedule.day, forKey: .day)
+            try c.encodeIfPresent(schedule.date?.field, forKey: .field)
+            try c.encodeIfPresent(schedule.date?.offsetDays, forKey: .offsetDays)
+            try c.encodeIfPresent(schedule.audience, forKey: .audience)
+        }
+    }
+
+    /// `schedule`: every (day, week, month), at, weekday (week, 1 = Monday), day (month, 1–28), audience;
+    /// `date`: field, offset_days (-365…365), at (default 09:00), audience.
+    private static func schedule(_ c: KeyedDecodingContainer<CodingKeys>, date: Bool) throws -> WorkflowSchedule {
+        let at = try c.decodeIfPresent(WallClockTime.self, forKey: .at) ?? (date ? WallClockTime("09:00")! : nil)
+        guard let at, at.minutes < 1440 else { throw DecodingError.dataCorruptedError(forKey: .at, in: c, debugDescription: "is required: a time of day, HH:mm (00:00–23:59)") }
+        let audience = try c.decodeIfPresent(LeadAudience.self, forKey: .audience)
+        if date {
+            guard let field = try c.decodeIfPresent(WorkflowSchedule.DateField.self, forKey: .field) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .field, in: c, debugDescription: "is required: \(WorkflowSchedule.DateField.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let offset = try c.decodeIfPresent(Int.self, forKey: .offsetDays) ?? 0
+            guard (-365...365).contains(offset) else { throw DecodingError.dataCorruptedError(forKey: .offsetDays, in: c, debugDescription: "must be -365…365") }
+            return WorkflowSchedule(every: .day, at: at, date: .init(field: field, offsetDays: offset), audience: audience)
+        }
+        guard let every = try c.decodeIfPresent(WorkflowSchedule.Every.self, forKey: .every) else {
+            throw DecodingError.dataCorruptedError(forKey: .every, in: c, debugDescription: "is required: day, week or month")
+        }
+        let weekday = try c.decodeIfPresent(Int.self, forKey: .weekday)
+        let day = try c.decodeIfPresent(Int.self, forKey: .day)
+        if let weekday, every != .week || !(1...7).contains(weekday) {
+            throw DecodingError.dataCorruptedError(forKey: .weekday, in: c, debugDescription: "is for every: week, 1 (Monday) to 7 (Sunday)")
+        }
+        if let day, every != .month || !(1...28).contains(day) {
+            throw DecodingError.dataCorruptedError(forKey: .day, in: c, debugDescription: "is for every: month, 1–28")
+        }
+        return WorkflowSchedule(every: every, at: at, weekday: every == .week ? weekday ?? 1 : nil, day: every == .month ? day ?? 1 : nil, audience: audience)
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let raw = try c.decode(String.self, forKey: .type)
+        if raw == "schedule" || raw == "date" {
+            (type, outcome, keyword) = (nil, nil, nil)
+            schedule = try Self.schedule(c, date: raw == "date")
+            return
+        }
+        schedule = nil
         let type = EventType(rawValue: raw)
         guard raw == Self.manual || type.map(Self.types.contains) == true else {
             throw DecodingError.dataCorruptedError(

@@ -319,6 +319,7 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
     ).addRoutes(to: api.group("workflows"))
     CampaignController(store: store, now: now, tenancy: tenancy, engine: services.scheduler.workflows).addRoutes(to: api.group("campaigns"))
     TemplateController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("templates"))
+    PipelineController(store: store, now: now, tenancy: tenancy).addRoutes(to: api.group("pipelines"))
     let webhooks = WebhookController(
         store: store, policy: OutboundURLPolicy(allowPrivate: services.configuration.webhooksAllowPrivate), now: now, tenancy: tenancy)
     webhooks.addRoutes(to: api.group("webhooks"))

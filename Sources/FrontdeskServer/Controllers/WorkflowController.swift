@@ -180,6 +180,7 @@ struct WorkflowController {
             conditions: body.conditions ?? [], actions: body.actions!, allowReentry: body.allowReentry ?? false, secret: WebhookSigning.newSecret(),
             createdAt: time, updatedAt: time)
         try await store.workflows.insert(workflow)
+        try await engine.planSchedule(workflow, now: time)
         return APIResponse(
             WorkflowView(workflow: workflow, showingSecret: true), status: .created,
             message: "Workflow created; its webhook actions are signed with the secret shown now")
@@ -209,6 +210,8 @@ struct WorkflowController {
         if let reentry = body.allowReentry { workflow.allowReentry = reentry }
         workflow.updatedAt = now()
         try await store.workflows.update(workflow)
+        // A new schedule, or one active again: its next run is planned (a changed schedule's old job finds it changed).
+        try await engine.planSchedule(workflow, now: workflow.updatedAt)
         return APIResponse(WorkflowView(workflow: workflow, showingSecret: false), message: "Workflow updated")
     }
 

@@ -49,6 +49,13 @@ enum OpenAPISchemas {
             "type": enumeration(WorkflowTrigger.names),
             "outcome": ["allOf": [enumeration(CallOutcome.allCases.map(\.rawValue))], "description": "call.ended only"],
             "keyword": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "message.received only: a whole word the text contains"],
+            "every": ["allOf": [enumeration(WorkflowSchedule.Every.allCases.map(\.rawValue))], "description": "schedule only"],
+            "at": ["type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$", "description": "schedule and date: a time of day in the business's zone"],
+            "weekday": ["type": "integer", "minimum": 1, "maximum": 7, "description": "schedule with every: week (1 = Monday)"],
+            "day": ["type": "integer", "minimum": 1, "maximum": 28, "description": "schedule with every: month"],
+            "field": ["allOf": [enumeration(WorkflowSchedule.DateField.allCases.map(\.rawValue))], "description": "date only"],
+            "offset_days": ["type": "integer", "minimum": -365, "maximum": 365, "description": "date only"],
+            "audience": ["allOf": [OpenAPIDocument.ref("LeadAudience")], "description": "schedule and date: the leads looked at (default every lead)"],
         ], required: ["type"])
     static let workflowCondition: JSONValue = [
         "type": "object",
@@ -62,13 +69,15 @@ enum OpenAPISchemas {
         "type": "array", "minItems": 1, "maxItems": 20,
         "items": [
             "type": "object", "required": ["type"],
-            "description": "send_sms {text}, send_email {subject, body}, send_template {template_id}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, start_workflow {workflow_id}, exit; text fields take {{variables}}",
+            "description": "send_sms {text}, send_email {subject, body}, send_template {template_id}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, update_lead_field {field, value}, start_workflow {workflow_id}, notify {message, to}, exit; text fields take {{variables}}",
             "properties": [
                 "type": enumeration(WorkflowAction.types), "text": ["type": "string", "minLength": 1, "maxLength": 1600],
                 "subject": ["type": "string", "minLength": 1, "maxLength": 200], "body": ["type": "string", "minLength": 1, "maxLength": 20_000],
                 "minutes": range(1, 525_600), "url": ["type": "string", "format": "uri", "maxLength": 2000], "tag": ["type": "string", "minLength": 1, "maxLength": 50],
                 "status": enumeration(LeadStatus.allCases.map(\.rawValue)), "template_id": ["type": "string", "minLength": 1, "maxLength": 100],
                 "workflow_id": ["type": "string", "minLength": 1, "maxLength": 100],
+                "message": ["type": "string", "minLength": 1, "maxLength": 500], "to": enumeration(["everyone", "admins"]),
+                "field": enumeration(LeadField.allCases.map(\.rawValue)), "value": ["type": "string", "minLength": 1, "maxLength": 200],
             ],
         ],
     ]
@@ -221,6 +230,37 @@ enum OpenAPISchemas {
         ]),
         "TemplateList": object(["templates": array(OpenAPIDocument.ref("Template")), "pagination": OpenAPIDocument.ref("Pagination")]),
         "TemplatePreviewRequest": object(["lead_id": string], required: ["lead_id"]),
+        "PipelineStageRequest": object(
+            [
+                "id": ["type": "string", "pattern": "^[a-z0-9_-]{1,50}$"], "name": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"],
+                "probability": ["type": "integer", "minimum": 0, "maximum": 100],
+            ], required: ["name"]),
+        "PipelineRequest": object(
+            [
+                "business_id": id, "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+                "stages": ["type": "array", "minItems": 1, "maxItems": 20, "items": OpenAPIDocument.ref("PipelineStageRequest")],
+            ], required: ["business_id", "name"]),
+        "PipelineUpdate": object([
+            "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"],
+            "stages": ["type": "array", "minItems": 1, "maxItems": 20, "items": OpenAPIDocument.ref("PipelineStageRequest")],
+        ]),
+        "Pipeline": object([
+            "id": string, "business_id": string, "name": string,
+            "stages": array(object(["id": string, "name": string, "probability": integer, "open_count": integer, "open_value": number])),
+            "open_value": number, "weighted_value": number, "created_at": dateTime, "updated_at": dateTime,
+        ]),
+        "PipelineList": object(["pipelines": array(OpenAPIDocument.ref("Pipeline")), "pagination": OpenAPIDocument.ref("Pagination")]),
+        "OpportunityRequest": object([
+            "name": ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"], "lead_id": nullableString, "stage": string,
+            "value": ["type": "number", "minimum": 0, "maximum": 999_999_999_999], "status": enumeration(OpportunityStatus.allCases.map(\.rawValue)),
+            "owner_id": nullableString, "notes": ["type": ["string", "null"], "maxLength": 5000],
+        ]),
+        "Opportunity": object([
+            "id": string, "business_id": string, "pipeline_id": string, "stage": string, "name": string, "lead_id": nullableString, "value": number,
+            "status": enumeration(OpportunityStatus.allCases.map(\.rawValue)), "owner_id": nullableString, "notes": nullableString,
+            "created_at": dateTime, "updated_at": dateTime, "closed_at": ["type": ["string", "null"], "format": "date-time"],
+        ]),
+        "OpportunityList": object(["opportunities": array(OpenAPIDocument.ref("Opportunity")), "pagination": OpenAPIDocument.ref("Pagination")]),
         "TemplatePreview": object([
             "channel": enumeration(TemplateChannel.allCases.map(\.rawValue)), "to": nullableString, "subject": nullableString, "body": string,
         ]),

@@ -203,7 +203,10 @@ package final class PostgresDatabase: Sendable {
     // MARK: Health and schema
 
     func appliedMigrations() async throws -> [String] {
-        try await rows("SELECT id FROM frontdesk_migrations ORDER BY id").map { try $0.decode(String.self) }
+        // In the order they are defined (`pg10` after `pg9`, not after `pg1` as text sorts).
+        let order = Dictionary(uniqueKeysWithValues: PostgresSchema.migrations.enumerated().map { ($1.id, $0) })
+        return try await rows("SELECT id FROM frontdesk_migrations").map { try $0.decode(String.self) }
+            .sorted { (order[$0] ?? .max, $0) < (order[$1] ?? .max, $1) }
     }
 
     func ping() async throws {

@@ -596,6 +596,38 @@ enum Schema {
                     CREATE INDEX message_templates_business ON message_templates(business_id, created_at);
                     """)
         }
+        migrator.registerMigration("v19-pipelines") { db in
+            // Sales pipelines (their stages as one JSON list) and the opportunities in them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE pipelines (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      name TEXT NOT NULL,
+                      stages TEXT NOT NULL,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX pipelines_business ON pipelines(business_id, created_at);
+                    CREATE TABLE opportunities (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      business_id TEXT NOT NULL REFERENCES businesses(id) ON DELETE CASCADE,
+                      pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+                      stage TEXT NOT NULL,
+                      name TEXT NOT NULL,
+                      lead_id TEXT REFERENCES leads(id) ON DELETE SET NULL,
+                      value_cents INTEGER NOT NULL,
+                      status TEXT NOT NULL CHECK (status IN ('open','won','lost')),
+                      owner_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+                      notes TEXT,
+                      created_at DATETIME NOT NULL,
+                      updated_at DATETIME NOT NULL,
+                      closed_at DATETIME
+                    );
+                    CREATE INDEX opportunities_pipeline ON opportunities(pipeline_id, stage, status);
+                    CREATE INDEX opportunities_lead ON opportunities(lead_id);
+                    """)
+        }
         return migrator
     }
 }
