@@ -196,4 +196,30 @@ struct WorkflowTests {
             #expect(secondLog.map { "\($0["action"] ?? "")/\($0["status"] ?? "")" } == ["wait/waiting", "webhook/unconfirmed", "add_tag/done"])
         }
     }
+
+    @Test("a goal reached before a step ends the enrollment there: the converted lead gets no nudge, the other does")
+    func goalEndsEnrollment() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            _ = try await client.call(
+                .put, "/api/businesses/\(owner.businessId)", token: owner.token, json: #"{"settings":{"follow_ups":{"quiet_hours":null}}}"#)
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Nudge","trigger":{"type":"lead.created"},"goal":[{"field":"lead.status","op":"eq","value":"converted"}],"actions":[{"type":"wait","minutes":60},{"type":"send_sms","text":"Still interested, {{contact.first_name}}?"}]}"#)
+            #expect(created.status == .created, "\(created.json)")
+            #expect((created["goal"] as? [[String: Any]])?.count == 1)
+            let workflow = try #require(created["id"] as? String)
+            let converted = try #require(try await client.createLead(owner, phone: "+15551230901", name: "Cara Won")["id"] as? String)
+            _ = try await client.createLead(owner, phone: "+15551230902", name: "Dan Open")
+            try await eventually("both waiting") { try await enrollments(client, owner, workflow).filter { $0["step"] as? Int == 1 }.count == 2 }
+            #expect(try await client.call(.put, "/api/leads/\(converted)", token: owner.token, json: #"{"status":"converted"}"#).status == .ok)
+            client.clock.advance(seconds: 61 * 60)
+            try await eventually("both finished") {
+                try await enrollments(client, owner, workflow).allSatisfy { $0["status"] as? String == "completed" }
+            }
+            #expect(try await texts(client, owner).compactMap { $0["body"] as? String } == ["Still interested, Dan?"])
+            let log = try #require(try await enrollments(client, owner, workflow).first { $0["lead_id"] as? String == converted }?["log"] as? [[String: Any]])
+            #expect(log.map { $0["action"] as? String } == ["wait", "goal"])
+        }
+    }
 }

@@ -188,6 +188,10 @@ package struct WorkflowEngine: Sendable {
         // The lead as it is now (a step may wait days); the event's own variables stay as they were.
         let fresh = try await Self.context(lead: lead, business: business, store: store, now: now)
         enrollment.context.merge(fresh) { _, new in new }
+        if workflow.reachedGoal(enrollment.context) {
+            try await finish(.completed, EnrollmentLogEntry(step: step + 1, action: "goal", status: "done", detail: "the goal was reached; no more steps", at: now))
+            return .done("goal reached")
+        }
         let action = workflow.actions[step]
         var next = now
         let (status, detail): (String, String)

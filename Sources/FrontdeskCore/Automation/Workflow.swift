@@ -406,6 +406,9 @@ public struct Workflow: Sendable, Hashable {
     public var actions: [WorkflowAction]
     /// A lead may be enrolled again after an earlier enrollment (default: once per lead).
     public var allowReentry: Bool
+    /// When these all hold before a step (the lead booked, converted, was tagged …), the enrollment
+    /// ends there: the goal is reached. Empty: no goal.
+    public var goal: [WorkflowCondition]
     /// Signs the workflow's webhook calls (Standard Webhooks).
     public var secret: String
     public var createdAt: Date
@@ -413,8 +416,9 @@ public struct Workflow: Sendable, Hashable {
 
     public init(
         id: WorkflowID, businessId: BusinessID, name: String, status: WorkflowStatus, trigger: WorkflowTrigger, conditions: [WorkflowCondition],
-        actions: [WorkflowAction], allowReentry: Bool, secret: String, createdAt: Date, updatedAt: Date
+        actions: [WorkflowAction], allowReentry: Bool, goal: [WorkflowCondition] = [], secret: String, createdAt: Date, updatedAt: Date
     ) {
+        self.goal = goal
         self.id = id
         self.businessId = businessId
         self.name = name
@@ -434,22 +438,30 @@ public struct Workflow: Sendable, Hashable {
         public var conditions: [WorkflowCondition]
         public var actions: [WorkflowAction]
         public var allowReentry: Bool
+        /// Absent in workflows stored before goals existed.
+        public var goal: [WorkflowCondition]?
 
-        public init(trigger: WorkflowTrigger, conditions: [WorkflowCondition], actions: [WorkflowAction], allowReentry: Bool) {
+        public init(trigger: WorkflowTrigger, conditions: [WorkflowCondition], actions: [WorkflowAction], allowReentry: Bool, goal: [WorkflowCondition]) {
             self.trigger = trigger
             self.conditions = conditions
             self.actions = actions
             self.allowReentry = allowReentry
+            self.goal = goal.isEmpty ? nil : goal
         }
 
         enum CodingKeys: String, CodingKey {
-            case trigger, conditions, actions
+            case trigger, conditions, actions, goal
             case allowReentry = "allow_reentry"
         }
     }
 
     public var definition: Definition {
-        Definition(trigger: trigger, conditions: conditions, actions: actions, allowReentry: allowReentry)
+        Definition(trigger: trigger, conditions: conditions, actions: actions, allowReentry: allowReentry, goal: goal)
+    }
+
+    /// Whether the goal holds on these variables (never, without a goal).
+    public func reachedGoal(_ context: [String: WorkflowValue]) -> Bool {
+        !goal.isEmpty && goal.allSatisfy { $0.holds(in: context) }
     }
 
     /// Whether this event, with these variables, enrolls its lead.

@@ -32,7 +32,7 @@ struct WorkflowController {
         let showingSecret: Bool
 
         enum Keys: String, CodingKey {
-            case id, name, status, trigger, conditions, actions, secret
+            case id, name, status, trigger, conditions, actions, secret, goal
             case businessId = "business_id"
             case allowReentry = "allow_reentry"
             case createdAt = "created_at"
@@ -49,6 +49,7 @@ struct WorkflowController {
             try c.encode(workflow.conditions, forKey: .conditions)
             try c.encode(workflow.actions, forKey: .actions)
             try c.encode(workflow.allowReentry, forKey: .allowReentry)
+            try c.encode(workflow.goal, forKey: .goal)
             if showingSecret { try c.encode(workflow.secret, forKey: .secret) }
             try c.encode(workflow.createdAt, forKey: .createdAt)
             try c.encode(workflow.updatedAt, forKey: .updatedAt)
@@ -101,10 +102,11 @@ struct WorkflowController {
         let conditions: [WorkflowCondition]?
         let actions: [WorkflowAction]?
         let allowReentry: Bool?
+        let goal: [WorkflowCondition]?
 
         enum CodingKeys: String, CodingKey {
             case businessId = "business_id"
-            case name, status, trigger, conditions, actions
+            case name, status, trigger, conditions, actions, goal
             case allowReentry = "allow_reentry"
         }
     }
@@ -133,11 +135,13 @@ struct WorkflowController {
     /// Checks what the body sets: a name, 1–20 actions (webhook URLs allowed by the address policy;
     /// templates and workflows of the same business, not the workflow itself), at most 20 conditions.
     private func check(
-        name: String?, conditions: [WorkflowCondition]?, actions: [WorkflowAction]?, business: BusinessID, workflow: WorkflowID? = nil
+        name: String?, conditions: [WorkflowCondition]?, actions: [WorkflowAction]?, goal: [WorkflowCondition]? = nil, business: BusinessID,
+        workflow: WorkflowID? = nil
     ) async throws {
         var validator = Validator()
         if let name { validator.check((1...200).contains(name.trimmingWhitespace().count), "name", "must be 1–200 characters") }
         if let conditions { validator.check(conditions.count <= 20, "conditions", "must hold at most 20 conditions") }
+        if let goal { validator.check(goal.count <= 20, "goal", "must hold at most 20 conditions") }
         if let actions { validator.check((1...20).contains(actions.count), "actions", "must hold 1–20 actions") }
         try validator.throwIfInvalid()
         for action in actions ?? [] {
@@ -173,11 +177,11 @@ struct WorkflowController {
         validator.check(body.trigger != nil, "trigger", "is required: {\"type\": one of \(WorkflowTrigger.names.joined(separator: ", "))}")
         validator.check(body.actions != nil, "actions", "is required: a list of 1–20 actions")
         try validator.throwIfInvalid()
-        try await check(name: body.name, conditions: body.conditions, actions: body.actions, business: business)
+        try await check(name: body.name, conditions: body.conditions, actions: body.actions, goal: body.goal, business: business)
         let time = now()
         let workflow = Workflow(
             id: .generate(), businessId: business, name: body.name!.trimmingWhitespace(), status: body.status ?? .active, trigger: body.trigger!,
-            conditions: body.conditions ?? [], actions: body.actions!, allowReentry: body.allowReentry ?? false, secret: WebhookSigning.newSecret(),
+            conditions: body.conditions ?? [], actions: body.actions!, allowReentry: body.allowReentry ?? false, goal: body.goal ?? [], secret: WebhookSigning.newSecret(),
             createdAt: time, updatedAt: time)
         try await store.workflows.insert(workflow)
         try await engine.planSchedule(workflow, now: time)
@@ -201,13 +205,15 @@ struct WorkflowController {
         var request = request
         let body = try await request.decodeJSON(Body.self, context: context)
         var workflow = try await workflow(context, claims, minimum: .user)
-        try await check(name: body.name, conditions: body.conditions, actions: body.actions, business: workflow.businessId, workflow: workflow.id)
+        try await check(
+            name: body.name, conditions: body.conditions, actions: body.actions, goal: body.goal, business: workflow.businessId, workflow: workflow.id)
         if let name = body.name { workflow.name = name.trimmingWhitespace() }
         if let status = body.status { workflow.status = status }
         if let trigger = body.trigger { workflow.trigger = trigger }
         if let conditions = body.conditions { workflow.conditions = conditions }
         if let actions = body.actions { workflow.actions = actions }
         if let reentry = body.allowReentry { workflow.allowReentry = reentry }
+        if let goal = body.goal { workflow.goal = goal }
         workflow.updatedAt = now()
         try await store.workflows.update(workflow)
         // A new schedule, or one active again: its next run is planned (a changed schedule's old job finds it changed).

@@ -65,7 +65,7 @@ enum WorkflowCoding {
         let definition = try value(Workflow.Definition.self, definition)
         return Workflow(
             id: WorkflowID(rawValue: id), businessId: BusinessID(rawValue: business), name: name, status: status, trigger: definition.trigger,
-            conditions: definition.conditions, actions: definition.actions, allowReentry: definition.allowReentry, secret: secret,
+            conditions: definition.conditions, actions: definition.actions, allowReentry: definition.allowReentry, goal: definition.goal ?? [], secret: secret,
             createdAt: created, updatedAt: updated)
     }
 
