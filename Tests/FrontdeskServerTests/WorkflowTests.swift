@@ -222,4 +222,44 @@ struct WorkflowTests {
             #expect(log.map { $0["action"] as? String } == ["wait", "goal"])
         }
     }
+
+    @Test("contact.tagged: a tag a member adds (or a workflow adds) starts the workflow for that tag only, with the contact's lead")
+    func tagTrigger() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            _ = try await client.call(
+                .put, "/api/businesses/\(owner.businessId)", token: owner.token, json: #"{"settings":{"follow_ups":{"quiet_hours":null}}}"#)
+            let vip = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"VIP welcome","trigger":{"type":"contact.tagged","tag":"vip"},"actions":[{"type":"send_sms","text":"Welcome to the club, {{contact.first_name}} ({{event.tag}})"}]}"#)
+            #expect(vip.status == .created, "\(vip.json)")
+            let tagger = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Big spenders","trigger":{"type":"lead.updated"},"conditions":[{"field":"lead.company","op":"eq","value":"Acme"}],"actions":[{"type":"add_tag","tag":"vip"}]}"#)
+            #expect(tagger.status == .created, "\(tagger.json)")
+
+            let ana = try #require(try await client.createLead(owner, phone: "+15551231101", name: "Ana Tag")["id"] as? String)
+            _ = try await client.createLead(owner, phone: "+15551231102", name: "Bo Tag")
+            try await eventually("contacts made") {
+                try await client.call(.get, "/api/contacts?business_id=\(owner.businessId)", token: owner.token).list("contacts").count == 2
+            }
+            // A member tags Bo "vip" (and "late", which starts nothing).
+            let bo = try #require(
+                try await client.call(.get, "/api/contacts?business_id=\(owner.businessId)&search=Bo", token: owner.token).list("contacts").first?["id"] as? String)
+            #expect(try await client.call(.put, "/api/contacts/\(bo)", token: owner.token, json: #"{"tags":["vip","late"]}"#).status == .ok)
+            try await eventually("Bo's welcome") { try await texts(client, owner).contains { $0["body"] as? String == "Welcome to the club, Bo (vip)" } }
+            // A workflow tags Ana (her company became Acme): the same welcome.
+            #expect(try await client.call(.put, "/api/leads/\(ana)", token: owner.token, json: #"{"company":"Acme"}"#).status == .ok)
+            try await eventually("Ana's welcome") { try await texts(client, owner).contains { $0["body"] as? String == "Welcome to the club, Ana (vip)" } }
+            // Tagged again: no second welcome (enrolled once).
+            #expect(try await client.call(.put, "/api/contacts/\(bo)", token: owner.token, json: #"{"tags":[]}"#).status == .ok)
+            #expect(try await client.call(.put, "/api/contacts/\(bo)", token: owner.token, json: #"{"tags":["vip"]}"#).status == .ok)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await texts(client, owner).count == 2)
+            let refused = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created","tag":"vip"},"actions":[{"type":"exit"}]}"#)
+            #expect(refused.status == .unprocessableContent, "\(refused.json)")
+        }
+    }
 }

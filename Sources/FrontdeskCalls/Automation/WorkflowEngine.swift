@@ -54,6 +54,8 @@ package struct WorkflowEngine: Sendable {
         case .messageReceived:
             context["message.body"] = data["body"]?.text.map(WorkflowValue.string)
             context["message.channel"] = data["channel"]?.text.map(WorkflowValue.string)
+        case .contactTagged:
+            context["event.tag"] = data["tag"]?.text.map(WorkflowValue.string)
         default: break
         }
         var jobs: [Job] = []
@@ -387,6 +389,7 @@ package struct WorkflowEngine: Sendable {
             if had != adding {
                 contact.updatedAt = now
                 try await store.contacts.update(contact)
+                if adding { await store.contactTagged(contact, added: [tag], at: now) }
             }
             return ("done", "\(adding ? "tagged" : "untagged") \(tag)")
         case .setLeadStatus(let status):

@@ -78,7 +78,7 @@ public enum WorkflowField {
         "appointment.id", "appointment.type", "appointment.status", "appointment.when",
         "call.id", "call.outcome", "call.duration", "call.summary",
         "message.body", "message.channel",
-        "event.type", "now.inside_business_hours",
+        "event.type", "event.tag", "now.inside_business_hours",
     ]
 }
 
@@ -286,7 +286,7 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
 public struct WorkflowTrigger: Sendable, Hashable, Codable {
     public static let types: [EventType] = [
         .leadCreated, .leadUpdated, .leadQualified, .appointmentBooked, .appointmentMoved, .appointmentCancelled, .appointmentNoShow,
-        .callEnded, .messageReceived,
+        .callEnded, .messageReceived, .contactTagged,
     ]
     public static let manual = "manual"
     /// Every trigger type's name, as the API spells it.
@@ -300,8 +300,11 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
     public var keyword: String?
     /// `schedule` and `date` triggers (then `type` is nil).
     public var schedule: WorkflowSchedule?
+    /// `contact.tagged`: only this tag.
+    public var tag: String?
 
-    public init(type: EventType?, outcome: CallOutcome? = nil, keyword: String? = nil, schedule: WorkflowSchedule? = nil) {
+    public init(type: EventType?, outcome: CallOutcome? = nil, keyword: String? = nil, schedule: WorkflowSchedule? = nil, tag: String? = nil) {
+        self.tag = tag
         self.type = type
         self.outcome = outcome
         self.keyword = keyword
@@ -316,7 +319,7 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, outcome, keyword, every, at, weekday, day, field, audience
+        case type, outcome, keyword, every, at, weekday, day, field, audience, tag
         case offsetDays = "offset_days"
     }
 
@@ -325,6 +328,7 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
         try c.encode(name, forKey: .type)
         try c.encodeIfPresent(outcome, forKey: .outcome)
         try c.encodeIfPresent(keyword, forKey: .keyword)
+        try c.encodeIfPresent(tag, forKey: .tag)
         if let schedule {
             if schedule.date == nil { try c.encode(schedule.every, forKey: .every) }
             try c.encode(schedule.at, forKey: .at)
@@ -369,7 +373,7 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let raw = try c.decode(String.self, forKey: .type)
         if raw == "schedule" || raw == "date" {
-            (type, outcome, keyword) = (nil, nil, nil)
+            (type, outcome, keyword, tag) = (nil, nil, nil, nil)
             schedule = try Self.schedule(c, date: raw == "date")
             return
         }
@@ -390,6 +394,10 @@ public struct WorkflowTrigger: Sendable, Hashable, Codable {
         }
         if keyword != nil, type != .messageReceived {
             throw DecodingError.dataCorruptedError(forKey: .keyword, in: c, debugDescription: "applies to message.received only")
+        }
+        tag = try c.decodeIfPresent(String.self, forKey: .tag)?.trimmingWhitespace()
+        if let tag, type != .contactTagged || !(1...50).contains(tag.count) {
+            throw DecodingError.dataCorruptedError(forKey: .tag, in: c, debugDescription: "applies to contact.tagged only: the tag, 1–50 characters")
         }
     }
 }
@@ -468,6 +476,7 @@ public struct Workflow: Sendable, Hashable {
     public func matches(_ type: EventType, context: [String: WorkflowValue]) -> Bool {
         guard status == .active, trigger.type == type else { return false }
         if let outcome = trigger.outcome, context["call.outcome"]?.description != outcome.rawValue { return false }
+        if let tag = trigger.tag, context["event.tag"]?.description != tag { return false }
         if let keyword = trigger.keyword {
             let words = (context["message.body"]?.description ?? "").lowercased().split { !$0.isLetter && !$0.isNumber }
             let wanted = keyword.lowercased().split { !$0.isLetter && !$0.isNumber }

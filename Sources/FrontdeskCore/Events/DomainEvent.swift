@@ -16,6 +16,8 @@ public enum EventType: String, Sendable, Codable, CaseIterable, Hashable {
     case appointmentNoShow = "appointment.no_show"
     case messageReceived = "message.received"
     case messageSent = "message.sent"
+    /// A tag was added to a contact (by a member or a workflow).
+    case contactTagged = "contact.tagged"
     case conversationAssigned = "conversation.assigned"
     case agentStatus = "agent.status"
     case notificationCreated = "notification.created"

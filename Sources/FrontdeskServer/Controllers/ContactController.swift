@@ -146,6 +146,7 @@ struct ContactController {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> APIResponse<DetailView> {
         var (contact, claims) = try await load(context)
         try await tenancy.authorize(claims, business: contact.businessId)
+        let tagsBefore = contact.tags
         var request = request
         let body = try await request.decodeJSON(Body.self, context: context)
         try body.validate(requireIdentity: false)
@@ -159,6 +160,7 @@ struct ContactController {
         if let notes = body.notes { contact.notes = notes }
         contact.updatedAt = now()
         try await store.contacts.update(contact)
+        await store.contactTagged(contact, added: contact.tags.filter { !tagsBefore.contains($0) }, at: contact.updatedAt)
         return APIResponse(try await detail(contact), message: "Contact updated")
     }
 

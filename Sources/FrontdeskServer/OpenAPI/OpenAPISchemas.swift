@@ -49,6 +49,7 @@ enum OpenAPISchemas {
             "type": enumeration(WorkflowTrigger.names),
             "outcome": ["allOf": [enumeration(CallOutcome.allCases.map(\.rawValue))], "description": "call.ended only"],
             "keyword": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "message.received only: a whole word the text contains"],
+            "tag": ["type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "contact.tagged only: the tag"],
             "every": ["allOf": [enumeration(WorkflowSchedule.Every.allCases.map(\.rawValue))], "description": "schedule only"],
             "at": ["type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$", "description": "schedule and date: a time of day in the business's zone"],
             "weekday": ["type": "integer", "minimum": 1, "maximum": 7, "description": "schedule with every: week (1 = Monday)"],

@@ -20,6 +20,16 @@ extension Store {
         await feed.leadChanged(from: old, to: new, at: time)
     }
 
+    /// Tags newly on a contact: one `contact.tagged` event each, carrying the contact's newest lead
+    /// (what a workflow enrolls).
+    public func contactTagged(_ contact: Contact, added tags: [String], at time: Date) async {
+        guard !tags.isEmpty else { return }
+        let lead = try? await contacts.leads(of: contact.id).last
+        for tag in tags {
+            await feed.publish(.contactTagged, business: contact.businessId, data: ContactTagged(contactId: contact.id, leadId: lead ?? nil, tag: tag), at: time)
+        }
+    }
+
     /// A text or e-mail was stored, either way. Returns its thread (nil without a lead, or on failure).
     @discardableResult
     public func messageStored(_ message: Message, lead known: Lead? = nil) async -> ConversationThread? {
