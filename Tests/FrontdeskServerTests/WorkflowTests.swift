@@ -262,4 +262,29 @@ struct WorkflowTests {
             #expect(refused.status == .unprocessableContent, "\(refused.json)")
         }
     }
+
+    @Test("assign hands the lead's conversations to a member (published as conversation.assigned); an assignee outside the business is refused")
+    func assignConversations() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            let lead = try #require(try await client.createLead(owner, phone: "+15551231201", name: "Eve Hand")["id"] as? String)
+            let sent = try await client.call(
+                .post, "/api/sms", token: owner.token, json: #"{"business_id":"\#(owner.businessId)","lead_id":"\#(lead)","message":"Hi Eve"}"#)
+            #expect(sent.status == .created, "\(sent.json)")
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Hot lead to the owner","trigger":{"type":"lead.updated"},"conditions":[{"field":"lead.status","op":"eq","value":"contacted"}],"actions":[{"type":"assign","user_id":"\#(owner.userId)"}]}"#)
+            #expect(created.status == .created, "\(created.json)")
+            #expect(try await client.call(.put, "/api/leads/\(lead)", token: owner.token, json: #"{"status":"contacted"}"#).status == .ok)
+            try await eventually("assigned") {
+                try await client.call(.get, "/api/conversations?business_id=\(owner.businessId)", token: owner.token).list("conversations")
+                    .contains { $0["assignee_id"] as? String == owner.userId }
+            }
+            let stranger = try await client.register("Stranger")
+            let refused = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"x","trigger":{"type":"lead.created"},"actions":[{"type":"assign","user_id":"\#(stranger.userId)"}]}"#)
+            #expect(refused.status == .unprocessableContent && refused.details["actions"]?.first?.contains("not a member") == true, "\(refused.json)")
+        }
+    }
 }

@@ -336,6 +336,19 @@ package struct WorkflowEngine: Sendable {
                 await store.feed.publish(.notificationCreated, business: business.id, data: NotificationView(notification), at: now)
             }
             return ("done", "notified \(made.count) \(adminsOnly ? "admins" : "members")")
+        case .assign(let user):
+            guard try await store.users.role(of: user, in: business.id) != nil else { return ("skipped", "\(user) is no longer a member of the business") }
+            var assigned = 0
+            for channel in ThreadChannel.allCases {
+                guard let thread = try await store.inbox.thread(lead: lead.id, channel: channel) else { continue }
+                let change = ConversationChange(
+                    conversationId: thread.id, kind: .assigned, actorId: nil, assigneeId: user, note: "by the workflow \(workflow.name)", createdAt: now)
+                // Already theirs (a re-run): no change, nothing published.
+                guard let updated = try await store.inbox.apply(change) else { continue }
+                await store.feed.publish(.conversationAssigned, business: business.id, data: Assigned(conversation: updated, change: change), at: now)
+                assigned += 1
+            }
+            return ("done", assigned == 0 ? "no conversation of the lead to assign (or all were \(user)'s already)" : "\(assigned) conversations assigned to \(user)")
         case .setLeadField(let field, let template):
             let value = WorkflowTemplate.render(template, context).trimmingWhitespace()
             var changed = lead
@@ -404,6 +417,12 @@ package struct WorkflowEngine: Sendable {
             return ("done", "exited")
         }
     }
+}
+
+/// `conversation.assigned`, as the inbox publishes it: the thread as it is now and the change.
+struct Assigned: Encodable, Sendable {
+    let conversation: ConversationThread
+    let change: ConversationChange
 }
 
 /// Texts wait for the end of the business's quiet hours (the step runs again then).

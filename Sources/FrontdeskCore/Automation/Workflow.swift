@@ -191,6 +191,8 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
     case notify(message: String, adminsOnly: Bool)
     /// Sets one of the lead's fields (the value may use variables).
     case setLeadField(LeadField, String)
+    /// Assigns the lead's conversations to a member (the receptionist goes quiet on them).
+    case assign(UserID)
     /// Ends the enrollment here (after a condition-less branch, or as a goal reached).
     case exit
 
@@ -199,6 +201,7 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case templateId = "template_id"
         case workflowId = "workflow_id"
         case message, to, field, value
+        case userId = "user_id"
     }
 
     public var type: String {
@@ -214,13 +217,14 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .startWorkflow: "start_workflow"
         case .notify: "notify"
         case .setLeadField: "update_lead_field"
+        case .assign: "assign"
         case .exit: "exit"
         }
     }
 
     public static let types = [
         "send_sms", "send_email", "send_template", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "update_lead_field",
-        "start_workflow", "notify", "exit",
+        "start_workflow", "notify", "assign", "exit",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -247,6 +251,7 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
             let to = try c.decodeIfPresent(String.self, forKey: .to) ?? "everyone"
             guard to == "everyone" || to == "admins" else { throw DecodingError.dataCorruptedError(forKey: .to, in: c, debugDescription: "must be everyone or admins") }
             self = .notify(message: try text(.message, max: 500), adminsOnly: to == "admins")
+        case "assign": self = .assign(UserID(rawValue: try text(.userId, max: 100)))
         case "update_lead_field":
             self = .setLeadField(try c.decode(LeadField.self, forKey: .field), try text(.value, max: 200))
         case "exit": self = .exit
@@ -272,6 +277,7 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .notify(let message, let adminsOnly):
             try c.encode(message, forKey: .message)
             try c.encode(adminsOnly ? "admins" : "everyone", forKey: .to)
+        case .assign(let user): try c.encode(user, forKey: .userId)
         case .setLeadField(let field, let value):
             try c.encode(field, forKey: .field)
             try c.encode(value, forKey: .value)

@@ -150,6 +150,10 @@ struct WorkflowController {
                 guard let template = try await store.workflows.template(id), template.businessId == business else {
                     throw AppError.validation(field: "actions", "send_template: \(id) is not a template of this business")
                 }
+            case .assign(let user):
+                guard try await store.users.role(of: user, in: business) != nil else {
+                    throw AppError.validation(field: "actions", "assign: \(user) is not a member of this business")
+                }
             case .startWorkflow(let id):
                 guard id != workflow else { throw AppError.validation(field: "actions", "start_workflow: a workflow cannot start itself") }
                 guard let other = try await store.workflows.find(id), other.businessId == business else {

@@ -70,7 +70,7 @@ enum OpenAPISchemas {
         "type": "array", "minItems": 1, "maxItems": 20,
         "items": [
             "type": "object", "required": ["type"],
-            "description": "send_sms {text}, send_email {subject, body}, send_template {template_id}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, update_lead_field {field, value}, start_workflow {workflow_id}, notify {message, to}, exit; text fields take {{variables}}",
+            "description": "send_sms {text}, send_email {subject, body}, send_template {template_id}, wait {minutes}, webhook {url}, add_tag / remove_tag {tag}, update_lead_status {status}, update_lead_field {field, value}, start_workflow {workflow_id}, notify {message, to}, assign {user_id}, exit; text fields take {{variables}}",
             "properties": [
                 "type": enumeration(WorkflowAction.types), "text": ["type": "string", "minLength": 1, "maxLength": 1600],
                 "subject": ["type": "string", "minLength": 1, "maxLength": 200], "body": ["type": "string", "minLength": 1, "maxLength": 20_000],
@@ -79,6 +79,7 @@ enum OpenAPISchemas {
                 "workflow_id": ["type": "string", "minLength": 1, "maxLength": 100],
                 "message": ["type": "string", "minLength": 1, "maxLength": 500], "to": enumeration(["everyone", "admins"]),
                 "field": enumeration(LeadField.allCases.map(\.rawValue)), "value": ["type": "string", "minLength": 1, "maxLength": 200],
+                "user_id": ["type": "string", "minLength": 1, "maxLength": 100],
             ],
         ],
     ]
