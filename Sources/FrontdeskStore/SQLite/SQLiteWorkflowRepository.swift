@@ -40,15 +40,28 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     }
 
     func list(business: BusinessID, status: WorkflowStatus?, page: PageRequest) async throws -> Page<Workflow> {
+        try await self.page(
+            "workflows", columns: Self.workflowColumns, key: "business_id", business.rawValue, filter: status.map { ("status", $0.rawValue) },
+            order: "created_at, id", page: page, decode: Self.workflow)
+    }
+
+    /// One page of `table` where `key` is `value` (and the filter's column its value, when given), with the total.
+    private func page<Item: Sendable>(
+        _ table: String, columns: String, key: String, _ value: String, filter: (column: String, value: String)?, order: String, page: PageRequest,
+        decode: @escaping @Sendable (Row) throws -> Item?
+    ) async throws -> Page<Item> {
         try await pool.read { db in
-            let condition = status == nil ? "business_id = ?" : "business_id = ? AND status = ?"
-            var arguments: StatementArguments = [business.rawValue]
-            if let status { arguments += [status.rawValue] }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM workflows WHERE \(condition)", arguments: arguments) ?? 0
+            var condition = "\(key) = ?"
+            var arguments: StatementArguments = [value]
+            if let filter {
+                condition += " AND \(filter.column) = ?"
+                arguments += [filter.value]
+            }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT \(Self.workflowColumns) FROM workflows WHERE \(condition) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                db, sql: "SELECT \(columns) FROM \(table) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: arguments + [page.limit, page.offset])
-            return Page(items: try rows.compactMap(Self.workflow), total: total)
+            return Page(items: try rows.compactMap(decode), total: total)
         }
     }
 
@@ -109,16 +122,9 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     }
 
     func enrollments(workflow: WorkflowID, status: EnrollmentStatus?, page: PageRequest) async throws -> Page<Enrollment> {
-        try await pool.read { db in
-            let condition = status == nil ? "workflow_id = ?" : "workflow_id = ? AND status = ?"
-            var arguments: StatementArguments = [workflow.rawValue]
-            if let status { arguments += [status.rawValue] }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollments WHERE \(condition)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(Self.enrollmentColumns) FROM enrollments WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset])
-            return Page(items: try rows.compactMap(Self.enrollment), total: total)
-        }
+        try await self.page(
+            "enrollments", columns: Self.enrollmentColumns, key: "workflow_id", workflow.rawValue, filter: status.map { ("status", $0.rawValue) },
+            order: "created_at DESC, id", page: page, decode: Self.enrollment)
     }
 
     func save(_ enrollment: Enrollment) async throws {
@@ -188,16 +194,9 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     }
 
     func campaigns(business: BusinessID, status: CampaignStatus?, page: PageRequest) async throws -> Page<Campaign> {
-        try await pool.read { db in
-            let condition = status == nil ? "business_id = ?" : "business_id = ? AND status = ?"
-            var arguments: StatementArguments = [business.rawValue]
-            if let status { arguments += [status.rawValue] }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM campaigns WHERE \(condition)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(Self.campaignColumns) FROM campaigns WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset])
-            return Page(items: try rows.compactMap(Self.campaign), total: total)
-        }
+        try await self.page(
+            "campaigns", columns: Self.campaignColumns, key: "business_id", business.rawValue, filter: status.map { ("status", $0.rawValue) },
+            order: "created_at DESC, id", page: page, decode: Self.campaign)
     }
 
     func update(_ campaign: Campaign) async throws {
@@ -248,16 +247,9 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
     }
 
     func templates(business: BusinessID, channel: TemplateChannel?, page: PageRequest) async throws -> Page<MessageTemplate> {
-        try await pool.read { db in
-            let condition = channel == nil ? "business_id = ?" : "business_id = ? AND channel = ?"
-            var arguments: StatementArguments = [business.rawValue]
-            if let channel { arguments += [channel.rawValue] }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM message_templates WHERE \(condition)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(Self.templateColumns) FROM message_templates WHERE \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                arguments: arguments + [page.limit, page.offset])
-            return Page(items: rows.compactMap(Self.template), total: total)
-        }
+        try await self.page(
+            "message_templates", columns: Self.templateColumns, key: "business_id", business.rawValue,
+            filter: channel.map { ("channel", $0.rawValue) }, order: "created_at DESC, id", page: page, decode: Self.template)
     }
 
     func update(_ template: MessageTemplate) async throws {
