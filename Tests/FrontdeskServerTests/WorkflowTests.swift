@@ -287,4 +287,26 @@ struct WorkflowTests {
             #expect(refused.status == .unprocessableContent && refused.details["actions"]?.first?.contains("not a member") == true, "\(refused.json)")
         }
     }
+
+    @Test("a workflow that re-triggers itself with allow_reentry does not loop: a lead re-enters only after its last run finished and ten minutes passed")
+    func reentryLoopGuard() async throws {
+        try await TestApp().serve { client in
+            let owner = try await client.register("Owner")
+            let created = try await client.call(
+                .post, "/api/workflows", token: owner.token,
+                json: #"{"business_id":"\#(owner.businessId)","name":"Flip","allow_reentry":true,"trigger":{"type":"lead.updated"},"actions":[{"type":"update_lead_status","status":"contacted"},{"type":"update_lead_status","status":"new"}]}"#)
+            let workflow = try #require(created["id"] as? String, "\(created.json)")
+            let lead = try #require(try await client.createLead(owner, phone: "+15551231301", name: "Lu Loop")["id"] as? String)
+            #expect(try await client.call(.put, "/api/leads/\(lead)", token: owner.token, json: #"{"company":"Loop Inc"}"#).status == .ok)
+            try await eventually("the first run finished") { try await enrollments(client, owner, workflow).first?["status"] as? String == "completed" }
+            // Its own status changes set off lead.updated four times: none enrolled it again.
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(try await enrollments(client, owner, workflow).count == 1)
+            client.clock.advance(seconds: 11 * 60)
+            #expect(try await client.call(.put, "/api/leads/\(lead)", token: try await token(client, owner), json: #"{"company":"Loop Two"}"#).status == .ok)
+            try await eventually("enrolled again after the cooldown") { try await enrollments(client, owner, workflow).count == 2 }
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(try await enrollments(client, owner, workflow).count == 2)
+        }
+    }
 }

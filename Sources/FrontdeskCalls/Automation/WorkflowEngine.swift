@@ -62,7 +62,9 @@ package struct WorkflowEngine: Sendable {
         for workflow in workflows where workflow.matches(event.type, context: context) {
             let enrollment = Enrollment(
                 workflowId: workflow.id, businessId: business.id, leadId: lead.id, context: context, source: event.id, createdAt: now, updatedAt: now)
-            guard let stored = try await store.workflows.enroll(enrollment, once: !workflow.allowReentry), stored.status == .active else { continue }
+            guard let stored = try await store.workflows.enroll(enrollment, once: !workflow.allowReentry, reentryAfter: Self.reentryAfter(now)),
+                stored.status == .active
+            else { continue }
             jobs.append(Self.step(stored, stored.step, due: now, now: now))
         }
         return jobs
@@ -249,6 +251,13 @@ package struct WorkflowEngine: Sendable {
         return .done("\(action.type): \(detail)")
     }
 
+    /// With `allow_reentry`, an event enrolls a lead again only once its last enrollment in the workflow
+    /// has finished and is ten minutes old: a workflow whose own step sets off its trigger again (a
+    /// status it sets, a tag it adds) runs at most every ten minutes per lead, not in a tight loop.
+    static let reentryCooldown: TimeInterval = 600
+
+    static func reentryAfter(_ now: Date) -> Date { now.addingTimeInterval(-reentryCooldown) }
+
     /// How many workflows in a row may start one another (a loop of `start_workflow`s with re-entry ends there).
     static let maxChain = 5
 
@@ -268,7 +277,7 @@ package struct WorkflowEngine: Sendable {
         guard other.conditions.allSatisfy({ $0.holds(in: context) }) else { return ("skipped", "the conditions of \(other.name) do not hold") }
         let started = Enrollment(
             workflowId: other.id, businessId: business.id, leadId: lead.id, context: context, source: "workflow:\(job.key)", createdAt: now, updatedAt: now)
-        guard let stored = try await store.workflows.enroll(started, once: !other.allowReentry) else {
+        guard let stored = try await store.workflows.enroll(started, once: !other.allowReentry, reentryAfter: Self.reentryAfter(now)) else {
             return ("skipped", "the lead was enrolled in \(other.name) before")
         }
         if stored.status == .active { try await store.jobs.schedule([Self.step(stored, stored.step, due: now, now: now)]) }

@@ -86,7 +86,7 @@ struct PostgresWorkflowRepository: WorkflowRepository {
         ).compactMap(Self.workflow)
     }
 
-    func enroll(_ enrollment: Enrollment, once: Bool) async throws -> Enrollment? {
+    func enroll(_ enrollment: Enrollment, once: Bool, reentryAfter: Date?) async throws -> Enrollment? {
         let context = try WorkflowCoding.text(enrollment.context)
         let log = try WorkflowCoding.text(enrollment.log)
         return try await db.transaction { db in
@@ -104,6 +104,15 @@ struct PostgresWorkflowRepository: WorkflowRepository {
                 try await db.row(
                     "SELECT 1 FROM enrollments WHERE workflow_id = \(enrollment.workflowId.rawValue) AND lead_id = \(enrollment.leadId.rawValue) LIMIT 1"
                 ) != nil
+            {
+                return nil
+            }
+            if !once, let after = reentryAfter,
+                try await db.row(
+                    """
+                    SELECT 1 FROM enrollments WHERE workflow_id = \(enrollment.workflowId.rawValue) AND lead_id = \(enrollment.leadId.rawValue)
+                      AND (status = 'active' OR created_at >= \(after.storedInstant)) LIMIT 1
+                    """) != nil
             {
                 return nil
             }

@@ -14,8 +14,9 @@ public protocol WorkflowRepository: Sendable {
     func active(business: BusinessID, trigger: EventType) async throws -> [Workflow]
 
     /// Stores the enrollment unless one with its workflow and source exists (then returns that one),
-    /// or — with `once` — the lead has any enrollment in the workflow (then returns nil).
-    func enroll(_ enrollment: Enrollment, once: Bool) async throws -> Enrollment?
+    /// or — with `once` — the lead has any enrollment in the workflow (then returns nil), or — with
+    /// `reentryAfter` — the lead has one still active, or made at or after that instant (nil).
+    func enroll(_ enrollment: Enrollment, once: Bool, reentryAfter: Date?) async throws -> Enrollment?
     func enrollment(_ id: EnrollmentID) async throws -> Enrollment?
     func enrollments(workflow: WorkflowID, status: EnrollmentStatus?, page: PageRequest) async throws -> Page<Enrollment>
     /// Writes the enrollment's step, status, variables and log.
@@ -42,6 +43,12 @@ public protocol WorkflowRepository: Sendable {
 }
 
 /// How workflows and enrollments are kept as JSON text (both engines).
+extension WorkflowRepository {
+    public func enroll(_ enrollment: Enrollment, once: Bool) async throws -> Enrollment? {
+        try await enroll(enrollment, once: once, reentryAfter: nil)
+    }
+}
+
 enum WorkflowCoding {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -87,7 +87,7 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
         }
     }
 
-    func enroll(_ enrollment: Enrollment, once: Bool) async throws -> Enrollment? {
+    func enroll(_ enrollment: Enrollment, once: Bool, reentryAfter: Date?) async throws -> Enrollment? {
         let context = try WorkflowCoding.text(enrollment.context)
         let log = try WorkflowCoding.text(enrollment.log)
         return try await pool.write { db in
@@ -101,6 +101,14 @@ struct SQLiteWorkflowRepository: WorkflowRepository {
                 try Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workflow_id = ? AND lead_id = ?)",
                     arguments: [enrollment.workflowId.rawValue, enrollment.leadId.rawValue]) == true
+            {
+                return nil
+            }
+            if !once, let after = reentryAfter,
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM enrollments WHERE workflow_id = ? AND lead_id = ? AND (status = 'active' OR created_at >= ?))",
+                    arguments: [enrollment.workflowId.rawValue, enrollment.leadId.rawValue, after]) == true
             {
                 return nil
             }
