@@ -74,7 +74,7 @@ public struct ReminderPlan: Sendable, Equatable {
         var reminders: [Reminder] = []
         var leftOut: [(Int, String)] = []
         for offset in settings.reminderOffsets {
-            let due = start.addingTimeInterval(-TimeInterval(offset * 60))
+            let due = Self.due(start: start, offsetMinutes: offset, zone: zone)
             if due <= now {
                 leftOut.append((offset, "already past when the appointment was booked"))
             } else if let quiet = settings.quietHours, quiet.end(after: due, in: zone) != nil {
@@ -85,6 +85,16 @@ public struct ReminderPlan: Sendable, Equatable {
         }
         self.reminders = reminders
         self.leftOut = leftOut
+    }
+
+    /// `offsetMinutes` before `start`. Whole days are counted on the business's calendar — the day
+    /// before at the same wall-clock time, even across a daylight-saving change; other offsets are
+    /// elapsed time (an hour before is an hour before).
+    public static func due(start: Date, offsetMinutes: Int, zone: BusinessTimeZone) -> Date {
+        guard offsetMinutes % 1440 == 0, let day = zone.calendar.date(byAdding: .day, value: -offsetMinutes / 1440, to: start) else {
+            return start.addingTimeInterval(-TimeInterval(offsetMinutes * 60))
+        }
+        return day
     }
 
     /// A reminder that comes due later than this is not worth sending: more than half its offset
