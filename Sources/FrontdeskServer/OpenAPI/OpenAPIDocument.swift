@@ -255,6 +255,9 @@ enum OpenAPIDocument {
             if op.path.contains("{delivery_id}") {
                 parameters.insert(["name": "delivery_id", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
             }
+            if op.path.contains("{opportunity}") {
+                parameters.insert(["name": "opportunity", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
+            }
             if op.path.contains("{leadId}") {
                 parameters.insert(["name": "leadId", "in": "path", "required": true, "schema": ["type": "string"]], at: 0)
             }
