@@ -82,9 +82,17 @@ public final class TelnyxStandIn: Sendable {
                     status: .internalServerError,
                     body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"code":"10007","title":"Unexpected error"}]}"#)))
             }
-            let answer = entry.action == "messages"
-                ? #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(entry.body["to"]?.text ?? "")","status":"queued"}]}}"#
-                : #"{"data":{"result":"ok"}}"#
+            let answer: String
+            switch entry.action {
+            case "messages":
+                answer = #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(entry.body["to"]?.text ?? "")","status":"queued"}]}}"#
+            case "calls":
+                // Dial: a new call, ringing (its events are the test's to send).
+                let id = "v3:out-" + UUID().uuidString.lowercased()
+                answer = #"{"data":{"call_control_id":"\#(id)","call_leg_id":"leg-\#(id)","call_session_id":"session-\#(id)","is_alive":false,"record_type":"call"}}"#
+            default:
+                answer = #"{"data":{"result":"ok"}}"#
+            }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
         let (bound, task) = try await LoopbackServer.start(router, port: port, name: "telnyx-stand-in")
@@ -97,8 +105,11 @@ public final class TelnyxStandIn: Sendable {
 
     /// Call Control commands (all, or one kind), or `messages`.
     public func commands(_ action: String? = nil) -> [Received] {
-        received.withLock { all in all.filter { action == nil ? $0.action != "messages" : $0.action == action } }
+        received.withLock { all in all.filter { action == nil ? !["messages", "calls"].contains($0.action) : $0.action == action } }
     }
+
+    /// The calls dialled (`POST /v2/calls`), in order.
+    public var dials: [Received] { commands("calls") }
 
     /// What the runtime asked Telnyx to say, in order.
     public var spoken: [String] { commands("speak").compactMap { $0.body["payload"]?.text } }

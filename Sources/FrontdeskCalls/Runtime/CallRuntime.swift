@@ -173,6 +173,30 @@ package final class CallRuntime: Sendable {
         return registered
     }
 
+    /// The session of an outbound call the callee just answered (`POST /api/calls` stored it, the
+    /// carrier dialled it): registered under the carrier's id, not greeted yet — the answer, or the
+    /// answering-machine decision, greets the callee or leaves a voicemail. The existing session when
+    /// the answer is delivered twice; nil when the call is over or its agent gone.
+    package func attachOutbound(_ stored: Call, transport: any CallTransport) async throws -> CallSession? {
+        guard stored.direction == .outbound, let providerCallId = stored.providerCallId else { return nil }
+        let key = stored.provider + ":" + providerCallId
+        if let existing = sessions.withLock({ $0[key] }) { return existing }
+        guard isAccepting else { throw StartError.stopping }
+        guard let call = try await store.calls.find(stored.id), call.status == .inProgress,
+            let agentId = call.agentId, let agent = try await store.agents.find(agentId),
+            let business = try await store.businesses.find(call.businessId)
+        else { return nil }
+        let lead = try await call.leadId.asyncFlatMap { try await store.leads.find($0) }
+        let timing = CallSession.Timing(
+            silence: silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
+            maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
+        let session = CallSession(
+            call: call, agent: agent, business: business, lead: lead, transport: transport,
+            conversations: conversations, store: store, now: now, timing: timing, logger: logger,
+            onEnd: { [weak self] _ in self?.unregister(key, provider: call.provider) })
+        return register(session, key: key, provider: call.provider).session
+    }
+
     package func session(provider: String, providerCallId: String) -> CallSession? {
         sessions.withLock { $0[provider + ":" + providerCallId] }
     }

@@ -52,6 +52,8 @@ package actor CallSession {
     private var interruptedThinking = false
     private var silenceTimer: Task<Void, Never>?
     private var durationTimer: Task<Void, Never>?
+    /// An outbound call waiting for the carrier's answering-machine decision (or the beep).
+    private var awaitingMachine: Task<Void, Never>?
     /// The latest of the call's transcript writes; each waits for the one before (see `persist`).
     private var transcriptWrites: Task<Void, Never>?
     /// Carrier events already in the transcript when the call was taken over (id → answered).
@@ -379,12 +381,105 @@ package actor CallSession {
             }
             return
         }
+        if call.direction == .outbound {
+            // We called them: say who is calling and why, then converse as on any call.
+            let why = call.purpose.map { "I'm calling \(Self.about($0))." } ?? "I'm calling to follow up with you."
+            try await speak(consent + "Hi, this is the receptionist at \(business.name). \(why) Is now a good time?")
+            return
+        }
         let greeting = ScriptedPolicy().greeting(
             ReceptionistContext(
                 businessName: business.name, settings: business.settings, behavior: agent.behaviorSettings,
                 callerPhone: lead?.phone, channel: .voice, now: now()))
         let open = isOpen(hours: agent.workingHours.map { var s = business.settings; s.businessHours = $0; return OpeningHours(settings: s) } ?? hours)
         try await speak(consent + (open ? greeting : greeting + " We're closed right now, but I can still book an appointment for you or take a message."))
+    }
+
+    /// "about your appointment" from a purpose written either way ("about …", "to …", or a bare topic).
+    static func about(_ purpose: String) -> String {
+        let text = purpose.trimmingWhitespace().trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+        let lower = text.lowercased()
+        if ["about ", "to ", "regarding ", "because ", "for "].contains(where: lower.hasPrefix) { return text }
+        return "about " + text
+    }
+
+    /// A number as it is read out: "555 010 0199" for a North American one, the digits otherwise.
+    static func spoken(_ number: PhoneNumber) -> String {
+        var digits = Array(number.e164.dropFirst())
+        if digits.count == 11, digits.first == "1" { digits.removeFirst() }
+        guard digits.count == 10 else { return digits.map(String.init).joined(separator: " ") }
+        let groups = [digits[0..<3], digits[3..<6], digits[6..<10]]
+        return groups.map { $0.map(String.init).joined(separator: " ") }.joined(separator: ", ")
+    }
+
+    /// What an answering machine is left when the call has no message of its own.
+    func defaultVoicemail() -> String {
+        let why = call.purpose.map { " I'm calling \(Self.about($0))." } ?? ""
+        let back = agent.phoneNumber.map { " Please call us back at \(Self.spoken($0))." } ?? " Please call us back."
+        return "Hi, this is the receptionist at \(business.name).\(why)\(back) Thank you, and have a great day. Goodbye!"
+    }
+
+    /// An outbound call reached an answering machine whose greeting has ended (the beep): the message
+    /// is left, and the call is hung up once it is said. False when the call is past that point (a
+    /// person already talking, or ended).
+    @discardableResult
+    package func leaveVoicemail() async -> Bool {
+        guard state == .ringing || state == .listening, callerTurns == 0, !hangUpAfterSpeaking else { return false }
+        if durationTimer == nil { startDurationTimer() }
+        awaitingMachine?.cancel()
+        awaitingMachine = nil
+        let message = call.voicemailMessage ?? defaultVoicemail()
+        record(.system, "An answering machine answered; a voicemail was left after the beep.")
+        summary.append("An answering machine answered; a voicemail was left.")
+        conversation.outcome = .voicemail
+        hangUpAfterSpeaking = true
+        do {
+            try await speak(message)
+        } catch {
+            logger.error("Could not leave the voicemail", metadata: ["error": "\(error)"])
+            try? await transport.hangUp()
+            await finish(cause: "error", status: .failed)
+        }
+        return true
+    }
+
+    /// An outbound call answered while the carrier decides between a person and a machine: nobody is
+    /// greeted yet. If no decision comes within `limit`, the callee is greeted as a person.
+    package func awaitMachineDetection(limit: Duration = .seconds(6)) {
+        guard state == .ringing, awaitingMachine == nil else { return }
+        record(.system, "Answered; listening for an answering machine.")
+        awaitingMachine = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            await self?.machineDetectionTimedOut()
+        }
+    }
+
+    private func machineDetectionTimedOut() async {
+        awaitingMachine = nil
+        guard state == .ringing else { return }
+        logger.notice("No answering-machine decision in time: greeting the callee as a person")
+        await handle(.answered)
+    }
+
+    /// The carrier heard a person (or could not tell): they are greeted now.
+    package func personAnswered() async {
+        awaitingMachine?.cancel()
+        awaitingMachine = nil
+        guard state == .ringing else { return }
+        await handle(.answered)
+    }
+
+    /// The carrier heard an answering machine: the greeting is waited for (`leaveVoicemail` at the beep).
+    package func machineAnswered() {
+        guard state == .ringing else { return }
+        awaitingMachine?.cancel()
+        // The beep may never be reported: after 30 s the message is left anyway.
+        awaitingMachine = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(30))
+            guard !Task.isCancelled else { return }
+            await self?.leaveVoicemail()
+        }
     }
 
     private func isOpen(hours: OpeningHours) -> Bool {
@@ -562,6 +657,7 @@ package actor CallSession {
         state = .ended
         cancelSilenceTimer()
         durationTimer?.cancel()
+        awaitingMachine?.cancel()
         let ended = now()
         call.status = status
         call.endedAt = ended
@@ -607,6 +703,8 @@ package actor CallSession {
         case .transferred: "Transferred to the team."
         case .messageTaken: "A message was taken."
         case .failed: "The call failed."
+        case .voicemail: "An answering machine answered; a voicemail was left."
+        case .noAnswer: "Nobody answered the call."
         }
     }
 

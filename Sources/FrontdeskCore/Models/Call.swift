@@ -15,6 +15,10 @@ public enum CallDirection: String, Sendable, Codable, CaseIterable {
 public enum CallOutcome: String, Sendable, Codable, CaseIterable {
     case booked, qualified, transferred, messageTaken = "message_taken", informationOnly = "information_only"
     case abandoned, spam, failed
+    /// An outbound call reached an answering machine and left a message after the beep.
+    case voicemail
+    /// An outbound call nobody answered (busy, rejected, rang out).
+    case noAnswer = "no_answer"
 }
 
 public struct Call: Sendable, Codable, Hashable {
@@ -42,6 +46,10 @@ public struct Call: Sendable, Codable, Hashable {
     public var llmCompletionTokens: Int = 0
     /// What the call's model use cost in US dollars, from the configured per-million-token prices.
     public var cost: Double = 0
+    /// An outbound call: what it is about (said in the greeting).
+    public var purpose: String?
+    /// An outbound call: what is left on an answering machine (a default message when nil).
+    public var voicemailMessage: String?
 
     public init(
         id: CallID, businessId: BusinessID, agentId: AgentID?, leadId: LeadID?, phone: PhoneNumber?,
@@ -84,7 +92,8 @@ public struct Call: Sendable, Codable, Hashable {
         case createdAt = "created_at"
         case llmPromptTokens = "llm_prompt_tokens"
         case llmCompletionTokens = "llm_completion_tokens"
-        case cost
+        case cost, purpose
+        case voicemailMessage = "voicemail_message"
     }
 }
 

@@ -90,6 +90,24 @@ public struct TelnyxClient: Sendable {
         return answer["data"]?["id"]?.text
     }
 
+    /// `POST /calls` (Dial): an outbound call from `from` to `to` on the Call Control application
+    /// `connectionId`; returns the new call's `call_control_id`. Tried again only when it cannot have
+    /// been taken — a person is never rung twice by a retry.
+    public func dial(
+        connectionId: String, from: String, to: String, clientState: String, machineDetection: String?, timeoutSecs: Int = 30
+    ) async throws(Failure) -> String {
+        var body: [String: JSONValue] = [
+            "connection_id": .string(connectionId), "from": .string(from), "to": .string(to),
+            "client_state": .string(Data(clientState.utf8).base64EncodedString()), "timeout_secs": .number(Double(timeoutSecs)),
+        ]
+        if let machineDetection { body["answering_machine_detection"] = .string(machineDetection) }
+        let answer = try await timed("dial") { () async throws(Failure) in try await post("calls", body, retry: .onlyWhenNotTaken) }
+        guard let id = answer["data"]?["call_control_id"]?.text, !id.isEmpty else {
+            throw .uncertain("the dial answer has no call_control_id")
+        }
+        return id
+    }
+
     /// One request's time (its retries included) and outcome, as `frontdesk_provider_request_seconds{provider="telnyx"}`.
     private func timed(_ operation: String, _ body: () async throws(Failure) -> JSONValue) async throws(Failure) -> JSONValue {
         let started = ContinuousClock.now
@@ -216,5 +234,26 @@ package struct TelnyxSMSSender: MessageSender {
         case .failure(.uncertain(let reason)): throw MessageSendError.uncertain(reason)
         case .failure(let failure): throw failure
         }
+    }
+}
+
+/// Outbound calls through Telnyx Call Control (`TELNYX_API_KEY` and `TELNYX_CONNECTION_ID`). With machine
+/// detection the dial asks for `greeting_end`: Telnyx reports `call.machine.detection.ended` (human or
+/// machine) and, for a machine, `call.machine.greeting.ended` when its greeting (or beep) is over.
+package struct TelnyxDialer: OutboundDialer {
+    let client: TelnyxClient
+    let connectionId: String
+
+    package init(client: TelnyxClient, connectionId: String) {
+        self.client = client
+        self.connectionId = connectionId
+    }
+
+    package var provider: String { TelnyxEventHandler.provider }
+
+    package func dial(_ dial: OutboundDial) async throws -> String {
+        try await client.dial(
+            connectionId: connectionId, from: dial.from.e164, to: dial.to.e164, clientState: dial.clientState,
+            machineDetection: dial.detectMachine ? "greeting_end" : nil)
     }
 }

@@ -73,7 +73,19 @@ package struct TelnyxEventHandler: Sendable {
     private func dispatch(_ event: TelnyxEvent, logger: Logger) async throws {
         switch event.type {
         case "call.initiated": try await callInitiated(event, logger: logger)
-        case "call.answered": try await callAnswered(event, logger: logger)
+        case "call.answered":
+            if let (call, detectMachine) = OutboundDial.parse(clientState: event.clientState) {
+                try await outboundAnswered(event, call: call, detectMachine: detectMachine, logger: logger)
+            } else {
+                try await callAnswered(event, logger: logger)
+            }
+        case "call.machine.detection.ended", "call.machine.premium.detection.ended":
+            guard let session = await session(event) else { return }
+            let result = event.string("result") ?? "not_sure"
+            logger.info("Answering-machine detection", metadata: ["result": "\(result)", "telnyx_event": Self.label(event)])
+            if result == "machine" { await session.machineAnswered() } else { await session.personAnswered() }
+        case "call.machine.greeting.ended", "call.machine.premium.greeting.ended":
+            await session(event)?.leaveVoicemail()
         case "call.transcription":
             let data = event.payload["transcription_data"]
             guard data?["transcription_track"]?.text ?? "inbound" == "inbound",
@@ -112,7 +124,9 @@ package struct TelnyxEventHandler: Sendable {
             let session = await resume(stored)
         {
             // Events other than the answer mean the call was answered: a caller not greeted yet is greeted now.
-            if event.type != "call.answered", await session.state == .ringing { await session.handle(.answered) }
+            if event.type != "call.answered", !event.type.hasPrefix("call.machine."), await session.state == .ringing {
+                await session.handle(.answered)
+            }
             return session
         }
         logger.info("No live call for this event", metadata: ["call_control_id": "\(call)", "event": "\(event.type)"])
@@ -235,6 +249,43 @@ package struct TelnyxEventHandler: Sendable {
         await session.handle(.answered)
     }
 
+    /// The callee picked up an outbound call (`POST /api/calls`): its session starts, speech-to-text
+    /// listens, and the callee is greeted — or, with machine detection, the carrier's decision is waited
+    /// for first (a machine gets a voicemail after its beep).
+    private func outboundAnswered(_ event: TelnyxEvent, call id: CallID, detectMachine: Bool, logger: Logger) async throws {
+        guard let client, let callControlId = event.string("call_control_id") else { return }
+        guard var stored = try await store.calls.find(id), stored.direction == .outbound, stored.provider == Self.provider else {
+            logger.warning("An answer for an outbound call that is not ours", metadata: ["telnyx_event": Self.label(event)])
+            return
+        }
+        if stored.providerCallId == nil {
+            // The answer came before the dial's own answer was stored.
+            stored.providerCallId = callControlId
+            try await store.calls.save(stored)
+        }
+        guard stored.providerCallId == callControlId else {
+            logger.warning("An outbound call's answer names another Telnyx call", metadata: ["telnyx_event": Self.label(event)])
+            return
+        }
+        guard stored.status == .inProgress, let agentId = stored.agentId, let agent = try await store.agents.find(agentId) else {
+            try await client.command("hangup", callControlId: callControlId, commandId: Self.commandId(event, "hangup"))
+            return
+        }
+        let transport = TelnyxCallTransport(
+            client: client, callControlId: callControlId, voice: agent.voiceSettings.voiceId ?? "female",
+            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164)
+        guard let session = try await calls.attachOutbound(stored, transport: transport) else { return }
+        do {
+            try await client.command(
+                "transcription_start", callControlId: callControlId,
+                ["language": .string(agent.voiceSettings.language), "transcription_tracks": .string("inbound")],
+                clientState: "agent", commandId: Self.commandId(event, "transcription_start"))
+        } catch {
+            logger.error("Could not start transcription", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
+        }
+        if detectMachine { await session.awaitMachineDetection() } else { await session.handle(.answered) }
+    }
+
     private func callHungUp(_ event: TelnyxEvent) async throws {
         guard let call = event.string("call_control_id") else { return }
         let cause = event.string("hangup_cause") ?? "normal_clearing"
@@ -249,6 +300,11 @@ package struct TelnyxEventHandler: Sendable {
             stored.endedAt = time
             stored.duration = max(0, Int(time.timeIntervalSince(stored.startedAt).rounded()))
             stored.hangupCause = cause
+            // An outbound call that ends before anyone answered it was not answered (busy, rejected, rang out).
+            if stored.outcome == nil, stored.direction == .outbound, try await store.calls.turns(of: stored.id).isEmpty {
+                stored.outcome = .noAnswer
+                stored.summary = "Nobody answered the call (\(cause))."
+            }
             stored.outcome = stored.outcome ?? .informationOnly
             try await store.calls.save(stored)
             await store.callEnded(stored, at: time)

@@ -177,6 +177,9 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     services.inbox.register(provider: RetellEventHandler.provider) { await retellHandler.handle($0, parsed: $1 as? RetellEvent) }
     if let telnyx {
         logger.notice("Telnyx: Call Control and messaging through \(telnyx.baseURL.absoluteString).")
+        if configuration.telnyxConnectionId == nil {
+            logger.notice("Outbound calls (POST /api/calls) answer 503 until TELNYX_CONNECTION_ID names the Call Control application to dial from.")
+        }
     }
     if configuration.telnyxPublicKey == nil, !configuration.insecureWebhooks {
         logger.notice("Telnyx webhooks answer 401 until TELNYX_PUBLIC_KEY is set (signatures are always checked).")
@@ -301,7 +304,12 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
         store: store, messenger: services.messenger, now: now, idempotency: services.idempotency, tenancy: tenancy
     ).addRoutes(to: api.group("appointments"))
     let assignments = Assignments(store: store, now: now)
-    CallController(store: store, recordings: services.recordings, tenancy: tenancy, calls: services.calls, assignments: assignments)
+    let dialer: (any OutboundDialer)? = services.telnyx.flatMap { client in
+        services.configuration.telnyxConnectionId.map { TelnyxDialer(client: client, connectionId: $0) }
+    }
+    CallController(
+        store: store, recordings: services.recordings, tenancy: tenancy, calls: services.calls, assignments: assignments,
+        dialer: dialer, idempotency: services.idempotency, now: now)
         .addRoutes(to: api.group("calls"))
     ConversationController(store: store, tenancy: tenancy, assignments: assignments).addRoutes(to: api.group("conversations"))
     InboxMessageController(store: store, messenger: services.messenger, tenancy: tenancy, assignments: assignments)

@@ -64,6 +64,8 @@ public struct AppConfiguration: Sendable {
     public var telnyxAPIKey: String?
     public var telnyxPublicKey: Data?
     public var telnyxAPIBase = URL(string: "https://api.telnyx.com/v2")!
+    /// The Call Control application outbound calls are dialled on (`POST /api/calls`).
+    public var telnyxConnectionId: String?
     public var twilioAccountSID: String?
     public var twilioAuthToken: String?
     public var twilioAPIBase = URL(string: "https://api.twilio.com")!
@@ -169,6 +171,7 @@ public struct AppConfiguration: Sendable {
             config.telnyxPublicKey = data
         }
         config.telnyxAPIBase = try reader.url("TELNYX_API_BASE") ?? config.telnyxAPIBase
+        config.telnyxConnectionId = reader.string("TELNYX_CONNECTION_ID")
         config.twilioAccountSID = reader.string("TWILIO_ACCOUNT_SID")
         config.twilioAuthToken = reader.string("TWILIO_AUTH_TOKEN")
         config.twilioAPIBase = try reader.url("TWILIO_API_BASE") ?? config.twilioAPIBase

@@ -15,9 +15,14 @@ struct CallController {
     let tenancy: Tenancy
     let calls: CallRuntime
     let assignments: Assignments
+    /// Places outbound calls (nil: Telnyx is not configured for them).
+    let dialer: (any OutboundDialer)?
+    let idempotency: Idempotency
+    let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)
+        group.post(use: place)
         group.get(":id", use: get)
         group.get(":id/recording", use: recording)
         group.post(":id/takeover", use: takeOver)

@@ -26,6 +26,8 @@ public enum ErrorCode: String, Sendable, Codable {
     /// A live-call action on a call that is not live (ended, not answered yet, already being transferred)
     /// or not live on this instance.
     case callNotLive = "CALL_NOT_LIVE"
+    /// An outbound call asked for outside the hours people may be called (08:00–21:00 in the business's zone).
+    case outsideCallingHours = "OUTSIDE_CALLING_HOURS"
 }
 
 /// Field name → messages, as in the seed's validation error (`details`).

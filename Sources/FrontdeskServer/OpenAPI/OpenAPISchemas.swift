@@ -554,8 +554,17 @@ enum OpenAPISchemas {
             "duration": integer, "recording_url": nullableString, "outcome": nullableString, "summary": nullableString,
             "transcript": nullableString, "started_at": dateTime, "ended_at": dateTime, "created_at": dateTime,
             "llm_prompt_tokens": integer, "llm_completion_tokens": integer, "cost": number,
+            "purpose": nullableString, "voicemail_message": nullableString,
         ]),
         "CallList": list("calls", "Call"),
+        "PlaceCallRequest": object([
+            "agent_id": ["type": "string", "minLength": 1, "maxLength": 100, "description": "The agent that calls (its phone_number is the caller id)"],
+            "to": ["allOf": [phone], "description": "E.164; or give lead_id"],
+            "lead_id": ["type": "string", "minLength": 1, "maxLength": 100],
+            "purpose": ["allOf": [text(max: 300, min: 1)], "description": "What the call is about: said in the greeting (\"about your cleaning tomorrow\")"],
+            "voicemail_message": ["allOf": [text(max: 1000, min: 1)], "description": "Left on an answering machine after the beep (default: names the business and its number)"],
+            "machine_detection": ["type": "boolean", "description": "Tell a person from an answering machine before greeting (default true)"],
+        ], required: ["agent_id"]),
         "TelnyxEvent": object([
             "data": object([
                 "record_type": string, "event_type": text(max: 200, min: 1), "id": text(max: 200, min: 1), "occurred_at": string,

@@ -157,7 +157,7 @@ extension Call: PostgresRecord {
     static let columns: [PostgresColumn] = [
         "id", "business_id", "agent_id", "lead_id", "phone", "direction", "provider", "provider_call_id", "status",
         "duration", "recording_url", "outcome", "summary", "hangup_cause", "started_at", "ended_at", "created_at",
-        "llm_prompt_tokens", "llm_completion_tokens", "cost",
+        "llm_prompt_tokens", "llm_completion_tokens", "cost", "purpose", "voicemail_message",
     ]
 
     init(_ row: inout RowCursor) throws {
@@ -170,6 +170,8 @@ extension Call: PostgresRecord {
         llmPromptTokens = try row.next()
         llmCompletionTokens = try row.next()
         cost = try row.next()
+        purpose = try row.next()
+        voicemailMessage = try row.next()
     }
 
     func bind(to b: inout PostgresBindings) throws {
@@ -193,6 +195,8 @@ extension Call: PostgresRecord {
         b.append(llmPromptTokens)
         b.append(llmCompletionTokens)
         b.append(cost)
+        b.append(purpose)
+        b.append(voicemailMessage)
     }
 }
 

@@ -559,6 +559,12 @@ enum PostgresSchema {
                 CREATE INDEX opportunities_pipeline ON opportunities (pipeline_id, stage, status);
                 CREATE INDEX opportunities_lead ON opportunities (lead_id);
                 """),
+        Migration(
+            id: "pg11-outbound-calls",
+            sql: """
+                ALTER TABLE calls ADD COLUMN purpose TEXT;
+                ALTER TABLE calls ADD COLUMN voicemail_message TEXT;
+                """),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock so

@@ -628,6 +628,14 @@ enum Schema {
                     CREATE INDEX opportunities_lead ON opportunities(lead_id);
                     """)
         }
+        migrator.registerMigration("v20-outbound-calls") { db in
+            // Outbound calls: what the call is about and the message an answering machine is left.
+            try db.execute(
+                sql: """
+                    ALTER TABLE calls ADD COLUMN purpose TEXT;
+                    ALTER TABLE calls ADD COLUMN voicemail_message TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -51,7 +51,7 @@ extension Call: StoredRow {
     static let storedColumns = [
         "id", "business_id", "agent_id", "lead_id", "phone", "direction", "provider", "provider_call_id", "status",
         "duration", "recording_url", "outcome", "summary", "hangup_cause", "started_at", "ended_at", "created_at",
-        "llm_prompt_tokens", "llm_completion_tokens", "cost",
+        "llm_prompt_tokens", "llm_completion_tokens", "cost", "purpose", "voicemail_message",
     ]
     static let statements = RowStatements(table: databaseTableName, columns: storedColumns)
 
@@ -62,6 +62,7 @@ extension Call: StoredRow {
             duration.databaseValue, recordingUrl.databaseValue, outcome.databaseValue, summary.databaseValue,
             hangupCause.databaseValue, startedAt.storageValue, endedAt.storageValue, createdAt.storageValue,
             llmPromptTokens.databaseValue, llmCompletionTokens.databaseValue, cost.databaseValue,
+            purpose.databaseValue, voicemailMessage.databaseValue,
         ]
     }
 }
