@@ -136,8 +136,17 @@ public struct Scenario: Decodable, Sendable {
         }
     }
 
+    public enum Direction: String, Decodable, Sendable { case inbound, outbound }
+    public enum AnsweredBy: String, Decodable, Sendable { case person, machine }
+
     public var name: String
     public var channel: Channel = .voice
+    /// `outbound`: the receptionist calls the caller (`POST /api/calls`) instead of answering them.
+    public var direction: Direction = .inbound
+    /// Outbound: who picks up — a person (who says the steps) or an answering machine.
+    public var answeredBy: AnsweredBy = .person
+    /// Outbound: what the call is about.
+    public var purpose: String?
     /// The caller's number.
     public var caller: String = "+15551234567"
     /// Local time of the call in the business's zone, "2026-11-23 10:00" (default: next Monday 10:00).
@@ -159,7 +168,8 @@ public struct Scenario: Decodable, Sendable {
     public var expect: Expectations
 
     enum CodingKeys: String, CodingKey {
-        case name, channel, caller, now, settings, appointments, steps, expect, afterwards, workflows
+        case name, channel, caller, now, settings, appointments, steps, expect, afterwards, workflows, direction, purpose
+        case answeredBy = "answered_by"
         case callerEmail = "caller_email"
         case agentStopped = "agent_stopped"
         case behavior = "behavior_settings"
@@ -169,13 +179,16 @@ public struct Scenario: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         channel = try c.decodeIfPresent(Channel.self, forKey: .channel) ?? .voice
+        direction = try c.decodeIfPresent(Direction.self, forKey: .direction) ?? .inbound
+        answeredBy = try c.decodeIfPresent(AnsweredBy.self, forKey: .answeredBy) ?? .person
+        purpose = try c.decodeIfPresent(String.self, forKey: .purpose)
         caller = try c.decodeIfPresent(String.self, forKey: .caller) ?? "+15551234567"
         now = try c.decodeIfPresent(String.self, forKey: .now)
         settings = try c.decodeIfPresent([String: JSONValue].self, forKey: .settings)
         appointments = try c.decodeIfPresent([ExistingAppointment].self, forKey: .appointments) ?? []
         agentStopped = try c.decodeIfPresent(Bool.self, forKey: .agentStopped) ?? false
         behavior = try c.decodeIfPresent(BehaviorSettings.self, forKey: .behavior)
-        steps = try c.decode([Step].self, forKey: .steps)
+        steps = try c.decodeIfPresent([Step].self, forKey: .steps) ?? []
         afterwards = try c.decodeIfPresent([Afterwards].self, forKey: .afterwards) ?? []
         workflows = try c.decodeIfPresent([JSONValue].self, forKey: .workflows) ?? []
         callerEmail = try c.decodeIfPresent(String.self, forKey: .callerEmail)

@@ -85,6 +85,11 @@ struct ScenarioRun {
         try await prepare()
         do {
             switch (scenario.channel, carrier) {
+            case (.voice, _) where scenario.direction == .outbound:
+                if carrier != .telnyx || audio != nil {
+                    notes.append("outbound calls dial through Telnyx Call Control: played as Telnyx, not \(audio != nil ? "audio" : carrier.rawValue)")
+                }
+                try await runOutboundCall()
             case (.voice, .telnyx) where audio != nil: try await runAudioCall()
             case (.voice, .twilio) where audio != nil: try await runAudioCall()
             case (.voice, .telnyx): try await runCall()
@@ -217,10 +222,12 @@ struct ScenarioRun {
     // MARK: voice, as Telnyx Call Control
 
     func payload(_ extra: [String: Any] = [:], state: String? = nil) -> [String: Any] {
+        let outbound = scenario.direction == .outbound
         var payload: [String: Any] = [
             "call_control_id": callControlId ?? "", "call_leg_id": "leg-" + (callControlId ?? ""),
             "call_session_id": "session-" + (callControlId ?? ""), "connection_id": "simulator",
-            "from": caller, "to": agentNumber, "direction": "incoming",
+            "from": outbound ? agentNumber : caller, "to": outbound ? caller : agentNumber,
+            "direction": outbound ? "outgoing" : "incoming",
             "client_state": state.map { Data($0.utf8).base64EncodedString() } ?? NSNull(),
         ]
         for (key, value) in extra { payload[key] = value }
@@ -244,7 +251,13 @@ struct ScenarioRun {
         try await api.telnyx("call.answered", payload(["state": "answered"], state: answered.last?.clientState))
         let greeting = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply, until: forThisCall)
         try await carryOut(greeting, since: greetingStart)
+        try await playSteps()
+    }
 
+    /// The script's lines, as Telnyx delivers them (transcriptions, keys, silences, the hang-up), with the
+    /// agent's replies carried out and checked; the caller hangs up at the end if no one did before.
+    private mutating func playSteps() async throws {
+        var mark = standIn.count
         for (index, step) in scenario.steps.enumerated() {
             guard !callEnded else { break }
             clock?.advance(seconds: 4)
@@ -293,6 +306,59 @@ struct ScenarioRun {
         if !callEnded {
             lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
             try await api.telnyx("call.hangup", payload(["hangup_cause": "normal_clearing", "hangup_source": "caller"]))
+            callEnded = true
+        }
+    }
+
+    /// An outbound call (`POST /api/calls`), played as Telnyx: the dial, the answer, the machine
+    /// detection — a person, who then says the script's lines, or an answering machine, whose greeting
+    /// nothing may be said over and which is left a voicemail after the beep.
+    private mutating func runOutboundCall() async throws {
+        var body: [String: Any] = ["agent_id": agentId, "to": caller]
+        if let purpose = scenario.purpose { body["purpose"] = purpose }
+        let placed = try await api.call(.POST, "/api/calls", json: body)
+        guard placed.status == 201, let callId = placed.data["id"] as? String, let id = placed.data["provider_call_id"] as? String else {
+            throw SimulatorError("POST /api/calls: \(placed.problem) \(placed.json["details"] ?? "")")
+        }
+        callControlId = id
+        lines.append(.init(at: elapsedMs, speaker: "System", text: "[the receptionist calls \(caller)]", latencyMs: nil))
+        guard let state = standIn.dials.last(where: { $0.clientState?.contains(callId) == true })?.clientState else {
+            throw SimulatorError("the call was not dialled through Telnyx (no POST /v2/calls for \(callId))")
+        }
+        var mark = standIn.count
+        try await api.telnyx("call.initiated", payload(["state": "bridging"], state: state))
+        try await api.telnyx("call.answered", payload(["state": "answered"], state: state))
+        _ = await standIn.settle(after: mark, quiet: .zero, timeout: pace.reply) {
+            $0.callControlId == id && $0.action == "transcription_start"
+        }
+        let answeredAt = elapsedMs
+        mark = standIn.count
+        switch scenario.answeredBy {
+        case .machine:
+            lines.append(.init(at: answeredAt, speaker: "System", text: "[an answering machine: \"You've reached Sam, please leave a message\"]", latencyMs: nil))
+            try await api.telnyx("call.machine.detection.ended", payload(["result": "machine"], state: "agent"))
+            try await api.telnyx("call.transcription", payload([
+                "transcription_data": ["transcript": "You've reached Sam, please leave a message", "confidence": 0.9, "is_final": true, "transcription_track": "inbound"],
+            ], state: "agent"))
+            let early = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.quiet, until: forThisCall)
+            if early.contains(where: { forThisCall($0) && $0.action == "speak" }) {
+                failures.append("the receptionist talked over the answering machine's greeting")
+            }
+            let beep = elapsedMs
+            lines.append(.init(at: beep, speaker: "System", text: "[beep]", latencyMs: nil))
+            mark = standIn.count
+            try await api.telnyx("call.machine.greeting.ended", payload(["result": "beep_detected"], state: "agent"))
+            let message = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply, until: forThisCall)
+            try await carryOut(message, since: beep)
+        case .person:
+            try await api.telnyx("call.machine.detection.ended", payload(["result": "human"], state: "agent"))
+            let greeting = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply, until: forThisCall)
+            try await carryOut(greeting, since: answeredAt)
+            try await playSteps()
+        }
+        if !callEnded {
+            lines.append(.init(at: elapsedMs, speaker: "Caller", text: "[hangs up]", latencyMs: nil))
+            try await api.telnyx("call.hangup", payload(["hangup_cause": "normal_clearing", "hangup_source": "callee"]))
             callEnded = true
         }
     }
@@ -604,7 +670,8 @@ struct ScenarioRun {
             }
             if cancelled != wanted { failures.append(wanted ? "expected the caller's appointment to be cancelled" : "expected no cancellation") }
         }
-        if model != nil, let call, (call["llm_prompt_tokens"] as? Int ?? 0) == 0 || (call["llm_completion_tokens"] as? Int ?? 0) == 0 {
+        // A call whose script has caller lines used the model (a voicemail has none).
+        if model != nil, scenario.steps.contains(where: { $0.caller != nil }), let call, (call["llm_prompt_tokens"] as? Int ?? 0) == 0 || (call["llm_completion_tokens"] as? Int ?? 0) == 0 {
             failures.append("the call should record the model's token use; it has \(call["llm_prompt_tokens"] ?? 0) prompt and \(call["llm_completion_tokens"] ?? 0) completion tokens")
         }
     }

@@ -102,7 +102,9 @@ public struct ScenarioRunner: Sendable {
         if carrier == .retell, scenario.steps.contains(where: { $0.dtmf != nil }) {
             return Self.skipped(scenario, "Retell's custom-LLM socket does not pass key presses on")
         }
-        if model != nil,
+        // A voicemail left on a machine involves no model: it runs in LLM mode as it is.
+        let voicemail = scenario.direction == .outbound && scenario.answeredBy == .machine
+        if model != nil, !voicemail,
             !scenario.steps.contains(where: { $0.model != nil })
                 || scenario.steps.contains(where: { $0.caller != nil && $0.model == nil })
         {
@@ -152,6 +154,7 @@ public struct ScenarioRunner: Sendable {
         configuration.rateLimits = RateLimits(authenticated: 1_000_000, anonymous: 1_000_000, webhooks: 1_000_000)
         configuration.telnyxAPIKey = "simulator"
         configuration.telnyxAPIBase = standIn.baseURL
+        configuration.telnyxConnectionId = "simulator"
         configuration.telnyxPublicKey = Data(base64Encoded: signer.publicKeyBase64)
         configuration.twilioAuthToken = Self.twilioAuthToken
         configuration.retellAPIKey = Self.retellAPIKey
