@@ -235,7 +235,8 @@ struct ScenarioRun {
     }
 
     func forThisCall(_ received: TelnyxStandIn.Received) -> Bool {
-        received.callControlId == callControlId && ["speak", "transfer", "hangup"].contains(received.action)
+        if received.action == "calls" { return callControlId != nil && received.clientState == "warm:" + (callControlId ?? "") }
+        return received.callControlId == callControlId && ["speak", "transfer", "hangup", "playback_start", "bridge"].contains(received.action)
     }
 
     private mutating func runCall() async throws {
@@ -310,6 +311,29 @@ struct ScenarioRun {
         }
     }
 
+    /// A warm transfer's other leg: the team member the runtime dialled picks up, hears the summary, and
+    /// the summary's end is reported (the runtime then bridges the caller, which `carryOut` plays).
+    private mutating func playTeamMember(dial: TelnyxStandIn.Received) async throws {
+        guard let leg = dial.dialled else { return }
+        let to = dial.body["to"]?.text ?? "?"
+        lines.append(.init(at: elapsedMs, speaker: "System", text: "[calling the team at \(to)]", latencyMs: nil))
+        var person: [String: Any] = [
+            "call_control_id": leg, "call_leg_id": "leg-" + leg, "call_session_id": "session-" + leg, "connection_id": "simulator",
+            "from": agentNumber, "to": to, "direction": "outgoing", "client_state": Data((dial.clientState ?? "").utf8).base64EncodedString(),
+        ]
+        let mark = standIn.count
+        try await api.telnyx("call.answered", person)
+        let said = await standIn.settle(after: mark, quiet: pace.quiet, timeout: pace.reply) { $0.callControlId == leg && $0.action == "speak" }
+        guard let summary = said.first(where: { $0.callControlId == leg && $0.action == "speak" }) else {
+            failures.append("the team member who answered the warm transfer was told nothing")
+            return
+        }
+        lines.append(.init(at: elapsedMs, speaker: "Agent", text: "(to the team) " + (summary.body["payload"]?.text ?? ""), latencyMs: nil))
+        person["client_state"] = Data((summary.clientState ?? "").utf8).base64EncodedString()
+        person["status"] = "completed"
+        try await api.telnyx("call.speak.ended", person)
+    }
+
     /// An outbound call (`POST /api/calls`), played as Telnyx: the dial, the answer, the machine
     /// detection — a person, who then says the script's lines, or an answering machine, whose greeting
     /// nothing may be said over and which is left a voicemail after the beep.
@@ -379,6 +403,14 @@ struct ScenarioRun {
                     transferSeen = true
                     lines.append(.init(at: elapsedMs, speaker: "System", text: "[transferred to \(command.body["to"]?.text ?? "?")]", latencyMs: nil))
                     try await api.telnyx("call.bridged", payload(["to": command.body["to"]?.text ?? ""], state: command.clientState))
+                case "playback_start":
+                    lines.append(.init(at: elapsedMs, speaker: "System", text: "[the caller is on hold, hearing music]", latencyMs: nil))
+                case "calls":
+                    try await playTeamMember(dial: command)
+                case "bridge":
+                    transferSeen = true
+                    lines.append(.init(at: elapsedMs, speaker: "System", text: "[bridged to the team member]", latencyMs: nil))
+                    try await api.telnyx("call.bridged", payload([:], state: command.clientState))
                 case "hangup":
                     agentHungUp = true
                     lines.append(.init(at: elapsedMs, speaker: "System", text: "[the agent hangs up]", latencyMs: nil))

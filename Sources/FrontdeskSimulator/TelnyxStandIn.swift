@@ -18,6 +18,8 @@ public final class TelnyxStandIn: Sendable {
         public let raw: Data
         /// The request's `Idempotency-Key` header, if any.
         public var idempotencyKey: String? = nil
+        /// A dial's new call (`POST /v2/calls`): the `call_control_id` the stand-in answered with.
+        public var dialled: String? = nil
         public var body: JSONValue { (try? JSONParser.parse(raw)) ?? .null }
         /// When it arrived.
         public var receivedAt = ContinuousClock.now
@@ -65,7 +67,8 @@ public final class TelnyxStandIn: Sendable {
             guard let server = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             let entry = Received(
                 path: request.uri.path, raw: Data(bytes.readableBytesView),
-                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
+                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
+                dialled: request.uri.path.hasSuffix("/calls") ? "v3:out-" + UUID().uuidString.lowercased() : nil)
             server.received.withLock { $0.append(entry) }
             // Each request's fate is decided as it arrives (a stalled one does not take a later one's).
             let stalls = takeOne(server.stallsToGive)
@@ -88,7 +91,7 @@ public final class TelnyxStandIn: Sendable {
                 answer = #"{"data":{"id":"msg-\#(UUID().uuidString.lowercased())","record_type":"message","direction":"outbound","to":[{"phone_number":"\#(entry.body["to"]?.text ?? "")","status":"queued"}]}}"#
             case "calls":
                 // Dial: a new call, ringing (its events are the test's to send).
-                let id = "v3:out-" + UUID().uuidString.lowercased()
+                let id = entry.dialled ?? ""
                 answer = #"{"data":{"call_control_id":"\#(id)","call_leg_id":"leg-\#(id)","call_session_id":"session-\#(id)","is_alive":false,"record_type":"call"}}"#
             default:
                 answer = #"{"data":{"result":"ok"}}"#

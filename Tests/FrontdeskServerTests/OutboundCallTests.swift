@@ -181,4 +181,108 @@ struct OutboundCallTests {
             #expect(server.dials.isEmpty)
         }
     }
+
+    /// An inbound call answered and greeted; the caller then asks for a person and hears the hand-over line.
+    static func callerAsksForAPerson(_ id: String, _ telnyx: TelnyxSender, _ server: TelnyxTestServer) async throws {
+        try await telnyx.post("call.initiated", TelnyxSender.call(id, state: nil))
+        try await eventually("answer") { server.commands("answer").count == 1 }
+        try await telnyx.post("call.answered", TelnyxSender.call(id))
+        try await eventually("greeting") { server.spoken.count == 1 }
+        try await telnyx.post("call.speak.ended", TelnyxSender.call(id, #""status":"completed""#, state: "speak"))
+        try await telnyx.post("call.transcription", TelnyxSender.said(id, "Can I speak to a real person please? It's about my crown."))
+        try await eventually("hand-over line") { server.spoken.count == 2 }
+        try await telnyx.post("call.speak.ended", TelnyxSender.call(id, #""status":"completed""#, state: "speak"))
+    }
+
+    @Test("a warm transfer: the caller hears hold music while the team member is called and told who is waiting and why, then the two are bridged")
+    func warmTransfer() async throws {
+        try await withDialer { telnyx, server, client, token, _ in
+            let caller = "v3:warm-caller"
+            try await Self.callerAsksForAPerson(caller, telnyx, server)
+            try await eventually("hold and dial") { server.commands("playback_start").count == 1 && server.dials.count == 1 }
+            #expect(server.commands("transfer").isEmpty, "not a cold transfer")
+            let hold = try #require(server.commands("playback_start").first)
+            #expect(hold.callControlId == caller)
+            #expect(hold.body["audio_url"]?.text?.hasSuffix("/api/media/hold.wav") == true)
+            #expect(hold.body["loop"]?.text == "infinity")
+            let dial = try #require(server.dials.first)
+            #expect(dial.clientState == "warm:\(caller)")
+            #expect(dial.body["from"]?.text == TelnyxSender.agentNumber)
+            let person = "v3:warm-person"
+            let warmState = Data("warm:\(caller)".utf8).base64EncodedString()
+            let to = dial.body["to"]?.text ?? ""
+            let personLeg = { (extra: String) in
+                #"{"call_control_id":"\#(person)","client_state":"\#(warmState)","from":"\#(TelnyxSender.agentNumber)","to":"\#(to)","direction":"outgoing"\#(extra)}"#
+            }
+            try await telnyx.post("call.answered", personLeg(""))
+            try await eventually("summary") { server.commands("speak").contains { $0.callControlId == person } }
+            let summary = try #require(server.commands("speak").first { $0.callControlId == person }?.body["payload"]?.text)
+            #expect(summary.contains("Bright Smile Dental") && summary.contains("with a caller for you"))
+            #expect(summary.contains("5 5 5, 7 6 5, 4 3 2 1"), "the caller's number: \(summary)")
+            #expect(summary.contains("It's about my crown"), "what the caller said: \(summary)")
+            #expect(server.commands("bridge").isEmpty, "not bridged before the summary is said")
+            try await telnyx.post("call.speak.ended", personLeg(#","status":"completed""#))
+            try await eventually("bridge") { server.commands("bridge").count == 1 }
+            let bridge = try #require(server.commands("bridge").first)
+            #expect(bridge.callControlId == caller)
+            #expect(bridge.body["call_control_id"]?.text == person)
+            #expect(server.commands("playback_stop").first?.callControlId == caller)
+            try await telnyx.post("call.bridged", TelnyxSender.call(caller))
+            let (_, business) = try await TelnyxWebhookTests.login(client)
+            try await eventually("transferred") {
+                let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token)
+                return calls.list("calls").first { $0["provider_call_id"] as? String == caller }?["outcome"] as? String == "transferred"
+            }
+        }
+    }
+
+    @Test("a warm transfer nobody answers: the caller comes off hold and is offered to leave a message")
+    func warmTransferUnanswered() async throws {
+        try await withDialer { telnyx, server, _, _, _ in
+            let caller = "v3:warm-busy"
+            try await Self.callerAsksForAPerson(caller, telnyx, server)
+            try await eventually("dial") { server.dials.count == 1 }
+            let state = Data("warm:\(caller)".utf8).base64EncodedString()
+            try await telnyx.post("call.hangup", #"{"call_control_id":"v3:warm-nobody","client_state":"\#(state)","hangup_cause":"busy","direction":"outgoing"}"#)
+            try await eventually("message offered") { server.spoken.count == 3 }
+            #expect(server.spoken[2].contains("couldn't reach anyone") && server.spoken[2].contains("message"), "\(server.spoken)")
+            #expect(server.commands("playback_stop").first?.callControlId == caller)
+            #expect(server.commands("bridge").isEmpty)
+        }
+    }
+
+    @Test("a workflow's place_call step calls the new lead from the business's agent, with the purpose rendered, once")
+    func workflowPlacesACall() async throws {
+        let server = try await TelnyxTestServer.start()
+        defer { server.stop() }
+        // The whole service, scheduler included.
+        var app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning), telnyx: server.client())
+        app.configuration.telnyxConnectionId = "conn-frontdesk"
+        try await app.serve { client in
+            let login = try await client.call(.post, "/api/auth/login", json: #"{"email":"demo@frontdesk.local","password":"frontdesk-demo"}"#)
+            let token = try #require(login["token"] as? String)
+            let business = try #require(login["user.business_id"] as? String)
+            let created = try await client.call(
+                .post, "/api/workflows", token: token,
+                json: #"{"business_id":"\#(business)","name":"Call new leads","status":"active","trigger":{"type":"lead.created"},"actions":[{"type":"place_call","purpose":"about your enquiry, {{contact.first_name}}"}]}"#)
+            #expect(created.status == .created, "\(created.json)")
+            let workflow = try #require(created["id"] as? String)
+            let lead = try await client.call(
+                .post, "/api/leads", token: token, json: #"{"business_id":"\#(business)","phone":"+15557650042","name":"Ruth Park"}"#)
+            #expect(lead.status == .created)
+            try await eventually("dialled") { server.dials.count == 1 }
+            #expect(server.dials[0].body["to"]?.text == "+15557650042")
+            #expect(server.dials[0].body["from"]?.text == TelnyxSender.agentNumber)
+            try await eventually("step logged") {
+                let enrollments = try await client.call(.get, "/api/workflows/\(workflow)/enrollments", token: token).list("enrollments")
+                return (enrollments.first?["log"] as? [[String: Any]])?.contains { $0["action"] as? String == "place_call" && $0["status"] as? String == "done" } == true
+            }
+            let calls = try await client.call(.get, "/api/calls?business_id=\(business)", token: token).list("calls")
+            let call = try #require(calls.first { $0["phone"] as? String == "+15557650042" })
+            #expect(call["purpose"] as? String == "about your enquiry, Ruth")
+            #expect(call["direction"] as? String == "outbound")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(server.dials.count == 1, "dialled once")
+        }
+    }
 }

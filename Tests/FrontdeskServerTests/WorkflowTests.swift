@@ -34,7 +34,8 @@ struct WorkflowTests {
     func qualifiedLeadFollowUp() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { receiver.stop() }
-        try await TestApp().serve { client in
+        // A weekday morning in the business's zone: the texts' quiet hours (21:00–08:00) are not in the way.
+        try await TestApp(clock: TestClock(try Date("2026-11-23T15:00:00Z", strategy: .iso8601))).serve { client in
             let owner = try await client.register("Owner")
             try await client.openWeekdays(owner)
             let created = try await client.call(

@@ -12,7 +12,7 @@ struct StoreTests {
             #expect(Set(try await temp.store.appliedMigrations()) == ["v1-accounts-and-businesses", "v1-receptionist", "v2-lead-counters", "v3-conversations", "v4-call-llm-usage",
                 "v5-webhook-inbox-and-opt-outs", "v6-media-mode", "v7-first-token-latency", "v8-speech-provider-latency",
                 "v9-unreadable-appointment-dates", "v10-event-keys-and-live-calls", "v11-turn-provider-events",
-                "v12-lead-company-value", "v13-events-and-webhooks", "v14-notifications", "v15-contacts-and-threads", "v16-jobs", "v17-workflows", "v18-campaigns-templates", "v19-pipelines",
+                "v12-lead-company-value", "v13-events-and-webhooks", "v14-notifications", "v15-contacts-and-threads", "v16-jobs", "v17-workflows", "v18-campaigns-templates", "v19-pipelines", "v20-outbound-calls",
             ])
             let (journal, foreignKeys, tables) = try await temp.store.pool.read { db in
                 (
@@ -30,7 +30,7 @@ struct StoreTests {
             }
             // Opening the same file again does not re-run migrations.
             let again = try await temp.reopen()
-            #expect(try await again.appliedMigrations().count == 20)
+            #expect(try await again.appliedMigrations().count == 21)
             await again.close()
         }
     }
@@ -38,7 +38,7 @@ struct StoreTests {
     @Test("an empty PostgreSQL database is migrated once, even by instances starting together, and answers the health check")
     func postgresMigration() async throws {
         try await withStore(.postgres) { temp throws in
-            #expect(try await temp.store.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines"])
+            #expect(try await temp.store.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines", "pg11-outbound-calls"])
             try await temp.store.ping()
             let tables = try await temp.count(
                 """
@@ -54,7 +54,7 @@ struct StoreTests {
                 return try await group.reduce(into: [Store]()) { $0.append($1) }
             }
             for other in others {
-                #expect(try await other.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines"])
+                #expect(try await other.appliedMigrations() == ["pg1-initial", "pg2-turn-provider-events", "pg3-lead-company-value", "pg4-events-and-webhooks", "pg5-notifications", "pg6-contacts-and-threads", "pg7-jobs", "pg8-workflows", "pg9-campaigns-templates", "pg10-pipelines", "pg11-outbound-calls"])
                 await other.close()
             }
         }

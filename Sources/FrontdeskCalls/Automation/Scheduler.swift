@@ -36,10 +36,10 @@ package final class Scheduler: Sendable {
 
     package init(
         store: Store, messenger: Messenger, poster: (any OutboundPoster)? = nil, now: @escaping @Sendable () -> Date, logger: Logger,
-        poll: Duration = .milliseconds(250), lease: Duration = .seconds(60), concurrency: Int = 8
+        poll: Duration = .milliseconds(250), lease: Duration = .seconds(60), concurrency: Int = 8, outbound: OutboundCalls? = nil
     ) {
         self.store = store
-        let workflows = WorkflowEngine(store: store, messenger: messenger, poster: poster)
+        let workflows = WorkflowEngine(store: store, messenger: messenger, poster: poster, outbound: outbound)
         self.workflows = workflows
         self.planner = FollowUpPlanner(store: store, workflows: workflows)
         self.runner = JobRunner(store: store, messenger: messenger, workflows: workflows)

@@ -19,11 +19,14 @@ package struct WorkflowEngine: Sendable {
     let store: Store
     let messenger: Messenger
     let poster: (any OutboundPoster)?
+    /// Places `place_call` steps' calls (nil: they are skipped).
+    let outbound: OutboundCalls?
 
-    package init(store: Store, messenger: Messenger, poster: (any OutboundPoster)?) {
+    package init(store: Store, messenger: Messenger, poster: (any OutboundPoster)?, outbound: OutboundCalls? = nil) {
         self.store = store
         self.messenger = messenger
         self.poster = poster
+        self.outbound = outbound
     }
 
     // MARK: enrolling
@@ -358,6 +361,9 @@ package struct WorkflowEngine: Sendable {
                 assigned += 1
             }
             return ("done", assigned == 0 ? "no conversation of the lead to assign (or all were \(user)'s already)" : "\(assigned) conversations assigned to \(user)")
+        case .placeCall(let purpose, let voicemail):
+            return try await call(lead: lead, business: business, job: job, now: now, purpose: purpose.map { WorkflowTemplate.render($0, context) },
+                voicemail: voicemail.map { WorkflowTemplate.render($0, context) })
         case .setLeadField(let field, let template):
             let value = WorkflowTemplate.render(template, context).trimmingWhitespace()
             var changed = lead
@@ -436,6 +442,44 @@ struct Assigned: Encodable, Sendable {
 
 /// Texts wait for the end of the business's quiet hours (the step runs again then).
 struct QuietHoursWait: Error { let until: Date }
+
+extension WorkflowEngine {
+    /// A `place_call` step: the lead is called from the business's first started agent with a number.
+    /// The call's id is the step's own, so a run after a crash finds it and never dials again. Outside
+    /// the calling hours (08:00–21:00 local) the step waits for 08:00.
+    func call(lead: Lead, business: Business, job: Job, now: Date, purpose: String?, voicemail: String?) async throws -> (String, String) {
+        guard let outbound, outbound.isConfigured else {
+            return ("skipped", "outbound calls are not configured (TELNYX_API_KEY and TELNYX_CONNECTION_ID)")
+        }
+        guard let phone = lead.phone else { return ("skipped", "the lead has no phone number") }
+        let agents = try await store.agents.list(business: business.id, status: .active, page: PageRequest(page: 1, limit: 100)).items
+        guard let agent = agents.first(where: { $0.phoneNumber != nil && $0.phoneNumber != phone }) else {
+            return ("skipped", "no started agent of the business has a phone number to call from")
+        }
+        var request = OutboundCalls.Request(agent: agent, business: business, to: phone, lead: lead)
+        request.purpose = purpose.flatMap { $0.isEmpty ? nil : $0 }
+        request.voicemailMessage = voicemail.flatMap { $0.isEmpty ? nil : $0 }
+        request.callId = CallID(rawValue: "call_w" + job.id.rawValue.dropFirst(JobTag.idPrefix.count + 1))
+        do {
+            let call = try await outbound.place(request)
+            return ("done", "call \(call.id) to \(phone.e164) dialled")
+        } catch let refusal as OutboundCalls.Refusal {
+            switch refusal {
+            case .notConfigured: return ("skipped", "outbound calls are not configured")
+            case .outsideCallingHours:
+                let hours = OpeningHours(settings: business.settings)
+                var day = hours.localDate(of: now)
+                if hours.localTime(of: now).minutes >= OutboundCalls.callingHours.lowerBound { day = day.adding(days: 1) }
+                throw QuietHoursWait(until: hours.instant(day, WallClockTime(minutes: OutboundCalls.callingHours.lowerBound)!) ?? now.addingTimeInterval(3600))
+            case .dialFailed(let reason, let call): return ("failed", "call \(call.id) was not placed: \(reason)")
+            case .alreadyPlaced(let call):
+                return call.hangupCause == "dial_unconfirmed"
+                    ? ("unconfirmed", "the process stopped while call \(call.id) was dialled; it is not dialled again")
+                    : ("done", "call \(call.id) was placed before; not dialled again")
+            }
+        }
+    }
+}
 
 /// A webhook that answered 429 or 5xx: the step is tried again on the scheduler's schedule.
 struct WebhookRetry: Error, CustomStringConvertible {

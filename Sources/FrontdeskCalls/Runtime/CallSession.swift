@@ -17,7 +17,7 @@ package actor CallSession {
 
     package nonisolated let callId: CallID
     package nonisolated let agent: Agent
-    nonisolated let business: Business
+    package nonisolated let business: Business
     private(set) var lead: Lead?
     private let transport: any CallTransport
     private let conversations: ConversationService
@@ -34,6 +34,8 @@ package actor CallSession {
     private var silences = 0
     private var callerTurns = 0
     private var lastCallerWordsAt: Date?
+    /// The caller's latest words (for a warm transfer's summary).
+    private var lastCallerWords: String?
     private var queued: [String] = []
     /// Speech handed to the carrier that it has not reported finished.
     private var outstandingSpeech = 0
@@ -41,6 +43,10 @@ package actor CallSession {
     private var streamed: [String] = []
     private var firstWordsLatency: Int?
     private var transferTo: PhoneNumber?
+    /// The transfer under way goes straight through (a member taking the call asked for it), not warm.
+    private var coldTransfer = false
+    /// What the person a warm transfer reaches is told about the caller, once the transfer has begun.
+    package private(set) var handover: String?
     private var hangUpAfterSpeaking = false
     /// The service is stopping and closing this call (`close(grace:)`).
     private var closing = false
@@ -158,6 +164,7 @@ package actor CallSession {
                 record(.caller, words, confidence: confidence, providerEvent: providerEvent)
             }
             lastCallerWordsAt = now()
+            lastCallerWords = words
             if state == .thinking {
                 queued.append(words)
             } else {
@@ -180,7 +187,19 @@ package actor CallSession {
             } else if let number = transferTo {
                 transferTo = nil
                 state = .transferring
-                try await transport.transfer(to: number)
+                if coldTransfer {
+                    try await transport.transfer(to: number)
+                } else {
+                    let summary = handoverSummary()
+                    handover = summary
+                    record(.system, "Warm transfer to \(number.e164): the caller is on hold while the team hears \"\(summary)\"")
+                    do {
+                        try await transport.transfer(to: number, summary: summary)
+                    } catch {
+                        logger.error("The warm transfer could not start", metadata: ["error": "\(error)"])
+                        try await apply(.transferResult(succeeded: false))
+                    }
+                }
             } else if state == .speaking {
                 state = .listening
                 startSilenceTimer()
@@ -281,6 +300,7 @@ package actor CallSession {
         summary.append("Taken over by \(who).")
         conversation.outcome = .transferred
         transferTo = number
+        coldTransfer = true
         lastCallerWordsAt = nil  // not a reply: no turn latency
         do {
             try await speak("One moment, I'm putting you through to \(who) now.")
@@ -401,6 +421,17 @@ package actor CallSession {
         let lower = text.lowercased()
         if ["about ", "to ", "regarding ", "because ", "for "].contains(where: lower.hasPrefix) { return text }
         return "about " + text
+    }
+
+    /// What the person a warm transfer reaches hears before the caller is put through: who is calling,
+    /// from which number, what they want, and their last words.
+    func handoverSummary() -> String {
+        let name = conversation.name ?? lead?.name
+        var parts = [(name ?? "A caller") + (lead?.phone.map { " from \(Self.spoken($0))" } ?? "") + "."]
+        if let service = conversation.serviceName { parts.append("They're interested in \(service.lowercased()).") }
+        if let appointment = conversation.bookedAppointmentId, !appointment.isEmpty { parts.append("They booked an appointment on this call.") }
+        if let words = lastCallerWords { parts.append("They said: \"\(words.prefix(200))\"") }
+        return parts.joined(separator: " ")
     }
 
     /// A number as it is read out: "555 010 0199" for a North American one, the digits otherwise.

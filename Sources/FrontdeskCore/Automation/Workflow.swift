@@ -193,6 +193,9 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
     case setLeadField(LeadField, String)
     /// Assigns the lead's conversations to a member (the receptionist goes quiet on them).
     case assign(UserID)
+    /// Calls the lead (`POST /api/calls`'s call: the receptionist says `purpose`; an answering machine
+    /// gets `voicemailMessage`, or a message naming the business and its number).
+    case placeCall(purpose: String?, voicemailMessage: String?)
     /// Ends the enrollment here (after a condition-less branch, or as a goal reached).
     case exit
 
@@ -200,8 +203,9 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case type, text, subject, body, minutes, url, tag, status
         case templateId = "template_id"
         case workflowId = "workflow_id"
-        case message, to, field, value
+        case message, to, field, value, purpose
         case userId = "user_id"
+        case voicemailMessage = "voicemail_message"
     }
 
     public var type: String {
@@ -218,13 +222,14 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .notify: "notify"
         case .setLeadField: "update_lead_field"
         case .assign: "assign"
+        case .placeCall: "place_call"
         case .exit: "exit"
         }
     }
 
     public static let types = [
         "send_sms", "send_email", "send_template", "wait", "webhook", "add_tag", "remove_tag", "update_lead_status", "update_lead_field",
-        "start_workflow", "notify", "assign", "exit",
+        "start_workflow", "notify", "assign", "place_call", "exit",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -254,6 +259,9 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case "assign": self = .assign(UserID(rawValue: try text(.userId, max: 100)))
         case "update_lead_field":
             self = .setLeadField(try c.decode(LeadField.self, forKey: .field), try text(.value, max: 200))
+        case "place_call":
+            func optional(_ key: Keys, max: Int) throws -> String? { try c.decodeIfPresent(String.self, forKey: key).map { _ in try text(key, max: max) } }
+            self = .placeCall(purpose: try optional(.purpose, max: 300), voicemailMessage: try optional(.voicemailMessage, max: 1000))
         case "exit": self = .exit
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "\(other) is not an action (\(Self.types.joined(separator: ", ")))")
@@ -281,6 +289,9 @@ public enum WorkflowAction: Sendable, Hashable, Codable {
         case .setLeadField(let field, let value):
             try c.encode(field, forKey: .field)
             try c.encode(value, forKey: .value)
+        case .placeCall(let purpose, let voicemail):
+            try c.encodeIfPresent(purpose, forKey: .purpose)
+            try c.encodeIfPresent(voicemail, forKey: .voicemailMessage)
         case .exit: break
         }
     }

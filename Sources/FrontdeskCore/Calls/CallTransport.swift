@@ -10,6 +10,9 @@ public protocol CallTransport: Sendable {
     /// `command_id`) says them once. By default, `speak(text)`.
     func speak(_ text: String, id: String) async throws
     func transfer(to number: PhoneNumber) async throws
+    /// A warm transfer: the caller is put on hold, the person is called and told `summary`, then the
+    /// two are bridged (the carrier reports the outcome as `transferResult`). By default a plain transfer.
+    func transfer(to number: PhoneNumber, summary: String) async throws
     func hangUp() async throws
     /// The language model's first words for the current turn arrived (for latency stages).
     func modelStarted()
@@ -20,6 +23,7 @@ public protocol CallTransport: Sendable {
 
 extension CallTransport {
     public func speak(_ text: String, id: String) async throws { try await speak(text) }
+    public func transfer(to number: PhoneNumber, summary: String) async throws { try await transfer(to: number) }
     public func modelStarted() {}
     public var timesTurns: Bool { false }
 }

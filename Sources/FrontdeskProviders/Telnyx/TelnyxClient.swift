@@ -200,10 +200,18 @@ struct TelnyxCallTransport: CallTransport {
             clientState: "speak", commandId: "speak-" + id)
     }
 
+    /// Warm transfers (nil: a plain `transfer`).
+    var warm: TelnyxWarmTransfer? = nil
+
     func transfer(to number: PhoneNumber) async throws {
         var body: [String: JSONValue] = ["to": .string(number.e164), "timeout_secs": .number(30)]
         if let agentNumber { body["from"] = .string(agentNumber) }
         try await client.command("transfer", callControlId: callControlId, body, clientState: "transfer")
+    }
+
+    func transfer(to number: PhoneNumber, summary: String) async throws {
+        guard let warm else { return try await transfer(to: number) }
+        try await warm.start(client: client, callerLeg: callControlId, to: number, from: agentNumber)
     }
 
     func hangUp() async throws {
@@ -255,5 +263,42 @@ package struct TelnyxDialer: OutboundDialer {
         try await client.dial(
             connectionId: connectionId, from: dial.from.e164, to: dial.to.e164, clientState: dial.clientState,
             machineDetection: dial.detectMachine ? "greeting_end" : nil)
+    }
+}
+
+/// A warm transfer on Telnyx Call Control: the caller's leg plays hold audio while the person is dialled
+/// (`client_state` `warm:<caller's call_control_id>`); when they answer they hear the summary, then the
+/// legs are bridged (`TelnyxEventHandler` carries out those steps as the events come).
+package struct TelnyxWarmTransfer: Sendable {
+    /// The Call Control application the person is dialled on.
+    let connectionId: String
+    /// What the caller hears meanwhile (looped).
+    let holdAudioURL: String
+
+    package init(connectionId: String, holdAudioURL: String) {
+        self.connectionId = connectionId
+        self.holdAudioURL = holdAudioURL
+    }
+
+    static let statePrefix = "warm:"
+
+    /// The caller's leg a person's leg belongs to, from the person's `client_state`.
+    static func callerLeg(_ clientState: String?) -> String? {
+        guard let state = clientState, state.hasPrefix(statePrefix), state.count > statePrefix.count else { return nil }
+        return String(state.dropFirst(statePrefix.count))
+    }
+
+    func start(client: TelnyxClient, callerLeg: String, to number: PhoneNumber, from: String?) async throws {
+        try await client.command(
+            "playback_start", callControlId: callerLeg, ["audio_url": .string(holdAudioURL), "loop": .string("infinity")],
+            clientState: "hold")
+        do {
+            _ = try await client.dial(
+                connectionId: connectionId, from: from ?? number.e164, to: number.e164, clientState: Self.statePrefix + callerLeg,
+                machineDetection: nil)
+        } catch {
+            try? await client.command("playback_stop", callControlId: callerLeg, clientState: "agent")
+            throw error
+        }
     }
 }

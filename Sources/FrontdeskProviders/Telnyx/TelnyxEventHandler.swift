@@ -21,13 +21,17 @@ package struct TelnyxEventHandler: Sendable {
     let media: MediaSettings
     let publicURL: URL
     let mediaTokens: MediaStreamTokens
+    /// Warm transfers for Call Control calls (nil: plain transfers).
+    let warm: TelnyxWarmTransfer?
     let now: @Sendable () -> Date
     let logger: Logger
 
     package init(
         store: Store, calls: CallRuntime, messenger: Messenger, texts: InboundTexts, client: TelnyxClient?,
-        media: MediaSettings, publicURL: URL, mediaTokens: MediaStreamTokens, now: @escaping @Sendable () -> Date, logger: Logger
+        media: MediaSettings, publicURL: URL, mediaTokens: MediaStreamTokens, warm: TelnyxWarmTransfer? = nil,
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) {
+        self.warm = warm
         self.store = store
         self.calls = calls
         self.messenger = messenger
@@ -73,6 +77,14 @@ package struct TelnyxEventHandler: Sendable {
     private func dispatch(_ event: TelnyxEvent, logger: Logger) async throws {
         switch event.type {
         case "call.initiated": try await callInitiated(event, logger: logger)
+        case "call.answered" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
+            try await personAnswered(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
+        case "call.speak.ended" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
+            try await summaryGiven(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
+        case "call.hangup" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
+            try await personLegEnded(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
+        case "call.bridged" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
+            return  // the person's side of the bridge: the caller's side reports it
         case "call.answered":
             if let (call, detectMachine) = OutboundDial.parse(clientState: event.clientState) {
                 try await outboundAnswered(event, call: call, detectMachine: detectMachine, logger: logger)
@@ -145,7 +157,7 @@ package struct TelnyxEventHandler: Sendable {
         else { return nil }
         let transport = TelnyxCallTransport(
             client: client, callControlId: callControlId, voice: agent.voiceSettings.voiceId ?? "female",
-            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164)
+            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164, warm: warm)
         do {
             return try await calls.resume(stored, transport: transport)
         } catch {
@@ -203,7 +215,7 @@ package struct TelnyxEventHandler: Sendable {
         }
         let transport = TelnyxCallTransport(
             client: client, callControlId: call, voice: agent.voiceSettings.voiceId ?? "female",
-            language: agent.voiceSettings.language, agentNumber: to.e164)
+            language: agent.voiceSettings.language, agentNumber: to.e164, warm: warm)
         let session: CallSession
         do {
             session = try await calls.start(
@@ -273,7 +285,7 @@ package struct TelnyxEventHandler: Sendable {
         }
         let transport = TelnyxCallTransport(
             client: client, callControlId: callControlId, voice: agent.voiceSettings.voiceId ?? "female",
-            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164)
+            language: agent.voiceSettings.language, agentNumber: agent.phoneNumber?.e164, warm: warm)
         guard let session = try await calls.attachOutbound(stored, transport: transport) else { return }
         do {
             try await client.command(
@@ -284,6 +296,49 @@ package struct TelnyxEventHandler: Sendable {
             logger.error("Could not start transcription", metadata: ["error": "\(error)", "telnyx_event": Self.label(event)])
         }
         if detectMachine { await session.awaitMachineDetection() } else { await session.handle(.answered) }
+    }
+
+    // MARK: warm transfers (the person's leg)
+
+    /// The person a warm transfer dialled picked up: they hear who is waiting and why. A caller who
+    /// hung up meanwhile (or a transfer no longer under way) ends the person's leg instead.
+    private func personAnswered(_ event: TelnyxEvent, callerLeg: String) async throws {
+        guard let client, let leg = event.string("call_control_id") else { return }
+        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring,
+            let summary = await session.handover
+        else {
+            try await client.command("hangup", callControlId: leg, commandId: Self.commandId(event, "hangup"))
+            return
+        }
+        let agent = session.agent
+        try await client.command(
+            "speak", callControlId: leg,
+            ["payload": .string("Hi, this is the receptionist at \(session.business.name), with a caller for you. \(summary) I'm connecting you now."),
+             "voice": .string(agent.voiceSettings.voiceId ?? "female"), "language": .string(agent.voiceSettings.language)],
+            clientState: TelnyxWarmTransfer.statePrefix + callerLeg, commandId: Self.commandId(event, "speak"))
+    }
+
+    /// The person heard the summary: the caller comes off hold and the two are bridged (`call.bridged`
+    /// on the caller's leg ends the receptionist's part).
+    private func summaryGiven(_ event: TelnyxEvent, callerLeg: String) async throws {
+        guard let client, let leg = event.string("call_control_id") else { return }
+        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring else {
+            try await client.command("hangup", callControlId: leg, commandId: Self.commandId(event, "hangup"))
+            return
+        }
+        try? await client.command("playback_stop", callControlId: callerLeg, clientState: "agent", commandId: Self.commandId(event, "playback_stop"))
+        try await client.command(
+            "bridge", callControlId: callerLeg, ["call_control_id": .string(leg)], clientState: "agent",
+            commandId: Self.commandId(event, "bridge"))
+    }
+
+    /// The person's leg ended. Before the bridge that means nobody came (busy, declined, rang out): the
+    /// caller comes off hold and is offered to leave a message. After it, the call is over for us.
+    private func personLegEnded(_ event: TelnyxEvent, callerLeg: String) async throws {
+        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring else { return }
+        logger.info("The warm transfer reached no one", metadata: ["cause": "\(event.string("hangup_cause") ?? "?")", "telnyx_event": Self.label(event)])
+        try? await client?.command("playback_stop", callControlId: callerLeg, clientState: "agent", commandId: Self.commandId(event, "playback_stop"))
+        await session.handle(.transferResult(succeeded: false))
     }
 
     private func callHungUp(_ event: TelnyxEvent) async throws {

@@ -36,6 +36,8 @@ struct AppServices: Sendable {
     let notifier: TeamNotifier
     /// Plans and runs reminders and follow-up texts (a background service).
     let scheduler: Scheduler
+    /// Places outbound calls (`POST /api/calls`, workflows' `place_call`).
+    let outbound: OutboundCalls
     /// Media streams across the process (health, benchmarks).
     let mediaTotals = MediaTotals()
     /// Failed logins per account, and the growing wait after them.

@@ -139,12 +139,16 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
     let speech = try mediaSpeech(configuration: configuration, dependencies: dependencies, logger: logger)
     let notifier = TeamNotifier(store: store, messenger: messenger, now: dependencies.now, logger: logger)
     let conversations = ConversationService(store: store, messenger: messenger, now: dependencies.now, llm: llmPolicy, pricing: configuration.llmPricing)
+    let callRuntime = CallRuntime(
+        store: store, conversations: conversations, now: dependencies.now, logger: logger, silenceOverride: dependencies.silenceTimeout)
+    let dialer: (any OutboundDialer)? = telnyx.flatMap { client in
+        configuration.telnyxConnectionId.map { TelnyxDialer(client: client, connectionId: $0) }
+    }
+    let outbound = OutboundCalls(store: store, calls: callRuntime, dialer: dialer, now: dependencies.now)
     let services = AppServices(
         configuration: configuration, store: store, tokens: await TokenService(secret: secret, now: dependencies.now), secret: secret,
         passwords: PasswordHasher(cost: configuration.bcryptCost), messenger: messenger, conversations: conversations,
-        calls: CallRuntime(
-            store: store, conversations: conversations, now: dependencies.now, logger: logger,
-            silenceOverride: dependencies.silenceTimeout),
+        calls: callRuntime,
         inbox: ProviderInbox(store: store, now: dependencies.now, logger: logger),
         acceptor: EventAcceptor(store: store, now: dependencies.now), telnyx: telnyx,
         speech: speech, recordings: speech.settings.recordingsDirectory.map { RecordingEncoder(directory: $0, logger: logger) },
@@ -156,11 +160,17 @@ func buildServices(configuration: AppConfiguration, dependencies: AppDependencie
         notifier: notifier,
         scheduler: Scheduler(
             store: store, messenger: messenger, poster: HTTPOutboundPoster(policy: OutboundURLPolicy(allowPrivate: configuration.webhooksAllowPrivate)),
-            now: dependencies.now, logger: logger, poll: dependencies.schedulerPoll),
-        now: dependencies.now, startedAt: dependencies.now())
+            now: dependencies.now, logger: logger, poll: dependencies.schedulerPoll, outbound: outbound),
+        outbound: outbound, now: dependencies.now, startedAt: dependencies.now())
     let telnyxHandler = TelnyxEventHandler(
         store: store, calls: services.calls, messenger: messenger, texts: services.texts, client: telnyx, media: speech.settings,
-        publicURL: configuration.publicURL, mediaTokens: services.mediaTokens, now: dependencies.now, logger: logger)
+        publicURL: configuration.publicURL, mediaTokens: services.mediaTokens,
+        warm: configuration.telnyxConnectionId.map {
+            TelnyxWarmTransfer(
+                connectionId: $0,
+                holdAudioURL: (configuration.holdAudioURL ?? configuration.publicURL.appendingPathComponent("api/media/hold.wav")).absoluteString)
+        },
+        now: dependencies.now, logger: logger)
     let liveCalls = services.calls
     services.inbox.register(
         provider: TelnyxEventHandler.provider,
@@ -304,12 +314,10 @@ func buildRouter(services: AppServices, routeTable: RouteTable) -> Router<AppReq
         store: store, messenger: services.messenger, now: now, idempotency: services.idempotency, tenancy: tenancy
     ).addRoutes(to: api.group("appointments"))
     let assignments = Assignments(store: store, now: now)
-    let dialer: (any OutboundDialer)? = services.telnyx.flatMap { client in
-        services.configuration.telnyxConnectionId.map { TelnyxDialer(client: client, connectionId: $0) }
-    }
+    HoldAudioController().addRoutes(to: api.group("media"))
     CallController(
         store: store, recordings: services.recordings, tenancy: tenancy, calls: services.calls, assignments: assignments,
-        dialer: dialer, idempotency: services.idempotency, now: now)
+        outbound: services.outbound, idempotency: services.idempotency)
         .addRoutes(to: api.group("calls"))
     ConversationController(store: store, tenancy: tenancy, assignments: assignments).addRoutes(to: api.group("conversations"))
     InboxMessageController(store: store, messenger: services.messenger, tenancy: tenancy, assignments: assignments)

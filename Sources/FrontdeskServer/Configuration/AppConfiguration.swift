@@ -66,6 +66,8 @@ public struct AppConfiguration: Sendable {
     public var telnyxAPIBase = URL(string: "https://api.telnyx.com/v2")!
     /// The Call Control application outbound calls are dialled on (`POST /api/calls`).
     public var telnyxConnectionId: String?
+    /// What a caller on hold hears during a warm transfer (default: Frontdesk's own, at `/api/media/hold.wav`).
+    public var holdAudioURL: URL?
     public var twilioAccountSID: String?
     public var twilioAuthToken: String?
     public var twilioAPIBase = URL(string: "https://api.twilio.com")!
@@ -172,6 +174,7 @@ public struct AppConfiguration: Sendable {
         }
         config.telnyxAPIBase = try reader.url("TELNYX_API_BASE") ?? config.telnyxAPIBase
         config.telnyxConnectionId = reader.string("TELNYX_CONNECTION_ID")
+        config.holdAudioURL = try reader.url("HOLD_AUDIO_URL")
         config.twilioAccountSID = reader.string("TWILIO_ACCOUNT_SID")
         config.twilioAuthToken = reader.string("TWILIO_AUTH_TOKEN")
         config.twilioAPIBase = try reader.url("TWILIO_API_BASE") ?? config.twilioAPIBase

@@ -6,9 +6,6 @@ import Hummingbird
 
 /// `POST /api/calls`: the receptionist calls someone.
 extension CallController {
-    /// People are called between 08:00 and 21:00 in the business's zone (the usual telemarketing rule).
-    static let callingHours = (start: 8 * 60, end: 21 * 60)
-
     struct PlaceBody: Decodable {
         let agentId: String?
         let to: PhoneNumber?
@@ -69,49 +66,25 @@ extension CallController {
         guard let to = body.to ?? lead?.phone else { throw AppError.validation(field: "lead_id", "has no phone number") }
         guard to != agent.phoneNumber else { throw AppError.validation(field: "to", "is the agent's own number") }
         guard let business = try await store.businesses.find(agent.businessId) else { throw AppError.notFound("Business") }
-        let hours = OpeningHours(settings: business.settings)
-        let time = now()
-        let local = hours.localTime(of: time).minutes
-        guard (Self.callingHours.start..<Self.callingHours.end).contains(local) else {
-            throw AppError(
-                .outsideCallingHours,
-                "People are only called between 08:00 and 21:00 in the business's time zone (\(business.settings.timezone.identifier)); it is \(String(format: "%02d:%02d", local / 60, local % 60)) there")
-        }
-        guard let dialer else {
-            throw AppError(.serviceUnavailable, "Outbound calls need TELNYX_API_KEY and TELNYX_CONNECTION_ID (the Call Control application to dial from)")
-        }
-        if lead == nil { lead = try await calls.lead(for: to, business: business.id, source: .call) }
-        var call = Call(
-            id: .generate(), businessId: business.id, agentId: agent.id, leadId: lead?.id, phone: to, direction: .outbound,
-            provider: dialer.provider, providerCallId: nil, status: .inProgress, duration: nil, recordingUrl: nil, outcome: nil,
-            summary: nil, hangupCause: nil, startedAt: time, endedAt: nil, createdAt: time)
-        call.purpose = body.purpose?.trimmingWhitespace()
-        call.voicemailMessage = body.voicemailMessage?.trimmingWhitespace()
-        // Stored before the dial: the carrier's first events find it, and a failed dial is on record.
-        try await store.calls.insert(call)
-        await store.callStarted(call, at: time)
-        let dial = OutboundDial(callId: call.id, from: agent.phoneNumber!, to: to, detectMachine: body.machineDetection ?? true)
+        var placing = OutboundCalls.Request(agent: agent, business: business, to: to, lead: lead)
+        placing.purpose = body.purpose?.trimmingWhitespace()
+        placing.voicemailMessage = body.voicemailMessage?.trimmingWhitespace()
+        placing.detectMachine = body.machineDetection ?? true
+        let call: Call
         do {
-            let providerCallId = try await dialer.dial(dial)
-            // The answer may have come first and stored the id already (same value).
-            if var current = try await store.calls.find(call.id), current.providerCallId == nil {
-                current.providerCallId = providerCallId
-                try await store.calls.save(current)
-                call = current
-            } else {
-                call.providerCallId = providerCallId
+            call = try await outbound.place(placing)
+        } catch let refusal as OutboundCalls.Refusal {
+            switch refusal {
+            case .notConfigured:
+                throw AppError(.serviceUnavailable, "Outbound calls need TELNYX_API_KEY and TELNYX_CONNECTION_ID (the Call Control application to dial from)")
+            case .outsideCallingHours(let local, let zone):
+                throw AppError(
+                    .outsideCallingHours, "People are only called between 08:00 and 21:00 in the business's time zone (\(zone)); it is \(local) there")
+            case .dialFailed(let reason, _):
+                throw AppError(.externalServiceError, "The carrier did not place the call: \(reason)")
+            case .alreadyPlaced(let earlier):
+                call = earlier
             }
-        } catch {
-            let ended = now()
-            call.status = .failed
-            call.outcome = .failed
-            call.endedAt = ended
-            call.duration = 0
-            call.hangupCause = "dial_failed"
-            call.summary = "The call could not be placed: \(error)"
-            try await store.calls.save(call)
-            await store.callEnded(call, at: ended)
-            throw AppError(.externalServiceError, "The carrier did not place the call: \(error)")
         }
         return APIResponse(call, status: .created, message: "Calling \(to.e164) from \(agent.phoneNumber!.e164)")
     }

@@ -15,10 +15,9 @@ struct CallController {
     let tenancy: Tenancy
     let calls: CallRuntime
     let assignments: Assignments
-    /// Places outbound calls (nil: Telnyx is not configured for them).
-    let dialer: (any OutboundDialer)?
+    /// Places outbound calls.
+    let outbound: OutboundCalls
     let idempotency: Idempotency
-    let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get(use: list)

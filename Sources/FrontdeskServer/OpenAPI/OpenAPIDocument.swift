@@ -90,6 +90,7 @@ enum OpenAPIDocument {
         .init(method: "PUT", path: "/api/notifications/{id}/read", summary: "Mark one notification read", tag: "events", response: "Notification"),
         .init(method: "GET", path: "/api/notifications/preferences", summary: "The caller's own notification settings in a business: phone, email, SMS, quiet hours", tag: "events", query: ["business_id"], response: "Preferences"),
         .init(method: "PUT", path: "/api/notifications/preferences", summary: "Change the caller's notification settings (fields left out keep their value; null clears)", tag: "events", body: "PreferencesRequest", response: "Preferences"),
+        .init(method: "GET", path: "/api/media/hold.wav", summary: "The hold audio a caller hears during a warm transfer (16-bit mono WAV, looped by the carrier; no token)", tag: "calls", auth: false, response: "HoldAudio"),
         .init(method: "POST", path: "/api/calls", summary: "Place an outbound call through Telnyx: the callee hears who calls and why, then talks with the receptionist; an answering machine is left a voicemail after the beep (409 OUTSIDE_CALLING_HOURS outside 08:00-21:00 local; 503 when Telnyx dialing is not configured; Idempotency-Key)", tag: "calls", body: "PlaceCallRequest", response: "Call", status: "201"),
         .init(method: "POST", path: "/api/calls/{id}/hangup", summary: "A member ends a live call: the caller hears a goodbye, then it is hung up (409 CALL_NOT_LIVE when it cannot be)", tag: "calls", response: "CallEnded"),
         .init(method: "POST", path: "/api/calls/{id}/takeover", summary: "A member takes a live call over: the caller is put through to the member's phone (409 CALL_NOT_LIVE when it cannot be)", tag: "calls", body: "TakeOverRequest", response: "TakeOver"),
@@ -288,6 +289,7 @@ enum OpenAPIDocument {
             case "TwiML": ["text/xml": ["schema": ["type": "string"]]]
             case "Recording": ["audio/ogg": ["schema": ["type": "string", "contentMediaType": "audio/ogg"]]]
             case "Metrics": ["text/plain": ["schema": ["type": "string"]]]
+            case "HoldAudio": ["audio/wav": ["schema": ["type": "string", "contentMediaType": "audio/wav"]]]
             default: ["application/json": ["schema": envelope(op.response)]]
             }
             var responses: [String: JSONValue] = [

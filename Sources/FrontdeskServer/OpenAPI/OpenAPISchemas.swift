@@ -80,6 +80,8 @@ enum OpenAPISchemas {
                 "message": ["type": "string", "minLength": 1, "maxLength": 500], "to": enumeration(["everyone", "admins"]),
                 "field": enumeration(LeadField.allCases.map(\.rawValue)), "value": ["type": "string", "minLength": 1, "maxLength": 200],
                 "user_id": ["type": "string", "minLength": 1, "maxLength": 100],
+                "purpose": ["type": "string", "minLength": 1, "maxLength": 300],
+                "voicemail_message": ["type": "string", "minLength": 1, "maxLength": 1000],
             ],
         ],
     ]
