@@ -68,8 +68,15 @@ struct OutboundCallTests {
             try await Task.sleep(for: .milliseconds(200))
             #expect(server.spoken.isEmpty, "nothing is said before the beep: \(server.spoken)")
 
-            try await telnyx.post("call.machine.greeting.ended", Self.leg(controlId, #""result":"beep_detected""#, state: "agent"))
+            let beep = UUID().uuidString
+            try await telnyx.post("call.machine.greeting.ended", Self.leg(controlId, #""result":"beep_detected""#, state: "agent"), id: beep)
             try await eventually("voicemail") { server.spoken.count == 1 }
+            // A replayed beep, a second beep report and a late "human" decision change nothing.
+            try await telnyx.post("call.machine.greeting.ended", Self.leg(controlId, #""result":"beep_detected""#, state: "agent"), id: beep)
+            try await telnyx.post("call.machine.greeting.ended", Self.leg(controlId, #""result":"ended""#, state: "agent"))
+            try await telnyx.post("call.machine.detection.ended", Self.leg(controlId, #""result":"human""#, state: "agent"))
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.spoken.count == 1, "the voicemail is left once: \(server.spoken)")
             let message = try #require(server.spoken.first)
             #expect(message.contains("Bright Smile Dental"))
             #expect(message.contains("about your cleaning tomorrow"))
