@@ -1,4 +1,6 @@
 import Foundation
+import FrontdeskSimulator
+import FrontdeskWire
 import HTTPTypes
 import NIOCore
 import Testing
@@ -216,6 +218,47 @@ struct DashboardSecurityTests {
             #expect(foreign.status == .unauthorized)
             let noOrigin = try await client.call(.get, "/api/ws", headers: [.cookie: "fd_session=\(session)"])
             #expect(noOrigin.status == .unauthorized)
+        }
+    }
+    @Test("Call on the leads page: the receptionist dials the lead with the purpose typed, and the owner lands on Live calls; at night it is refused with the reason")
+    func callALead() async throws {
+        let telnyx = try await TelnyxTestServer.start()
+        defer { telnyx.stop() }
+        var app = TestApp(clock: TestClock(try Date("2026-11-23T15:00:00Z", strategy: .iso8601)), telnyx: telnyx.client())
+        app.configuration.telnyxConnectionId = "conn-frontdesk"
+        try await app.run { client in
+            let tenant = try await client.register("Owner")
+            try await client.openWeekdays(tenant)
+            _ = try await client.call(
+                .post, "/api/agents", token: tenant.token,
+                json: #"{"business_id":"\#(tenant.businessId)","name":"Ava","phone_number":"+15550109999"}"#)
+            let lead = try await client.createLead(tenant, phone: "+15557650077", name: "Ruth Park")
+            let leadId = try #require(lead.data["id"] as? String)
+            let session = try await Self.logIn(client, email: tenant.email)
+            let cookie = HTTPField(name: .cookie, value: "fd_session=\(session)")
+            let page = try await client.call(.get, "/leads?b=\(tenant.businessId)", headers: HTTPFields([cookie]))
+            #expect(Self.html(page).contains("/leads/\(leadId)/call"))
+            let csrf = Self.csrf(in: page)
+            let placed = try await client.call(
+                .post, "/leads/\(leadId)/call?b=\(tenant.businessId)", rawBody: ByteBuffer(string: "_csrf=\(csrf)&purpose=about+your+quote"),
+                headers: Self.form(cookie))
+            #expect(placed.status == .seeOther, "\(Self.html(placed))")
+            #expect(placed.headers[.location]?.hasPrefix("/live") == true)
+            #expect(telnyx.dials.count == 1)
+            #expect(telnyx.dials.first?.body["to"]?.text == "+15557650077")
+            let calls = try await client.call(.get, "/api/calls?business_id=\(tenant.businessId)", token: tenant.token).list("calls")
+            #expect(calls.first?["purpose"] as? String == "about your quote")
+
+            client.clock.advance(seconds: 12 * 3600)  // 22:00 in New York
+            let again = try await Self.logIn(client, email: tenant.email)
+            let night = HTTPField(name: .cookie, value: "fd_session=\(again)")
+            let nightPage = try await client.call(.get, "/leads?b=\(tenant.businessId)", headers: HTTPFields([night]))
+            let refused = try await client.call(
+                .post, "/leads/\(leadId)/call?b=\(tenant.businessId)", rawBody: ByteBuffer(string: "_csrf=\(Self.csrf(in: nightPage))"),
+                headers: Self.form(night))
+            #expect(refused.status == .conflict)
+            #expect(Self.html(refused).contains("08:00 and 21:00"))
+            #expect(telnyx.dials.count == 1)
         }
     }
 }

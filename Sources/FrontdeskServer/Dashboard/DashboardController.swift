@@ -29,6 +29,7 @@ struct DashboardController {
         router.post("calls/:id/hangup", use: pages.hangUp)
         router.get("leads", use: pages.leads)
         router.post("leads/:id/status", use: pages.setLeadStatus)
+        router.post("leads/:id/call", use: pages.callLead)
         router.get("calendar") { request, context in try await pages.calendar(request, context: context) }
         router.post("calendar/book", use: pages.book)
         router.post("appointments/:id/cancel", use: pages.cancelAppointment)

@@ -76,6 +76,7 @@ struct DashboardPages: Sendable {
         "member_added": "Member added.", "webhook_added": "Webhook endpoint added. Its secret is shown once, below.", "webhook_removed": "Webhook endpoint removed.",
         "preferences_saved": "Notification preferences saved.", "replayed": "Delivery queued again.", "voice_saved": "Voice mode saved.",
         "closed": "Conversation closed.", "reopened": "Conversation reopened.",
+        "call_placed": "Calling the lead now: the call appears here once they answer.",
     ]
 
     static func values(_ failure: FormFailure) -> [String: Any] {

@@ -50,6 +50,24 @@ extension DashboardPages {
             ], failure: answer.failure)
     }
 
+    /// The receptionist calls the lead (`POST /api/calls` from the business's first started agent with a
+    /// number); the owner lands on Live calls to follow it. A refusal (night time, no Telnyx dialing, a
+    /// stopped agent) is shown with the API's reason.
+    func callLead(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = Self.segment(context.parameters.get("id") ?? "")
+        let business = Self.business(of: request)
+        return try await act(
+            request, context: context, then: "/live?b=\(business)&done=call_placed",
+            send: { form, session in
+                let agents = try await api.get(
+                    "/api/agents", query: ["business_id": business, "status": "active", "limit": "100"], token: session.token, context: context)
+                let agent = agents.data.array("agents").first { $0.string("phone_number") != nil }?.string("id") ?? ""
+                var body: [String: Any] = ["agent_id": agent, "lead_id": id]
+                if let purpose = form["purpose"]?.trimmingCharacters(in: .whitespaces), !purpose.isEmpty { body["purpose"] = purpose }
+                return try await api.send(.post, "/api/calls", body: body, token: session.token, context: context)
+            }, refused: refusal("The call was not placed", request: request, context: context))
+    }
+
     func setLeadStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = Self.segment(context.parameters.get("id") ?? "")
         return try await act(
