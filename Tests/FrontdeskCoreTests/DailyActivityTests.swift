@@ -37,4 +37,20 @@ struct DailyActivityTests {
         #expect(days.map(\.afterHours) == [1, 2, 1], "23:30, 00:30, 23:59 and a closed day are after hours; a failed call is not caught")
         #expect(days[0].cost == 0.01)
     }
+
+    @Test("calls we placed: answered only when a person picked up (not a voicemail, not unanswered), never counted as after-hours calls caught")
+    func outboundCalls() {
+        let evening = Self.instant("2026-11-02T01:00:00Z")  // Nov 1, 20:00 EST: after hours
+        let calls = [
+            CallActivity(startedAt: evening, status: .completed, outcome: .voicemail, cost: 0, direction: .outbound),
+            CallActivity(startedAt: evening, status: .completed, outcome: .noAnswer, cost: 0, direction: .outbound),
+            CallActivity(startedAt: evening, status: .completed, outcome: .booked, cost: 0, direction: .outbound),
+            CallActivity(startedAt: evening, status: .completed, outcome: nil, cost: 0),
+        ]
+        let day = DailyActivity.tally(calls, hours: Self.hours, last: LocalDate(year: 2026, month: 11, day: 1)!, days: 1)[0]
+        #expect(day.calls == 4)
+        #expect(day.answered == 2, "the booked outbound call and the inbound one")
+        #expect(day.booked == 1)
+        #expect(day.afterHours == 1, "only the inbound caller was caught after hours")
+    }
 }

@@ -6,12 +6,21 @@ public struct CallActivity: Sendable, Equatable {
     public var status: CallStatus
     public var outcome: CallOutcome?
     public var cost: Double
+    public var direction: CallDirection
 
-    public init(startedAt: Date, status: CallStatus, outcome: CallOutcome?, cost: Double) {
+    public init(startedAt: Date, status: CallStatus, outcome: CallOutcome?, cost: Double, direction: CallDirection = .inbound) {
         self.startedAt = startedAt
         self.status = status
         self.outcome = outcome
         self.cost = cost
+        self.direction = direction
+    }
+
+    /// The call reached a person: an inbound call the receptionist took, or an outbound one a person
+    /// picked up (not a machine, not unanswered).
+    public var reachedSomeone: Bool {
+        guard status != .failed else { return false }
+        return direction == .inbound || (outcome != .voicemail && outcome != .noAnswer)
     }
 }
 
@@ -19,7 +28,8 @@ public struct CallActivity: Sendable, Equatable {
 public struct DayActivity: Sendable, Equatable {
     public var date: LocalDate
     public var calls = 0
-    /// Reached the receptionist (not failed before it could speak).
+    /// Reached the receptionist (not failed before it could speak); an outbound call counts when a person
+    /// picked it up (not a voicemail, not unanswered).
     public var answered = 0
     public var booked = 0
     /// Answered while the business was closed (outside its opening windows that day): callers a
@@ -61,8 +71,10 @@ public enum DailyActivity {
             result[index].calls += 1
             result[index].cost += call.cost
             if call.outcome == .booked { result[index].booked += 1 }
-            guard call.status != .failed else { continue }
+            guard call.reachedSomeone else { continue }
             result[index].answered += 1
+            // After hours counts callers the business would have missed: never a call we placed.
+            guard call.direction == .inbound else { continue }
             let open = windows[index] ?? hours.windows(on: result[index].date)
             windows[index] = open
             if !open.contains(where: { $0.start <= call.startedAt && call.startedAt < $0.end }) { result[index].afterHours += 1 }

@@ -204,13 +204,15 @@ struct PostgresCallRepository: CallRepository {
     func activity(business: BusinessID, from: Date, to: Date) async throws -> [CallActivity] {
         try await db.rows(
             """
-            SELECT started_at, status, outcome, cost FROM calls
+            SELECT started_at, status, outcome, cost, direction FROM calls
             WHERE business_id = \(business.rawValue) AND started_at >= \(from.storedInstant) AND started_at < \(to.storedInstant)
             """
         ).compactMap { row in
-            let (startedAt, status, outcome, cost) = try row.decode((Date, String, String?, Double?).self)
+            let (startedAt, status, outcome, cost, direction) = try row.decode((Date, String, String?, Double?, String).self)
             guard let status = CallStatus(rawValue: status) else { return nil }
-            return CallActivity(startedAt: startedAt, status: status, outcome: outcome.flatMap(CallOutcome.init(rawValue:)), cost: cost ?? 0)
+            return CallActivity(
+                startedAt: startedAt, status: status, outcome: outcome.flatMap(CallOutcome.init(rawValue:)), cost: cost ?? 0,
+                direction: CallDirection(rawValue: direction) ?? .inbound)
         }
     }
 

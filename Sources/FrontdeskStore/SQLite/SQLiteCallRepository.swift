@@ -212,12 +212,13 @@ struct SQLiteCallRepository: CallRepository {
     func activity(business: BusinessID, from: Date, to: Date) async throws -> [CallActivity] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT started_at, status, outcome, cost FROM calls WHERE business_id = ? AND started_at >= ? AND started_at < ?",
+                db, sql: "SELECT started_at, status, outcome, cost, direction FROM calls WHERE business_id = ? AND started_at >= ? AND started_at < ?",
                 arguments: [business, from, to]
             ).compactMap { row in
                 guard let status = CallStatus(rawValue: row[1]) else { return nil }
                 return CallActivity(
-                    startedAt: row[0], status: status, outcome: (row[2] as String?).flatMap(CallOutcome.init(rawValue:)), cost: row[3] ?? 0)
+                    startedAt: row[0], status: status, outcome: (row[2] as String?).flatMap(CallOutcome.init(rawValue:)), cost: row[3] ?? 0,
+                    direction: (row[4] as String?).flatMap(CallDirection.init(rawValue:)) ?? .inbound)
             }
         }
     }
