@@ -142,21 +142,53 @@ package final class CallRuntime: Sendable {
     /// greeted). Nil when the call cannot go on (ended, its agent gone).
     /// The caller must hold the call's key (`KeyOwnership`), so no other instance runs it meanwhile.
     package func resume(_ stored: Call, transport: any CallTransport, silence: Duration? = nil) async throws -> CallSession? {
+        guard let (session, isNew, turns) = try await rebuild(stored, transport: transport, silence: silence, fromTranscript: true) else {
+            return nil
+        }
+        if isNew {
+            logger.notice("Taking over a call in progress", metadata: ["call_id": "\(stored.id.rawValue)", "provider": "\(stored.provider)"])
+            // A call not greeted yet stays ringing: its `answered` event (or the taker) greets the caller.
+            if turns > 0 { await session.resumeListening() }
+        }
+        return session
+    }
+
+    /// The session of an outbound call the callee just answered (`POST /api/calls` stored it, the
+    /// carrier dialled it): registered under the carrier's id, not greeted yet — the answer, or the
+    /// answering-machine decision, greets the callee or leaves a voicemail. The existing session when
+    /// the answer is delivered twice; nil when the call is over or its agent gone.
+    package func attachOutbound(_ stored: Call, transport: any CallTransport) async throws -> CallSession? {
+        guard stored.direction == .outbound else { return nil }
+        return try await rebuild(stored, transport: transport, silence: nil, fromTranscript: false)?.session
+    }
+
+    /// A session for a stored call in progress, registered under its provider's id (the live one when
+    /// there is one already): `fromTranscript` picks up its transcript numbering and the conversation's
+    /// last stored state. Also whether it is new here and how many turns it had. Nil when the call is
+    /// over, has no provider id yet, or its agent or business is gone.
+    private func rebuild(
+        _ stored: Call, transport: any CallTransport, silence: Duration?, fromTranscript: Bool
+    ) async throws -> (session: CallSession, isNew: Bool, turns: Int)? {
         guard let providerCallId = stored.providerCallId else { return nil }
         let key = stored.provider + ":" + providerCallId
-        if let existing = sessions.withLock({ $0[key] }) { return existing }
+        if let existing = sessions.withLock({ $0[key] }) { return (existing, false, 0) }
         guard isAccepting else { throw StartError.stopping }
         guard let call = try await store.calls.find(stored.id), call.status == .inProgress,
             let agentId = call.agentId, let agent = try await store.agents.find(agentId),
             let business = try await store.businesses.find(call.businessId)
         else { return nil }
         let lead = try await call.leadId.asyncFlatMap { try await store.leads.find($0) }
-        let turns = try await store.calls.turns(of: call.id)
-        var conversation = ConversationState()
-        if let lead, let saved = try await store.conversations.state(business: business.id, channel: .voice, lead: lead.id), !saved.ended {
-            conversation = saved
+        var resumed: CallSession.Resumed?
+        var turns = 0
+        if fromTranscript {
+            let stored = try await store.calls.turns(of: call.id)
+            turns = stored.count
+            var conversation = ConversationState()
+            if let lead, let saved = try await store.conversations.state(business: business.id, channel: .voice, lead: lead.id), !saved.ended {
+                conversation = saved
+            }
+            resumed = CallSession.Resumed(turns: stored, conversation: conversation)
         }
-        let resumed = CallSession.Resumed(turns: turns, conversation: conversation)
         let timing = CallSession.Timing(
             silence: silence ?? silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
             maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
@@ -165,36 +197,7 @@ package final class CallRuntime: Sendable {
             conversations: conversations, store: store, now: now, timing: timing, logger: logger, resumed: resumed,
             onEnd: { [weak self] _ in self?.unregister(key, provider: call.provider) })
         let (registered, isNew) = register(session, key: key, provider: call.provider)
-        if isNew {
-            logger.notice("Taking over a call in progress", metadata: ["call_id": "\(call.id.rawValue)", "provider": "\(call.provider)"])
-            // A call not greeted yet stays ringing: its `answered` event (or the taker) greets the caller.
-            if !turns.isEmpty { await registered.resumeListening() }
-        }
-        return registered
-    }
-
-    /// The session of an outbound call the callee just answered (`POST /api/calls` stored it, the
-    /// carrier dialled it): registered under the carrier's id, not greeted yet — the answer, or the
-    /// answering-machine decision, greets the callee or leaves a voicemail. The existing session when
-    /// the answer is delivered twice; nil when the call is over or its agent gone.
-    package func attachOutbound(_ stored: Call, transport: any CallTransport) async throws -> CallSession? {
-        guard stored.direction == .outbound, let providerCallId = stored.providerCallId else { return nil }
-        let key = stored.provider + ":" + providerCallId
-        if let existing = sessions.withLock({ $0[key] }) { return existing }
-        guard isAccepting else { throw StartError.stopping }
-        guard let call = try await store.calls.find(stored.id), call.status == .inProgress,
-            let agentId = call.agentId, let agent = try await store.agents.find(agentId),
-            let business = try await store.businesses.find(call.businessId)
-        else { return nil }
-        let lead = try await call.leadId.asyncFlatMap { try await store.leads.find($0) }
-        let timing = CallSession.Timing(
-            silence: silenceOverride ?? .seconds(agent.behaviorSettings.silenceTimeout),
-            maxDuration: .seconds(agent.behaviorSettings.maxCallDuration))
-        let session = CallSession(
-            call: call, agent: agent, business: business, lead: lead, transport: transport,
-            conversations: conversations, store: store, now: now, timing: timing, logger: logger,
-            onEnd: { [weak self] _ in self?.unregister(key, provider: call.provider) })
-        return register(session, key: key, provider: call.provider).session
+        return (registered, isNew, turns)
     }
 
     package func session(provider: String, providerCallId: String) -> CallSession? {
