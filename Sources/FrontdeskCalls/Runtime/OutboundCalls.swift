@@ -68,16 +68,9 @@ package struct OutboundCalls: Sendable {
         if let earlier = try await store.calls.find(request.callId) {
             if earlier.status == .inProgress, earlier.providerCallId == nil {
                 // Stored, then the process stopped before the dial was confirmed: it may have rung. Not again.
-                var closed = earlier
-                closed.status = .failed
-                closed.outcome = .failed
-                closed.endedAt = now()
-                closed.duration = 0
-                closed.hangupCause = "dial_unconfirmed"
-                closed.summary = "The process stopped while the call was being dialled; it was not dialled again."
-                try await store.calls.save(closed)
-                await store.callEnded(closed, at: closed.endedAt!)
-                throw Refusal.alreadyPlaced(closed)
+                throw Refusal.alreadyPlaced(
+                    try await closeFailed(
+                        earlier, cause: "dial_unconfirmed", summary: "The process stopped while the call was being dialled; it was not dialled again."))
             }
             throw Refusal.alreadyPlaced(earlier)
         }
@@ -104,16 +97,22 @@ package struct OutboundCalls: Sendable {
             call.providerCallId = providerCallId
             return call
         } catch {
-            let ended = now()
-            call.status = .failed
-            call.outcome = .failed
-            call.endedAt = ended
-            call.duration = 0
-            call.hangupCause = "dial_failed"
-            call.summary = "The call could not be placed: \(error)"
-            try await store.calls.save(call)
-            await store.callEnded(call, at: ended)
-            throw Refusal.dialFailed("\(error)", call)
+            throw Refusal.dialFailed("\(error)", try await closeFailed(call, cause: "dial_failed", summary: "The call could not be placed: \(error)"))
         }
+    }
+
+    /// A call that never got through, closed as failed with why (and `call.ended` published).
+    private func closeFailed(_ call: Call, cause: String, summary: String) async throws -> Call {
+        let ended = now()
+        var closed = call
+        closed.status = .failed
+        closed.outcome = .failed
+        closed.endedAt = ended
+        closed.duration = 0
+        closed.hangupCause = cause
+        closed.summary = summary
+        try await store.calls.save(closed)
+        await store.callEnded(closed, at: ended)
+        return closed
     }
 }

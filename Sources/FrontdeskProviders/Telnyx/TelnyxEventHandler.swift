@@ -75,15 +75,17 @@ package struct TelnyxEventHandler: Sendable {
     static func label(_ event: TelnyxEvent) -> Logger.MetadataValue { "\(event.type) \(event.id)" }
 
     private func dispatch(_ event: TelnyxEvent, logger: Logger) async throws {
+        // A warm transfer's person leg says whose it is in its client state (decoded once per event).
+        let warmLeg = warm == nil ? nil : TelnyxWarmTransfer.callerLeg(event.clientState)
         switch event.type {
         case "call.initiated": try await callInitiated(event, logger: logger)
-        case "call.answered" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
-            try await personAnswered(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
-        case "call.speak.ended" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
-            try await summaryGiven(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
-        case "call.hangup" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
-            try await personLegEnded(event, callerLeg: TelnyxWarmTransfer.callerLeg(event.clientState)!)
-        case "call.bridged" where TelnyxWarmTransfer.callerLeg(event.clientState) != nil:
+        case "call.answered" where warmLeg != nil:
+            try await personAnswered(event, callerLeg: warmLeg!)
+        case "call.speak.ended" where warmLeg != nil:
+            try await summaryGiven(event, callerLeg: warmLeg!)
+        case "call.hangup" where warmLeg != nil:
+            try await personLegEnded(event, callerLeg: warmLeg!)
+        case "call.bridged" where warmLeg != nil:
             return  // the person's side of the bridge: the caller's side reports it
         case "call.answered":
             if let (call, detectMachine) = OutboundDial.parse(clientState: event.clientState) {
@@ -300,12 +302,19 @@ package struct TelnyxEventHandler: Sendable {
 
     // MARK: warm transfers (the person's leg)
 
+    /// The caller's live session while its warm transfer is under way (nil once it ended or moved on).
+    private func transferring(_ callerLeg: String) async -> CallSession? {
+        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring else {
+            return nil
+        }
+        return session
+    }
+
     /// The person a warm transfer dialled picked up: they hear who is waiting and why. A caller who
     /// hung up meanwhile (or a transfer no longer under way) ends the person's leg instead.
     private func personAnswered(_ event: TelnyxEvent, callerLeg: String) async throws {
         guard let client, let leg = event.string("call_control_id") else { return }
-        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring,
-            let summary = await session.handover
+        guard let session = await transferring(callerLeg), let summary = await session.handover
         else {
             try await client.command("hangup", callControlId: leg, commandId: Self.commandId(event, "hangup"))
             return
@@ -322,7 +331,7 @@ package struct TelnyxEventHandler: Sendable {
     /// on the caller's leg ends the receptionist's part).
     private func summaryGiven(_ event: TelnyxEvent, callerLeg: String) async throws {
         guard let client, let leg = event.string("call_control_id") else { return }
-        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring else {
+        guard let session = await transferring(callerLeg) else {
             try await client.command("hangup", callControlId: leg, commandId: Self.commandId(event, "hangup"))
             return
         }
@@ -335,7 +344,7 @@ package struct TelnyxEventHandler: Sendable {
     /// The person's leg ended. Before the bridge that means nobody came (busy, declined, rang out): the
     /// caller comes off hold and is offered to leave a message. After it, the call is over for us.
     private func personLegEnded(_ event: TelnyxEvent, callerLeg: String) async throws {
-        guard let session = calls.session(provider: Self.provider, providerCallId: callerLeg), await session.state == .transferring else { return }
+        guard let session = await transferring(callerLeg) else { return }
         logger.info("The warm transfer reached no one", metadata: ["cause": "\(event.string("hangup_cause") ?? "?")", "telnyx_event": Self.label(event)])
         try? await client?.command("playback_stop", callControlId: callerLeg, clientState: "agent", commandId: Self.commandId(event, "playback_stop"))
         await session.handle(.transferResult(succeeded: false))
