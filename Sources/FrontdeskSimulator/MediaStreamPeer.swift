@@ -42,8 +42,26 @@ public final class MediaStreamPeer: Sendable {
         }
     }
 
+    /// What the line adds to the caller's side: telephone-band noise at a signal-to-noise ratio
+    /// (against a voice at −20 dBFS), and the agent's own voice coming back at `echo` dB (a phone's
+    /// speaker heard by its microphone, a hybrid's leak).
+    public struct Line: Sendable, Equatable {
+        public var signalToNoise: Double?
+        public var echo: Double?
+
+        public init(signalToNoise: Double? = nil, echo: Double? = nil) {
+            self.signalToNoise = signalToNoise
+            self.echo = echo
+        }
+
+        public static let clean = Line()
+    }
+
     public let carrier: MediaCarrier
     public let format: MediaFormat
+    public let line: Line
+    /// The agent's audio as it arrived, to come back as echo.
+    private let echoed = Mutex<[Int16]>([])
     public let callId: String
     public let streamId: String
     private let url: String
@@ -62,8 +80,12 @@ public final class MediaStreamPeer: Sendable {
     public var isOpen: Bool { lineOpen.load(ordering: .relaxed) }
 
     /// `url` is the server's `ws://…/api/media/telnyx` (or `/twilio`).
-    public init(carrier: MediaCarrier, url: String, token: String?, callId: String, from: String, to: String, format: MediaFormat = .pcmu8k) {
+    public init(
+        carrier: MediaCarrier, url: String, token: String?, callId: String, from: String, to: String, format: MediaFormat = .pcmu8k,
+        line: Line = .clean
+    ) {
         self.carrier = carrier
+        self.line = line
         self.url = url
         self.token = token
         self.callId = callId
@@ -124,11 +146,28 @@ public final class MediaStreamPeer: Sendable {
         let codec = try PayloadCodec(format: format)
         let silent = try codec.encode([Int16](repeating: 0, count: format.samplesPerFrame))
         var pacer = FramePacer()
+        var noise = line.signalToNoise.map { TelephoneNoise(sampleRate: format.sampleRate, level: -20 - $0) }
+        let echoGain = line.echo.map { pow(10, $0 / 20) }
+        let size = format.samplesPerFrame
         lineOpen.store(true, ordering: .relaxed)
         defer { lineOpen.store(false, ordering: .relaxed) }
         while !Task.isCancelled {
             try await pacer.waitForNextFrame()
-            let next = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            var next = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            if let echoGain {
+                let back = echoed.withLock { echoed -> [Int16] in
+                    defer { echoed.removeFirst(min(size, echoed.count)) }
+                    return Array(echoed.prefix(size))
+                }
+                if !back.isEmpty {
+                    var frame = next ?? [Int16](repeating: 0, count: size)
+                    for index in back.indices where index < frame.count {
+                        frame[index] = Int16(clamping: Int(frame[index]) + Int(Double(back[index]) * echoGain))
+                    }
+                    next = frame
+                }
+            }
+            if noise != nil { next = noise!.add(to: next ?? [Int16](repeating: 0, count: size)) }
             try await send(mediaFrame(try next.map { try codec.encode($0) } ?? silent))
         }
     }
@@ -231,6 +270,13 @@ public final class MediaStreamPeer: Sendable {
                     }
                     observed.agentFrames += 1
                     observed.agentAudio += samples
+                    if line.echo != nil {
+                        echoed.withLock { echoed in
+                            echoed += samples
+                            // A cleared playback is not heard: never more than a second behind.
+                            if echoed.count > format.sampleRate { echoed.removeFirst(echoed.count - format.sampleRate) }
+                        }
+                    }
                     observed.lastFrameAt = now
                     observed.frameTimes.append(now)
                 }
@@ -243,6 +289,7 @@ public final class MediaStreamPeer: Sendable {
                     : #"{"event":"mark","streamSid":"\#(streamId)","sequenceNumber":"\#(sequence.add(1, ordering: .relaxed).newValue)","mark":{"name":"\#(name)"}}"#
                 try? await send(echo)
             case "clear":
+                echoed.withLock { $0.removeAll() }
                 let now = ContinuousClock.now
                 observed.withLock {
                     $0.clears.append($0.agentFrames)

@@ -17,6 +17,8 @@ struct AudioSetup: Sendable {
     let socketBase: URL?
     /// The stream's format, as the carrier's `start` frame gives it.
     var format: MediaFormat = .pcmu8k
+    /// Noise and echo on the caller's side.
+    var line: MediaStreamPeer.Line = .clean
 }
 
 /// Audio mode (`simulate --audio`): the call's audio runs over a real media stream. The agent is put
@@ -72,7 +74,7 @@ extension ScenarioRun {
         }
         let peer = MediaStreamPeer(
             carrier: carrier == .twilio ? .twilio : .telnyx, url: socketURL(stream.url, base: audio.socketBase), token: stream.token,
-            callId: callControlId!, from: caller, to: agentNumber, format: audio.format)
+            callId: callControlId!, from: caller, to: agentNumber, format: audio.format, line: audio.line)
         let run = AudioConversation(steps: scenario.steps, peer: peer, audio: audio, model: model, started: started)
         try await peer.connect { peer in try await run.play() }
         lines += run.lines.withLock { $0 }
@@ -213,9 +215,12 @@ final class AudioConversation: Sendable {
             var before = peer.observed.withLock { $0.agentFrames }
             if let words = step.caller {
                 lines.withLock { $0.append(.init(at: elapsedMs, speaker: "Caller", text: words, latencyMs: nil)) }
-                audio.speech.queue(words)
                 model?.script(step.model ?? [])
-                try await peer.say(try await speech(words))
+                // Spoken with its words' timings: the stand-in gives back only what has been played,
+                // as a streaming recogniser would, so a thinking pause ("…") is heard as one.
+                let line = try await CallerVoice(synthesizer: audio.voice).speak(words, sampleRate: audio.format.sampleRate)
+                audio.speech.speak(words: line.words, ends: line.ends)
+                try await peer.say(line.samples)
                 // The answer comes after the caller's turn ends; what arrived while they spoke was the
                 // rest of the reply they talked over.
                 before = peer.observed.withLock { $0.agentFrames }
@@ -263,12 +268,5 @@ final class AudioConversation: Sendable {
                 }
             }
         }
-    }
-
-    /// The caller's words at the stream's rate (espeak-ng, a different voice from the agent's).
-    private func speech(_ words: String) async throws -> [Int16] {
-        let samples = try await audio.voice.synthesizeAll(words)
-        let resampler = try Resampler(from: audio.voice.sampleRate, to: audio.format.sampleRate)
-        return resampler.process(samples)
     }
 }

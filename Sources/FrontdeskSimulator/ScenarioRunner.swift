@@ -73,11 +73,14 @@ public struct ScenarioRunner: Sendable {
     let speech: ScriptedSpeechServer?
     /// Audio mode: the stream's format (µ-law 8 kHz, or Opus 16 kHz on Telnyx).
     let audioFormat: MediaFormat
+    /// Audio mode: noise and echo on the caller's side of the line.
+    let line: MediaStreamPeer.Line
 
     public init(
         model: ScriptedModelServer? = nil, target: Target = .inProcess, carrier: Carrier = .telnyx, speech: ScriptedSpeechServer? = nil,
-        audioFormat: MediaFormat = .pcmu8k
+        audioFormat: MediaFormat = .pcmu8k, line: MediaStreamPeer.Line = .clean
     ) {
+        self.line = line
         self.model = model
         self.target = target
         self.carrier = carrier
@@ -126,7 +129,7 @@ public struct ScenarioRunner: Sendable {
             var run = ScenarioRun(
                 scenario: scenario, api: api, standIn: standIn, clock: nil, model: model, carrier: carrier,
                 pace: .init(quiet: .milliseconds(250), reply: .seconds(20), silence: .seconds(60)))
-            if let speech { run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: nil, format: audioFormat) }
+            if let speech { run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: nil, format: audioFormat, line: line) }
             return try await run.execute()
         case .inProcess:
             return try await runInProcess(scenario)
@@ -197,7 +200,8 @@ public struct ScenarioRunner: Sendable {
             // A model streams a reply sentence by sentence: give a busy machine room between them.
             pace: .init(quiet: .milliseconds(model == nil ? 30 : 150), reply: .seconds(10), silence: .seconds(5)))
         if let speech {
-            run.audio = AudioSetup(speech: speech, voice: try Self.callerVoice(), socketBase: URL(string: "http://127.0.0.1:\(port)"), format: audioFormat)
+            run.audio = AudioSetup(
+                speech: speech, voice: try Self.callerVoice(), socketBase: URL(string: "http://127.0.0.1:\(port)"), format: audioFormat, line: line)
         }
         return try await run.execute()
     }

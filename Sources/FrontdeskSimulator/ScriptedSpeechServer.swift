@@ -11,13 +11,27 @@ import Synchronization
 /// real Deepgram client is what talks to it — but it does not listen: each utterance that carried
 /// audio comes back as the next line the simulator queued. It says so in every result it sends
 /// (`metadata.model_info.name`) and the simulator says so in its report.
+///
+/// A line the simulator is speaking (`speak(words:ends:)`) is given back as a streaming recogniser
+/// would: a `Finalize` gets only the words whose audio has been played by then (from the generated
+/// audio's word timings), and each word once — so a pause mid-sentence hears "I'd like to book on",
+/// and the rest comes with the next `Finalize`. That is what semantic end of turn is tested against.
 public final class ScriptedSpeechServer: Sendable {
     public static let label = "frontdesk-scripted-stand-in (returns the script's lines; it does not recognise speech)"
 
     public let port: Int
     private let task: Task<Void, any Error>
-    private let lines = Mutex<[String]>([])
-    /// Audio bytes each finalised utterance carried.
+    private let lines = Mutex<[Line]>([])
+
+    /// A queued line: its words, when each ends in the played audio (nil: all known at once), when its
+    /// audio started playing, and how many words were given back already.
+    private struct Line {
+        var words: [String]
+        var ends: [Duration]?
+        var started: ContinuousClock.Instant
+        var given = 0
+    }
+    /// Audio bytes each utterance (connection) carried, once it is closed.
     public let utterances = Mutex<[Int]>([])
 
     private init(port: Int, task: Task<Void, any Error>) {
@@ -27,8 +41,31 @@ public final class ScriptedSpeechServer: Sendable {
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    /// The words the next utterance will be "recognised" as.
-    public func queue(_ line: String) { lines.withLock { $0.append(line) } }
+    /// The words the next utterance will be "recognised" as (all of them at the first `Finalize`).
+    public func queue(_ line: String) {
+        let words = line.split(separator: " ").map(String.init)
+        lines.withLock { $0.append(Line(words: words, ends: nil, started: .now)) }
+    }
+
+    /// A line whose audio starts playing now: `ends[i]` is when word `i`'s audio ends, from the start.
+    public func speak(words: [String], ends: [Duration]) {
+        precondition(words.count == ends.count)
+        lines.withLock { $0.append(Line(words: words, ends: ends, started: .now)) }
+    }
+
+    /// The words of the oldest line heard by now and not given back yet (the line is used up when
+    /// all its words have been).
+    private func wordsHeard() -> String? {
+        lines.withLock { lines -> String? in
+            guard var line = lines.first else { return nil }
+            let played = ContinuousClock.now - line.started
+            let heard = line.ends.map { ends in ends.prefix { $0 <= played }.count } ?? line.words.count
+            let words = line.words[min(line.given, heard)..<heard]
+            line.given = max(line.given, heard)
+            if line.given >= line.words.count { lines.removeFirst() } else { lines[0] = line }
+            return words.joined(separator: " ")
+        }
+    }
 
     /// What an utterance is "recognised" as when no line is queued (load tests); none by default.
     public let fallbackLine = Mutex<String?>(nil)
@@ -56,21 +93,29 @@ public final class ScriptedSpeechServer: Sendable {
     }
 
     private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        var bytes = 0
+        var total = 0
+        var fallbackGiven = false
         for try await message in inbound.messages(maxSize: 1 << 22) {
             switch message {
             case .binary(let buffer):
-                bytes += buffer.readableBytes
+                total += buffer.readableBytes
             case .text(let text) where text.contains("\"Finalize\""):
-                // Nothing was sent, nothing was said: an empty result, and no line used up.
-                let fallback = fallbackLine.withLock { $0 } ?? ""
-                let line = bytes == 0 ? "" : lines.withLock { $0.isEmpty ? fallback : $0.removeFirst() }
-                utterances.withLock { $0.append(bytes) }
-                bytes = 0
+                // Nothing was sent, nothing was said: an empty result, and no line used up. The
+                // fallback (load tests) is a whole utterance's words, given once per connection.
+                var line = ""
+                if total > 0 {
+                    if let heard = wordsHeard() {
+                        line = heard
+                    } else if !fallbackGiven, let fallback = fallbackLine.withLock({ $0 }) {
+                        line = fallback
+                        fallbackGiven = true
+                    }
+                }
                 let delay = finalDelay.withLock { $0 }
                 if delay > .zero { try await Task.sleep(for: delay) }
                 try await outbound.write(.text(Self.results(line)))
             case .text(let text) where text.contains("\"CloseStream\""):
+                if total > 0 { utterances.withLock { $0.append(total) } }
                 try await outbound.write(.text(#"{"type":"Metadata","model_info":{"name":"\#(Self.label)"}}"#))
                 try await outbound.close(.normalClosure, reason: nil)
                 return

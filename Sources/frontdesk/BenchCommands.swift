@@ -7,7 +7,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks (build with -c release). Each prints a table.",
         subcommands: [
             APIBenchCommand.self, BookingBenchCommand.self, ConversationBenchCommand.self, LLMBenchCommand.self,
-            WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, ScaleOutBenchCommand.self,
+            WebhookBenchCommand.self, OpusBenchCommand.self, MediaBenchCommand.self, TurnsBenchCommand.self, ScaleOutBenchCommand.self,
             EventsBenchCommand.self, DashboardBenchCommand.self, WorkflowBenchCommand.self,
         ])
 }
@@ -117,6 +117,25 @@ struct MediaBenchCommand: AsyncParsableCommand {
         bench.port = port
         bench.record = record
         bench.haltPollNs = haltPollNs
+        try await bench.run()
+    }
+}
+
+struct TurnsBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "turns", abstract: "End of turn on the audio test set: latency after finished sentences, turns split, false barge-ins.")
+
+    @Option(help: "Loopback port for the server under test.") var port = 38416
+    @Option(help: "Signal-to-noise ratios to play besides the clean line (dB), comma-separated.") var snr = "30,20,10"
+    @Option(help: "The agent's voice echoed back at this level (dB).") var echo: Double = -25
+    @Option(help: "MEDIA_TURN_DETECTION for the server (semantic, the default; silence to compare).") var turnDetection: String?
+
+    func run() async throws {
+        var bench = TurnsBench()
+        bench.port = port
+        bench.echo = echo
+        bench.conditions = [nil] + snr.split(separator: ",").compactMap { Double(String($0).filter { $0 != " " }) }
+        if let turnDetection { bench.environment["MEDIA_TURN_DETECTION"] = turnDetection }
         try await bench.run()
     }
 }

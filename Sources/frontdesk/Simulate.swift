@@ -40,6 +40,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Loopback port of the scripted speech-to-text stand-in (with --audio --server).") var speechPort = 38441
     @Option(help: "With --audio on Telnyx: the stream's codec, pcmu (8 kHz) or opus (16 kHz).") var audioCodec: AudioCodec = .pcmu
 
+    @Option(help: "With --audio: telephone-band noise under the caller's voice at this signal-to-noise ratio (dB), e.g. 20.")
+    var lineNoise: Double?
+    @Option(help: "With --audio: the agent's own voice comes back on the caller's side at this level (dB), e.g. -25.")
+    var echo: Double?
+
     enum AudioCodec: String, ExpressibleByArgument, CaseIterable {
         case pcmu, opus
         var format: MediaFormat { self == .opus ? MediaFormat(encoding: .opus, sampleRate: 16_000) : .pcmu8k }
@@ -50,6 +55,9 @@ struct Simulate: AsyncParsableCommand {
         if server != nil && llm { throw ValidationError("--llm runs in process only (the test model is local to this process).") }
         if let server, URL(string: server)?.host == nil { throw ValidationError("--server must be a URL like http://127.0.0.1:3000") }
         if audio && provider == .retell { throw ValidationError("--audio plays Telnyx or Twilio media streams; Retell does its own audio.") }
+        if (lineNoise != nil || echo != nil) && !audio { throw ValidationError("--line-noise and --echo shape the audio of --audio calls.") }
+        if let lineNoise, !(0...60).contains(lineNoise) { throw ValidationError("--line-noise is a signal-to-noise ratio from 0 to 60 dB.") }
+        if let echo, !(-60...0).contains(echo) { throw ValidationError("--echo is a level from -60 to 0 dB.") }
         if audioCodec == .opus && provider == .twilio { throw ValidationError("Twilio media streams are µ-law only; --audio-codec opus needs --provider telnyx.") }
     }
 
@@ -82,10 +90,14 @@ struct Simulate: AsyncParsableCommand {
         if audio {
             speech = try await ScriptedSpeechServer.start(port: server == nil ? 0 : speechPort)
             print("Audio mode: \(provider.rawValue) media streams (\(audioCodec.format)) in real time, caller lines spoken with espeak-ng.")
+            if lineNoise != nil || echo != nil {
+                print("The line: " + [lineNoise.map { "telephone-band noise at \(Int($0)) dB SNR" }, echo.map { "the agent's voice echoed at \(Int($0)) dB" }].compactMap { $0 }.joined(separator: ", ") + ".")
+            }
             print("Speech-to-text: \(ScriptedSpeechServer.label), Deepgram protocol at \(speech!.baseURL).")
         }
         defer { speech?.stop() }
-        let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech, audioFormat: audioCodec.format)
+        let runner = ScenarioRunner(model: model, target: target, carrier: provider, speech: speech, audioFormat: audioCodec.format,
+            line: MediaStreamPeer.Line(signalToNoise: lineNoise, echo: echo))
         // FRONTDESK_TRACING=otlp: the scenarios' turns as OpenTelemetry spans, flushed before the exit.
         let environment = ProcessInfo.processInfo.environment
         try await TracingBackend.around(environment: environment, logger: Logger(label: "tracing")) {

@@ -38,10 +38,56 @@ struct DSPTests {
         let background = Signals.noise(rate: 8_000, seconds: 1, amplitude: 0.001)
         let speech = Signals.tone(300, rate: 8_000, seconds: 0.8, amplitude: 0.2)
         let events = run(&detector, background + speech + Signals.noise(rate: 8_000, seconds: 1, amplitude: 0.001, seed: 7))
-        #expect(events.map(\.event) == [.speechStarted, .turnEnded(speech: .milliseconds(800))])
-        // Speech starts 3 frames in (clicks shorter than that are ignored); the turn ends 600 ms after it stops.
+        #expect(events.map(\.event) == [.speechStarted, .paused(pause: 1), .turnEnded(speech: .milliseconds(800))])
+        // Speech starts 3 frames in (clicks shorter than that are ignored); a pause is reported 100 ms
+        // after it stops, and the turn ends 600 ms after it stops.
         #expect(events[0].frame == 50 + 2)
-        #expect(events[1].frame == 50 + 40 + 30 - 1)
+        #expect(events[1].frame == 50 + 40 + 5 - 1)
+        #expect(events[2].frame == 50 + 40 + 30 - 1)
+        #expect(detector.endedAfter == .milliseconds(600))
+    }
+
+    @Test("Semantic end of turn: a pause given a short wait ends the turn then (at once if already that quiet); speech before it resumes the turn and the pause's wait is forgotten")
+    func pauseWaits() {
+        let quiet = Signals.noise(rate: 8_000, seconds: 1, amplitude: 0.001)
+        let speech = Signals.tone(300, rate: 8_000, seconds: 0.4, amplitude: 0.2)
+        var detector = VoiceActivityDetector(settings: .init(endOfTurn: .milliseconds(1_000)))
+        var events = run(&detector, quiet + speech + Array(quiet.prefix(800)))  // 100 ms after the speech
+        #expect(events.map(\.event) == [.speechStarted, .paused(pause: 1)])
+        // The words so far read as finished: 160 ms. Not yet that quiet; three more quiet frames end it.
+        #expect(detector.wait(.milliseconds(160), forPause: 1) == nil)
+        events = run(&detector, Array(quiet.prefix(480)))
+        #expect(events.map(\.event) == [.turnEnded(speech: .milliseconds(400))])
+        #expect(detector.endedAfter == .milliseconds(160))
+
+        // A wait decided late (the provider was slow): the turn ends at once. A wait for an old pause is ignored.
+        detector = VoiceActivityDetector(settings: .init(endOfTurn: .milliseconds(1_000)))
+        events = run(&detector, quiet + speech + Array(quiet.prefix(2_400)))  // 300 ms after
+        #expect(events.map(\.event) == [.speechStarted, .paused(pause: 1)])
+        #expect(detector.wait(.milliseconds(160), forPause: 0) == nil)
+        #expect(detector.wait(.milliseconds(160), forPause: 1) == .turnEnded(speech: .milliseconds(400)))
+
+        // An unfinished phrase: the caller goes on after 600 ms; the turn carries on, and ends only at
+        // the upper bound after the second stretch of speech (its own pause not yet decided).
+        detector = VoiceActivityDetector(settings: .init(endOfTurn: .milliseconds(1_000)))
+        events = run(&detector, quiet + speech + Array(quiet.prefix(800)))
+        #expect(detector.wait(.milliseconds(1_000), forPause: 1) == nil)
+        events = run(&detector, Array(quiet.prefix(4_000)) + speech + quiet + quiet)
+        #expect(events.map(\.event) == [.resumed(quiet: .milliseconds(600)), .paused(pause: 2), .turnEnded(speech: .milliseconds(1_400))])
+        #expect(detector.endedAfter == .milliseconds(1_000))
+    }
+
+    @Test("The echo guard: a voice no louder than the gate does not start a turn, nor move the noise floor; a louder one does")
+    func echoGate() {
+        var detector = VoiceActivityDetector()
+        let quiet = Signals.noise(rate: 8_000, seconds: 0.4, amplitude: 0.001)
+        _ = run(&detector, quiet)
+        let floor = detector.noiseFloor
+        let echo = Signals.tone(300, rate: 8_000, seconds: 0.5, amplitude: 0.02)  // about −37 dBFS
+        let echoFrames = Signals.frames(echo, size: 160)
+        #expect(echoFrames.compactMap { detector.process($0, startAbove: -30) }.isEmpty)
+        #expect(detector.noiseFloor == floor)
+        #expect(echoFrames.compactMap { detector.process($0, startAbove: nil) } == [.speechStarted])
     }
 
     @Test("A noisy background raises the floor: the noise itself never counts as speech, a voice over it does")

@@ -104,15 +104,27 @@ struct MediaStreamTests {
     static let secret = String(repeating: "s", count: 40)
 
     /// Half a second of "speech" (a loud tone) at 8 kHz: what the turn detector hears as the caller talking.
-    static let speech = (0..<4_000).map { Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000)) }
+    static let speech = tone(milliseconds: 500)
+
+    /// "Speech" of a given length.
+    static func tone(milliseconds: Int) -> [Int16] {
+        (0..<(milliseconds * 8)).map { Int16(9_000 * sin(2 * Double.pi * 220 * Double($0) / 8_000)) }
+    }
 
     /// The demo business on Monday morning, served live, listening through the scripted Deepgram-protocol stand-in.
-    func withMediaApp(tts: any TextToSpeech = ToneSpeech(), _ body: @Sendable (_ port: Int, _ stt: ScriptedSpeechServer) async throws -> Void) async throws {
+    func withMediaApp(
+        tts: any TextToSpeech = ToneSpeech(), turns: TurnDetection = .semantic,
+        _ body: @Sendable (_ port: Int, _ stt: ScriptedSpeechServer) async throws -> Void
+    ) async throws {
         let stt = try await ScriptedSpeechServer.start()
         defer { stt.stop() }
         var logger = Logger(label: "stt")
         logger.logLevel = .critical
-        let app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        var app = TestApp(seedDemo: true, clock: TestClock(Self.mondayMorning))
+        if turns == .silence {
+            app.configuration.media.turnDetection = .silence
+            app.configuration.media.turn.endOfTurn = .milliseconds(600)
+        }
         try await withLiveApp(
             app, speechToText: DeepgramSpeechToText(baseURL: stt.baseURL, apiKey: "test", logger: logger), textToSpeech: tts
         ) { port in try await body(port, stt) }
@@ -124,10 +136,10 @@ struct MediaStreamTests {
             token: token ?? MediaStreamTokens(secret: secret).token(for: callId), callId: callId, from: "+15557654321", to: "+15550100123")
     }
 
-    @Test("a µ-law call over the Telnyx media protocol: greeting, two turns, booked; transcript, latencies and recording in the API")
+    @Test("a µ-law call over the Telnyx media protocol (fixed 600 ms end of turn): greeting, two turns, booked; transcript, latencies and recording in the API")
     func telnyxBooking() async throws {
         // Providers that take their time: it is theirs, not the runtime's, in each turn's figures.
-        try await withMediaApp(tts: ToneSpeech(delay: .milliseconds(150))) { port, stt in
+        try await withMediaApp(tts: ToneSpeech(delay: .milliseconds(150)), turns: .silence) { port, stt in
             stt.finalDelay.withLock { $0 = .milliseconds(150) }
             let peer = Self.peer(port, callId: "v3:media-booking")
             let replyStarts = Mutex([0])
@@ -156,7 +168,8 @@ struct MediaStreamTests {
                 #expect(span >= .milliseconds(20 * (end - start) * 3 / 10), "\(end - start) frames arrived within \(span)")
             }
             // Audio actually went to speech-to-text for each turn.
-            #expect(stt.utterances.withLock { $0 }.count == 2 && stt.utterances.withLock { $0 }.allSatisfy { $0 > 3_000 })
+            let utterances = stt.utterances.withLock { $0 }
+            #expect(utterances.count == 2 && utterances.allSatisfy { $0 > 3_000 }, "\(utterances)")
 
             let api = try await LiveAPI.demo(port: port)
             let call = try await api.endedCall("v3:media-booking")
@@ -195,6 +208,50 @@ struct MediaStreamTests {
             let appointments = try await api.get("/api/appointments?business_id=\(api.business)")
             let booked = ((appointments["data"] as? [String: Any])?["appointments"] as? [[String: Any]]) ?? []
             #expect(booked.contains { ($0["scheduled_date"] as? String)?.hasPrefix("2026-12-01T15:00") == true })
+        }
+    }
+
+    @Test("semantic end of turn (the default): a 600 ms thinking pause after \"on\" stays one turn; finished sentences are answered well inside 600 ms")
+    func semanticEndOfTurn() async throws {
+        try await withMediaApp { port, stt in
+            let peer = Self.peer(port, callId: "v3:media-semantic")
+            try await peer.connect { peer in
+                #expect(try await peer.waitForAgent(after: 0), "the greeting plays")
+                // "Hi, I'm Maria, can I get a cleaning on…" [600 ms] "next Tuesday at 10?" — the
+                // stand-in gives back only the words whose audio has been played.
+                let first = ["Hi,", "I'm", "Maria,", "can", "I", "get", "a", "cleaning", "on"]
+                let second = ["next", "Tuesday", "at", "10?"]
+                var before = peer.observed.withLock { $0.agentFrames }
+                stt.speak(
+                    words: first + second,
+                    ends: first.indices.map { .milliseconds(100 * ($0 + 1)) } + second.indices.map { .milliseconds(1_500 + 100 * ($0 + 1)) })
+                try await peer.say(Self.tone(milliseconds: 900))
+                try await peer.silence(.milliseconds(600))
+                #expect(peer.observed.withLock { $0.agentFrames } == before, "nothing is said during the thinking pause")
+                try await peer.say(Self.tone(milliseconds: 400))
+                try await peer.silence(.milliseconds(600))
+                #expect(try await peer.waitForAgent(after: before), "the confirmation question")
+                before = peer.observed.withLock { $0.agentFrames }
+                stt.speak(words: ["Yes."], ends: [.milliseconds(300)])
+                try await peer.say(Self.tone(milliseconds: 300))
+                try await peer.silence(.milliseconds(600))
+                #expect(try await peer.waitForAgent(after: before), "booked")
+            }
+            let api = try await LiveAPI.demo(port: port)
+            let call = try await api.endedCall("v3:media-semantic")
+            #expect(call["outcome"] as? String == "booked")
+            let id = try #require(call["id"] as? String)
+            let detail = try #require((try await api.get("/api/calls/\(id)"))["data"] as? [String: Any])
+            let callerTurns = (detail["turns"] as? [[String: Any]] ?? []).filter { $0["speaker"] as? String == "caller" }.compactMap { $0["text"] as? String }
+            #expect(callerTurns == ["Hi, I'm Maria, can I get a cleaning on next Tuesday at 10?", "Yes."])
+            let latencies = try #require(detail["turn_latencies"] as? [[String: Any]])
+            #expect(latencies.count == 2)
+            for latency in latencies {
+                // 160 ms for finished words (the stand-in answers at once), a frame or two either side.
+                let waited = latency["end_of_turn_ms"] as? Double ?? 0
+                #expect(waited >= 140 && waited < 400, "end of turn after \(waited) ms")
+                #expect((latency["transcript_ms"] as? Double ?? 1_000) < 50, "the words heard at the pause are the turn's words")
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import FrontdeskAudio
 import FrontdeskCore
 @testable import FrontdeskServer
 @testable import FrontdeskSimulator
@@ -35,5 +36,25 @@ struct SimulatorCheckTests {
         let booked = ScenarioRun.booked(
             [row("n1", "2026-11-26T09:00:00Z"), row("n2", "2026-11-27T09:00:00Z", status: "cancelled")], setUp: [:], hours: hours)
         #expect(booked.count == 1)
+    }
+}
+
+@Suite("The simulator's caller voice: words with where each one's audio ends")
+struct CallerVoiceTests {
+    @Test("each word of the line has an end, in order, inside the audio; a thinking pause is that much silence, and \"…\" is not a word")
+    func wordTimings() async throws {
+        let voice = CallerVoice(synthesizer: try EspeakSynthesizer())
+        let plain = try await voice.speak("Hi, I'm Maria, can I get a cleaning next Tuesday at 10?", sampleRate: 8_000)
+        #expect(plain.words == ["Hi,", "I'm", "Maria,", "can", "I", "get", "a", "cleaning", "next", "Tuesday", "at", "10?"])
+        #expect(zip(plain.ends, plain.ends.dropFirst()).allSatisfy { $0 < $1 }, "\(plain.ends)")
+        let length = Duration.milliseconds(plain.samples.count / 8)
+        #expect(plain.ends.last! <= length + .milliseconds(30) && plain.ends.last! > length - .milliseconds(50), "\(plain.ends.last!) of \(length)")
+        #expect(plain.ends.first! > .milliseconds(100) && plain.ends.first! < .milliseconds(700))
+
+        let paused = try await voice.speak("I'd like to come in on… Thursday.", sampleRate: 8_000)
+        #expect(paused.words == ["I'd", "like", "to", "come", "in", "on", "Thursday."])
+        // "on" ends, then 600 ms of silence, then "Thursday."
+        let gap = paused.ends[6] - paused.ends[5]
+        #expect(gap > .milliseconds(650) && gap < .milliseconds(1_400), "\(gap)")
     }
 }

@@ -76,6 +76,49 @@ struct SpeechProviderTests {
         }
     }
 
+    @Test("Deepgram at a pause: a Finalize with the stream left open gives the words so far; unanswered, the finals and interim already sent are used; the end's Finalize then gives all the finals")
+    func deepgramWordsSoFar() async throws {
+        let finalizes = Mutex(0)
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("v1/listen") { inbound, outbound, _ in
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                if text.contains("Finalize") {
+                    let count = finalizes.withLock { $0 += 1; return $0 }
+                    switch count {
+                    case 1:
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"I'd like to book on","confidence":0.9}]}}"#))
+                    case 2:
+                        // This one goes unanswered for now; a final and an interim arrive meanwhile.
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"channel":{"alternatives":[{"transcript":"Thursday","confidence":0.9}]}}"#))
+                        try await outbound.write(.text(#"{"type":"Results","is_final":false,"channel":{"alternatives":[{"transcript":"at ten","confidence":0.5}]}}"#))
+                    default:
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":false,"channel":{"alternatives":[{"transcript":"at ten","confidence":0.9}]}}"#))
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"","confidence":0.9}]}}"#))
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"please.","confidence":0.9}]}}"#))
+                    }
+                } else if text.contains("CloseStream") {
+                    try await outbound.close(.normalClosure, reason: nil)
+                    return
+                }
+            }
+        }
+        try await Self.serve(Router(), sockets: sockets) { port in
+            let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
+            let utterance = try stt.utterance(sampleRate: 8_000)
+            utterance.send([Int16](repeating: 1_000, count: 800))
+            #expect(await utterance.wordsSoFar()?.text == "I'd like to book on")
+            utterance.send([Int16](repeating: 1_000, count: 800))
+            let started = ContinuousClock.now
+            #expect(await utterance.wordsSoFar()?.text == "I'd like to book on Thursday at ten")
+            #expect(ContinuousClock.now - started >= DeepgramUtterance.pauseAnswerLimit)
+            // The late answer to the second Finalize and the answer to the last both come in; the
+            // utterance's words are every final, once.
+            let result = try await utterance.finish()
+            #expect(result.text == "I'd like to book on Thursday at ten please.")
+        }
+    }
+
     @Test("Deepgram: a server that closes without a final result is an error, not a hang")
     func deepgramClosed() async throws {
         let sockets = Router(context: BasicWebSocketRequestContext.self)

@@ -29,6 +29,13 @@ public final class EspeakSynthesizer: Sendable {
                 espeak_SetSynthCallback { samples, count, events in
                     guard let events, let box = events.pointee.user_data else { return 0 }
                     let sink = Unmanaged<Sink>.fromOpaque(box).takeUnretainedValue()
+                    var event = events
+                    while event.pointee.type != espeakEVENT_LIST_TERMINATED {
+                        if event.pointee.type == espeakEVENT_WORD {
+                            sink.word(character: Int(event.pointee.text_position), milliseconds: Int(event.pointee.audio_position))
+                        }
+                        event += 1
+                    }
                     if let samples, count > 0 { sink.deliver(UnsafeBufferPointer(start: samples, count: Int(count))) }
                     return sink.isCancelled ? 1 : 0
                 }
@@ -49,7 +56,11 @@ public final class EspeakSynthesizer: Sendable {
     /// task stops the synthesis at its next chunk.
     public func synthesize(_ text: String) -> AsyncThrowingStream<[Int16], any Error> {
         let (stream, continuation) = AsyncThrowingStream<[Int16], any Error>.makeStream()
-        let sink = Sink(continuation)
+        run(text, sink: Sink(continuation), continuation: continuation)
+        return stream
+    }
+
+    private func run(_ text: String, sink: Sink, continuation: AsyncThrowingStream<[Int16], any Error>.Continuation) {
         continuation.onTermination = { _ in sink.cancel() }
         let voice = voice
         Self.queue.async {
@@ -66,24 +77,42 @@ public final class EspeakSynthesizer: Sendable {
                 continuation.finish(throwing: Failure(description: "espeak_Synth failed (\(status.rawValue))"))
             }
         }
-        return stream
     }
 
     /// Speaks `text` and returns all of it.
     public func synthesizeAll(_ text: String) async throws -> [Int16] {
+        try await synthesizeWithWords(text).samples
+    }
+
+    /// Where espeak-ng starts a word: its character offset in the text (from 1, in characters of
+    /// the UTF-8 text as espeak-ng counts them) and its first sample.
+    public struct WordStart: Sendable, Equatable {
+        public let character: Int
+        public let sample: Int
+    }
+
+    /// Speaks `text` and returns all of it, with where each word starts (espeak-ng's word events).
+    public func synthesizeWithWords(_ text: String) async throws -> (samples: [Int16], words: [WordStart]) {
+        let (stream, continuation) = AsyncThrowingStream<[Int16], any Error>.makeStream()
+        let sink = Sink(continuation)
+        run(text, sink: sink, continuation: continuation)
         var samples: [Int16] = []
-        for try await chunk in synthesize(text) { samples += chunk }
-        return samples
+        for try await chunk in stream { samples += chunk }
+        let rate = sampleRate
+        let words = sink.words.withLock { $0 }.map { WordStart(character: $0.character, sample: $0.milliseconds * rate / 1_000) }
+        return (samples, words)
     }
 
     private final class Sink: Sendable {
         private let continuation: AsyncThrowingStream<[Int16], any Error>.Continuation
         private let cancelled = Atomic<Bool>(false)
+        let words = Mutex<[(character: Int, milliseconds: Int)]>([])
 
         init(_ continuation: AsyncThrowingStream<[Int16], any Error>.Continuation) { self.continuation = continuation }
 
         var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
         func cancel() { cancelled.store(true, ordering: .relaxed) }
         func deliver(_ samples: UnsafeBufferPointer<Int16>) { continuation.yield(Array(samples)) }
+        func word(character: Int, milliseconds: Int) { words.withLock { $0.append((character, milliseconds)) } }
     }
 }

@@ -23,8 +23,10 @@ package final class MediaCall: MediaFrameSink {
     /// The caller's side, frame by frame.
     private let caller: Mutex<CallerAudio>
     /// Utterances the caller finished, to be transcribed beside the frames.
-    private let finishedUtterances: AsyncStream<any UtteranceRecognizer>.Continuation
-    private let finishedStream: AsyncStream<any UtteranceRecognizer>
+    private let finishedUtterances: AsyncStream<FinishedUtterance>.Continuation
+    private let finishedStream: AsyncStream<FinishedUtterance>
+    /// How loud the agent's own frames went out lately (the echo guard).
+    private let agentVoice = Mutex(AgentVoice())
     /// The socket's event loop: the stream's own tasks run there (nil: Swift's global executor).
     private let executor: EventLoopExecutor?
     private let playback = Mutex(MediaPlayback())
@@ -59,11 +61,42 @@ package final class MediaCall: MediaFrameSink {
         /// Audio from just before the detector was sure the caller speaks.
         var preRoll: [[Int16]] = []
         var recognizer: (any UtteranceRecognizer)?
+        /// Semantic end of turn: the words heard at the pause in progress (they become the turn's
+        /// words when it ends there), the wait it was given, and the caller's pace so far.
+        var pauseWords: (pause: Int, words: Transcription)?
+        var window: Duration?
+        var pace = CallerPace()
         var counter = 0
         var received = 0
         var warnedNoSTT = false
         /// The caller's audio goes to the recorder 25 frames at a time (one queued write per 500 ms).
         var unrecorded: [Int16] = []
+    }
+
+    /// A caller's utterance whose turn ended: its words to be asked for, or already heard at the pause
+    /// the turn ended in (the recogniser is then only closed).
+    enum FinishedUtterance: Sendable {
+        case ask(any UtteranceRecognizer)
+        case heard(Transcription, any UtteranceRecognizer)
+    }
+
+    /// The agent's loudest frames of the last 400 ms, as they went out.
+    struct AgentVoice {
+        var levels: [Double] = []
+        var last: ContinuousClock.Instant?
+
+        mutating func sent(_ level: Double, at now: ContinuousClock.Instant) {
+            if let last, now - last > .milliseconds(400) { levels.removeAll(keepingCapacity: true) }
+            levels.append(level)
+            if levels.count > 20 { levels.removeFirst(levels.count - 20) }
+            last = now
+        }
+
+        /// The level the caller's voice must pass to start a turn now (nil: the agent was quiet).
+        func gate(at now: ContinuousClock.Instant, loss: Double) -> Double? {
+            guard let last, now - last <= .milliseconds(400), let loudest = levels.max() else { return nil }
+            return loudest - loss
+        }
     }
 
     struct SpeechJob: Sendable {
@@ -102,7 +135,7 @@ package final class MediaCall: MediaFrameSink {
         caller = Mutex(CallerAudio(
             codec: try PayloadCodec(format: format), jitter: JitterBuffer(depth: speech.settings.jitterDepth),
             framer: Framer(frameSize: format.samplesPerFrame), detector: VoiceActivityDetector(settings: speech.settings.turn)))
-        (finishedStream, finishedUtterances) = AsyncStream<any UtteranceRecognizer>.makeStream()
+        (finishedStream, finishedUtterances) = AsyncStream<FinishedUtterance>.makeStream()
         self.executor = executor
         self.logger = logger
         self.onLatency = onLatency
@@ -285,11 +318,13 @@ package final class MediaCall: MediaFrameSink {
                 }
                 audio.preRoll.append(frame)
                 if audio.preRoll.count > speech.settings.preRollFrames { audio.preRoll.removeFirst() }
-                switch audio.detector.process(frame) {
+                let gate = speech.settings.echoLoss > 0 ? agentVoice.withLock { $0.gate(at: .now, loss: speech.settings.echoLoss) } : nil
+                switch audio.detector.process(frame, startAbove: gate) {
                 case .speechStarted:
                     if speech.settings.bargeIn { bargeIn() }
                     // The caller is talking: no reprompt for silence while they do.
                     events.yield(.callerSaid("", isFinal: false, confidence: nil))
+                    audio.pauseWords = nil
                     guard let stt = speech.stt else {
                         if !audio.warnedNoSTT { logger.error("The caller speaks but no STT_PROVIDER is set: media mode cannot understand them") }
                         audio.warnedNoSTT = true
@@ -302,16 +337,18 @@ package final class MediaCall: MediaFrameSink {
                     } catch {
                         logger.error("Speech-to-text failed to open", metadata: ["error": "\(error)"])
                     }
+                case .paused(let pause):
+                    audio.recognizer?.send(frame)
+                    if speech.settings.turnDetection == .semantic, let recognizer = audio.recognizer {
+                        Task(executorPreference: executor) { await self.pauseHeard(pause, recognizer) }
+                    }
+                case .resumed(let quiet):
+                    audio.recognizer?.send(frame)
+                    audio.pace.resumed(after: quiet, window: audio.window ?? speech.settings.turn.endOfTurn)
+                    audio.pauseWords = nil
+                    audio.window = nil
                 case .turnEnded:
-                    let now = ContinuousClock.now
-                    let endOfTurn = speech.settings.turn.endOfTurn
-                    clock.withLock { clock in
-                        clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - endOfTurn)
-                    }
-                    if let finished = audio.recognizer {
-                        audio.recognizer = nil
-                        finishedUtterances.yield(finished)
-                    }
+                    turnEnded(&audio)
                 case nil:
                     audio.recognizer?.send(frame)
                 }
@@ -319,7 +356,47 @@ package final class MediaCall: MediaFrameSink {
         }
     }
 
-    private func transcribe(_ recognizer: any UtteranceRecognizer) async {
+    /// The caller's turn is over (the detector's quiet reached its wait): timed, and its words asked
+    /// for — or, when they were heard at the pause it ended in, handed on as they are.
+    private func turnEnded(_ audio: inout CallerAudio) {
+        let now = ContinuousClock.now
+        let quiet = audio.detector.endedAfter
+        clock.withLock { clock in
+            clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - quiet)
+        }
+        let heard = audio.pauseWords.flatMap { $0.pause == audio.detector.pauses ? $0.words : nil }
+        audio.pauseWords = nil
+        audio.window = nil
+        guard let finished = audio.recognizer else { return }
+        audio.recognizer = nil
+        finishedUtterances.yield(heard.map { .heard($0, finished) } ?? .ask(finished))
+    }
+
+    /// Semantic end of turn: the caller has been quiet for a moment; what they said so far decides how
+    /// much longer to wait (and the turn ends at once when it has been quiet that long already).
+    private func pauseHeard(_ pause: Int, _ recognizer: any UtteranceRecognizer) async {
+        let words = await recognizer.wordsSoFar()
+        caller.withLock { audio in
+            guard audio.detector.isSpeaking, audio.detector.pauses == pause else { return }
+            let kind = words.map { TurnCompleteness.of($0.text) } ?? .unclear
+            let window = speech.settings.windows.wait(for: kind, signalToNoise: audio.detector.signalToNoise, pace: audio.pace)
+            audio.window = window
+            // Words not there yet (a provider still catching up) are asked for again at the end.
+            if let words, !words.text.isEmpty { audio.pauseWords = (pause, words) }
+            logger.debug("A pause", metadata: ["words": "\(words?.text ?? "?")", "kind": "\(kind.rawValue)", "wait_ms": "\(window.components.attoseconds / 1_000_000_000_000_000 + window.components.seconds * 1_000)"])
+            if case .turnEnded = audio.detector.wait(window, forPause: pause) { turnEnded(&audio) }
+        }
+    }
+
+    private func transcribe(_ finished: FinishedUtterance) async {
+        if case .heard(let words, let recognizer) = finished {
+            // The words came with the pause: no second round trip. The utterance is closed behind.
+            clock.withLock { $0.transcript = .now }
+            events.yield(.callerSaid(words.text, isFinal: true, confidence: words.confidence))
+            _ = try? await recognizer.finish()
+            return
+        }
+        guard case .ask(let recognizer) = finished else { return }
         do {
             // A provider that never answers does not hold the call: 10 s, then the turn is dropped.
             let asked = ContinuousClock.now
@@ -427,6 +504,10 @@ package final class MediaCall: MediaFrameSink {
                     continue
                 }
                 recordAgent(samples)
+                if speech.settings.echoLoss > 0 {
+                    let level = samples.withUnsafeBufferPointer { VoiceActivityDetector.level($0) }
+                    agentVoice.withLock { $0.sent(level, at: .now) }
+                }
                 sentFrame = true
                 firstFrame(of: sentence)
             case .mark(let sentence):

@@ -1,10 +1,19 @@
 import Foundation
 import FrontdeskAudio
+import FrontdeskCore
 
 /// Settings of media mode (configuration: `MEDIA_*`).
 public struct MediaSettings: Sendable {
-    /// Turn detection: thresholds and the silence that ends the caller's turn.
-    public var turn = VoiceActivityDetector.Settings()
+    /// Turn detection: thresholds and the silence that ends the caller's turn (its upper bound, in
+    /// semantic mode).
+    public var turn = VoiceActivityDetector.Settings(endOfTurn: .milliseconds(1_000))
+    /// How the end of the caller's turn is decided (`MEDIA_TURN_DETECTION`).
+    public var turnDetection = TurnDetection.semantic
+    /// Semantic end of turn's windows: after finished words, unclear ones; the upper bound is `turn.endOfTurn`.
+    public var windows = EndOfTurnWindows()
+    /// While the agent talks, the caller's voice must be louder than the agent's loudest recent frame
+    /// less this (dB): the agent's own voice coming back down the line is not a barge-in.
+    public var echoLoss: Double = 15
     /// Frames the jitter buffer may wait for a missing one (× 20 ms).
     public var jitterDepth = 3
     /// Send silence while the agent is not talking (Telnyx `send_silence_when_idle`).
@@ -21,6 +30,15 @@ public struct MediaSettings: Sendable {
     public var telnyxCodec = "PCMU"
 
     public init() {}
+}
+
+/// How the end of the caller's turn is decided.
+public enum TurnDetection: String, Sendable {
+    /// From the words so far at each pause: a short wait after a finished sentence, a long one after
+    /// an unfinished phrase (`TurnCompleteness`).
+    case semantic
+    /// A fixed window of silence (`MEDIA_END_OF_TURN_MS`).
+    case silence
 }
 
 /// What media mode speaks and listens with.

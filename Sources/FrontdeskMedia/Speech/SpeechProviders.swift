@@ -24,10 +24,17 @@ extension SpeechToText {
 public protocol UtteranceRecognizer: Sendable {
     /// More of the caller's audio (queued; never waits on the network).
     func send(_ samples: [Int16])
+    /// The caller paused: the words recognised so far, the utterance going on (semantic end of turn
+    /// asks at each pause). Nil when the provider cannot tell before the utterance ends.
+    func wordsSoFar() async -> Transcription?
     /// The caller stopped: the final words (empty when nothing was recognised).
     func finish() async throws -> Transcription
     /// Abandons the utterance.
     func cancel() async
+}
+
+extension UtteranceRecognizer {
+    public func wordsSoFar() async -> Transcription? { nil }
 }
 
 public struct Transcription: Sendable, Equatable {

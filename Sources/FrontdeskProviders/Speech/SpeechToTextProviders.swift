@@ -52,14 +52,25 @@ public struct DeepgramSpeechToText: SpeechToText {
 }
 
 package final class DeepgramUtterance: UtteranceRecognizer {
-    private enum Command { case audio([UInt8]), finish }
+    private enum Command { case audio([UInt8]), finalize }
+
+    /// One caller waiting for the answer to the `target`-th `Finalize`.
+    private struct Waiter {
+        let target: Int
+        let id: Int
+        let continuation: CheckedContinuation<Transcription, any Error>
+    }
 
     private struct State {
         var finals: [(text: String, confidence: Double)] = []
         var interim = ""
-        var done = false
-        var waiter: CheckedContinuation<Transcription, any Error>?
+        /// `Finalize` messages sent, and answered (a result `from_finalize`).
+        var finalizes = 0
+        var answered = 0
+        var waiters: [Waiter] = []
+        var nextWaiter = 0
         var failure: (any Error)?
+        var closed = false
     }
 
     /// The state the connection's task and the caller share.
@@ -75,6 +86,10 @@ package final class DeepgramUtterance: UtteranceRecognizer {
     /// sending every 20 ms frame, and no later end of turn — `finish` sends what is left first.
     private let pending = Mutex<[UInt8]>([])
     private let chunkBytes: Int
+    /// How long a pause's `Finalize` may go unanswered before the words already sent back are used.
+    package static let pauseAnswerLimit: Duration = .milliseconds(300)
+    /// How long the last `Finalize` may go unanswered before the utterance fails.
+    package static let answerLimit: Duration = .seconds(10)
 
     init(url: String, apiKey: String?, sampleRate: Int, executor: EventLoopExecutor?, logger: Logger) {
         mulaw = sampleRate == 8_000
@@ -89,7 +104,9 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         connection = Task(executorPreference: executor) {
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, eventLoopGroup: group, logger: logger) { inbound, outbound, _ in
+                    let (readerEnded, readerEnds) = AsyncStream<Void>.makeStream()
                     let reader = Task(executorPreference: executor) {
+                        defer { readerEnds.finish() }
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
                             if DeepgramUtterance.receive(text, into: shared.state) { break }
@@ -98,10 +115,20 @@ package final class DeepgramUtterance: UtteranceRecognizer {
                     for await command in stream {
                         switch command {
                         case .audio(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                        case .finish: try await outbound.write(.text(#"{"type":"Finalize"}"#))
+                        case .finalize: try await outbound.write(.text(#"{"type":"Finalize"}"#))
                         }
                     }
-                    _ = await reader.result
+                    // The last `Finalize` is answered (the reader stops at it) — or the server went
+                    // away without a close the reader hears: 10 s at most, then the stream is closed
+                    // from this side either way.
+                    await withTaskGroup(of: Void.self) { wait in
+                        wait.addTask { for await _ in readerEnded {} }
+                        wait.addTask { try? await Task.sleep(for: DeepgramUtterance.answerLimit) }
+                        await wait.next()
+                        wait.cancelAll()
+                    }
+                    reader.cancel()
+                    DeepgramUtterance.end(shared.state, failure: SpeechProviderError("deepgram", "no final result within \(DeepgramUtterance.answerLimit)"))
                     try? await outbound.write(.text(#"{"type":"CloseStream"}"#))
                     try? await outbound.close(.normalClosure, reason: nil)
                 }
@@ -112,30 +139,33 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         }
     }
 
+    /// Dropped: no more audio. The connection closes itself (politely, after the last answer, or
+    /// within `answerLimit`); `cancel()` is what cuts it at once.
     deinit {
         commands.finish()
-        connection.cancel()
     }
 
-    /// Takes one `Results` frame; true once the finalised result is in.
+    /// Takes one `Results` frame; true once the last `Finalize` (the one `finish` sent) is answered.
     private static func receive(_ text: String, into state: borrowing Mutex<State>) -> Bool {
         guard let result = ResultFrame(text) else { return false }
         let (words, isFinal, finalized) = (result.words, result.isFinal, result.finalized)
-        let waiter: (CheckedContinuation<Transcription, any Error>, Transcription)? = state.withLock { state in
+        let (ready, done): ([(CheckedContinuation<Transcription, any Error>, Transcription)], Bool) = state.withLock { state in
             if isFinal {
                 if !words.isEmpty { state.finals.append((words, result.confidence)) }
                 state.interim = ""
             } else {
                 state.interim = words
             }
-            guard finalized else { return nil }
-            state.done = true
+            guard finalized else { return ([], false) }
+            state.answered = min(state.answered + 1, state.finalizes)
+            let answered = state.answered
             let result = transcription(state)
-            defer { state.waiter = nil }
-            return state.waiter.map { ($0, result) }
+            let due = state.waiters.filter { $0.target <= answered }
+            state.waiters.removeAll { $0.target <= answered }
+            return (due.map { ($0.continuation, result) }, state.closed && answered == state.finalizes)
         }
-        waiter.map { $0.0.resume(returning: $0.1) }
-        return finalized
+        for (continuation, result) in ready { continuation.resume(returning: result) }
+        return done
     }
 
     /// What one `Results` frame says (nil for any other frame, or one that is not JSON).
@@ -156,19 +186,21 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         }
     }
 
-    private static func transcription(_ state: State) -> Transcription {
-        let text = state.finals.map(\.text).joined(separator: " ")
+    private static func transcription(_ state: State, withInterim: Bool = false) -> Transcription {
+        var parts = state.finals.map(\.text)
+        if withInterim, !state.interim.isEmpty { parts.append(state.interim) }
+        let text = parts.joined(separator: " ")
         let confidence = state.finals.isEmpty ? nil : state.finals.map(\.confidence).reduce(0, +) / Double(state.finals.count)
         return Transcription(text: text, confidence: confidence)
     }
 
     private static func end(_ state: borrowing Mutex<State>, failure: any Error) {
-        let waiter = state.withLock { state -> CheckedContinuation<Transcription, any Error>? in
-            if !state.done { state.failure = failure }
-            defer { state.waiter = nil }
-            return state.waiter
+        let waiters = state.withLock { state -> [Waiter] in
+            if state.answered < state.finalizes || !state.closed { state.failure = failure }
+            defer { state.waiters = [] }
+            return state.waiters
         }
-        waiter?.resume(throwing: failure)
+        for waiter in waiters { waiter.continuation.resume(throwing: failure) }
     }
 
     package func send(_ samples: [Int16]) {
@@ -182,40 +214,76 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         if let chunk { commands.yield(.audio(chunk)) }
     }
 
-    package func finish() async throws -> Transcription {
+    /// Sends what audio is left and a `Finalize`; the number of that `Finalize`.
+    private func finalize(closing: Bool) -> Int {
         let rest = pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
         }
         if !rest.isEmpty { commands.yield(.audio(rest)) }
-        commands.yield(.finish)
-        commands.finish()
+        let target = shared.state.withLock { state in
+            state.finalizes += 1
+            if closing { state.closed = true }
+            return state.finalizes
+        }
+        commands.yield(.finalize)
+        if closing { commands.finish() }
+        return target
+    }
+
+    /// A `Finalize` with the stream left open: Deepgram's answer, or — when it leaves that `Finalize`
+    /// unanswered for `pauseAnswerLimit` — the final and interim words it has already sent.
+    package func wordsSoFar() async -> Transcription? {
+        let target = finalize(closing: false)
+        let shared = self.shared
+        let waited = try? await withThrowingTaskGroup(of: Transcription?.self) { race in
+            race.addTask { try await Self.answer(to: target, shared) }
+            race.addTask {
+                try? await Task.sleep(for: Self.pauseAnswerLimit)
+                return nil
+            }
+            defer { race.cancelAll() }
+            return try await race.next() ?? nil
+        }
+        if let waited { return waited }
+        return shared.state.withLock { $0.failure == nil ? Self.transcription($0, withInterim: true) : nil }
+    }
+
+    package func finish() async throws -> Transcription {
+        let target = finalize(closing: true)
         let shared = self.shared
         return try await Telemetry.measure(provider: "deepgram", operation: "finalize") {
-            try await finalWords(shared)
+            try await withTaskCancellationHandler {
+                try await Self.answer(to: target, shared)
+            } onCancel: {
+                connection.cancel()
+            }
         }
     }
 
-    /// Waits for Deepgram's final words after `Finalize` (or its failure, or the caller's cancellation).
-    private func finalWords(_ shared: Shared) async throws -> Transcription {
-        try await withTaskCancellationHandler {
+    /// Waits for the answer to the `target`-th `Finalize` (or the connection's failure, or cancellation).
+    private static func answer(to target: Int, _ shared: Shared) async throws -> Transcription {
+        let id = shared.state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
-                    if state.done { return .success(Self.transcription(state)) }
+                    if state.answered >= target { return .success(Self.transcription(state)) }
                     if let failure = state.failure { return .failure(failure) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiter = continuation
+                    state.waiters.append(Waiter(target: target, id: id, continuation: continuation))
                     return nil
                 }
                 if let ready { continuation.resume(with: ready) }
             }
         } onCancel: {
-            let waiter = shared.state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
+            let waiter = shared.state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
             }
-            waiter?.resume(throwing: CancellationError())
-            connection.cancel()
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 

@@ -203,7 +203,18 @@ public struct AppConfiguration: Sendable {
                 provider: HTTPEmailSender.Provider(rawValue: provider)!, apiKey: key, from: from, baseURL: try reader.url("EMAIL_API_BASE"))
         }
         config.promptsDirectory = reader.string("FRONTDESK_PROMPTS_DIR") ?? config.promptsDirectory
-        if let ms = try reader.int("MEDIA_END_OF_TURN_MS", in: 200...5_000) { config.media.turn.endOfTurn = .milliseconds(ms) }
+        config.media.turnDetection = try reader.oneOf("MEDIA_TURN_DETECTION", ["semantic", "silence"]).flatMap(TurnDetection.init) ?? .semantic
+        // The upper bound in semantic mode (1 s by default); the whole window in silence mode (600 ms).
+        let endOfTurn = try reader.int("MEDIA_END_OF_TURN_MS", in: 200...5_000) ?? (config.media.turnDetection == .semantic ? 1_000 : 600)
+        config.media.turn.endOfTurn = .milliseconds(endOfTurn)
+        config.media.windows.upperBound = .milliseconds(endOfTurn)
+        let complete = try reader.int("MEDIA_END_OF_TURN_COMPLETE_MS", in: 60...5_000) ?? min(160, endOfTurn)
+        guard complete <= endOfTurn else {
+            throw ConfigurationError(variable: "MEDIA_END_OF_TURN_COMPLETE_MS", problem: "must not be above MEDIA_END_OF_TURN_MS (\(endOfTurn))")
+        }
+        config.media.windows.finished = .milliseconds(complete)
+        config.media.windows.unclear = .milliseconds(max(complete, min(500, endOfTurn)))
+        config.media.echoLoss = Double(try reader.int("MEDIA_ECHO_LOSS_DB", in: 0...60) ?? 15)
         if let db = try reader.int("MEDIA_VAD_START_DB", in: 3...40) { config.media.turn.startMargin = Double(db) }
         if let db = try reader.int("MEDIA_VAD_STOP_DB", in: 1...40) { config.media.turn.stopMargin = Double(db) }
         if config.media.turn.stopMargin > config.media.turn.startMargin {
