@@ -94,23 +94,25 @@ public final class ScriptedSpeechServer: Sendable {
 
     private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var total = 0
-        var fallbackGiven = false
+        var sinceFinalize = 0
         for try await message in inbound.messages(maxSize: 1 << 22) {
             switch message {
             case .binary(let buffer):
                 total += buffer.readableBytes
+                sinceFinalize += buffer.readableBytes
             case .text(let text) where text.contains("\"Finalize\""):
                 // Nothing was sent, nothing was said: an empty result, and no line used up. The
-                // fallback (load tests) is a whole utterance's words, given once per connection.
+                // fallback (load tests) is a whole utterance's words, given when audio came since
+                // the last `Finalize` (a call's connection carries many utterances).
                 var line = ""
                 if total > 0 {
                     if let heard = wordsHeard() {
                         line = heard
-                    } else if !fallbackGiven, let fallback = fallbackLine.withLock({ $0 }) {
+                    } else if sinceFinalize > 0, let fallback = fallbackLine.withLock({ $0 }) {
                         line = fallback
-                        fallbackGiven = true
                     }
                 }
+                sinceFinalize = 0
                 let delay = finalDelay.withLock { $0 }
                 if delay > .zero { try await Task.sleep(for: delay) }
                 try await outbound.write(.text(Self.results(line)))

@@ -119,6 +119,55 @@ struct SpeechProviderTests {
         }
     }
 
+    @Test("Deepgram for a whole call: turns on one connection, each with its own words; KeepAlive while the caller is quiet; a failed connection is replaced for the next turn")
+    func deepgramCallStream() async throws {
+        let connections = Mutex(0)
+        let keepAlives = Mutex(0)
+        let sockets = Router(context: BasicWebSocketRequestContext.self)
+        sockets.ws("v1/listen") { inbound, outbound, _ in
+            let number = connections.withLock { $0 += 1; return $0 }
+            var finalizes = 0
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                if text.contains("KeepAlive") { keepAlives.withLock { $0 += 1 } }
+                if text.contains("Finalize") {
+                    finalizes += 1
+                    let words = ["c\(number) one", "c\(number) two", "c\(number) three"][min(finalizes - 1, 2)]
+                    try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"\#(words)","confidence":0.9}]}}"#))
+                    // The first connection fails after its second answer.
+                    if number == 1, finalizes == 2 {
+                        try await outbound.close(.unexpectedServerError, reason: "gone")
+                        return
+                    }
+                } else if text.contains("CloseStream") {
+                    try await outbound.close(.normalClosure, reason: nil)
+                    return
+                }
+            }
+        }
+        try await Self.serve(Router(), sockets: sockets) { port in
+            let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
+            let call = try #require(stt.callStream(sampleRate: 8_000, on: nil))
+            let first = call.utterance()
+            first.send([Int16](repeating: 1_000, count: 800))
+            #expect(try await first.finish().text == "c1 one")
+            // Quiet for a while: the connection is kept alive.
+            try await Task.sleep(for: .milliseconds(5_500))
+            #expect(keepAlives.withLock { $0 } >= 1)
+            let second = call.utterance()
+            second.send([Int16](repeating: 1_000, count: 800))
+            #expect(try await second.finish().text == "c1 two", "the second turn's own words, on the same connection")
+            #expect(connections.withLock { $0 } == 1)
+            // The connection went away after that answer: the next turn is on a new one.
+            try await Task.sleep(for: .milliseconds(200))
+            let third = call.utterance()
+            third.send([Int16](repeating: 1_000, count: 800))
+            #expect(try await third.finish().text == "c2 one")
+            #expect(connections.withLock { $0 } == 2)
+            await call.close()
+        }
+    }
+
     @Test("Deepgram: a server that closes without a final result is an error, not a hang")
     func deepgramClosed() async throws {
         let sockets = Router(context: BasicWebSocketRequestContext.self)

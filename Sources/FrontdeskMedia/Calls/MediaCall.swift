@@ -61,6 +61,8 @@ package final class MediaCall: MediaFrameSink {
         /// Audio from just before the detector was sure the caller speaks.
         var preRoll: [[Int16]] = []
         var recognizer: (any UtteranceRecognizer)?
+        /// The call's speech-to-text connection, when the provider keeps one for the call.
+        var callStream: (any CallSpeechStream)?
         /// Semantic end of turn: the words heard at the pause in progress (they become the turn's
         /// words when it ends there), the wait it was given, and the caller's pace so far.
         var pauseWords: (pause: Int, words: Transcription)?
@@ -77,7 +79,8 @@ package final class MediaCall: MediaFrameSink {
     /// the turn ended in (the recogniser is then only closed).
     enum FinishedUtterance: Sendable {
         case ask(any UtteranceRecognizer)
-        case heard(Transcription, any UtteranceRecognizer)
+        /// The recogniser, when it is a connection of its own to close.
+        case heard(Transcription, (any UtteranceRecognizer)?)
     }
 
     /// The agent's loudest frames of the last 400 ms, as they went out.
@@ -226,12 +229,13 @@ package final class MediaCall: MediaFrameSink {
             logger.warning("Media stream failed", metadata: ["error": "\(error)"])
         }
         await tap?.detach()
-        let (unrecorded, received, lost, recognizer) = caller.withLock { audio in
+        let (unrecorded, received, lost, recognizer, callStream) = caller.withLock { audio in
             defer {
                 audio.unrecorded = []
                 audio.recognizer = nil
+                audio.callStream = nil
             }
-            return (audio.unrecorded, audio.received, audio.jitter.statistics.lost, audio.recognizer)
+            return (audio.unrecorded, audio.received, audio.jitter.statistics.lost, audio.recognizer, audio.callStream)
         }
         await recognizer?.cancel()
         if !unrecorded.isEmpty { record(caller: unrecorded) }
@@ -243,6 +247,7 @@ package final class MediaCall: MediaFrameSink {
         }
         finishedUtterances.finish()
         await transcriber.value
+        await callStream?.close()
         await outbound.stop()
         jobs.finish()
         speaker.cancel()
@@ -331,7 +336,8 @@ package final class MediaCall: MediaFrameSink {
                         continue
                     }
                     do {
-                        let opened = try stt.utterance(sampleRate: format.sampleRate, on: executor)
+                        if audio.callStream == nil { audio.callStream = stt.callStream(sampleRate: format.sampleRate, on: executor) }
+                        let opened = try audio.callStream?.utterance() ?? stt.utterance(sampleRate: format.sampleRate, on: executor)
                         for earlier in audio.preRoll { opened.send(earlier) }
                         audio.recognizer = opened
                     } catch {
@@ -369,7 +375,8 @@ package final class MediaCall: MediaFrameSink {
         audio.window = nil
         guard let finished = audio.recognizer else { return }
         audio.recognizer = nil
-        finishedUtterances.yield(heard.map { .heard($0, finished) } ?? .ask(finished))
+        let own = audio.callStream == nil ? finished : nil
+        finishedUtterances.yield(heard.map { .heard($0, own) } ?? .ask(finished))
     }
 
     /// Semantic end of turn: the caller has been quiet for a moment; what they said so far decides how
@@ -393,7 +400,7 @@ package final class MediaCall: MediaFrameSink {
             // The words came with the pause: no second round trip. The utterance is closed behind.
             clock.withLock { $0.transcript = .now }
             events.yield(.callerSaid(words.text, isFinal: true, confidence: words.confidence))
-            _ = try? await recognizer.finish()
+            _ = try? await recognizer?.finish()
             return
         }
         guard case .ask(let recognizer) = finished else { return }

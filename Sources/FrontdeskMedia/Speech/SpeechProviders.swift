@@ -11,9 +11,23 @@ public protocol SpeechToText: Sendable {
     /// without a thread hop. Never waits on the network: audio sent before the provider is reached is
     /// queued, so a media stream can open an utterance from inside its frame handling.
     func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer
+    /// One recogniser for the whole call, when the provider keeps a connection for it.
+    func callStream(sampleRate: Int, on executor: EventLoopExecutor?) -> (any CallSpeechStream)?
+}
+
+/// Speech-to-text kept open for a whole call (a provider that streams): each caller utterance is a
+/// turn on it.
+public protocol CallSpeechStream: Sendable {
+    /// The next utterance (on a new connection when the last one failed).
+    func utterance() -> any UtteranceRecognizer
+    /// The call is over.
+    func close() async
 }
 
 extension SpeechToText {
+    /// One recogniser for the whole call, when the provider has one (nil: one per utterance).
+    public func callStream(sampleRate: Int, on executor: EventLoopExecutor?) -> (any CallSpeechStream)? { nil }
+
     /// Opens an utterance with the connection on any loop.
     public func utterance(sampleRate: Int) throws -> any UtteranceRecognizer {
         try utterance(sampleRate: sampleRate, on: nil)

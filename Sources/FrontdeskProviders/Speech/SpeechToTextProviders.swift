@@ -49,15 +49,76 @@ public struct DeepgramSpeechToText: SpeechToText {
     public func utterance(sampleRate: Int, on executor: EventLoopExecutor?) throws -> any UtteranceRecognizer {
         DeepgramUtterance(url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, executor: executor, logger: logger)
     }
+
+    /// One connection for the whole call: each caller utterance is a turn on it (`Finalize` at its
+    /// pauses and its end, the stream left open), `KeepAlive` while the caller is quiet, and a new
+    /// connection for the next turn when one fails.
+    public func callStream(sampleRate: Int, on executor: EventLoopExecutor?) -> (any CallSpeechStream)? {
+        DeepgramCallStream { [self] in
+            DeepgramUtterance(
+                url: url(sampleRate: sampleRate), apiKey: apiKey, sampleRate: sampleRate, executor: executor, logger: logger, keepAlive: true)
+        }
+    }
+}
+
+/// A call's Deepgram connection, turn after turn.
+package final class DeepgramCallStream: CallSpeechStream {
+    private let open: @Sendable () -> DeepgramUtterance
+    private let connection = Mutex<DeepgramUtterance?>(nil)
+    /// Connections opened (1 unless one failed).
+    package let connections = Atomic<Int>(0)
+
+    init(open: @escaping @Sendable () -> DeepgramUtterance) { self.open = open }
+
+    package func utterance() -> any UtteranceRecognizer {
+        let (live, since) = connection.withLock { connection -> (DeepgramUtterance, Int) in
+            if let current = connection {
+                let position = current.position
+                if !position.failed { return (current, position.finals) }
+                current.close()
+            }
+            let fresh = open()
+            connections.add(1, ordering: .relaxed)
+            connection = fresh
+            return (fresh, 0)
+        }
+        return Turn(connection: live, since: since)
+    }
+
+    package func close() async {
+        connection.withLock { connection in
+            connection?.close()
+            connection = nil
+        }
+    }
+
+    /// One utterance on the call's connection: the words from its first final on.
+    struct Turn: UtteranceRecognizer {
+        let connection: DeepgramUtterance
+        let since: Int
+        func send(_ samples: [Int16]) { connection.send(samples) }
+        func wordsSoFar() async -> Transcription? { await connection.wordsSoFar(since: since) }
+        func finish() async throws -> Transcription { try await connection.finishTurn(since: since) }
+        /// The connection stays for the next turn.
+        func cancel() async {}
+    }
+}
+
+/// When a connection last sent something (ms of uptime).
+private final class SentClock: Sendable {
+    let value: Atomic<Int64>
+    init(_ now: Int64) { value = Atomic(now) }
 }
 
 package final class DeepgramUtterance: UtteranceRecognizer {
-    private enum Command { case audio([UInt8]), finalize }
+    private enum Command { case audio([UInt8]), finalize, keepAlive }
 
     /// One caller waiting for the answer to the `target`-th `Finalize`.
     private struct Waiter {
         let target: Int
         let id: Int
+        /// The answer is the finals from this one on.
+        let since: Int
         let continuation: CheckedContinuation<Transcription, any Error>
     }
 
@@ -91,9 +152,16 @@ package final class DeepgramUtterance: UtteranceRecognizer {
     /// How long the last `Finalize` may go unanswered before the utterance fails.
     package static let answerLimit: Duration = .seconds(10)
 
-    init(url: String, apiKey: String?, sampleRate: Int, executor: EventLoopExecutor?, logger: Logger) {
+    /// When something was last sent (audio, `Finalize`; ms of uptime), for the keep-alive.
+    private let lastSent: SentClock
+    private let keeper: Task<Void, Never>?
+
+    /// `keepAlive`: a connection kept for a whole call sends Deepgram's `KeepAlive` when nothing else
+    /// went out for 4 s (Deepgram closes a stream after 10 s without data).
+    init(url: String, apiKey: String?, sampleRate: Int, executor: EventLoopExecutor?, logger: Logger, keepAlive: Bool = false) {
         mulaw = sampleRate == 8_000
         chunkBytes = sampleRate / 10 * (mulaw ? 1 : 2)
+        lastSent = SentClock(Self.uptime())
         let (stream, commands) = AsyncStream<Command>.makeStream()
         self.commands = commands
         var configuration = WebSocketClientConfiguration()
@@ -106,7 +174,12 @@ package final class DeepgramUtterance: UtteranceRecognizer {
                 try await WebSocketClient.connect(url: url, configuration: configuration, eventLoopGroup: group, logger: logger) { inbound, outbound, _ in
                     let (readerEnded, readerEnds) = AsyncStream<Void>.makeStream()
                     let reader = Task(executorPreference: executor) {
-                        defer { readerEnds.finish() }
+                        defer {
+                            // The server closed (or the read failed): anything still owed fails now,
+                            // and a call's next turn takes a new connection.
+                            DeepgramUtterance.end(shared.state, failure: SpeechProviderError("deepgram", "the connection closed"))
+                            readerEnds.finish()
+                        }
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
                             if DeepgramUtterance.receive(text, into: shared.state) { break }
@@ -116,17 +189,19 @@ package final class DeepgramUtterance: UtteranceRecognizer {
                         switch command {
                         case .audio(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
                         case .finalize: try await outbound.write(.text(#"{"type":"Finalize"}"#))
+                        case .keepAlive: try await outbound.write(.text(#"{"type":"KeepAlive"}"#))
                         }
                     }
                     // The last `Finalize` is answered (the reader stops at it) — or the server went
                     // away without a close the reader hears: 10 s at most, then the stream is closed
-                    // from this side either way.
-                    await withTaskGroup(of: Void.self) { wait in
+                    // from this side either way. Nothing outstanding: closed at once.
+                    let outstanding = shared.state.withLock { $0.answered < $0.finalizes }
+                    if outstanding { await withTaskGroup(of: Void.self) { wait in
                         wait.addTask { for await _ in readerEnded {} }
                         wait.addTask { try? await Task.sleep(for: DeepgramUtterance.answerLimit) }
                         await wait.next()
                         wait.cancelAll()
-                    }
+                    } }
                     reader.cancel()
                     DeepgramUtterance.end(shared.state, failure: SpeechProviderError("deepgram", "no final result within \(DeepgramUtterance.answerLimit)"))
                     try? await outbound.write(.text(#"{"type":"CloseStream"}"#))
@@ -137,12 +212,30 @@ package final class DeepgramUtterance: UtteranceRecognizer {
                 DeepgramUtterance.end(shared.state, failure: error)
             }
         }
+        if keepAlive {
+            let commands = self.commands
+            let lastSent = self.lastSent
+            keeper = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    guard Self.uptime() - lastSent.value.load(ordering: .relaxed) >= 4_000 else { continue }
+                    lastSent.value.store(Self.uptime(), ordering: .relaxed)
+                    if case .terminated = commands.yield(.keepAlive) { return }
+                }
+            }
+        } else {
+            keeper = nil
+        }
     }
+
+    /// Milliseconds of uptime.
+    private static func uptime() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
 
     /// Dropped: no more audio. The connection closes itself (politely, after the last answer, or
     /// within `answerLimit`); `cancel()` is what cuts it at once.
     deinit {
         commands.finish()
+        keeper?.cancel()
     }
 
     /// Takes one `Results` frame; true once the last `Finalize` (the one `finish` sent) is answered.
@@ -159,10 +252,9 @@ package final class DeepgramUtterance: UtteranceRecognizer {
             guard finalized else { return ([], false) }
             state.answered = min(state.answered + 1, state.finalizes)
             let answered = state.answered
-            let result = transcription(state)
             let due = state.waiters.filter { $0.target <= answered }
             state.waiters.removeAll { $0.target <= answered }
-            return (due.map { ($0.continuation, result) }, state.closed && answered == state.finalizes)
+            return (due.map { ($0.continuation, transcription(state, since: $0.since)) }, state.closed && answered == state.finalizes)
         }
         for (continuation, result) in ready { continuation.resume(returning: result) }
         return done
@@ -186,17 +278,18 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         }
     }
 
-    private static func transcription(_ state: State, withInterim: Bool = false) -> Transcription {
-        var parts = state.finals.map(\.text)
+    private static func transcription(_ state: State, since: Int = 0, withInterim: Bool = false) -> Transcription {
+        let finals = state.finals.dropFirst(since)
+        var parts = finals.map(\.text)
         if withInterim, !state.interim.isEmpty { parts.append(state.interim) }
         let text = parts.joined(separator: " ")
-        let confidence = state.finals.isEmpty ? nil : state.finals.map(\.confidence).reduce(0, +) / Double(state.finals.count)
+        let confidence = finals.isEmpty ? nil : finals.map(\.confidence).reduce(0, +) / Double(finals.count)
         return Transcription(text: text, confidence: confidence)
     }
 
     private static func end(_ state: borrowing Mutex<State>, failure: any Error) {
         let waiters = state.withLock { state -> [Waiter] in
-            if state.answered < state.finalizes || !state.closed { state.failure = failure }
+            if state.failure == nil, state.answered < state.finalizes || !state.closed { state.failure = failure }
             defer { state.waiters = [] }
             return state.waiters
         }
@@ -211,11 +304,15 @@ package final class DeepgramUtterance: UtteranceRecognizer {
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
-        if let chunk { commands.yield(.audio(chunk)) }
+        if let chunk {
+            lastSent.value.store(Self.uptime(), ordering: .relaxed)
+            commands.yield(.audio(chunk))
+        }
     }
 
     /// Sends what audio is left and a `Finalize`; the number of that `Finalize`.
     private func finalize(closing: Bool) -> Int {
+        lastSent.value.store(Self.uptime(), ordering: .relaxed)
         let rest = pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
@@ -233,11 +330,14 @@ package final class DeepgramUtterance: UtteranceRecognizer {
 
     /// A `Finalize` with the stream left open: Deepgram's answer, or — when it leaves that `Finalize`
     /// unanswered for `pauseAnswerLimit` — the final and interim words it has already sent.
-    package func wordsSoFar() async -> Transcription? {
+    package func wordsSoFar() async -> Transcription? { await wordsSoFar(since: 0) }
+
+    /// The same, for the words since the `since`-th final (a turn on a call's connection).
+    package func wordsSoFar(since: Int) async -> Transcription? {
         let target = finalize(closing: false)
         let shared = self.shared
         let waited = try? await withThrowingTaskGroup(of: Transcription?.self) { race in
-            race.addTask { try await Self.answer(to: target, shared) }
+            race.addTask { try await Self.answer(to: target, shared, since: since) }
             race.addTask {
                 try? await Task.sleep(for: Self.pauseAnswerLimit)
                 return nil
@@ -246,7 +346,25 @@ package final class DeepgramUtterance: UtteranceRecognizer {
             return try await race.next() ?? nil
         }
         if let waited { return waited }
-        return shared.state.withLock { $0.failure == nil ? Self.transcription($0, withInterim: true) : nil }
+        return shared.state.withLock { $0.failure == nil ? Self.transcription($0, since: since, withInterim: true) : nil }
+    }
+
+    /// Finals so far (where a turn on a call's connection starts), and whether the connection failed.
+    package var position: (finals: Int, failed: Bool) { shared.state.withLock { ($0.finals.count, $0.failure != nil) } }
+
+    /// A turn on a call's connection is over: its words (the finals since `since`), the stream kept open.
+    package func finishTurn(since: Int) async throws -> Transcription {
+        let target = finalize(closing: false)
+        let shared = self.shared
+        return try await Telemetry.measure(provider: "deepgram", operation: "finalize") {
+            try await Self.answer(to: target, shared, since: since)
+        }
+    }
+
+    /// The call is over: the connection is closed (after any answer still owed).
+    package func close() {
+        commands.finish()
+        keeper?.cancel()
     }
 
     package func finish() async throws -> Transcription {
@@ -262,7 +380,7 @@ package final class DeepgramUtterance: UtteranceRecognizer {
     }
 
     /// Waits for the answer to the `target`-th `Finalize` (or the connection's failure, or cancellation).
-    private static func answer(to target: Int, _ shared: Shared) async throws -> Transcription {
+    private static func answer(to target: Int, _ shared: Shared, since: Int = 0) async throws -> Transcription {
         let id = shared.state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -270,10 +388,10 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<Transcription, any Error>? = shared.state.withLock { state in
-                    if state.answered >= target { return .success(Self.transcription(state)) }
+                    if state.answered >= target { return .success(Self.transcription(state, since: since)) }
                     if let failure = state.failure { return .failure(failure) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters.append(Waiter(target: target, id: id, continuation: continuation))
+                    state.waiters.append(Waiter(target: target, id: id, since: since, continuation: continuation))
                     return nil
                 }
                 if let ready { continuation.resume(with: ready) }
