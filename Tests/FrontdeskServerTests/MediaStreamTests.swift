@@ -286,6 +286,22 @@ struct MediaStreamTests {
         }
     }
 
+    @Test("a cough over the agent (120 ms) does not cut it off; the agent's own voice echoed back at −25 dB neither")
+    func noFalseBargeIn() async throws {
+        try await withMediaApp(tts: ToneSpeech(perWord: 200)) { port, _ in
+            let peer = MediaStreamPeer(
+                carrier: .telnyx, url: "ws://127.0.0.1:\(port)/api/media/telnyx",
+                token: MediaStreamTokens(secret: Self.secret).token(for: "v3:media-cough"), callId: "v3:media-cough",
+                from: "+15557654321", to: "+15550100123", line: MediaStreamPeer.Line(echo: -25))
+            try await peer.connect { peer in
+                #expect(try await peer.waitForFrames(25))
+                try await peer.say(Self.tone(milliseconds: 120))
+                #expect(try await peer.waitForAgent(after: 25), "the greeting plays on to its end")
+            }
+            #expect(peer.observed.withLock { $0.clears }.isEmpty, "no barge-in")
+        }
+    }
+
     @Test("recording consent: a business's announcement is said before the greeting on recorded calls; an over-long one is refused")
     func recordingAnnouncement() async throws {
         try await withMediaApp { port, _ in

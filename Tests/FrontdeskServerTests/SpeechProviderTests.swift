@@ -79,36 +79,49 @@ struct SpeechProviderTests {
     @Test("Deepgram at a pause: a Finalize with the stream left open gives the words so far; unanswered, the finals and interim already sent are used; the end's Finalize then gives all the finals")
     func deepgramWordsSoFar() async throws {
         let finalizes = Mutex(0)
+        let chunks = Mutex(0)
         let sockets = Router(context: BasicWebSocketRequestContext.self)
         sockets.ws("v1/listen") { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: 1 << 20) {
-                guard case .text(let text) = message else { continue }
-                if text.contains("Finalize") {
-                    let count = finalizes.withLock { $0 += 1; return $0 }
-                    switch count {
+                switch message {
+                case .binary:
+                    // Results come as audio does: an interim for the first chunk; a final and an
+                    // interim for the second.
+                    switch chunks.withLock({ $0 += 1; return $0 }) {
+                    case 1:
+                        try await outbound.write(.text(#"{"type":"Results","is_final":false,"channel":{"alternatives":[{"transcript":"I'd","confidence":0.5}]}}"#))
+                    case 2:
+                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"channel":{"alternatives":[{"transcript":"Thursday","confidence":0.9}]}}"#))
+                        try await outbound.write(.text(#"{"type":"Results","is_final":false,"channel":{"alternatives":[{"transcript":"at ten","confidence":0.5}]}}"#))
+                    default: break
+                    }
+                case .text(let text) where text.contains("Finalize"):
+                    switch finalizes.withLock({ $0 += 1; return $0 }) {
                     case 1:
                         try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"I'd like to book on","confidence":0.9}]}}"#))
                     case 2:
-                        // This one goes unanswered for now; a final and an interim arrive meanwhile.
-                        try await outbound.write(.text(#"{"type":"Results","is_final":true,"channel":{"alternatives":[{"transcript":"Thursday","confidence":0.9}]}}"#))
-                        try await outbound.write(.text(#"{"type":"Results","is_final":false,"channel":{"alternatives":[{"transcript":"at ten","confidence":0.5}]}}"#))
+                        break  // unanswered for now
                     default:
                         try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":false,"channel":{"alternatives":[{"transcript":"at ten","confidence":0.9}]}}"#))
                         try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"","confidence":0.9}]}}"#))
                         try await outbound.write(.text(#"{"type":"Results","is_final":true,"from_finalize":true,"channel":{"alternatives":[{"transcript":"please.","confidence":0.9}]}}"#))
                     }
-                } else if text.contains("CloseStream") {
+                case .text(let text) where text.contains("CloseStream"):
                     try await outbound.close(.normalClosure, reason: nil)
                     return
+                default:
+                    continue
                 }
             }
         }
         try await Self.serve(Router(), sockets: sockets) { port in
             let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
-            let utterance = try stt.utterance(sampleRate: 8_000)
+            let utterance = try #require(try stt.utterance(sampleRate: 8_000) as? DeepgramUtterance)
             utterance.send([Int16](repeating: 1_000, count: 800))
+            try await eventually("the first interim") { utterance.hasWords }
             #expect(await utterance.wordsSoFar()?.text == "I'd like to book on")
             utterance.send([Int16](repeating: 1_000, count: 800))
+            try await eventually("the second chunk's results") { utterance.hasWords(since: 1) }
             let started = ContinuousClock.now
             #expect(await utterance.wordsSoFar()?.text == "I'd like to book on Thursday at ten")
             #expect(ContinuousClock.now - started >= DeepgramUtterance.pauseAnswerLimit)

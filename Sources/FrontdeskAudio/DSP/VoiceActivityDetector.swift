@@ -86,8 +86,9 @@ public struct VoiceActivityDetector: Sendable {
         frame.withUnsafeBufferPointer { process(level: Self.level($0), startAbove: gate) }
     }
 
-    /// Feeds one frame's level. `gate`: a level speech must also pass to start (the echo guard: the
-    /// agent's own voice coming back while it talks); frames under it do not move the noise floor.
+    /// Feeds one frame's level. `gate`: a level speech must also pass (the echo guard: the agent's own
+    /// voice coming back while it talks) — to start, and to count as still speaking; frames under it
+    /// do not move the noise floor.
     public mutating func process(level: Double, startAbove gate: Double? = nil) -> Event? {
         if calibrated < settings.calibrationFrames {
             let average = calibrated == 0 ? level : (noiseFloor * Double(calibrated) + level) / Double(calibrated + 1)
@@ -119,7 +120,8 @@ public struct VoiceActivityDetector: Sendable {
         speechFrames += 1
         // Speech carries on while frames stay above the (lower) stop threshold: trailing syllables count.
         let hangover = settings.minimumLevel - (settings.startMargin - settings.stopMargin)
-        if level > max(noiseFloor + settings.stopMargin, hangover) {
+        // Under the gate (the agent's own voice coming back) is quiet here too.
+        if level > max(noiseFloor + settings.stopMargin, hangover), gate.map({ level > $0 }) ?? true {
             speechLevel = speechLevel.map { $0 + (level - $0) * 0.05 } ?? level
             let quiet = self.quiet
             quietRun = 0

@@ -68,6 +68,8 @@ package final class MediaCall: MediaFrameSink {
         var pauseWords: (pause: Int, words: Transcription)?
         var window: Duration?
         var pace = CallerPace()
+        /// Frames of speech heard while a barge-in waits to be confirmed.
+        var bargeInFrames: Int?
         var counter = 0
         var received = 0
         var warnedNoSTT = false
@@ -326,7 +328,8 @@ package final class MediaCall: MediaFrameSink {
                 let gate = speech.settings.echoLoss > 0 ? agentVoice.withLock { $0.gate(at: .now, loss: speech.settings.echoLoss) } : nil
                 switch audio.detector.process(frame, startAbove: gate) {
                 case .speechStarted:
-                    if speech.settings.bargeIn { bargeIn() }
+                    // Over the agent, the caller must keep talking (or be heard saying words) first.
+                    if speech.settings.bargeIn { audio.bargeInFrames = audio.detector.settings.startFrames - 1 }
                     // The caller is talking: no reprompt for silence while they do.
                     events.yield(.callerSaid("", isFinal: false, confidence: nil))
                     audio.pauseWords = nil
@@ -354,9 +357,20 @@ package final class MediaCall: MediaFrameSink {
                     audio.pauseWords = nil
                     audio.window = nil
                 case .turnEnded:
+                    audio.bargeInFrames = nil
                     turnEnded(&audio)
                 case nil:
                     audio.recognizer?.send(frame)
+                }
+                if let frames = audio.bargeInFrames {
+                    // Only voiced frames count (a pause is not talking); words heard confirm at once.
+                    let voiced = frames + (audio.detector.isSpeaking && audio.detector.quiet == .zero ? 1 : 0)
+                    if audio.recognizer?.hasWords == true || speech.settings.turn.frameDuration * voiced >= speech.settings.bargeInConfirm {
+                        audio.bargeInFrames = nil
+                        bargeIn()
+                    } else {
+                        audio.bargeInFrames = voiced
+                    }
                 }
             }
         }

@@ -20,6 +20,9 @@ public struct MediaSettings: Sendable {
     public var sendSilenceWhenIdle = false
     /// Caller speech over the agent stops the agent.
     public var bargeIn = true
+    /// How long the caller must keep talking over the agent before it stops — unless speech-to-text
+    /// hears words sooner (an interim result): a cough or a bump on the line does not cut the agent off.
+    public var bargeInConfirm: Duration = .milliseconds(240)
     /// Audio from before the detector was sure the caller is speaking, sent to speech-to-text too.
     public var preRollFrames = 15
     /// L16's byte order (Telnyx does not document it).

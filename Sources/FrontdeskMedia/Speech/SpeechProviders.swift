@@ -41,6 +41,9 @@ public protocol UtteranceRecognizer: Sendable {
     /// The caller paused: the words recognised so far, the utterance going on (semantic end of turn
     /// asks at each pause). Nil when the provider cannot tell before the utterance ends.
     func wordsSoFar() async -> Transcription?
+    /// Whether the provider has heard words in this utterance yet (an interim or final result):
+    /// what confirms a barge-in before its time does. False when it cannot tell.
+    var hasWords: Bool { get }
     /// The caller stopped: the final words (empty when nothing was recognised).
     func finish() async throws -> Transcription
     /// Abandons the utterance.
@@ -49,6 +52,7 @@ public protocol UtteranceRecognizer: Sendable {
 
 extension UtteranceRecognizer {
     public func wordsSoFar() async -> Transcription? { nil }
+    public var hasWords: Bool { false }
 }
 
 public struct Transcription: Sendable, Equatable {

@@ -98,6 +98,7 @@ package final class DeepgramCallStream: CallSpeechStream {
         let since: Int
         func send(_ samples: [Int16]) { connection.send(samples) }
         func wordsSoFar() async -> Transcription? { await connection.wordsSoFar(since: since) }
+        var hasWords: Bool { connection.hasWords(since: since) }
         func finish() async throws -> Transcription { try await connection.finishTurn(since: since) }
         /// The connection stays for the next turn.
         func cancel() async {}
@@ -347,6 +348,15 @@ package final class DeepgramUtterance: UtteranceRecognizer {
         }
         if let waited { return waited }
         return shared.state.withLock { $0.failure == nil ? Self.transcription($0, since: since, withInterim: true) : nil }
+    }
+
+    package var hasWords: Bool { hasWords(since: 0) }
+
+    /// Whether an interim or a final result with words came since the `since`-th final.
+    package func hasWords(since: Int) -> Bool {
+        shared.state.withLock { state in
+            state.finals.count > since && state.finals[since...].contains { !$0.text.isEmpty } || !state.interim.isEmpty
+        }
     }
 
     /// Finals so far (where a turn on a call's connection starts), and whether the connection failed.

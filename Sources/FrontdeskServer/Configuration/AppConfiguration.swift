@@ -223,6 +223,7 @@ public struct AppConfiguration: Sendable {
         config.media.jitterDepth = try reader.int("MEDIA_JITTER_FRAMES", in: 0...25) ?? config.media.jitterDepth
         config.media.sendSilenceWhenIdle = try reader.flag("MEDIA_SEND_SILENCE") ?? false
         config.media.bargeIn = try reader.flag("MEDIA_BARGE_IN") ?? true
+        if let ms = try reader.int("MEDIA_BARGE_IN_CONFIRM_MS", in: 0...2_000) { config.media.bargeInConfirm = .milliseconds(ms) }
         if let order = try reader.oneOf("MEDIA_L16_BYTE_ORDER", ["big", "little"]) {
             config.media.l16ByteOrder = order == "big" ? .bigEndian : .littleEndian
         }
