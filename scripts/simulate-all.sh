@@ -18,7 +18,7 @@ modes=(
   "audio telnyx pcmu|--audio"
   "audio telnyx opus|--audio --audio-codec opus"
   "audio telnyx llm|--audio --llm"
-  "audio twilio noisy|--audio --provider twilio --line-noise 20 --echo -25"
+  "audio twilio noisy|--audio --provider twilio --line-noise 20 --echo=-25"
   "audio twilio llm|--audio --provider twilio --llm"
 )
 

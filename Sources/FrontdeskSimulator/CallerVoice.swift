@@ -35,7 +35,7 @@ package struct CallerVoice: Sendable {
                 samples += [Int16](repeating: 0, count: Int(Double(rate) * seconds(thinkingPause)))
             }
             let spoken = try await synthesizer.synthesizeWithWords(part)
-            let voiced = Self.voicedEnd(spoken.samples, before: spoken.samples.count, rate: rate)
+            let voiced = Self.voicedEnd(spoken.samples, before: spoken.samples.count, rate: rate, threshold: 0.0056)
             let audio = Array(spoken.samples.prefix(voiced))
             let (partWords, partEnds) = Self.wordEnds(part, starts: spoken.words, audio: audio, rate: rate)
             words += partWords
@@ -88,16 +88,18 @@ package struct CallerVoice: Sendable {
         return (words, ends)
     }
 
-    /// The sample after the last 10 ms stretch louder than −45 dBFS before `limit`.
-    static func voicedEnd(_ audio: [Int16], before limit: Int, rate: Int) -> Int {
-        let window = max(1, rate / 100)
+    /// The sample after the last 20 ms stretch louder than −33 dBFS before `limit`: the word's voiced
+    /// core. A soft tail (the "s" of "thanks") is left out, as a recogniser asked at a pause would
+    /// still have the word; the line's end (`speak`) uses −45 dBFS, so no audio is cut.
+    static func voicedEnd(_ audio: [Int16], before limit: Int, rate: Int, threshold: Double = 0.0224) -> Int {
+        let window = max(1, rate / 50)
         var end = min(limit, audio.count)
         while end > 0 {
             let start = max(0, end - window)
             var sum: Int64 = 0
             for sample in audio[start..<end] { sum += Int64(sample) * Int64(sample) }
             let rms = (Double(sum) / Double(end - start)).squareRoot()
-            if rms > 32_768 * 0.0056 { return end }  // −45 dBFS
+            if rms > 32_768 * threshold { return end }
             end = start
         }
         return 0

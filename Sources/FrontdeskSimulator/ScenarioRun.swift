@@ -625,7 +625,9 @@ struct ScenarioRun {
             for line in lines where line.speaker == "Caller" && !line.text.hasPrefix("[") && !heard.contains(line.text)
                 && !heard.contains(CallerVoice.words(line.text).joined(separator: " "))
             {
-                failures.append("the call's transcript (GET /api/calls/{id}) lacks the caller's \"\(line.text)\"")
+                let callerTurns = ((call["turns"] as? [[String: Any]]) ?? []).filter { $0["speaker"] as? String == "caller" }
+                    .compactMap { $0["text"] as? String }.map { "\"\($0)\"" }.joined(separator: ", ")
+                failures.append("the call's transcript (GET /api/calls/{id}) lacks the caller's \"\(line.text)\" (its caller turns: \(callerTurns))")
             }
             if !(call["lead_score"] is Int) { failures.append("the call (GET /api/calls/{id}) has no lead score") }
         }

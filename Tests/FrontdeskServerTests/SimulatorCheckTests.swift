@@ -58,3 +58,4 @@ struct CallerVoiceTests {
         #expect(gap > .milliseconds(650) && gap < .milliseconds(1_400), "\(gap)")
     }
 }
+

@@ -384,6 +384,7 @@ package final class MediaCall: MediaFrameSink {
         clock.withLock { clock in
             clock = TurnClock(turns: clock.turns + 1, waiting: true, turnEnded: now, lastVoice: now - quiet)
         }
+        playback.withLock { $0.callerTurnEnded() }
         let heard = audio.pauseWords.flatMap { $0.pause == audio.detector.pauses ? $0.words : nil }
         audio.pauseWords = nil
         audio.window = nil
@@ -402,8 +403,10 @@ package final class MediaCall: MediaFrameSink {
             let kind = words.map { TurnCompleteness.of($0.text) } ?? .unclear
             let window = speech.settings.windows.wait(for: kind, signalToNoise: audio.detector.signalToNoise, pace: audio.pace)
             audio.window = window
-            // Words not there yet (a provider still catching up) are asked for again at the end.
-            if let words, !words.text.isEmpty { audio.pauseWords = (pause, words) }
+            // Finished words are the turn's words if it ends at this pause (no second round trip).
+            // After a longer wait they are asked for again: a soft word the detector did not hear
+            // ("…that's all, [thanks]") still reached speech-to-text meanwhile.
+            if let words, !words.text.isEmpty, kind == .finished { audio.pauseWords = (pause, words) }
             logger.debug("A pause", metadata: ["words": "\(words?.text ?? "?")", "kind": "\(kind.rawValue)", "wait_ms": "\(window.components.attoseconds / 1_000_000_000_000_000 + window.components.seconds * 1_000)"])
             if case .turnEnded = audio.detector.wait(window, forPause: pause) { turnEnded(&audio) }
         }

@@ -30,8 +30,9 @@ struct MediaPlayback {
     private var nextSentence = 0
     /// Sentences whose mark has not come back, in order.
     private(set) var unplayed: [Int] = []
-    /// Sentences already played of utterances still being played.
-    private var playedText: [Int: [String]] = [:]
+    /// Sentences played whole since the caller's last turn: the start of what they heard of the reply
+    /// (an LLM's reply is spoken sentence by sentence, one `speak` each, with gaps between).
+    private var playedSinceTurn: [String] = []
 
     var isEmpty: Bool { head >= queue.count }
     /// Whether the caller may still be hearing (or about to hear) the agent.
@@ -79,30 +80,29 @@ struct MediaPlayback {
         unplayed.removeFirst(index + 1)
         for finished in done {
             sentences[finished.id] = nil
-            playedText[finished.utterance, default: []].append(finished.text)
+            playedSinceTurn.append(finished.text)
         }
         // An utterance is finished when none of its sentences is still unplayed.
         let open = Set(unplayed.compactMap { sentences[$0]?.utterance })
         let finished = Set(done.map(\.utterance)).subtracting(open)
-        for utterance in finished { playedText[utterance] = nil }
         return finished.sorted()
     }
 
+    /// The caller's turn ended: what plays next is the answer to it.
+    mutating func callerTurnEnded() { playedSinceTurn.removeAll() }
+
     /// A barge-in: nothing more is played. Returns what the caller heard of the reply being spoken —
-    /// the sentences already played whole, and the words of the one cut off in proportion to the
-    /// frames that went out — and which utterances were cut.
+    /// the sentences played whole since their last turn, and the words of the one cut off in
+    /// proportion to the frames that went out — and which utterances were cut.
     mutating func interrupt() -> (heard: String, utterances: [Int]) {
         generation += 1
         queue.removeAll()
         head = 0
-        var heard: [String] = []
+        var heard = playedSinceTurn
         var cut: [Int] = []
         for id in unplayed {
             guard let sentence = sentences[id] else { continue }
-            if !cut.contains(sentence.utterance) {
-                cut.append(sentence.utterance)
-                heard += playedText[sentence.utterance] ?? []
-            }
+            if !cut.contains(sentence.utterance) { cut.append(sentence.utterance) }
             guard sentence.framesSent > 0 else { continue }
             if sentence.synthesized, sentence.framesSent >= sentence.framesQueued {
                 heard.append(sentence.text)  // all sent; its mark had not come back yet
@@ -113,9 +113,11 @@ struct MediaPlayback {
                 if count > 0 { heard.append(words.prefix(count).joined(separator: " ") + " —") }
             }
         }
+        // Something of the reply was dropped: the turn says where it was cut.
+        if !unplayed.isEmpty, let last = heard.last, !last.hasSuffix("—") { heard[heard.count - 1] = last + " —" }
         unplayed.removeAll()
         sentences.removeAll()
-        playedText.removeAll()
+        playedSinceTurn.removeAll()
         return (heard.joined(separator: " "), cut)
     }
 }
