@@ -40,6 +40,7 @@ bench: release
 	.build-release/release/frontdesk bench opus
 	.build-release/release/frontdesk bench media --calls 50 --duration 20
 	.build-release/release/frontdesk bench media --calls 200 --duration 20
+	.build-release/release/frontdesk bench turns
 	.build-release/release/frontdesk bench scale-out
 	.build-release/release/frontdesk bench events
 	.build-release/release/frontdesk bench dashboard

@@ -28,13 +28,14 @@ struct TurnCompletenessTests {
         #expect(TurnCompleteness.of(words) == .unclear, "\(words)")
     }
 
-    @Test("the waits: 160 ms finished, 500 ms unclear, the upper bound unfinished; doubled on a noisy line; never above the bound")
+    @Test("the waits: 160 ms finished, 500 ms unclear, the upper bound unfinished; finished doubled on a line under 25 dB SNR; never above the bound")
     func windows() {
         let windows = EndOfTurnWindows()
         #expect(windows.wait(for: .finished) == .milliseconds(160))
         #expect(windows.wait(for: .unclear) == .milliseconds(500))
         #expect(windows.wait(for: .unfinished) == .milliseconds(1_000))
         #expect(windows.wait(for: .finished, signalToNoise: 30) == .milliseconds(160))
+        #expect(windows.wait(for: .finished, signalToNoise: 20) == .milliseconds(320))
         #expect(windows.wait(for: .finished, signalToNoise: 10) == .milliseconds(320))
         let tight = EndOfTurnWindows(finished: .milliseconds(160), unclear: .milliseconds(500), upperBound: .milliseconds(300))
         #expect(tight.wait(for: .unclear) == .milliseconds(300))

@@ -118,6 +118,8 @@ public struct EndOfTurnWindows: Sendable, Equatable {
     public var finished: Duration = .milliseconds(160)
     /// After words that could go either way.
     public var unclear: Duration = .milliseconds(500)
+    /// A line whose voice is less than this many dB above its noise is noisy.
+    public static let noisyBelow: Double = 25
     /// The upper bound (`MEDIA_END_OF_TURN_MS`): after unfinished words, and always at most this.
     public var upperBound: Duration = .milliseconds(1_000)
 
@@ -128,13 +130,14 @@ public struct EndOfTurnWindows: Sendable, Equatable {
     }
 
     /// The silence to wait: the kind's window, doubled for finished words on a line whose voice is
-    /// less than 15 dB above its noise, stretched by the caller's pace, never above the upper bound.
+    /// less than `noisyBelow` dB above its noise (soft word onsets drown there, and an ordinary gap
+    /// between words looks longer), stretched by the caller's pace, never above the upper bound.
     public func wait(for kind: TurnCompleteness, signalToNoise: Double? = nil, pace: CallerPace = CallerPace()) -> Duration {
         var window: Duration
         switch kind {
         case .finished:
             window = finished
-            if let signalToNoise, signalToNoise < 15 { window = finished * 2 }
+            if let signalToNoise, signalToNoise < Self.noisyBelow { window = finished * 2 }
         case .unclear: window = unclear
         case .unfinished: window = upperBound
         }
