@@ -172,7 +172,7 @@ struct OutboundCallTests {
         }
     }
 
-    @Test("no one is called at night in the business's zone (409), and without a Call Control connection the route says what to set (503)")
+    @Test("no one is called at night in the business's zone (409), and without a Call Control connection the route says what to set (409, not a server fault)")
     func hoursAndConfiguration() async throws {
         let night = try Date("2026-11-24T03:30:00Z", strategy: .iso8601)  // 22:30 in New York
         try await withDialer(at: night) { _, server, client, token, agent in
@@ -183,7 +183,8 @@ struct OutboundCallTests {
         }
         try await withDialer(connection: nil) { _, server, client, token, agent in
             let refused = try await client.call(.post, "/api/calls", token: token, json: #"{"agent_id":"\#(agent)","to":"+15557654321"}"#)
-            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.status == .conflict)
+            #expect(refused.code == "OUTBOUND_CALLS_NOT_CONFIGURED")
             #expect((refused.json["error"] as? String)?.contains("TELNYX_CONNECTION_ID") == true, "\(refused.json)")
             #expect(server.dials.isEmpty)
         }

@@ -118,10 +118,10 @@ struct SpeechProviderTests {
             let stt = DeepgramSpeechToText(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: nil, logger: Logger(label: "dg"))
             let utterance = try #require(try stt.utterance(sampleRate: 8_000) as? DeepgramUtterance)
             utterance.send([Int16](repeating: 1_000, count: 800))
-            try await eventually("the first interim") { utterance.hasWords }
+            try await eventually("the first interim", timeout: .seconds(20)) { utterance.hasWords }
             #expect(await utterance.wordsSoFar()?.text == "I'd like to book on")
             utterance.send([Int16](repeating: 1_000, count: 800))
-            try await eventually("the second chunk's results") { utterance.hasWords(since: 1) }
+            try await eventually("the second chunk's results", timeout: .seconds(20)) { utterance.hasWords(since: 1) }
             let started = ContinuousClock.now
             #expect(await utterance.wordsSoFar()?.text == "I'd like to book on Thursday at ten")
             #expect(ContinuousClock.now - started >= DeepgramUtterance.pauseAnswerLimit)

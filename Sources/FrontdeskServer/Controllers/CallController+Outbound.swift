@@ -76,7 +76,7 @@ extension CallController {
         } catch let refusal as OutboundCalls.Refusal {
             switch refusal {
             case .notConfigured:
-                throw AppError(.serviceUnavailable, "Outbound calls need TELNYX_API_KEY and TELNYX_CONNECTION_ID (the Call Control application to dial from)")
+                throw AppError(.outboundCallsNotConfigured, "Outbound calls need TELNYX_API_KEY and TELNYX_CONNECTION_ID (the Call Control application to dial from)")
             case .outsideCallingHours(let local, let zone):
                 throw AppError(
                     .outsideCallingHours, "People are only called between 08:00 and 21:00 in the business's time zone (\(zone)); it is \(local) there")

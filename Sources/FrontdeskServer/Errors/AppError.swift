@@ -28,6 +28,9 @@ public enum ErrorCode: String, Sendable, Codable {
     case callNotLive = "CALL_NOT_LIVE"
     /// An outbound call asked for outside the hours people may be called (08:00–21:00 in the business's zone).
     case outsideCallingHours = "OUTSIDE_CALLING_HOURS"
+    /// An outbound call asked of a deployment that cannot dial (no Telnyx Call Control connection set):
+    /// the request is fine, the server's state refuses it — not a server fault.
+    case outboundCallsNotConfigured = "OUTBOUND_CALLS_NOT_CONFIGURED"
 }
 
 /// Field name → messages, as in the seed's validation error (`details`).

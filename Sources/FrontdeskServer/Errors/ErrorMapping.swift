@@ -15,7 +15,7 @@ enum ErrorMapping {
         case .authInsufficientPermissions: .forbidden
         case .validationError: .unprocessableContent
         case .resourceNotFound, .businessNotFound, .leadNotFound, .appointmentNotFound, .agentNotFound: .notFound
-        case .resourceAlreadyExists, .slotTaken, .callNotLive, .outsideCallingHours: .conflict
+        case .resourceAlreadyExists, .slotTaken, .callNotLive, .outsideCallingHours, .outboundCallsNotConfigured: .conflict
         case .rateLimitExceeded: .tooManyRequests
         case .badRequest: .badRequest
         case .methodNotAllowed: .methodNotAllowed
