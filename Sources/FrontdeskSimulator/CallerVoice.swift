@@ -29,8 +29,7 @@ package struct CallerVoice: Sendable {
         var samples: [Int16] = []
         var words: [String] = []
         var ends: [Int] = []
-        let parts = text.replacingOccurrences(of: "...", with: "…").split(separator: "…").map { $0.trimmingCharacters(in: .whitespaces) }
-        for (index, part) in parts.enumerated() where !part.isEmpty {
+        for (index, part) in Self.parts(text).enumerated() {
             if index > 0, !samples.isEmpty {
                 samples += [Int16](repeating: 0, count: Int(Double(rate) * seconds(thinkingPause)))
             }
@@ -48,7 +47,13 @@ package struct CallerVoice: Sendable {
 
     /// The words a recogniser would write for a line: its thinking pauses ("…") are silence, not words.
     static func words(_ text: String) -> [String] {
-        text.replacingOccurrences(of: "...", with: " ").replacingOccurrences(of: "…", with: " ").split(separator: " ").map(String.init)
+        parts(text).flatMap { $0.split(separator: " ").map(String.init) }
+    }
+
+    /// The stretches of a line between its thinking pauses ("…", or "...").
+    static func parts(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "...", with: "…").split(separator: "…")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     private func seconds(_ duration: Duration) -> Double {

@@ -407,7 +407,7 @@ package final class MediaCall: MediaFrameSink {
             // After a longer wait they are asked for again: a soft word the detector did not hear
             // ("…that's all, [thanks]") still reached speech-to-text meanwhile.
             if let words, !words.text.isEmpty, kind == .finished { audio.pauseWords = (pause, words) }
-            logger.debug("A pause", metadata: ["words": "\(words?.text ?? "?")", "kind": "\(kind.rawValue)", "wait_ms": "\(window.components.attoseconds / 1_000_000_000_000_000 + window.components.seconds * 1_000)"])
+            logger.debug("A pause", metadata: ["words": "\(words?.text ?? "?")", "kind": "\(kind.rawValue)", "wait": "\(window)"])
             if case .turnEnded = audio.detector.wait(window, forPause: pause) { turnEnded(&audio) }
         }
     }

@@ -65,8 +65,6 @@ public struct DeepgramSpeechToText: SpeechToText {
 package final class DeepgramCallStream: CallSpeechStream {
     private let open: @Sendable () -> DeepgramUtterance
     private let connection = Mutex<DeepgramUtterance?>(nil)
-    /// Connections opened (1 unless one failed).
-    package let connections = Atomic<Int>(0)
 
     init(open: @escaping @Sendable () -> DeepgramUtterance) { self.open = open }
 
@@ -78,7 +76,6 @@ package final class DeepgramCallStream: CallSpeechStream {
                 current.close()
             }
             let fresh = open()
-            connections.add(1, ordering: .relaxed)
             connection = fresh
             return (fresh, 0)
         }
