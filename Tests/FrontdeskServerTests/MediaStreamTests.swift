@@ -247,10 +247,12 @@ struct MediaStreamTests {
             let latencies = try #require(detail["turn_latencies"] as? [[String: Any]])
             #expect(latencies.count == 2)
             for latency in latencies {
-                // 160 ms for finished words (the stand-in answers at once), a frame or two either side.
+                // The finished-words window (160 ms), not the unfinished one (1 s): a loaded test
+                // machine may add to it, so only which window it was is asserted, not the milliseconds.
                 let waited = latency["end_of_turn_ms"] as? Double ?? 0
-                #expect(waited >= 140 && waited < 400, "end of turn after \(waited) ms")
-                #expect((latency["transcript_ms"] as? Double ?? 1_000) < 50, "the words heard at the pause are the turn's words")
+                #expect(waited >= 140 && waited < 700, "end of turn after \(waited) ms")
+                // The words heard at the pause are the turn's words: no Finalize at the turn's end.
+                #expect(latency["speech_to_text_ms"] == nil || latency["speech_to_text_ms"] is NSNull, "\(latency)")
             }
         }
     }
